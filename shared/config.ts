@@ -1,0 +1,228 @@
+/**
+ * Service configuration: every setting the app reads, in one catalogue.
+ *
+ * `SETTINGS` is the single list of setting names. The README's settings table, the Bicep template
+ * test (infra must set every setting marked `requiredInAzure`) and `loadConfig` all read it, so
+ * they cannot drift apart. `loadConfig` is pure (takes an env object) so tests can build any
+ * configuration; `getConfig` reads `process.env` once per process.
+ */
+
+export type Cloud = 'public' | 'usGovernment' | 'china';
+
+export const CLOUD_HOSTS: Record<Cloud, { authorityHost: string; graphHost: string }> = {
+  public: { authorityHost: 'login.microsoftonline.com', graphHost: 'graph.microsoft.com' },
+  usGovernment: { authorityHost: 'login.microsoftonline.us', graphHost: 'graph.microsoft.us' },
+  china: { authorityHost: 'login.chinacloudapi.cn', graphHost: 'microsoftgraph.chinacloudapi.cn' },
+};
+
+export const ROLE_TEMPLATE_IDS = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  applicationAdministrator: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  cloudApplicationAdministrator: '158c047a-c907-4556-b7ef-446551a6b5f7',
+  intuneAdministrator: '3a2c62db-5318-420d-8d74-23affee5d9d5',
+  helpdeskAdministrator: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
+} as const;
+
+const DEFAULT_ADMIN_ROLE_IDS = [
+  ROLE_TEMPLATE_IDS.globalAdministrator,
+  ROLE_TEMPLATE_IDS.applicationAdministrator,
+  ROLE_TEMPLATE_IDS.cloudApplicationAdministrator,
+  ROLE_TEMPLATE_IDS.intuneAdministrator,
+];
+
+/** Development-mode app registrations: stable fake ids so local runs and tests agree. */
+export const DEV_APP_IDS = {
+  serviceAppId: '5f0b4c2a-7a1e-4c43-9d36-000000000001',
+  clientAppId: '5f0b4c2a-7a1e-4c43-9d36-000000000002',
+} as const;
+
+export interface SettingDefinition {
+  name: string;
+  description: string;
+  /** The deployed app cannot start without it (infra must set it). */
+  requiredInAzure: boolean;
+  /** Shown in the README; `undefined` means no default. */
+  defaultValue?: string;
+}
+
+export const SETTINGS = [
+  { name: 'PINRESET_DEV_MODE', requiredInAzure: false, defaultValue: 'false',
+    description: 'Development mode: simulated Entra ID and Graph, /dev routes. Refused when running in Azure.' },
+  { name: 'PINRESET_PUBLIC_BASE_URL', requiredInAzure: true,
+    description: 'Public base URL of the service (used in @odata.context, redirect URIs, device assertion audience). Defaults to http://localhost:$PORT locally.' },
+  { name: 'PINRESET_CLOUD', requiredInAzure: true, defaultValue: 'public',
+    description: 'Entra/Graph cloud: public, usGovernment or china. Selects the authority and Graph hosts.' },
+  { name: 'PINRESET_AUTHORITY_HOST', requiredInAzure: false,
+    description: 'Override of the Entra authority host (default from PINRESET_CLOUD).' },
+  { name: 'PINRESET_GRAPH_HOST', requiredInAzure: false,
+    description: 'Override of the Microsoft Graph host (default from PINRESET_CLOUD).' },
+  { name: 'PINRESET_SERVICE_APP_ID', requiredInAzure: true,
+    description: 'Client id of the PIN reset service app registration (the API audience).' },
+  { name: 'PINRESET_SERVICE_APP_ID_URI', requiredInAzure: true,
+    description: 'App ID URI of the service app (also accepted as audience), e.g. api://pinreset.contoso.com.' },
+  { name: 'PINRESET_CLIENT_APP_ID', requiredInAzure: true,
+    description: 'Client id of the PIN reset client app registration (what devices sign in with).' },
+  { name: 'PINRESET_ADMIN_ROLE_IDS', requiredInAzure: true, defaultValue: DEFAULT_ADMIN_ROLE_IDS.join(','),
+    description: 'Comma-separated directory role template ids (wids) treated as PIN reset administrators.' },
+  { name: 'PINRESET_PASSCODE_RESET_ROLE_IDS', requiredInAzure: true,
+    defaultValue: [...DEFAULT_ADMIN_ROLE_IDS, ROLE_TEMPLATE_IDS.helpdeskAdministrator].join(','),
+    description: 'Comma-separated role template ids allowed to reset device passcodes and read devices.' },
+  { name: 'PINRESET_MFA_MAX_AGE_SECONDS', requiredInAzure: false, defaultValue: '600',
+    description: 'How long ago (auth_time, else iat) the MFA may have happened for a decrypt.' },
+  { name: 'PINRESET_MFA_AUTH_CONTEXT_ID', requiredInAzure: false,
+    description: 'Conditional Access auth-context id (acrs) that also counts as MFA, e.g. c1.' },
+  { name: 'TABLES_CONNECTION_STRING', requiredInAzure: false,
+    description: 'Table storage connection string (local development and tests: Azurite).' },
+  { name: 'TABLES_ENDPOINT', requiredInAzure: true,
+    description: 'Table service endpoint used with the managed identity in Azure, e.g. https://<account>.table.core.windows.net.' },
+  { name: 'AZURE_CLIENT_ID', requiredInAzure: true,
+    description: 'Client id of the user-assigned managed identity (storage, Key Vault, Graph federated credential).' },
+  { name: 'PORT', requiredInAzure: false, defaultValue: '7071',
+    description: 'Port of the local host (npm start).' },
+] as const satisfies readonly SettingDefinition[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];
+
+export interface ServiceConfig {
+  devMode: boolean;
+  runningInAzure: boolean;
+  publicBaseUrl: string;
+  cloud: Cloud;
+  authorityHost: string;
+  graphHost: string;
+  serviceAppId: string;
+  serviceAppIdUri: string;
+  clientAppId: string;
+  adminRoleIds: readonly string[];
+  passcodeResetRoleIds: readonly string[];
+  mfaMaxAgeSeconds: number;
+  mfaAuthContextId: string | undefined;
+  storage: { kind: 'connectionString'; connectionString: string } | { kind: 'managedIdentity'; endpoint: string; clientId: string | undefined };
+  port: number;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly setting: string, detail: string) {
+    super(`Configuration setting ${setting}: ${detail}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The Functions host in Azure always sets these; locally (func start or our host) they are absent. */
+export function isRunningInAzure(env: Env): boolean {
+  return Boolean(env.WEBSITE_INSTANCE_ID || env.WEBSITE_SITE_NAME || env.CONTAINER_NAME);
+}
+
+function text(env: Env, name: SettingName): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function required(env: Env, name: SettingName): string {
+  const value = text(env, name);
+  if (value === undefined) throw new ConfigurationError(name, 'is required');
+  return value;
+}
+
+function bool(env: Env, name: SettingName): boolean {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined) return false;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigurationError(name, `expected true or false, got "${value}"`);
+}
+
+function positiveInt(env: Env, name: SettingName, fallback: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) <= 0) throw new ConfigurationError(name, `expected a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+function list(env: Env, name: SettingName, fallback: readonly string[]): readonly string[] {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  return value.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean);
+}
+
+function defaultOf(name: SettingName): string {
+  const definition: SettingDefinition | undefined = SETTINGS.find((setting) => setting.name === name);
+  if (definition?.defaultValue === undefined) throw new Error(`setting ${name} has no default`);
+  return definition.defaultValue;
+}
+
+function cloudOf(env: Env): Cloud {
+  const value = text(env, 'PINRESET_CLOUD') ?? 'public';
+  if (value !== 'public' && value !== 'usGovernment' && value !== 'china') {
+    throw new ConfigurationError('PINRESET_CLOUD', `expected public, usGovernment or china, got "${value}"`);
+  }
+  return value;
+}
+
+function hostName(env: Env, name: SettingName, fallback: string): string {
+  const value = text(env, name) ?? fallback;
+  if (!/^[a-z0-9.-]+(:\d+)?$/i.test(value)) throw new ConfigurationError(name, `expected a host name, got "${value}"`);
+  return value.toLowerCase();
+}
+
+export function loadConfig(env: Env): ServiceConfig {
+  const devMode = bool(env, 'PINRESET_DEV_MODE');
+  const runningInAzure = isRunningInAzure(env);
+  if (devMode && runningInAzure) {
+    throw new ConfigurationError('PINRESET_DEV_MODE', 'development mode is refused when the app runs in Azure');
+  }
+  const port = positiveInt(env, 'PORT', 7071);
+  const cloud = cloudOf(env);
+  const publicBaseUrl = (text(env, 'PINRESET_PUBLIC_BASE_URL')
+    ?? (runningInAzure && env.WEBSITE_HOSTNAME ? `https://${env.WEBSITE_HOSTNAME}` : `http://localhost:${port}`)).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/?#]+$/.test(publicBaseUrl)) {
+    throw new ConfigurationError('PINRESET_PUBLIC_BASE_URL', 'expected an absolute http(s) origin without path');
+  }
+
+  const serviceAppId = devMode ? text(env, 'PINRESET_SERVICE_APP_ID') ?? DEV_APP_IDS.serviceAppId : required(env, 'PINRESET_SERVICE_APP_ID');
+  const clientAppId = devMode ? text(env, 'PINRESET_CLIENT_APP_ID') ?? DEV_APP_IDS.clientAppId : required(env, 'PINRESET_CLIENT_APP_ID');
+  const serviceAppIdUri = text(env, 'PINRESET_SERVICE_APP_ID_URI') ?? (devMode ? `api://${serviceAppId}` : required(env, 'PINRESET_SERVICE_APP_ID_URI'));
+
+  const connectionString = text(env, 'TABLES_CONNECTION_STRING');
+  const endpoint = text(env, 'TABLES_ENDPOINT');
+  let storage: ServiceConfig['storage'];
+  if (endpoint) storage = { kind: 'managedIdentity', endpoint, clientId: text(env, 'AZURE_CLIENT_ID') };
+  else if (connectionString) storage = { kind: 'connectionString', connectionString };
+  else throw new ConfigurationError('TABLES_ENDPOINT', 'set TABLES_ENDPOINT (Azure, managed identity) or TABLES_CONNECTION_STRING (local)');
+
+  const adminRoleIds = list(env, 'PINRESET_ADMIN_ROLE_IDS', defaultOf('PINRESET_ADMIN_ROLE_IDS').split(','));
+  const passcodeResetRoleIds = list(env, 'PINRESET_PASSCODE_RESET_ROLE_IDS', defaultOf('PINRESET_PASSCODE_RESET_ROLE_IDS').split(','));
+
+  return {
+    devMode,
+    runningInAzure,
+    publicBaseUrl,
+    cloud,
+    authorityHost: hostName(env, 'PINRESET_AUTHORITY_HOST', CLOUD_HOSTS[cloud].authorityHost),
+    graphHost: hostName(env, 'PINRESET_GRAPH_HOST', CLOUD_HOSTS[cloud].graphHost),
+    serviceAppId: serviceAppId.toLowerCase(),
+    serviceAppIdUri,
+    clientAppId: clientAppId.toLowerCase(),
+    adminRoleIds,
+    passcodeResetRoleIds,
+    mfaMaxAgeSeconds: positiveInt(env, 'PINRESET_MFA_MAX_AGE_SECONDS', 600),
+    mfaAuthContextId: text(env, 'PINRESET_MFA_AUTH_CONTEXT_ID'),
+    storage,
+    port,
+  };
+}
+
+let cached: ServiceConfig | undefined;
+
+/** The process configuration, read from `process.env` on first use. */
+export function getConfig(): ServiceConfig {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+/** Tests and the local host call this after changing `process.env`. */
+export function resetConfigForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,11 @@
+import { inject } from 'vitest';
+import { resetConfigForTests } from '../../shared/config.js';
+
+// Every test file runs with development-mode settings against the shared in-memory Azurite.
+process.env.TABLES_CONNECTION_STRING = inject('tablesConnectionString');
+process.env.PINRESET_DEV_MODE = 'true';
+process.env.PINRESET_PUBLIC_BASE_URL ??= 'http://localhost:7071';
+delete process.env.TABLES_ENDPOINT;
+delete process.env.WEBSITE_INSTANCE_ID;
+delete process.env.WEBSITE_SITE_NAME;
+resetConfigForTests();
