@@ -1,0 +1,238 @@
+// PIN reset service on Azure: `azd up` provisions this at subscription scope.
+//
+//   resource group
+//   ├─ user-assigned managed identity ─── the only principal the app runs as
+//   ├─ storage account (shared keys off) ─ Functions host storage, deployment package, service tables
+//   ├─ Key Vault (RBAC, purge protection) ─ RSA key-encryption key for tenant protector keys
+//   ├─ Log Analytics + Application Insights (local auth off, identity-based ingestion)
+//   ├─ Flex Consumption plan (FC1) + Linux Function App, Node 22
+//   └─ role assignments for the identity (storage blob/queue/table, metrics publisher, crypto user)
+//
+// The two Entra app registrations are not created here: register them first and pass their ids
+// (infra/README.md walks through it).
+
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; seeds the resource names and the resource group name.')
+param environmentName string
+
+@minLength(1)
+@description('Region for every resource. It must offer the Flex Consumption plan (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group name; empty means rg-<environmentName>.')
+param resourceGroupName string = ''
+
+// --- The two app registrations (see infra/README.md, "Register the applications") ---
+
+@description('Application (client) id of the PIN reset service app registration: the API audience.')
+@minLength(36)
+@maxLength(36)
+param serviceAppId string
+
+@description('App ID URI of the service app registration, e.g. api://pinreset.contoso.com.')
+@minLength(1)
+param serviceAppIdUri string
+
+@description('Application (client) id of the PIN reset client app registration (public client devices sign in with).')
+@minLength(36)
+@maxLength(36)
+param clientAppId string
+
+@description('Entra ID / Microsoft Graph cloud of the app registrations; empty means the cloud this deployment runs in.')
+@allowed([
+  ''
+  'public'
+  'usGovernment'
+  'china'
+])
+param cloud string = ''
+
+// --- Service behaviour ---
+
+@description('Directory role template ids (comma-separated) treated as PIN reset administrators.')
+param adminRoleIds string = '62e90394-69f5-4237-9190-012177145e10,9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3,158c047a-c907-4556-b7ef-446551a6b5f7,3a2c62db-5318-420d-8d74-23affee5d9d5'
+
+@description('Directory role template ids (comma-separated) allowed to reset device passcodes and read devices.')
+param passcodeResetRoleIds string = '62e90394-69f5-4237-9190-012177145e10,9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3,158c047a-c907-4556-b7ef-446551a6b5f7,3a2c62db-5318-420d-8d74-23affee5d9d5,729827e3-9c14-49f7-bb1b-9608f156bbb8'
+
+@description('Public origin when a custom domain fronts the app (no trailing slash); empty means https://<function app default host name>.')
+param publicBaseUrl string = ''
+
+@description('Further app settings (optional ones such as PINRESET_MFA_AUTH_CONTEXT_ID). They cannot override the settings this template sets.')
+param additionalAppSettings object = {}
+
+// --- Sizing and lifecycle ---
+
+@description('Upper bound of Function App instances.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory per Function App instance, MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Storage replication.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param storageSkuName string = 'Standard_LRS'
+
+@description('Key Vault tier: premium keeps the KEK in an HSM.')
+@allowed([
+  'standard'
+  'premium'
+])
+param keyVaultSkuName string = 'standard'
+
+@description('Recover a soft-deleted Key Vault of the same name (needed after azd down: purge protection keeps it).')
+param keyVaultRecoverSoftDeleted bool = false
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  workload: 'pin-reset'
+}
+
+var functionAppName = '${abbrs.webSitesFunctions}pinreset-${resourceToken}'
+var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+
+// The Azure cloud this runs in decides the default Entra/Graph cloud; an explicit parameter wins.
+var azureCloud = environment().name
+var entraCloud = !empty(cloud) ? cloud : (azureCloud == 'AzureUSGovernment' ? 'usGovernment' : (azureCloud == 'AzureChinaCloud' ? 'china' : 'public'))
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}pinreset-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    skuName: storageSkuName
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    skuName: keyVaultSkuName
+    recoverSoftDeleted: keyVaultRecoverSoftDeleted
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: keyVault.outputs.name
+    kekName: keyVault.outputs.kekName
+    principalId: identity.outputs.principalId
+  }
+}
+
+// The service's own settings: every `requiredInAzure` entry of SETTINGS in shared/config.ts is set
+// here or in app/api.bicep (test/infra checks it, so the two cannot drift apart).
+var serviceSettings = {
+  PINRESET_CLOUD: entraCloud
+  PINRESET_SERVICE_APP_ID: serviceAppId
+  PINRESET_SERVICE_APP_ID_URI: serviceAppIdUri
+  PINRESET_CLIENT_APP_ID: clientAppId
+  PINRESET_ADMIN_ROLE_IDS: adminRoleIds
+  PINRESET_PASSCODE_RESET_ROLE_IDS: passcodeResetRoleIds
+  // No trailing slash: the tables client appends /<table>.
+  TABLES_ENDPOINT: 'https://${storage.outputs.name}.table.${environment().suffixes.storage}'
+  PINRESET_KEY_VAULT_URL: keyVault.outputs.vaultUri
+  PINRESET_KEY_VAULT_KEY_ID: keyVault.outputs.kekUri
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    serviceName: 'api'
+    identityId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    serviceSettings: union(additionalAppSettings, serviceSettings)
+    publicBaseUrl: publicBaseUrl
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+  // Start the app only once its identity can reach storage, Key Vault and Application Insights.
+  dependsOn: [
+    rbac
+  ]
+}
+
+// azd stores these in the environment (.azure/<env>/.env); none of them is a secret.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = api.outputs.serviceUrl
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.vaultUri
+output AZURE_KEY_VAULT_KEK_ID string = keyVault.outputs.kekUri
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
+output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output PINRESET_CLOUD string = entraCloud
