@@ -112,7 +112,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** The Functions host in Azure always sets these; locally (func start or our host) they are absent. */
 export function isRunningInAzure(env: Env): boolean {
-  return Boolean(env.WEBSITE_INSTANCE_ID || env.WEBSITE_SITE_NAME || env.CONTAINER_NAME);
+  return Boolean(env.WEBSITE_INSTANCE_ID || env.WEBSITE_SITE_NAME);
 }
 
 function text(env: Env, name: SettingName): string | undefined {

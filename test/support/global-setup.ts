@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startAzurite, type RunningAzurite } from './azurite.js';
+import { startAzurite, type RunningAzurite } from '../../shared/dev/azurite.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -51,7 +51,7 @@ export async function startAzurite(options: { port?: number; location?: string }
     const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${output}`)), 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('successfully listening')) {
+      if (/successfully (started|listening)/.test(output)) {
         clearTimeout(timer);
         resolve();
       }
@@ -65,10 +65,14 @@ export async function startAzurite(options: { port?: number; location?: string }
   });
   child.stdout?.resume();
   child.stderr?.resume();
+  // Azurite must not outlive the process that started it.
+  const killChild = () => child.kill('SIGTERM');
+  process.once('exit', killChild);
   return {
     port,
     connectionString: azuriteConnectionString(port),
     stop: () => new Promise((resolve) => {
+      process.removeListener('exit', killChild);
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
       child.kill('SIGTERM');

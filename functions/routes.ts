@@ -1,0 +1,19 @@
+import type { RouteDefinition } from '../shared/http/route-table.js';
+import { devRoutes } from './dev.js';
+import { healthRoutes } from './health.js';
+import { notFoundRoutes } from './not-found.js';
+import { openApiRoutes } from './openapi.js';
+import { organizationRoutes } from './organization.js';
+
+/**
+ * The one route table. `functions/index.ts` registers it with the Functions host; the local host
+ * (scripts/local-host.ts) serves the very same table. Add a feature's routes here.
+ */
+export const ROUTES: readonly RouteDefinition[] = [
+  ...healthRoutes,
+  ...openApiRoutes,
+  ...organizationRoutes,
+  ...devRoutes,
+  // Keep last: the catch-all 404.
+  ...notFoundRoutes,
+];

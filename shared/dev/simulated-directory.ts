@@ -1,0 +1,64 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { VerifiedDomain } from '../domain/tenant.js';
+
+export interface SimulatedServicePrincipal {
+  id: string;
+  appId: string;
+  displayName: string;
+}
+
+export interface SimulatedTenant {
+  id: string;
+  displayName: string;
+  createdDateTime: string;
+  verifiedDomains: VerifiedDomain[];
+  servicePrincipals: Map<string, SimulatedServicePrincipal>;
+}
+
+/**
+ * The simulated Entra directory of development mode: any GUID tenant exists on first use, with a
+ * display name and an onmicrosoft.com domain derived from its id. Admin consent creates service
+ * principals here; the simulated Graph answers from here.
+ */
+export class SimulatedDirectory {
+  private readonly tenants = new Map<string, SimulatedTenant>();
+
+  tenant(tenantId: string): SimulatedTenant {
+    const id = tenantId.toLowerCase();
+    let tenant = this.tenants.get(id);
+    if (!tenant) {
+      const label = createHash('sha256').update(id).digest('hex').slice(0, 8);
+      tenant = {
+        id,
+        displayName: `Contoso Dev ${label}`,
+        createdDateTime: '2024-01-01T00:00:00Z',
+        verifiedDomains: [
+          { capabilities: 'Email, OfficeCommunicationsOnline', isDefault: true, isInitial: true, name: `contosodev${label}.onmicrosoft.com`, type: 'Managed' },
+        ],
+        servicePrincipals: new Map(),
+      };
+      this.tenants.set(id, tenant);
+    }
+    return tenant;
+  }
+
+  /** Admin consent: creates the app's service principal in the tenant (idempotent, like Entra). */
+  consent(tenantId: string, appId: string, displayName: string): SimulatedServicePrincipal {
+    const tenant = this.tenant(tenantId);
+    const key = appId.toLowerCase();
+    const existing = tenant.servicePrincipals.get(key);
+    if (existing) return existing;
+    const servicePrincipal = { id: randomUUID(), appId: key, displayName };
+    tenant.servicePrincipals.set(key, servicePrincipal);
+    return servicePrincipal;
+  }
+
+  /** An admin deleting the enterprise application. */
+  removeServicePrincipal(tenantId: string, appId: string): void {
+    this.tenant(tenantId).servicePrincipals.delete(appId.toLowerCase());
+  }
+
+  servicePrincipal(tenantId: string, appId: string): SimulatedServicePrincipal | undefined {
+    return this.tenant(tenantId).servicePrincipals.get(appId.toLowerCase());
+  }
+}

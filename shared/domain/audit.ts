@@ -1,0 +1,58 @@
+/** Audit events: what happened in a tenant, by whom, with what result. Never a secret. */
+
+export type AuditActivity =
+  | 'onboardingStarted'
+  | 'serviceConsentGranted'
+  | 'clientConsentGranted'
+  | 'onboardingCompleted'
+  | 'onboardingFailed'
+  | 'onboardingVerified'
+  | 'tenantOffboarded'
+  | 'settingsUpdated'
+  | 'protectorKeyCreated'
+  | 'protectorKeyRotated'
+  | 'protectorKeyRetired'
+  | 'protectorDecrypt'
+  | 'deviceEnrolled'
+  | 'deviceStatusReported'
+  | 'passcodeResetRequested'
+  | 'passcodeResetDelivered'
+  | 'passcodeResetDone'
+  | 'passcodeResetFailed'
+  | 'passcodeResetCanceled'
+  | 'passcodeResetExpired';
+
+export type AuditInitiator =
+  | { user: { id: string; userPrincipalName?: string } }
+  | { device: { id: string } }
+  | { app: { id: string; displayName: string } };
+
+export interface AuditTarget {
+  id: string;
+  type: string;
+  displayName?: string;
+}
+
+export interface AuditEventInput {
+  tenantId: string;
+  activity: AuditActivity;
+  result: 'success' | 'failure';
+  resultReason?: string | null;
+  initiatedBy: AuditInitiator;
+  targetResources?: AuditTarget[];
+  correlationId: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  tenantId: string;
+  activityDateTime: string;
+  activity: AuditActivity;
+  result: 'success' | 'failure';
+  resultReason: string | null;
+  initiatedBy: AuditInitiator;
+  targetResources: AuditTarget[];
+  correlationId: string;
+}
+
+export const SERVICE_INITIATOR: AuditInitiator = { app: { id: 'pin-reset-service', displayName: 'PIN reset service' } };

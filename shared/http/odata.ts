@@ -1,0 +1,146 @@
+import { ServiceError } from '../domain/errors.js';
+
+/** What OData query options a route accepts. Anything not declared here is refused with 400. */
+export interface ODataSpec {
+  /** Type name used in Graph's messages, e.g. `Microsoft.DirectoryServices.Organization`. */
+  entityType: string;
+  /** Properties `$select` may name; omit to refuse `$select`. */
+  selectable?: readonly string[];
+  /** Enables `$top` (1..999). */
+  top?: boolean;
+  /** Properties `$filter` may name, with the operators each supports. */
+  filterable?: Readonly<Record<string, { operators: readonly FilterOperator[]; type: 'string' | 'dateTime' }>>;
+  /** Enables `$skiptoken` (issued in `@odata.nextLink`). */
+  skiptoken?: boolean;
+}
+
+export type FilterOperator = 'eq' | 'ge';
+
+export interface FilterClause {
+  property: string;
+  operator: FilterOperator;
+  value: string;
+}
+
+export interface ODataQuery {
+  select: readonly string[] | undefined;
+  top: number | undefined;
+  filter: readonly FilterClause[];
+  skiptoken: string | undefined;
+}
+
+export const EMPTY_ODATA_QUERY: ODataQuery = { select: undefined, top: undefined, filter: [], skiptoken: undefined };
+
+const MAX_TOP = 999;
+
+function odataError(message: string): ServiceError {
+  return new ServiceError('Request_BadRequest', message);
+}
+
+function unknownProperty(name: string, spec: ODataSpec): ServiceError {
+  return odataError(`Could not find a property named '${name}' on type '${spec.entityType}'.`);
+}
+
+function parseSelect(raw: string, spec: ODataSpec): string[] {
+  const names = raw.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) throw odataError(`Invalid $select value '${raw}'.`);
+  for (const name of names) {
+    if (!spec.selectable?.includes(name)) throw unknownProperty(name, spec);
+  }
+  return [...new Set(names)];
+}
+
+function parseTop(raw: string): number {
+  if (!/^\d+$/.test(raw.trim())) throw odataError(`Invalid $top value '${raw}': expected an integer from 1 to ${MAX_TOP}.`);
+  const top = Number(raw.trim());
+  if (top < 1 || top > MAX_TOP) throw odataError(`Invalid $top value '${raw}': expected an integer from 1 to ${MAX_TOP}.`);
+  return top;
+}
+
+const CLAUSE = /^\s*([A-Za-z][A-Za-z0-9_]*)\s+([A-Za-z]+)\s+('(?:[^']|'')*'|[0-9][0-9T:.\-+Z]*)\s*$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Splits on ` and ` outside string literals (a doubled '' inside a literal toggles twice). */
+function splitConjunction(raw: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  let inString = false;
+  for (let index = 0; index < raw.length; index += 1) {
+    if (raw[index] === "'") inString = !inString;
+    if (inString) continue;
+    const separator = /^\s+and\s+/i.exec(raw.slice(index));
+    if (separator) {
+      parts.push(raw.slice(start, index));
+      index += separator[0].length - 1;
+      start = index + 1;
+    }
+  }
+  parts.push(raw.slice(start));
+  return parts;
+}
+
+function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
+  const filterable = spec.filterable ?? {};
+  return splitConjunction(raw).map((clauseText) => {
+    const match = CLAUSE.exec(clauseText);
+    if (!match) throw odataError(`Invalid $filter clause '${clauseText.trim()}'. Supported: <property> eq '<value>' joined by 'and'.`);
+    const [, property = '', operatorText = '', literal = ''] = match;
+    const definition = filterable[property];
+    if (!definition) throw unknownProperty(property, spec);
+    const operator = operatorText.toLowerCase() as FilterOperator;
+    if (!definition.operators.includes(operator)) {
+      throw odataError(`Operator '${operatorText}' is not supported for property '${property}' (supported: ${definition.operators.join(', ')}).`);
+    }
+    let value: string;
+    if (literal.startsWith("'")) {
+      value = literal.slice(1, -1).replace(/''/g, "'");
+    } else {
+      value = literal;
+    }
+    if (definition.type === 'dateTime') {
+      if (!ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+        throw odataError(`Invalid date-time '${value}' for property '${property}': expected ISO-8601, e.g. 2024-01-31T00:00:00Z.`);
+      }
+      value = new Date(value).toISOString();
+    } else if (!literal.startsWith("'")) {
+      throw odataError(`Property '${property}' is a string: quote the value, e.g. ${property} eq 'value'.`);
+    }
+    return { property, operator, value };
+  });
+}
+
+/**
+ * Parses the `$`-options of a query string against what the route supports. Unsupported or
+ * repeated options are 400 `Request_BadRequest`, never ignored. Plain parameters are left to the route.
+ */
+export function parseODataQuery(query: URLSearchParams, spec: ODataSpec | undefined): ODataQuery {
+  const seen = new Set<string>();
+  const result: { select?: string[]; top?: number; filter: FilterClause[]; skiptoken?: string } = { filter: [] };
+  for (const [rawName, value] of query) {
+    if (!rawName.startsWith('$')) continue;
+    const name = rawName.toLowerCase();
+    if (seen.has(name)) throw odataError(`Query option '${rawName}' was specified more than once.`);
+    seen.add(name);
+    if (name === '$select' && spec?.selectable) result.select = parseSelect(value, spec);
+    else if (name === '$top' && spec?.top) result.top = parseTop(value);
+    else if (name === '$filter' && spec?.filterable) result.filter = parseFilter(value, spec);
+    else if (name === '$skiptoken' && spec?.skiptoken) {
+      if (!value) throw odataError('Invalid $skiptoken value.');
+      result.skiptoken = value;
+    } else throw odataError(`Query option '${rawName}' is not supported on this resource.`);
+  }
+  return { select: result.select, top: result.top, filter: result.filter, skiptoken: result.skiptoken };
+}
+
+/** Keeps only the selected properties, in the order they were asked for. */
+export function project<T extends object>(entity: T, select: readonly string[] | undefined): Partial<T> {
+  if (!select) return entity;
+  const projected: Record<string, unknown> = {};
+  for (const name of select) projected[name] = (entity as Record<string, unknown>)[name] ?? null;
+  return projected as Partial<T>;
+}
+
+/** `<set>(<selected>)` for @odata.context. */
+export function contextFragment(set: string, select: readonly string[] | undefined): string {
+  return select ? `${set}(${select.join(',')})` : set;
+}

@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import type { ServiceConfig } from '../config.js';
+import { ServiceError } from '../domain/errors.js';
+import { requireAdministrator, requireOwnTenant, requireRecentMfa } from '../identity/authorization.js';
+import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
+import { getServices, type Services } from '../wiring.js';
+import { EMPTY_ODATA_QUERY, parseODataQuery, type ODataQuery, type ODataSpec } from './odata.js';
+import { errorResponse, type RequestIds } from './responses.js';
+import { type HttpMethod, type RouteDefinition, type RouteHandler } from './route-table.js';
+
+/** Bodies over this size are refused with 413 before they are parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Who may call an operation:
+ * - `anonymous`: anyone (health, onboarding redirects, development-mode routes);
+ * - `user`: a valid Entra access token for the service app;
+ * - `mfaUser`: a user token with recent MFA (decrypt);
+ * - `admin` / `passcodeAdmin`: a user token with one of the configured admin roles;
+ * - `device`: a DeviceAssertion signed by an enrolled device key;
+ * - `userOrDevice`: either of the two.
+ */
+export type AuthRequirement = 'anonymous' | 'user' | 'mfaUser' | 'admin' | 'passcodeAdmin' | 'device' | 'userOrDevice';
+
+export interface OpenApiResponse {
+  description: string;
+  schema?: z.ZodType;
+}
+
+export interface OperationContext<TBody> {
+  request: HttpRequest;
+  invocation: InvocationContext;
+  ids: RequestIds;
+  services: Services;
+  config: ServiceConfig;
+  params: Readonly<Record<string, string>>;
+  query: ODataQuery;
+  body: TBody;
+  user: UserPrincipal | undefined;
+  device: DevicePrincipal | undefined;
+}
+
+export interface Operation<TBody = undefined> {
+  /** OpenAPI operationId; also names the operation in logs. */
+  operationId: string;
+  summary: string;
+  tags: readonly string[];
+  auth: AuthRequirement;
+  /** Route parameter holding a tenant id that must be the caller's own (else 404). */
+  tenantParam?: string;
+  odata?: ODataSpec;
+  body?: { schema: z.ZodType<TBody>; format?: 'json' | 'form' };
+  /** Route-specific plain query parameters, documented in OpenAPI. */
+  queryParameters?: readonly { name: string; description: string; required?: boolean }[];
+  responses: Readonly<Record<string, OpenApiResponse>>;
+  handle(context: OperationContext<TBody>): Promise<HttpResponseInit>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a route table holds operations of any body type
+export type AnyOperation = Operation<any>;
+
+/** The caller of a user/admin operation; the pipeline guarantees it for those auth requirements. */
+export function userOf(context: OperationContext<unknown>): UserPrincipal {
+  if (!context.user) throw new ServiceError('InternalServerError', 'Operation declared without user authentication.');
+  return context.user;
+}
+
+/** The caller of a device operation. */
+export function deviceOf(context: OperationContext<unknown>): DevicePrincipal {
+  if (!context.device) throw new ServiceError('InternalServerError', 'Operation declared without device authentication.');
+  return context.device;
+}
+
+/** Identity function that lets TypeScript infer the body type from the schema. */
+export function defineOperation<TBody = undefined>(operation: Operation<TBody>): Operation<TBody> {
+  return operation;
+}
+
+export function requestIdsOf(request: HttpRequest): RequestIds {
+  const requestId = randomUUID();
+  const clientRequestId = request.headers.get('client-request-id')?.slice(0, 128) || requestId;
+  return { requestId, clientRequestId };
+}
+
+function withStandardHeaders(response: HttpResponseInit, ids: RequestIds, pathname: string): HttpResponseInit {
+  const headers = new Headers(response.headers as ConstructorParameters<typeof Headers>[0]);
+  headers.set('request-id', ids.requestId);
+  headers.set('client-request-id', ids.clientRequestId);
+  if (/^\/v1\.0\//i.test(pathname)) headers.set('OData-Version', '4.0');
+  if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
+  return { ...response, headers: Object.fromEntries(headers.entries()) };
+}
+
+function pathnameOf(request: HttpRequest): string {
+  try {
+    return new URL(request.url).pathname;
+  } catch {
+    return '/';
+  }
+}
+
+/** Turns anything thrown into a response; unexpected errors are logged with the request id and hidden. */
+export function failureResponse(error: unknown, ids: RequestIds, invocation: InvocationContext): HttpResponseInit {
+  if (error instanceof ServiceError) {
+    if (error.code === 'InternalServerError' || error.code === 'ServiceUnavailable') {
+      invocation.warn(`request ${ids.requestId}: ${error.code}: ${error.message}`, error.cause instanceof Error ? error.cause.message : '');
+    }
+    return errorResponse(error, ids);
+  }
+  invocation.error(`request ${ids.requestId}: unhandled error`, error instanceof Error ? error.stack ?? error.message : String(error));
+  return errorResponse(new ServiceError('InternalServerError', 'An internal server error occurred. Quote the request-id when reporting it.'), ids);
+}
+
+export function tooLargeError(): ServiceError {
+  return new ServiceError('RequestEntityTooLarge', `The request body is larger than the ${MAX_BODY_BYTES / 1024} KiB limit.`);
+}
+
+async function readBody<TBody>(request: HttpRequest, spec: NonNullable<Operation<TBody>['body']>): Promise<TBody> {
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLargeError();
+  const contentType = (request.headers.get('content-type') ?? '').toLowerCase();
+  let raw: unknown;
+  if (spec.format === 'form') {
+    if (!contentType.startsWith('application/x-www-form-urlencoded')) {
+      throw new ServiceError('UnsupportedMediaType', 'The request body must be application/x-www-form-urlencoded.');
+    }
+    raw = Object.fromEntries(new URLSearchParams(text));
+  } else {
+    if (text.trim() === '') throw new ServiceError('BadRequest', 'A JSON request body is required.');
+    if (contentType && !/^application\/([a-z0-9.+-]+\+)?json\b/.test(contentType)) {
+      throw new ServiceError('UnsupportedMediaType', 'The request body must be application/json.');
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new ServiceError('BadRequest', 'The request body is not valid JSON.');
+    }
+  }
+  const parsed = spec.schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
+    const message = issue?.code === 'unrecognized_keys'
+      ? `Unknown property '${[...(field ? [field] : []), ...issue.keys].join('.')}' in the request body.`
+      : `Invalid request body${field ? ` at '${field}'` : ''}: ${issue?.message ?? 'invalid value'}.`;
+    throw new ServiceError('BadRequest', message);
+  }
+  return parsed.data;
+}
+
+async function authenticate(
+  operation: AnyOperation,
+  request: HttpRequest,
+  services: Services,
+): Promise<{ user: UserPrincipal | undefined; device: DevicePrincipal | undefined }> {
+  const { auth } = operation;
+  if (auth === 'anonymous') return { user: undefined, device: undefined };
+  const authorization = request.headers.get('authorization');
+  const isDeviceAssertion = /^DeviceAssertion\s/i.test(authorization ?? '');
+  if (auth === 'device' || (auth === 'userOrDevice' && isDeviceAssertion)) {
+    const authenticator = services.deviceAuthenticator;
+    if (!authorization || !isDeviceAssertion || !authenticator) {
+      throw new ServiceError('InvalidAuthenticationToken', 'A device assertion is required: Authorization: DeviceAssertion <JWT>.', {
+        headers: { 'WWW-Authenticate': `DeviceAssertion realm="${services.config.publicBaseUrl}", ${services.tokens.wwwAuthenticate(false)}` },
+      });
+    }
+    return { user: undefined, device: await authenticator.authenticate(authorization, services.config.publicBaseUrl) };
+  }
+  return { user: await services.tokens.validate(authorization), device: undefined };
+}
+
+function authorize(operation: AnyOperation, user: UserPrincipal | undefined, device: DevicePrincipal | undefined, params: Record<string, string>, services: Services): void {
+  const tenantFromRoute = operation.tenantParam === undefined ? undefined : params[operation.tenantParam];
+  if (user && operation.tenantParam !== undefined) requireOwnTenant(user, tenantFromRoute);
+  if (device && operation.tenantParam !== undefined && tenantFromRoute?.toLowerCase() !== device.tenantId) {
+    throw new ServiceError('Request_ResourceNotFound', 'The requested resource was not found.');
+  }
+  if (!user) return;
+  const { config } = services;
+  if (operation.auth === 'admin') requireAdministrator(user, config.adminRoleIds);
+  if (operation.auth === 'passcodeAdmin') requireAdministrator(user, config.passcodeResetRoleIds);
+  if (operation.auth === 'mfaUser') {
+    requireRecentMfa(user, { maxAgeSeconds: config.mfaMaxAgeSeconds, authContextId: config.mfaAuthContextId },
+      Math.floor(services.clock().getTime() / 1000), `https://${config.authorityHost}/common/oauth2/authorize`);
+  }
+}
+
+/** Runs one operation: limits, authentication, authorization, OData, body, then the handler. */
+export async function runOperation(
+  operation: AnyOperation,
+  request: HttpRequest,
+  invocation: InvocationContext,
+  params: Record<string, string>,
+  ids: RequestIds,
+): Promise<HttpResponseInit> {
+  const contentLength = Number(request.headers.get('content-length') ?? '0');
+  if (contentLength > MAX_BODY_BYTES) throw tooLargeError();
+  const services = getServices();
+  const { user, device } = await authenticate(operation, request, services);
+  authorize(operation, user, device, params, services);
+  const query = operation.odata || [...request.query.keys()].some((key) => key.startsWith('$'))
+    ? parseODataQuery(request.query, operation.odata)
+    : EMPTY_ODATA_QUERY;
+  const body = operation.body ? await readBody(request, operation.body) : undefined;
+  return operation.handle({ request, invocation, ids, services, config: services.config, params, query, body, user, device });
+}
+
+function methodNotAllowed(definition: RouteDefinition): ServiceError {
+  const allowed = Object.keys(definition.methods).join(', ');
+  return new ServiceError('MethodNotAllowed', `The HTTP method is not supported on this resource. Allowed: ${allowed}.`, { headers: { Allow: allowed } });
+}
+
+/** The Functions handler of one route: dispatch by method through the pipeline. */
+export function createRouteHandler(definition: RouteDefinition): RouteHandler {
+  return async (request, invocation) => {
+    const ids = requestIdsOf(request);
+    const pathname = pathnameOf(request);
+    let response: HttpResponseInit;
+    try {
+      const operation = definition.methods[request.method.toUpperCase() as HttpMethod];
+      if (!operation) throw methodNotAllowed(definition);
+      response = await runOperation(operation, request, invocation, { ...request.params }, ids);
+    } catch (error) {
+      response = failureResponse(error, ids, invocation);
+    }
+    return withStandardHeaders(response, ids, pathname);
+  };
+}
+
+/** Every response the pipeline did not produce itself (the local host's 404 and 413) uses this. */
+export function standaloneErrorResponse(error: ServiceError, request: HttpRequest, invocation: InvocationContext): HttpResponseInit {
+  const ids = requestIdsOf(request);
+  return withStandardHeaders(failureResponse(error, ids, invocation), ids, pathnameOf(request));
+}

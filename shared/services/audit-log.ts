@@ -1,0 +1,35 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent, AuditEventInput } from '../domain/audit.js';
+import type { AuditPage, AuditQuery, AuditRepository } from '../storage/audit-repository.js';
+
+export type Clock = () => Date;
+export const systemClock: Clock = () => new Date();
+
+/**
+ * The one audit writer every feature uses. `record` throws if the event cannot be stored
+ * (ServiceUnavailable); callers decide whether that fails the operation (security-relevant
+ * operations such as decrypt fail closed).
+ */
+export class AuditLog {
+  constructor(private readonly repository: AuditRepository, private readonly clock: Clock = systemClock) {}
+
+  async record(input: AuditEventInput): Promise<AuditEvent> {
+    const event: AuditEvent = {
+      id: randomUUID(),
+      tenantId: input.tenantId,
+      activityDateTime: this.clock().toISOString(),
+      activity: input.activity,
+      result: input.result,
+      resultReason: input.resultReason ?? null,
+      initiatedBy: input.initiatedBy,
+      targetResources: input.targetResources ?? [],
+      correlationId: input.correlationId,
+    };
+    await this.repository.insert(event);
+    return event;
+  }
+
+  list(tenantId: string, query: AuditQuery): Promise<AuditPage> {
+    return this.repository.list(tenantId, query);
+  }
+}

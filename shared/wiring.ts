@@ -1,0 +1,70 @@
+import { getConfig, type ServiceConfig } from './config.js';
+import { EntraTokenValidator } from './identity/entra-token-validator.js';
+import { JwksCache } from './identity/jwks-cache.js';
+import type { DevicePrincipal } from './identity/principal.js';
+import { AuditLog, systemClock, type Clock } from './services/audit-log.js';
+import { AuditRepository } from './storage/audit-repository.js';
+import { TableStore } from './storage/table-store.js';
+import { TenantRepository } from './storage/tenant-repository.js';
+
+/** Verifies `Authorization: DeviceAssertion <JWT>` (implemented by the devices feature). */
+export interface DeviceAuthenticator {
+  authenticate(authorization: string, audience: string): Promise<DevicePrincipal>;
+}
+
+/**
+ * The composition root: builds the real implementations once per process, lazily, so that
+ * importing a function module does no work (cold start). Tests build their own with overrides.
+ */
+export class Services {
+  private readonly instances = new Map<string, unknown>();
+
+  constructor(readonly config: ServiceConfig, private readonly overrides: Partial<Record<string, unknown>> = {}) {}
+
+  protected once<T>(name: string, create: () => T): T {
+    if (name in this.overrides) return this.overrides[name] as T;
+    if (!this.instances.has(name)) this.instances.set(name, create());
+    return this.instances.get(name) as T;
+  }
+
+  get clock(): Clock {
+    return this.once('clock', () => systemClock);
+  }
+
+  get tables(): TableStore {
+    return this.once('tables', () => new TableStore(this.config.storage));
+  }
+
+  get tokens(): EntraTokenValidator {
+    return this.once('tokens', () => new EntraTokenValidator({
+      authorityHost: this.config.authorityHost,
+      audiences: [this.config.serviceAppId, this.config.serviceAppIdUri],
+      serviceAppId: this.config.serviceAppId,
+      jwks: new JwksCache({ url: `https://${this.config.authorityHost}/common/discovery/v2.0/keys` }),
+    }));
+  }
+
+  get tenants(): TenantRepository {
+    return this.once('tenants', () => new TenantRepository(this.tables));
+  }
+
+  get audit(): AuditLog {
+    return this.once('audit', () => new AuditLog(new AuditRepository(this.tables), this.clock));
+  }
+
+  get deviceAuthenticator(): DeviceAuthenticator | undefined {
+    return this.once<DeviceAuthenticator | undefined>('deviceAuthenticator', () => undefined);
+  }
+}
+
+let current: Services | undefined;
+
+export function getServices(): Services {
+  current ??= new Services(getConfig());
+  return current;
+}
+
+/** Tests (and the local host) replace the process's services, e.g. with an injected clock. */
+export function setServices(services: Services | undefined): void {
+  current = services;
+}
