@@ -55,6 +55,11 @@ export function loadInfra(overrides: Readonly<Record<string, string>> = {}): Inf
   return files;
 }
 
+/** An in-memory template directory (tests of the checkers themselves). */
+export function infraFromSources(sources: Readonly<Record<string, string>>): Infra {
+  return new Map(Object.entries(sources).map(([path, text]) => [path, parseBicep(text, path)]));
+}
+
 export function readInfraText(path: string): string {
   return readFileSync(join(INFRA_DIR, path), 'utf8');
 }
