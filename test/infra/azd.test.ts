@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  INFRA_DIR,
+  REPO_ROOT,
+  descendants,
+  fileOf,
+  loadInfra,
+  outputs,
+  parameters,
+  stringLiteral,
+} from './bicep-tree.js';
+
+const infra = loadInfra();
+const main = fileOf(infra, 'main.bicep');
+
+interface ParametersFile {
+  parameters: Record<string, { value: unknown }>;
+}
+
+const parametersFile = JSON.parse(readFileSync(join(INFRA_DIR, 'main.parameters.json'), 'utf8')) as ParametersFile;
+const azureYaml = readFileSync(join(REPO_ROOT, 'azure.yaml'), 'utf8');
+
+describe('azd wiring', () => {
+  it('deploys at subscription scope and creates its own resource group', () => {
+    const target = main.root.namedChildren.find((node) => node.type === 'target_scope_assignment');
+    expect(stringLiteral(target?.namedChildren[0])).toBe('subscription');
+    expect(descendants(main.root, 'resource_declaration').some((node) => node.text.includes("'Microsoft.Resources/resourceGroups@"))).toBe(true);
+  });
+
+  it('main.parameters.json names only parameters main.bicep declares', () => {
+    const declared = parameters(main).map((param) => param.name);
+    expect(declared).toEqual(expect.arrayContaining(Object.keys(parametersFile.parameters)));
+  });
+
+  it('main.parameters.json supplies every parameter that has no default', () => {
+    const withoutDefault = parameters(main).filter((param) => param.defaultValue === undefined).map((param) => param.name);
+    expect(withoutDefault.sort()).toEqual(['clientAppId', 'environmentName', 'location', 'serviceAppId', 'serviceAppIdUri']);
+    for (const name of withoutDefault) expect(Object.keys(parametersFile.parameters)).toContain(name);
+  });
+
+  it('takes the environment, region and app registrations from azd environment variables', () => {
+    const value = (name: string): unknown => parametersFile.parameters[name]?.value;
+    expect(value('environmentName')).toBe('${AZURE_ENV_NAME}');
+    expect(value('location')).toBe('${AZURE_LOCATION}');
+    expect(value('serviceAppId')).toBe('${PINRESET_SERVICE_APP_ID}');
+    expect(value('serviceAppIdUri')).toBe('${PINRESET_SERVICE_APP_ID_URI}');
+    expect(value('clientAppId')).toBe('${PINRESET_CLIENT_APP_ID}');
+    expect(value('cloud')).toBe('${PINRESET_CLOUD}');
+  });
+
+  it('outputs the service URL and the names a deploy script needs, none of them a secret', () => {
+    const names = outputs(main).map((output) => output.name);
+    expect(names).toEqual(expect.arrayContaining([
+      'SERVICE_API_URI',
+      'SERVICE_API_NAME',
+      'AZURE_FUNCTION_APP_NAME',
+      'AZURE_RESOURCE_GROUP',
+      'AZURE_KEY_VAULT_NAME',
+      'AZURE_KEY_VAULT_ENDPOINT',
+      'AZURE_STORAGE_ACCOUNT_NAME',
+      'AZURE_MANAGED_IDENTITY_CLIENT_ID',
+      'AZURE_MANAGED_IDENTITY_PRINCIPAL_ID',
+    ]));
+    expect(outputs(main).filter((output) => output.secure)).toEqual([]);
+  });
+
+  it('azure.yaml deploys this project as the api service on Azure Functions with the Bicep in infra/', () => {
+    expect(azureYaml).toMatch(/^services:\n {2}api:\n/m);
+    expect(azureYaml).toMatch(/^ {4}host: function$/m);
+    expect(azureYaml).toMatch(/^ {4}language: ts$/m);
+    expect(azureYaml).toMatch(/^ {2}path: infra$/m);
+  });
+
+  it('tags the Function App with the azd service name azure.yaml uses', () => {
+    const api = fileOf(infra, 'app/api.bicep');
+    const serviceName = parameters(api).find((param) => param.name === 'serviceName');
+    expect(stringLiteral(serviceName?.defaultValue)).toBe('api');
+    const tagged = descendants(api.root, 'object_property').some((node) => node.text.includes("'azd-service-name': serviceName"));
+    expect(tagged).toBe(true);
+  });
+});
