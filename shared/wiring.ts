@@ -6,10 +6,22 @@ import { AuditLog, systemClock, type Clock } from './services/audit-log.js';
 import { AuditRepository } from './storage/audit-repository.js';
 import { TableStore } from './storage/table-store.js';
 import { TenantRepository } from './storage/tenant-repository.js';
+import { TenantSettingsRepository } from './storage/tenant-settings-repository.js';
 
 /** Verifies `Authorization: DeviceAssertion <JWT>` (implemented by the devices feature). */
 export interface DeviceAuthenticator {
   authenticate(authorization: string, audience: string): Promise<DevicePrincipal>;
+}
+
+/**
+ * Features that keep per-tenant state react to the tenant's lifecycle here: protector keys are
+ * created on activation and destroyed on offboarding; pending device actions are canceled.
+ * Onboarding calls every listener; a listener that fails makes the step fail (and it is retried).
+ */
+export interface TenantLifecycleListener {
+  readonly name: string;
+  onTenantActivated?(tenantId: string, correlationId: string): Promise<void>;
+  onTenantOffboarded?(tenantId: string, correlationId: string): Promise<void>;
 }
 
 /**
@@ -50,6 +62,15 @@ export class Services {
 
   get audit(): AuditLog {
     return this.once('audit', () => new AuditLog(new AuditRepository(this.tables), this.clock));
+  }
+
+  get tenantSettings(): TenantSettingsRepository {
+    return this.once('tenantSettings', () => new TenantSettingsRepository(this.tables));
+  }
+
+  /** Add a feature's listener here when it keeps per-tenant state. */
+  get tenantLifecycleListeners(): readonly TenantLifecycleListener[] {
+    return this.once<readonly TenantLifecycleListener[]>('tenantLifecycleListeners', () => []);
   }
 
   get deviceAuthenticator(): DeviceAuthenticator | undefined {

@@ -5,6 +5,7 @@ import { storageCall } from './storage-errors.js';
 /** Every table the service uses. Each has exactly one repository module in this folder. */
 export const TABLE_NAMES = {
   tenants: 'Tenants',
+  tenantSettings: 'TenantSettings',
   onboardingStates: 'OnboardingStates',
   auditEvents: 'AuditEvents',
   protectorKeys: 'ProtectorKeys',

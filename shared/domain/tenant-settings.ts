@@ -1,0 +1,21 @@
+import type { Cloud } from '../config.js';
+import { DEFAULT_PIN_COMPLEXITY, type PinComplexity } from './pin-policy.js';
+
+/** What an admin configures per tenant (`/pinResetSettings`). */
+export interface TenantSettings {
+  webSignInAllowedUrls: string[];
+  cloud: Cloud;
+  pinComplexity: PinComplexity;
+  protectorKeyRotationDays: number;
+}
+
+export const DEFAULT_PROTECTOR_KEY_ROTATION_DAYS = 365;
+
+export function defaultTenantSettings(): TenantSettings {
+  return {
+    webSignInAllowedUrls: [],
+    cloud: 'public',
+    pinComplexity: { ...DEFAULT_PIN_COMPLEXITY },
+    protectorKeyRotationDays: DEFAULT_PROTECTOR_KEY_ROTATION_DAYS,
+  };
+}
