@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOUD_HOSTS, SETTINGS } from '../../shared/config.js';
+import { CLOUD_HOSTS, SETTINGS, type SettingDefinition } from '../../shared/config.js';
 import {
   appSettings,
   dereference,
@@ -110,7 +110,7 @@ describe('Function App settings against shared/config.ts', () => {
   it('uses the same default administrator role ids as config.ts', () => {
     const main = fileOf(infra, 'main.bicep');
     for (const [name, param] of [['PINRESET_ADMIN_ROLE_IDS', 'adminRoleIds'], ['PINRESET_PASSCODE_RESET_ROLE_IDS', 'passcodeResetRoleIds']] as const) {
-      const definition = SETTINGS.find((setting) => setting.name === name);
+      const definition: SettingDefinition | undefined = SETTINGS.find((setting) => setting.name === name);
       expect(appSettings(infra).get(name)?.node.text, `${name} comes from the ${param} parameter`).toBe(param);
       expect(stringLiteral(parameter(main, param)?.defaultValue)).toBe(definition?.defaultValue);
       expect(settingValue(name)).toBe(definition?.defaultValue);
