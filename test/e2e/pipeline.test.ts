@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { getConfig } from '../../shared/config.js';
+import { azuriteConnectionString } from '../../shared/dev/azurite.js';
+import { Services, setServices } from '../../shared/wiring.js';
+import { useLocalHost } from '../support/local-host.js';
+import { useSimulatedMicrosoft } from '../support/microsoft.js';
+
+const host = useLocalHost();
+
+/** Port 1 on loopback: nothing listens there, so every storage call is refused. */
+function useUnreachableStorage(): void {
+  setServices(new Services({ ...getConfig(), storage: { kind: 'connectionString', connectionString: azuriteConnectionString(1) } }));
+}
+useSimulatedMicrosoft();
+
+async function expectEnvelope(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  const body = await response.json();
+  expect(body).toEqual({
+    error: {
+      code,
+      message: expect.any(String),
+      innerError: { date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), 'request-id': response.headers.get('request-id'), 'client-request-id': response.headers.get('client-request-id') },
+    },
+  });
+  return body as { error: { message: string } };
+}
+
+describe('the request pipeline over HTTP', () => {
+  it('answers an unknown path with the Graph 404 envelope', async () => {
+    await expectEnvelope(await host.request('/v1.0/noSuchThing'), 404, 'Request_ResourceNotFound');
+  });
+
+  it('answers a wrong method with 405, an Allow header and the envelope', async () => {
+    const response = await host.request('/health', { method: 'DELETE' });
+    await expectEnvelope(response, 405, 'MethodNotAllowed');
+    expect(response.headers.get('allow')).toBe('GET');
+  });
+
+  it('refuses a body over 64 KiB with 413 before parsing it', async () => {
+    const body = JSON.stringify({ tid: 'x', padding: 'a'.repeat(70 * 1024) });
+    await expectEnvelope(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body }), 413, 'RequestEntityTooLarge');
+  });
+
+  it('refuses a chunked body over 64 KiB (no Content-Length) with 413', async () => {
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let index = 0; index < 80; index += 1) controller.enqueue(new TextEncoder().encode('a'.repeat(1024)));
+        controller.close();
+      },
+    });
+    const response = await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+    await expectEnvelope(response, 413, 'RequestEntityTooLarge');
+  });
+
+  it('refuses malformed JSON with 400', async () => {
+    const body = await expectEnvelope(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"tid":' }), 400, 'BadRequest');
+    expect(body.error.message).toBe('The request body is not valid JSON.');
+  });
+
+  it('refuses a non-JSON content type with 415', async () => {
+    await expectEnvelope(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' }), 415, 'UnsupportedMediaType');
+  });
+
+  it('names the invalid field of a body that fails its schema', async () => {
+    const body = await expectEnvelope(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: 'not-a-guid', oid: '00000000-0000-4000-8000-000000000001' }) }), 400, 'BadRequest');
+    expect(body.error.message).toContain("'tid'");
+  });
+
+  it('names an unknown body property', async () => {
+    const body = await expectEnvelope(await host.request('/dev/token', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tid: '00000000-0000-4000-8000-000000000001', oid: '00000000-0000-4000-8000-000000000001', surprise: true }),
+    }), 400, 'BadRequest');
+    expect(body.error.message).toContain('surprise');
+  });
+
+  it('reports healthy storage on /health', async () => {
+    const response = await host.request('/health');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', storage: 'ok', version: expect.any(String) });
+  });
+
+  it('reports 503 with Retry-After on /health when storage is unreachable', async () => {
+    useUnreachableStorage();
+    try {
+      const response = await host.request('/health');
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('10');
+      expect(await response.json()).toEqual({ status: 'degraded', storage: 'unreachable', version: expect.any(String) });
+    } finally {
+      setServices(undefined);
+    }
+  });
+
+  it('answers 503 ServiceUnavailable, not 500, for a data route when storage is unreachable', async () => {
+    useUnreachableStorage();
+    try {
+      const token = await (await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001' }) })).json();
+      const response = await host.request('/v1.0/organization', { headers: { Authorization: `Bearer ${token.access_token}` } });
+      await expectEnvelope(response, 503, 'ServiceUnavailable');
+      expect(response.headers.get('retry-after')).toBeTruthy();
+    } finally {
+      setServices(undefined);
+    }
+  });
+
+  it('serves an OpenAPI 3.1 document that lists the routes of the route table', async () => {
+    const response = await host.request('/openapi.json');
+    expect(response.status).toBe(200);
+    const document = await response.json();
+    expect(document.openapi).toBe('3.1.0');
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/v1.0/organization', '/v1.0/organization/{id}', '/dev/token']));
+    expect(document.paths['/v1.0/organization'].get.security).toEqual([{ entraBearer: [] }]);
+    expect(document.paths['/dev/token'].post.requestBody.content['application/json'].schema.properties.tid).toBeDefined();
+  });
+
+  it('issues dev tokens and publishes their keys in development mode', async () => {
+    const keys = await (await host.request('/dev/keys')).json();
+    expect(keys.keys[0]).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256' });
+    expect(keys.keys[0].d).toBeUndefined();
+    const response = await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001', amr: ['pwd', 'mfa'] }) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ access_token: expect.stringMatching(/^ey/), token_type: 'Bearer', expires_in: 3600 });
+  });
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, loadConfig, SETTINGS } from '../../shared/config.js';
+
+const azure = {
+  WEBSITE_INSTANCE_ID: 'abc',
+  WEBSITE_HOSTNAME: 'pinreset-xyz.azurewebsites.net',
+  PINRESET_SERVICE_APP_ID: '11111111-1111-4111-8111-111111111111',
+  PINRESET_SERVICE_APP_ID_URI: 'api://pinreset.contoso.com',
+  PINRESET_CLIENT_APP_ID: '22222222-2222-4222-8222-222222222222',
+  TABLES_ENDPOINT: 'https://stpinreset.table.core.windows.net',
+  AZURE_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
+};
+
+function configurationError(env: Record<string, string>): ConfigurationError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigurationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('configuration', () => {
+  it('uses the managed identity and TABLES_ENDPOINT for storage in Azure', () => {
+    const config = loadConfig(azure);
+    expect(config.runningInAzure).toBe(true);
+    expect(config.storage).toEqual({ kind: 'managedIdentity', endpoint: azure.TABLES_ENDPOINT, clientId: azure.AZURE_CLIENT_ID });
+    expect(config.publicBaseUrl).toBe('https://pinreset-xyz.azurewebsites.net');
+    expect(config.authorityHost).toBe('login.microsoftonline.com');
+    expect(config.graphHost).toBe('graph.microsoft.com');
+  });
+
+  it('refuses development mode when running in Azure', () => {
+    expect(configurationError({ ...azure, PINRESET_DEV_MODE: 'true' }).setting).toBe('PINRESET_DEV_MODE');
+  });
+
+  it('names the missing setting when an app registration is not configured', () => {
+    const { PINRESET_CLIENT_APP_ID: _omitted, ...rest } = azure;
+    expect(configurationError(rest).message).toContain('PINRESET_CLIENT_APP_ID');
+  });
+
+  it('requires a storage setting', () => {
+    const { TABLES_ENDPOINT: _omitted, ...rest } = azure;
+    expect(configurationError(rest).setting).toBe('TABLES_ENDPOINT');
+  });
+
+  it('selects the sovereign cloud hosts', () => {
+    expect(loadConfig({ ...azure, PINRESET_CLOUD: 'usGovernment' })).toMatchObject({ authorityHost: 'login.microsoftonline.us', graphHost: 'graph.microsoft.us' });
+    expect(loadConfig({ ...azure, PINRESET_CLOUD: 'china' })).toMatchObject({ authorityHost: 'login.chinacloudapi.cn', graphHost: 'microsoftgraph.chinacloudapi.cn' });
+    expect(configurationError({ ...azure, PINRESET_CLOUD: 'mars' }).setting).toBe('PINRESET_CLOUD');
+  });
+
+  it('uses a connection string and stable development app ids locally in development mode', () => {
+    const config = loadConfig({ PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true', PORT: '8080' });
+    expect(config.devMode).toBe(true);
+    expect(config.storage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
+    expect(config.publicBaseUrl).toBe('http://localhost:8080');
+    expect(config.serviceAppIdUri).toBe(`api://${config.serviceAppId}`);
+  });
+
+  it('reads admin role ids as a lower-case list and validates numbers', () => {
+    const config = loadConfig({ ...azure, PINRESET_ADMIN_ROLE_IDS: 'AAA, bbb' });
+    expect(config.adminRoleIds).toEqual(['aaa', 'bbb']);
+    expect(configurationError({ ...azure, PINRESET_MFA_MAX_AGE_SECONDS: 'ten' }).setting).toBe('PINRESET_MFA_MAX_AGE_SECONDS');
+  });
+
+  it('describes every setting in the catalogue', () => {
+    for (const setting of SETTINGS) expect(setting.description.length).toBeGreaterThan(10);
+    expect(new Set(SETTINGS.map((setting) => setting.name)).size).toBe(SETTINGS.length);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { isServiceError } from '../../shared/domain/errors.js';
+import { contextFragment, parseODataQuery, project, type ODataSpec } from '../../shared/http/odata.js';
+
+const spec: ODataSpec = {
+  entityType: 'microsoft.graph.pinResetEvent',
+  selectable: ['id', 'activity', 'activityDateTime'],
+  top: true,
+  skiptoken: true,
+  filterable: { activity: { operators: ['eq'], type: 'string' }, activityDateTime: { operators: ['ge'], type: 'dateTime' } },
+};
+
+function parse(query: string, routeSpec: ODataSpec | undefined = spec) {
+  return parseODataQuery(new URLSearchParams(query), routeSpec);
+}
+
+function refusal(query: string, routeSpec: ODataSpec | undefined = spec): string {
+  try {
+    parse(query, routeSpec);
+  } catch (error) {
+    if (isServiceError(error, 'Request_BadRequest')) return error.message;
+    throw error;
+  }
+  throw new Error(`expected ${query} to be refused`);
+}
+
+describe('OData query parsing', () => {
+  it('parses $select, $top, $filter and $skiptoken together', () => {
+    expect(parse("$select=id,activity&$top=5&$filter=activity eq 'protectorDecrypt' and activityDateTime ge 2024-01-31T00:00:00Z&$skiptoken=abc")).toEqual({
+      select: ['id', 'activity'],
+      top: 5,
+      filter: [
+        { property: 'activity', operator: 'eq', value: 'protectorDecrypt' },
+        { property: 'activityDateTime', operator: 'ge', value: '2024-01-31T00:00:00.000Z' },
+      ],
+      skiptoken: 'abc',
+    });
+  });
+
+  it('names an unknown $select property the way Graph does', () => {
+    expect(refusal('$select=id,foo')).toBe("Could not find a property named 'foo' on type 'microsoft.graph.pinResetEvent'.");
+  });
+
+  it.each(['$top=0', '$top=1000', '$top=abc', '$top=-1', '$top=1.5'])('refuses %s', (query) => {
+    expect(refusal(query)).toMatch(/Invalid \$top value/);
+  });
+
+  it('accepts the $top bounds 1 and 999', () => {
+    expect(parse('$top=1').top).toBe(1);
+    expect(parse('$top=999').top).toBe(999);
+  });
+
+  it('refuses options the route does not declare instead of ignoring them', () => {
+    expect(refusal('$orderby=id')).toBe("Query option '$orderby' is not supported on this resource.");
+    expect(refusal('$top=5', { entityType: 'x', selectable: ['id'] })).toMatch(/not supported/);
+    expect(refusal('$select=id', { entityType: 'x' })).toMatch(/not supported/);
+    expect(() => parseODataQuery(new URLSearchParams('$select=id'), undefined)).toThrow(/not supported/);
+  });
+
+  it('refuses a repeated option', () => {
+    expect(refusal('$top=5&$top=6')).toMatch(/more than once/);
+  });
+
+  it('refuses a filter on an undeclared property, operator or malformed literal', () => {
+    expect(refusal("$filter=secret eq 'x'")).toMatch(/Could not find a property named 'secret'/);
+    expect(refusal("$filter=activity ne 'x'")).toMatch(/Operator 'ne' is not supported/);
+    expect(refusal('$filter=activity eq unquoted')).toMatch(/Invalid \$filter clause|quote the value/);
+    expect(refusal('$filter=activityDateTime ge yesterday')).toMatch(/Invalid \$filter clause|Invalid date-time/);
+    expect(refusal('$filter=activityDateTime ge 2024-13-45T00:00:00Z')).toMatch(/Invalid date-time/);
+  });
+
+  it("unescapes doubled quotes and keeps ' and ' inside a literal", () => {
+    expect(parse("$filter=activity eq 'it''s a and b'").filter).toEqual([{ property: 'activity', operator: 'eq', value: "it's a and b" }]);
+  });
+
+  it('leaves plain (non-$) query parameters to the route', () => {
+    expect(parse('tenant=contoso.com')).toEqual({ select: undefined, top: undefined, filter: [], skiptoken: undefined });
+  });
+
+  it('projects selected properties in the order asked, with null for absent ones', () => {
+    expect(project({ id: '1', activity: 'a', extra: true }, ['activity', 'id'])).toEqual({ activity: 'a', id: '1' });
+    expect(Object.keys(project({ id: '1', activity: 'a' }, ['activity', 'id']))).toEqual(['activity', 'id']);
+    expect(contextFragment('organization', ['id'])).toBe('organization(id)');
+    expect(contextFragment('organization', undefined)).toBe('organization');
+  });
+});
