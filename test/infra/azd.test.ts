@@ -73,6 +73,13 @@ describe('azd wiring', () => {
     expect(azureYaml).toMatch(/^ {2}path: infra$/m);
   });
 
+  it('builds locally when .funcignore ships dist/ without the TypeScript sources a remote build needs', () => {
+    const funcignore = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8').split('\n').map((line) => line.trim());
+    const remoteBuild = /^ {4}remoteBuild: (true|false)$/m.exec(azureYaml)?.[1];
+    const sourcesShipped = !funcignore.includes('*.ts') && !funcignore.includes('tsconfig.json');
+    expect(remoteBuild).toBe(sourcesShipped ? 'true' : 'false');
+  });
+
   it('tags the Function App with the azd service name azure.yaml uses', () => {
     const api = fileOf(infra, 'app/api.bicep');
     const serviceName = parameters(api).find((param) => param.name === 'serviceName');
