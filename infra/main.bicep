@@ -192,7 +192,7 @@ var serviceSettings = {
   PINRESET_PASSCODE_RESET_ROLE_IDS: passcodeResetRoleIds
   // No trailing slash: the tables client appends /<table>.
   TABLES_ENDPOINT: 'https://${storage.outputs.name}.table.${environment().suffixes.storage}'
-  PINRESET_KEY_VAULT_URL: keyVault.outputs.vaultUri
+  // Versionless: wraps use the key's current version; each wrapped key records the version it used.
   PINRESET_KEY_VAULT_KEY_ID: keyVault.outputs.kekUri
 }
 

@@ -79,6 +79,11 @@ describe('Function App settings against shared/config.ts', () => {
     for (const name of forbidden) expect(everyKey).not.toContain(name);
   });
 
+  it('does not set the local-only settings the app refuses or ignores in Azure', () => {
+    const possible = appSettings(infra, 'possible');
+    for (const name of ['TABLES_CONNECTION_STRING', 'PINRESET_LOCAL_KEK', 'PORT']) expect(possible.has(name), name).toBe(false);
+  });
+
   it('reaches the Functions host storage with the managed identity, not a connection string', () => {
     expect(settingValue('AzureWebJobsStorage__credential')).toBe('managedidentity');
     expect(settingExpression('AzureWebJobsStorage__clientId')).toBe('identity.outputs.clientId');
