@@ -5,7 +5,7 @@ import type { ServiceConfig } from '../config.js';
 import { ServiceError } from '../domain/errors.js';
 import { requireAdministrator, requireOwnTenant, requireRecentMfa } from '../identity/authorization.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
-import { getServices, type Services } from '../wiring.js';
+import type { Services } from '../wiring.js';
 import { EMPTY_ODATA_QUERY, parseODataQuery, type ODataQuery, type ODataSpec } from './odata.js';
 import { errorResponse, type RequestIds } from './responses.js';
 import { type HttpMethod, type RouteDefinition, type RouteHandler } from './route-table.js';
@@ -187,6 +187,16 @@ function authorize(operation: AnyOperation, user: UserPrincipal | undefined, dev
   }
 }
 
+/**
+ * The composition root is loaded on the first request, not when function modules are imported: the
+ * storage SDK and jose stay off the cold-start path of the Functions host.
+ */
+let wiring: Promise<typeof import('../wiring.js')> | undefined;
+function loadServices(): Promise<Services> {
+  wiring ??= import('../wiring.js');
+  return wiring.then((module) => module.getServices());
+}
+
 /** Runs one operation: limits, authentication, authorization, OData, body, then the handler. */
 export async function runOperation(
   operation: AnyOperation,
@@ -197,7 +207,7 @@ export async function runOperation(
 ): Promise<HttpResponseInit> {
   const contentLength = Number(request.headers.get('content-length') ?? '0');
   if (contentLength > MAX_BODY_BYTES) throw tooLargeError();
-  const services = getServices();
+  const services = await loadServices();
   const { user, device } = await authenticate(operation, request, services);
   authorize(operation, user, device, params, services);
   const query = operation.odata || [...request.query.keys()].some((key) => key.startsWith('$'))
