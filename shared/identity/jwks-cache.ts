@@ -1,5 +1,6 @@
 import { importJWK, type JWK } from 'jose';
 import { ServiceError } from '../domain/errors.js';
+import { outboundFetch } from '../outbound-fetch.js';
 
 type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
 
@@ -57,7 +58,7 @@ export class JwksCache {
   private async fetchKeys(): Promise<void> {
     let document: { keys?: JWK[] };
     try {
-      const response = await fetch(this.options.url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await outboundFetch(this.options.url, { signal: AbortSignal.timeout(this.timeoutMs) });
       if (!response.ok) throw new Error(`JWKS endpoint answered ${response.status}`);
       document = (await response.json()) as { keys?: JWK[] };
       if (!Array.isArray(document.keys)) throw new Error('JWKS document has no keys array');
