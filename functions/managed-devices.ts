@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import { CAN_RESET_VALUES, JOIN_TYPES } from '../shared/domain/device.js';
+import { notFound, ServiceError } from '../shared/domain/errors.js';
+import { CHARACTER_USAGES } from '../shared/domain/pin-policy.js';
+import { graphCollection, graphEntity, nextLinkFor } from '../shared/http/graph-responses.js';
+import type { ODataSpec } from '../shared/http/odata.js';
+import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
+import { json, noContent } from '../shared/http/responses.js';
+import type { RouteDefinition } from '../shared/http/route-table.js';
+import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../shared/services/idempotency.js';
+import { managedDeviceView, MANAGED_DEVICE_PROPERTIES, type ManagedDeviceView } from '../shared/services/managed-device-views.js';
+import type { DeviceFilterProperty } from '../shared/storage/device-repository.js';
+import type { ManagedDeviceRecord } from '../shared/domain/device.js';
+
+const usage = z.enum(CHARACTER_USAGES);
+export const pinComplexitySchema = z.object({
+  pinMinimumLength: z.number().int(),
+  pinMaximumLength: z.number().int(),
+  pinUppercaseCharactersUsage: usage,
+  pinLowercaseCharactersUsage: usage,
+  pinSpecialCharactersUsage: usage,
+  pinDigitsUsage: usage,
+}).meta({ id: 'pinComplexity' });
+
+const actionResultSchema = z.object({
+  '@odata.type': z.literal('#microsoft.graph.resetPasscodeActionResult'),
+  id: z.string(),
+  actionName: z.enum(['newPasscode', 'resetPasscode']),
+  actionState: z.enum(['pending', 'active', 'done', 'failed', 'canceled']),
+  startDateTime: z.string(),
+  lastUpdatedDateTime: z.string(),
+  passcode: z.string().nullable().describe('Shown for 7 days from generation, then null (and erased).'),
+  errorCode: z.string().nullable(),
+  errorDescription: z.string().nullable().describe('What the admin should change after a failure.'),
+}).meta({ id: 'resetPasscodeActionResult' });
+
+export const managedDeviceSchema = z.object({
+  id: z.string(),
+  deviceName: z.string(),
+  userId: z.string(),
+  userPrincipalName: z.string().nullable(),
+  azureADDeviceId: z.string(),
+  joinType: z.enum(JOIN_TYPES),
+  managedDeviceOwnerType: z.enum(['company', 'personal']),
+  operatingSystem: z.string(),
+  osVersion: z.string(),
+  enrolledDateTime: z.string(),
+  lastSyncDateTime: z.string().nullable(),
+  canReset: z.enum(CAN_RESET_VALUES),
+  deviceActionResults: z.array(actionResultSchema).optional(),
+}).meta({ id: 'managedDevice' });
+
+const SET = 'deviceManagement/managedDevices';
+const DEFAULT_PAGE_SIZE = 100;
+const FILTERABLE: readonly DeviceFilterProperty[] = ['deviceName', 'azureADDeviceId', 'joinType', 'userId'];
+
+const managedDeviceOData: ODataSpec = {
+  entityType: 'microsoft.graph.managedDevice',
+  selectable: MANAGED_DEVICE_PROPERTIES,
+  top: true,
+  skiptoken: true,
+  filterable: Object.fromEntries(FILTERABLE.map((property) => [property, { operators: ['eq'], type: 'string' }])),
+};
+
+const managedDeviceEntityOData: ODataSpec = { entityType: managedDeviceOData.entityType, selectable: MANAGED_DEVICE_PROPERTIES };
+
+/** GUID-valued properties are stored lower case; compare them so. */
+function filterValue(property: DeviceFilterProperty, value: string): string {
+  return property === 'azureADDeviceId' || property === 'userId' ? value.toLowerCase() : value;
+}
+
+function decodeSkiptoken(skiptoken: string | undefined): string | undefined {
+  if (skiptoken === undefined) return undefined;
+  const decoded = Buffer.from(skiptoken, 'base64url').toString('utf8');
+  if (!decoded || Buffer.from(decoded, 'utf8').toString('base64url') !== skiptoken) throw new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
+  return decoded;
+}
+
+async function withActionResults(context: OperationContext<unknown>, device: ManagedDeviceRecord): Promise<ManagedDeviceView> {
+  const { select } = context.query;
+  if (select && !select.includes('deviceActionResults')) return managedDeviceView(device);
+  return managedDeviceView(device, await context.services.passcodeReset.actionResults(device.tenantId, device.id));
+}
+
+async function deviceOfTenant(context: OperationContext<unknown>): Promise<ManagedDeviceRecord> {
+  const id = context.params.id ?? '';
+  const device = (await context.services.devices.get(userOf(context).tenantId, id.toLowerCase()))?.value;
+  if (!device) throw notFound(`Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  return device;
+}
+
+export const listManagedDevices = defineOperation({
+  operationId: 'deviceManagement_managedDevices_list',
+  summary: "The devices enrolled in the caller's tenant, with their passcode action results.",
+  tags: ['deviceManagement'],
+  auth: 'passcodeAdmin',
+  odata: managedDeviceOData,
+  responses: { 200: { description: 'A page of managed devices.', schema: z.object({ value: z.array(managedDeviceSchema) }) } },
+  async handle(context) {
+    const { filter, top, skiptoken } = context.query;
+    const page = await context.services.devices.list(userOf(context).tenantId, {
+      filter: filter.map((clause) => ({ property: clause.property as DeviceFilterProperty, value: filterValue(clause.property as DeviceFilterProperty, clause.value) })),
+      pageSize: top ?? DEFAULT_PAGE_SIZE,
+      continuationToken: decodeSkiptoken(skiptoken),
+    });
+    const values = await Promise.all(page.devices.map((device) => withActionResults(context, device)));
+    const next = page.continuationToken ? Buffer.from(page.continuationToken, 'utf8').toString('base64url') : undefined;
+    return graphCollection(context, SET, values, { nextLink: nextLinkFor(context, next) });
+  },
+});
+
+export const getManagedDevice = defineOperation({
+  operationId: 'deviceManagement_managedDevices_get',
+  summary: "One device of the caller's tenant; any other id is 404.",
+  tags: ['deviceManagement'],
+  auth: 'passcodeAdmin',
+  odata: managedDeviceEntityOData,
+  responses: { 200: { description: 'The managed device.', schema: managedDeviceSchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
+  async handle(context) {
+    return graphEntity(context, SET, await withActionResults(context, await deviceOfTenant(context)));
+  },
+});
+
+export const resetPasscode = defineOperation({
+  operationId: 'deviceManagement_managedDevices_resetPasscode',
+  summary: "A new passcode that satisfies the tenant's PIN complexity (newPasscode for joined devices, resetPasscode for registered ones). Honours Idempotency-Key.",
+  tags: ['deviceManagement'],
+  auth: 'passcodeAdmin',
+  responses: {
+    204: { description: 'Requested; the device fetches it on its next check-in.' },
+    404: { description: 'Not a device of the caller\'s tenant.' },
+    409: { description: 'An action is already pending or active for the device.' },
+    422: { description: 'The Idempotency-Key was used with a different request.' },
+  },
+  async handle(context) {
+    const user = userOf(context);
+    const deviceId = (context.params.id ?? '').toLowerCase();
+    const execute = async (): Promise<IdempotentOutcome> => {
+      await context.services.passcodeReset.requestReset(user.tenantId, deviceId, user, context.ids.requestId);
+      return { status: 204 };
+    };
+    const key = parseIdempotencyKey(context.request.headers.get('idempotency-key'));
+    const outcome = key === undefined ? await execute() : await runIdempotently(context.services.idempotencyKeys, context.services.clock, {
+      tenantId: user.tenantId,
+      scope: `${user.objectId}|resetPasscode`,
+      key,
+      fingerprint: `POST /v1.0/deviceManagement/managedDevices/${deviceId}/resetPasscode`,
+    }, execute);
+    const headers: Record<string, string> = outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {};
+    return outcome.body === undefined ? { ...noContent(headers), status: outcome.status } : json(outcome.status, JSON.parse(outcome.body), headers);
+  },
+});
+
+export const cancelDeviceAction = defineOperation({
+  operationId: 'deviceManagement_managedDevices_deviceActionResults_cancel',
+  summary: 'Cancels a pending or active passcode action (its passcode is erased); 409 on a final one.',
+  tags: ['deviceManagement'],
+  auth: 'passcodeAdmin',
+  responses: { 204: { description: 'Canceled.' }, 404: { description: 'No such action.' }, 409: { description: 'The action is already final.' } },
+  async handle(context) {
+    const user = userOf(context);
+    await context.services.passcodeReset.cancel(user.tenantId, context.params.id ?? '', (context.params.actionId ?? '').toLowerCase(), user, context.ids.requestId);
+    return noContent();
+  },
+});
+
+export const managedDeviceRoutes: RouteDefinition[] = [
+  { name: 'managedDevices', route: 'v1.0/deviceManagement/managedDevices', methods: { GET: listManagedDevices } },
+  { name: 'managedDeviceById', route: 'v1.0/deviceManagement/managedDevices/{id}', methods: { GET: getManagedDevice } },
+  { name: 'managedDeviceResetPasscode', route: 'v1.0/deviceManagement/managedDevices/{id}/resetPasscode', methods: { POST: resetPasscode } },
+  { name: 'managedDeviceActionCancel', route: 'v1.0/deviceManagement/managedDevices/{id}/deviceActionResults/{actionId}/cancel', methods: { POST: cancelDeviceAction } },
+];

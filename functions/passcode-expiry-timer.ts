@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import type { InvocationContext, Timer } from '@azure/functions';
+import type { Services } from '../shared/wiring.js';
+
+/** Every 15 minutes: passcodes older than 7 days are erased; expired assertion jtis are purged. */
+export const PASSCODE_EXPIRY_SCHEDULE = '0 */15 * * * *';
+
+/** The timer's work, callable directly (tests inject a clock through `services`). */
+export async function runPasscodeExpiry(services: Services, correlationId: string = randomUUID()): Promise<{ erased: number; purgedJtis: number }> {
+  const erased = await services.passcodeReset.expirePasscodes(correlationId);
+  const purgedJtis = await services.deviceAssertionJtis.purgeExpired(services.clock());
+  return { erased, purgedJtis };
+}
+
+export async function passcodeExpiryTimer(_timer: Timer, invocation: InvocationContext): Promise<void> {
+  // Loaded here, not at import time (cold start), as the HTTP functions do.
+  const { getServices } = await import('../shared/wiring.js');
+  const { erased, purgedJtis } = await runPasscodeExpiry(getServices(), invocation.invocationId);
+  invocation.log(`passcode expiry: ${erased} passcode(s) erased, ${purgedJtis} assertion id(s) purged`);
+}

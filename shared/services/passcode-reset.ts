@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import { SERVICE_INITIATOR, type AuditActivity, type AuditInitiator } from '../domain/audit.js';
+import {
+  canTransition, isFinalState, isOpenState, isPasscodeExpired, passcodeActionNameFor, passcodeExpiry, PASSCODE_EXPIRED_ERROR,
+  type DeviceActionRecord, type ManagedDeviceRecord,
+} from '../domain/device.js';
+import { conflict, isServiceError, notFound } from '../domain/errors.js';
+import { generatePasscode } from '../domain/passcode-generator.js';
+import { describePinFailure, isPinFailureCode } from '../domain/pin-policy.js';
+import type { Versioned } from '../domain/tenant.js';
+import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
+import type { DeviceActionRepository } from '../storage/device-action-repository.js';
+import type { DeviceRepository } from '../storage/device-repository.js';
+import type { TenantRepository } from '../storage/tenant-repository.js';
+import type { TenantSettingsRepository } from '../storage/tenant-settings-repository.js';
+import { requireActiveTenant, tenantSettingsOrDefaults } from './active-tenant.js';
+import type { AuditLog, Clock } from './audit-log.js';
+import type { PendingActionView, ResetPasscodeActionResult } from './managed-device-views.js';
+import { passcodeBinding, type PasscodeSealer } from './passcode-sealer.js';
+
+export interface PasscodeResetDependencies {
+  tenants: TenantRepository;
+  tenantSettings: TenantSettingsRepository;
+  devices: DeviceRepository;
+  actions: DeviceActionRepository;
+  sealer: PasscodeSealer;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+export interface DeviceResult {
+  actionState: 'done' | 'failed';
+  errorCode?: string | undefined;
+}
+
+const MAX_ETAG_RETRIES = 5;
+
+const EXPIRED_DESCRIPTION =
+  'The device did not apply the passcode within 7 days of its generation, so it was erased. Check that the ' +
+  'device is online and syncing (lastSyncDateTime) and that PIN recovery is enabled on it, then request a new passcode reset.';
+
+function unknownFailureDescription(errorCode: string): string {
+  return `The device could not apply the passcode (${errorCode}). Compare the device's Windows Hello for Business ` +
+    'PIN policy with pinResetSettings.pinComplexity and check the device event log (Microsoft.Windows.Security.NGC), ' +
+    'then request a new passcode reset.';
+}
+
+/** Explains a device's failure code to the admin (what to change), for the policy the passcode was made for. */
+export function failureDescription(errorCode: string, action: DeviceActionRecord): string {
+  if (errorCode === PASSCODE_EXPIRED_ERROR) return EXPIRED_DESCRIPTION;
+  return isPinFailureCode(errorCode) ? describePinFailure(errorCode, action.policy) : unknownFailureDescription(errorCode);
+}
+
+const userInitiator = (user: UserPrincipal): AuditInitiator => ({ user: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) } });
+const deviceInitiator = (device: DevicePrincipal): AuditInitiator => ({ device: { id: device.deviceId } });
+
+/**
+ * Intune-style passcode reset: an admin requests it, the device fetches the passcode (pending →
+ * active) and reports done or failed, the admin sees the result (and the passcode for 7 days).
+ * Every transition is ETag-guarded; closing an action and releasing the device's open-action pointer
+ * happen in one transaction. The passcode is never logged, audited or stored in the clear.
+ */
+export class PasscodeResetService {
+  constructor(private readonly deps: PasscodeResetDependencies) {}
+
+  private async deviceIn(tenantId: string, deviceId: string): Promise<ManagedDeviceRecord> {
+    const device = (await this.deps.devices.get(tenantId, deviceId.toLowerCase()))?.value;
+    if (!device) throw notFound(`Resource '${deviceId}' does not exist or one of its queried reference-property objects are not present.`);
+    return device;
+  }
+
+  /** `resetPasscode`: a new passcode for the device, made for the tenant's current PIN complexity. */
+  async requestReset(tenantId: string, deviceId: string, admin: UserPrincipal, correlationId: string): Promise<DeviceActionRecord> {
+    await requireActiveTenant(this.deps.tenants, tenantId);
+    const device = await this.deviceIn(tenantId, deviceId);
+    const { pinComplexity } = await tenantSettingsOrDefaults(this.deps.tenantSettings, tenantId);
+    const now = this.deps.clock();
+    const actionId = randomUUID();
+    const sealedPasscode = await this.deps.sealer.seal(generatePasscode(pinComplexity), passcodeBinding(tenantId, device.id, actionId));
+    const action: DeviceActionRecord = {
+      id: actionId,
+      tenantId,
+      deviceId: device.id,
+      actionName: passcodeActionNameFor(device.joinType),
+      actionState: 'pending',
+      startDateTime: now.toISOString(),
+      lastUpdatedDateTime: now.toISOString(),
+      passcodeExpiresDateTime: passcodeExpiry(now).toISOString(),
+      sealedPasscode,
+      policy: pinComplexity,
+      errorCode: null,
+      errorDescription: null,
+    };
+    await this.createOpen(action, correlationId);
+    await this.audit('passcodeResetRequested', action, device, userInitiator(admin), correlationId);
+    return action;
+  }
+
+  private async createOpen(action: DeviceActionRecord, correlationId: string): Promise<void> {
+    try {
+      await this.deps.actions.createOpen(action);
+    } catch (error) {
+      if (!isServiceError(error, 'Conflict')) throw error;
+      // An open action whose passcode expired (the timer has not run yet) must not block a new reset.
+      const open = await this.deps.actions.open(action.tenantId, action.deviceId);
+      if (open && isPasscodeExpired(open.value.passcodeExpiresDateTime, this.deps.clock()) && await this.expire(open, correlationId)) {
+        return this.createOpen(action, correlationId);
+      }
+      throw conflict('The device already has a pending or active passcode action. Wait for the device to report it, or cancel it first.');
+    }
+  }
+
+  /** The device's open action with its passcode; a pending one becomes active (delivered). */
+  async pendingActions(caller: DevicePrincipal, correlationId: string): Promise<PendingActionView[]> {
+    const open = await this.deps.actions.open(caller.tenantId, caller.deviceId);
+    if (!open || !isOpenState(open.value.actionState)) return [];
+    if (open.value.sealedPasscode === null || isPasscodeExpired(open.value.passcodeExpiresDateTime, this.deps.clock())) {
+      await this.expire(open, correlationId);
+      return [];
+    }
+    let action = open.value;
+    if (action.actionState === 'pending') {
+      const delivered = await this.transition(caller.tenantId, caller.deviceId, action.id, (current) =>
+        current.actionState === 'pending' ? { next: { ...current, actionState: 'active' } } : { keep: true });
+      if (delivered.changed) await this.audit('passcodeResetDelivered', delivered.action, undefined, deviceInitiator(caller), correlationId);
+      action = delivered.action;
+    }
+    if (action.actionState !== 'active' || action.sealedPasscode === null) return [];
+    const passcode = await this.deps.sealer.open(action.sealedPasscode, passcodeBinding(action.tenantId, action.deviceId, action.id));
+    return [{ id: action.id, actionName: action.actionName, passcode, policy: action.policy, startDateTime: action.startDateTime }];
+  }
+
+  /** The device reports `done` or `failed` (+ errorCode) for an action it fetched. */
+  async reportResult(caller: DevicePrincipal, actionId: string, result: DeviceResult, correlationId: string): Promise<void> {
+    const { action, changed } = await this.transition(caller.tenantId, caller.deviceId, actionId, (current) => {
+      if (isFinalState(current.actionState)) throw conflict(`The action is already ${current.actionState}; a result can no longer be reported.`);
+      if (current.actionState !== 'active') throw conflict('The action was not delivered to the device yet: fetch pendingActions first.');
+      if (result.actionState === 'done') return { next: { ...current, actionState: 'done', errorCode: null, errorDescription: null }, close: true };
+      const errorCode = result.errorCode ?? 'Unknown';
+      return {
+        next: { ...current, actionState: 'failed', sealedPasscode: null, errorCode, errorDescription: failureDescription(errorCode, current) },
+        close: true,
+      };
+    });
+    if (changed) await this.audit(result.actionState === 'done' ? 'passcodeResetDone' : 'passcodeResetFailed', action, undefined, deviceInitiator(caller), correlationId);
+  }
+
+  /** Admin: cancels a pending or active action (409 on a final one); the passcode is erased. */
+  async cancel(tenantId: string, deviceId: string, actionId: string, admin: UserPrincipal | undefined, correlationId: string): Promise<void> {
+    const device = await this.deviceIn(tenantId, deviceId);
+    const { action, changed } = await this.transition(tenantId, device.id, actionId, (current) => {
+      if (!canTransition(current.actionState, 'canceled')) throw conflict(`The action is already ${current.actionState} and cannot be canceled.`);
+      return { next: { ...current, actionState: 'canceled', sealedPasscode: null }, close: true };
+    });
+    if (changed) await this.audit('passcodeResetCanceled', action, device, admin ? userInitiator(admin) : SERVICE_INITIATOR, correlationId);
+  }
+
+  /** Admin view of a device's actions, newest first; the passcode only while visible (7 days). */
+  async actionResults(tenantId: string, deviceId: string): Promise<ResetPasscodeActionResult[]> {
+    const now = this.deps.clock();
+    const actions = await this.deps.actions.listForDevice(tenantId, deviceId);
+    return Promise.all(actions.map(async ({ value: action }) => ({
+      '@odata.type': '#microsoft.graph.resetPasscodeActionResult' as const,
+      id: action.id,
+      actionName: action.actionName,
+      actionState: action.actionState,
+      startDateTime: action.startDateTime,
+      lastUpdatedDateTime: action.lastUpdatedDateTime,
+      passcode: action.sealedPasscode !== null && !isPasscodeExpired(action.passcodeExpiresDateTime, now)
+        ? await this.deps.sealer.open(action.sealedPasscode, passcodeBinding(action.tenantId, action.deviceId, action.id))
+        : null,
+      errorCode: action.errorCode,
+      errorDescription: action.errorDescription,
+    })));
+  }
+
+  /** Timer: erases every passcode older than 7 days; an action still open then fails as expired. */
+  async expirePasscodes(correlationId: string): Promise<number> {
+    const due = await this.deps.actions.listWithExpiredPasscode(this.deps.clock());
+    let erased = 0;
+    for (const action of due) if (await this.expire(action, correlationId)) erased += 1;
+    return erased;
+  }
+
+  /** Offboarding: every open action of the tenant is canceled (and its passcode erased). */
+  async cancelOpenActions(tenantId: string, correlationId: string): Promise<void> {
+    for (const { value: action } of await this.deps.actions.listOpen(tenantId)) {
+      try {
+        await this.cancel(tenantId, action.deviceId, action.id, undefined, correlationId);
+      } catch (error) {
+        // Finished or removed meanwhile: nothing left to cancel.
+        if (!isServiceError(error, 'Conflict') && !isServiceError(error, 'Request_ResourceNotFound')) throw error;
+      }
+    }
+  }
+
+  private async expire(found: Versioned<DeviceActionRecord>, correlationId: string): Promise<boolean> {
+    const { value } = found;
+    const now = this.deps.clock();
+    const { action, changed } = await this.transition(value.tenantId, value.deviceId, value.id, (current) => {
+      if (current.sealedPasscode === null && !isOpenState(current.actionState)) return { keep: true };
+      if (!isPasscodeExpired(current.passcodeExpiresDateTime, now)) return { keep: true };
+      if (!isOpenState(current.actionState)) return { next: { ...current, sealedPasscode: null } };
+      return {
+        next: { ...current, actionState: 'failed', sealedPasscode: null, errorCode: PASSCODE_EXPIRED_ERROR, errorDescription: EXPIRED_DESCRIPTION },
+        close: true,
+      };
+    });
+    if (changed) await this.audit('passcodeResetExpired', action, undefined, SERVICE_INITIATOR, correlationId);
+    return changed;
+  }
+
+  /**
+   * Read → decide → ETag-guarded write, retried when another request changed the action meanwhile.
+   * `decide` sees the current action and answers the next one (`close`: it reaches a final state), or
+   * `keep` to leave it unchanged; it may throw (409 on a final action).
+   */
+  private async transition(
+    tenantId: string,
+    deviceId: string,
+    actionId: string,
+    decide: (current: DeviceActionRecord) => { next: DeviceActionRecord; close?: boolean } | { keep: true },
+  ): Promise<{ action: DeviceActionRecord; changed: boolean }> {
+    for (let attempt = 0; ; attempt += 1) {
+      const found = await this.deps.actions.get(tenantId, deviceId, actionId);
+      if (!found) throw notFound('The device action was not found.');
+      const decision = decide(found.value);
+      if ('keep' in decision) return { action: found.value, changed: false };
+      const next = { ...decision.next, lastUpdatedDateTime: this.deps.clock().toISOString() };
+      try {
+        const saved = await this.deps.actions.replace(next, found.etag, { close: decision.close === true && isOpenState(found.value.actionState) });
+        return { action: saved.value, changed: true };
+      } catch (error) {
+        if (!isServiceError(error, 'PreconditionFailed') || attempt >= MAX_ETAG_RETRIES) throw error;
+      }
+    }
+  }
+
+  private async audit(activity: AuditActivity, action: DeviceActionRecord, device: ManagedDeviceRecord | undefined, initiatedBy: AuditInitiator, correlationId: string): Promise<void> {
+    const failure = action.actionState === 'failed';
+    await this.deps.audit.record({
+      tenantId: action.tenantId,
+      activity,
+      result: failure ? 'failure' : 'success',
+      resultReason: failure ? action.errorCode : activity === 'passcodeResetExpired' ? 'The passcode was erased 7 days after its generation.' : null,
+      initiatedBy,
+      targetResources: [
+        { id: action.deviceId, type: 'managedDevice', ...(device ? { displayName: device.deviceName } : {}) },
+        { id: action.id, type: 'deviceAction', displayName: action.actionName },
+      ],
+      correlationId,
+    });
+  }
+}

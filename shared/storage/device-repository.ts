@@ -1,0 +1,177 @@
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import type { CanReset, JoinType, ManagedDeviceRecord } from '../domain/device.js';
+import type { Versioned } from '../domain/tenant.js';
+import { isServiceError } from '../domain/errors.js';
+import { readOrUndefined, storageCall } from './storage-errors.js';
+import { TABLE_NAMES, type TableStore } from './table-store.js';
+
+/**
+ * Table `Devices`, three kinds of rows:
+ * - the device: PartitionKey = tenant id, RowKey = `device|<managed device id>`;
+ * - the enrolment index: PartitionKey = tenant id, RowKey = `aad|<azureADDeviceId>` → the device id,
+ *   created in the same transaction as the device row, so one azureADDeviceId never gets a twin;
+ * - the id lookup: PartitionKey = `id|<managed device id>`, RowKey = `tenant` → the tenant id, because a
+ *   device call carries only its device id.
+ */
+const DEVICE_PREFIX = 'device|';
+const INDEX_PREFIX = 'aad|';
+const LOOKUP_ROW = 'tenant';
+
+const deviceRowKey = (deviceId: string) => `${DEVICE_PREFIX}${deviceId}`;
+const indexRowKey = (azureADDeviceId: string) => `${INDEX_PREFIX}${azureADDeviceId}`;
+const lookupPartition = (deviceId: string) => `id|${deviceId}`;
+
+type DeviceEntity = {
+  partitionKey: string;
+  rowKey: string;
+  kind: 'device';
+  deviceId: string;
+  userId: string;
+  userPrincipalName?: string;
+  deviceName: string;
+  azureADDeviceId: string;
+  joinType: string;
+  operatingSystem: string;
+  osVersion: string;
+  deviceKey: string;
+  enrolledDateTime: string;
+  lastSyncDateTime?: string;
+  canReset: string;
+  ngcSet?: boolean;
+  pinRecoveryEnabled?: boolean;
+};
+
+function toEntity(device: ManagedDeviceRecord): DeviceEntity {
+  return {
+    partitionKey: device.tenantId,
+    rowKey: deviceRowKey(device.id),
+    kind: 'device',
+    deviceId: device.id,
+    userId: device.userId,
+    userPrincipalName: device.userPrincipalName ?? undefined,
+    deviceName: device.deviceName,
+    azureADDeviceId: device.azureADDeviceId,
+    joinType: device.joinType,
+    operatingSystem: device.operatingSystem,
+    osVersion: device.osVersion,
+    deviceKey: JSON.stringify(device.deviceKey),
+    enrolledDateTime: device.enrolledDateTime,
+    lastSyncDateTime: device.lastSyncDateTime ?? undefined,
+    canReset: device.canReset,
+    ngcSet: device.ngcSet ?? undefined,
+    pinRecoveryEnabled: device.pinRecoveryEnabled ?? undefined,
+  };
+}
+
+function fromEntity(entity: DeviceEntity): ManagedDeviceRecord {
+  return {
+    id: entity.deviceId,
+    tenantId: entity.partitionKey,
+    userId: entity.userId,
+    userPrincipalName: entity.userPrincipalName ?? null,
+    deviceName: entity.deviceName,
+    azureADDeviceId: entity.azureADDeviceId,
+    joinType: entity.joinType as JoinType,
+    operatingSystem: entity.operatingSystem,
+    osVersion: entity.osVersion,
+    deviceKey: JSON.parse(entity.deviceKey),
+    enrolledDateTime: entity.enrolledDateTime,
+    lastSyncDateTime: entity.lastSyncDateTime ?? null,
+    canReset: entity.canReset as CanReset,
+    ngcSet: entity.ngcSet ?? null,
+    pinRecoveryEnabled: entity.pinRecoveryEnabled ?? null,
+  };
+}
+
+/** Equality filters the admin list supports, by entity property. */
+export type DeviceFilterProperty = 'deviceName' | 'azureADDeviceId' | 'joinType' | 'userId';
+
+export interface DevicePageQuery {
+  filter: readonly { property: DeviceFilterProperty; value: string }[];
+  pageSize: number;
+  continuationToken: string | undefined;
+}
+
+export interface DevicePage {
+  devices: ManagedDeviceRecord[];
+  continuationToken: string | undefined;
+}
+
+export class DeviceRepository {
+  constructor(private readonly store: TableStore) {}
+
+  private table(): Promise<TableClient> {
+    return this.store.table(TABLE_NAMES.devices);
+  }
+
+  async get(tenantId: string, deviceId: string): Promise<Versioned<ManagedDeviceRecord> | undefined> {
+    const table = await this.table();
+    const entity = await readOrUndefined(() => table.getEntity<DeviceEntity>(tenantId, deviceRowKey(deviceId)));
+    return entity ? { value: fromEntity(entity), etag: entity.etag } : undefined;
+  }
+
+  /** The tenant a managed device id belongs to (device calls carry only the device id). */
+  async tenantOf(deviceId: string): Promise<string | undefined> {
+    const table = await this.table();
+    const entity = await readOrUndefined(() => table.getEntity<{ tenantId: string }>(lookupPartition(deviceId), LOOKUP_ROW));
+    return entity?.tenantId;
+  }
+
+  /** The device id enrolled for an azureADDeviceId in a tenant, if any. */
+  async deviceIdFor(tenantId: string, azureADDeviceId: string): Promise<string | undefined> {
+    const table = await this.table();
+    const entity = await readOrUndefined(() => table.getEntity<{ deviceId: string }>(tenantId, indexRowKey(azureADDeviceId)));
+    return entity?.deviceId;
+  }
+
+  /**
+   * Creates the device and its azureADDeviceId index atomically. Answers false (and leaves nothing
+   * behind) when the azureADDeviceId is already enrolled in the tenant.
+   */
+  async create(device: ManagedDeviceRecord): Promise<Versioned<ManagedDeviceRecord> | false> {
+    const table = await this.table();
+    await storageCall(() => table.upsertEntity({ partitionKey: lookupPartition(device.id), rowKey: LOOKUP_ROW, tenantId: device.tenantId }, 'Replace'));
+    const actions: TransactionAction[] = [
+      ['create', toEntity(device)],
+      ['create', { partitionKey: device.tenantId, rowKey: indexRowKey(device.azureADDeviceId), kind: 'index', deviceId: device.id }],
+    ];
+    try {
+      const response = await storageCall(() => table.submitTransaction(actions));
+      return { value: device, etag: response.getResponseForEntity(deviceRowKey(device.id))?.etag ?? '' };
+    } catch (error) {
+      await readOrUndefined(() => table.deleteEntity(lookupPartition(device.id), LOOKUP_ROW));
+      if (isServiceError(error, 'Conflict')) return false;
+      throw error;
+    }
+  }
+
+  /** Replaces the device only if it still has `etag` (PreconditionFailed otherwise). */
+  async replace(device: ManagedDeviceRecord, etag: string): Promise<Versioned<ManagedDeviceRecord>> {
+    const table = await this.table();
+    const response = await storageCall(() => table.updateEntity(toEntity(device), 'Replace', { etag }));
+    return { value: device, etag: response.etag ?? '' };
+  }
+
+  /** Removes the device, its index and its lookup: its assertions stop working at once. */
+  async delete(tenantId: string, deviceId: string): Promise<void> {
+    const table = await this.table();
+    const existing = await this.get(tenantId, deviceId);
+    await readOrUndefined(() => table.deleteEntity(lookupPartition(deviceId), LOOKUP_ROW));
+    await readOrUndefined(() => table.deleteEntity(tenantId, deviceRowKey(deviceId)));
+    if (existing) await readOrUndefined(() => table.deleteEntity(tenantId, indexRowKey(existing.value.azureADDeviceId)));
+  }
+
+  async list(tenantId: string, query: DevicePageQuery): Promise<DevicePage> {
+    const table = await this.table();
+    let filter = odata`PartitionKey eq ${tenantId} and RowKey ge ${DEVICE_PREFIX} and RowKey lt ${'device}'}`;
+    // Property names come from a closed union; values are quoted OData string literals.
+    for (const clause of query.filter) filter += ` and ${clause.property} eq '${clause.value.replace(/'/g, "''")}'`;
+    return storageCall(async () => {
+      const pages = table.listEntities<DeviceEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: query.pageSize, continuationToken: query.continuationToken });
+      for await (const page of pages) {
+        return { devices: page.map(fromEntity), continuationToken: page.continuationToken };
+      }
+      return { devices: [], continuationToken: undefined };
+    });
+  }
+}
