@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { ROLE_TEMPLATE_IDS } from '../../shared/config.js';
+import { GraphApiError } from '../client/errors.js';
+import { bearerCredential, type Credential } from '../client/http.js';
+import { PinResetClient } from '../client/pin-reset-client.js';
+import { stringOption, UsageError, type OptionValues } from './args.js';
+import { loadState, resolveStatePath, type AgentState } from './state.js';
+
+export const DEFAULT_SERVICE_URL = 'http://localhost:7071';
+
+/** Development mode: the admin the agent impersonates for `admin` commands when no token is given. */
+export const DEV_ADMIN_OBJECT_ID = '00000000-0000-4000-8000-00000000ad01';
+
+export interface AgentIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo: AgentIo = {
+  stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  env: process.env,
+};
+
+export interface TokenClaims {
+  tid: string;
+  oid: string;
+  upn: string | undefined;
+  amr: string[];
+}
+
+export interface AcquiredToken {
+  credential: Credential;
+  claims: TokenClaims;
+  /** Where the token came from, for messages. */
+  source: 'option' | 'environment' | 'development';
+}
+
+/** Reads (without verifying: the service does that) the claims the agent needs from a token. */
+export function claimsOf(token: string): TokenClaims {
+  let payload: Record<string, unknown>;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    throw new UsageError('The access token is not a JWT.');
+  }
+  const tid = typeof payload.tid === 'string' ? payload.tid : undefined;
+  const oid = typeof payload.oid === 'string' ? payload.oid : undefined;
+  if (!tid || !oid) throw new UsageError('The access token has no tid/oid claims (is it a user token for the PIN reset service?).');
+  const upn = [payload.upn, payload.preferred_username, payload.unique_name].find((value): value is string => typeof value === 'string');
+  return { tid: tid.toLowerCase(), oid: oid.toLowerCase(), upn, amr: Array.isArray(payload.amr) ? payload.amr.map(String) : [] };
+}
+
+/** Everything a command needs: parsed options, output, the client, the state file, tokens. */
+export class CommandContext {
+  readonly json: boolean;
+  readonly statePath: string;
+  private clientInstance: PinResetClient | undefined;
+  private state: AgentState | undefined;
+  private jsonEmitted = false;
+
+  constructor(readonly io: AgentIo, readonly values: OptionValues, readonly positionals: string[]) {
+    this.json = values.json === true;
+    this.statePath = resolveStatePath(stringOption(values, 'state'), io.env);
+  }
+
+  /** Human output (suppressed with --json). */
+  say(text: string = ''): void {
+    if (!this.json) this.io.stdout(text);
+  }
+
+  warn(text: string): void {
+    this.io.stderr(text);
+  }
+
+  /** The one JSON document of a --json run. */
+  emit(value: unknown): void {
+    if (this.json && !this.jsonEmitted) {
+      this.jsonEmitted = true;
+      this.io.stdout(JSON.stringify(value, null, 2));
+    }
+  }
+
+  async loadState(): Promise<AgentState> {
+    this.state ??= await loadState(this.statePath, (message) => this.warn(message));
+    return this.state;
+  }
+
+  async tryLoadState(): Promise<AgentState | undefined> {
+    try {
+      return await this.loadState();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** --url, then PINRESET_URL, then the enrolled service, then the local default. */
+  serviceUrl(state?: AgentState): string {
+    return (stringOption(this.values, 'url') || this.io.env.PINRESET_URL || state?.serviceUrl || DEFAULT_SERVICE_URL).replace(/\/+$/, '');
+  }
+
+  client(state?: AgentState): PinResetClient {
+    this.clientInstance ??= new PinResetClient({
+      baseUrl: this.serviceUrl(state),
+      retry: { maxDelayMs: Number(this.io.env.PINRESET_AGENT_MAX_RETRY_DELAY_MS ?? 30_000) },
+      onRetry: ({ attempt, delayMs, error }) => this.warn(`${error.code} (${error.status}); retrying in ${Math.round(delayMs / 1000)} s (attempt ${attempt})...`),
+    });
+    return this.clientInstance;
+  }
+
+  /**
+   * A user token: --token, else PINRESET_TOKEN, else (development mode) POST /dev/token for the given
+   * user with amr [pwd, mfa] — or [pwd] when `mfa` is false, to show the step-up.
+   */
+  async userToken(input: { tenantId: string | undefined; objectId: string | undefined; upn?: string; mfa: boolean; state?: AgentState }): Promise<AcquiredToken> {
+    const given = this.givenToken('PINRESET_TOKEN');
+    if (given) return given;
+    if (!input.tenantId) throw new UsageError('Which tenant? Pass --tenant <tenant id> (or set PINRESET_TENANT), or pass a token with --token.');
+    return this.devToken({
+      tid: input.tenantId,
+      oid: input.objectId ?? randomUUID(),
+      ...(input.upn ? { upn: input.upn } : {}),
+      amr: input.mfa ? ['pwd', 'mfa'] : ['pwd'],
+    }, input.state);
+  }
+
+  /** An admin token: --token, else PINRESET_ADMIN_TOKEN, else (development mode) a Global Administrator. */
+  async adminToken(tenantId: string | undefined, state?: AgentState): Promise<AcquiredToken> {
+    const given = this.givenToken('PINRESET_ADMIN_TOKEN');
+    if (given) return given;
+    if (!tenantId) throw new UsageError('Which tenant? Pass --tenant <tenant id> (or set PINRESET_TENANT), or pass an admin token with --token.');
+    return this.devToken({ tid: tenantId, oid: DEV_ADMIN_OBJECT_ID, upn: `admin@${tenantId.slice(0, 8)}.dev`, wids: [ROLE_TEMPLATE_IDS.globalAdministrator], amr: ['pwd', 'mfa'] }, state);
+  }
+
+  private givenToken(variable: string): AcquiredToken | undefined {
+    const option = stringOption(this.values, 'token');
+    const token = option || this.io.env[variable];
+    if (!token) return undefined;
+    return { credential: bearerCredential(token), claims: claimsOf(token), source: option ? 'option' : 'environment' };
+  }
+
+  private async devToken(request: Parameters<PinResetClient['devToken']>[0], state?: AgentState): Promise<AcquiredToken> {
+    try {
+      const { access_token } = await this.client(state).devToken(request);
+      return { credential: bearerCredential(access_token), claims: claimsOf(access_token), source: 'development' };
+    } catch (error) {
+      if (error instanceof GraphApiError && error.status === 404) {
+        throw new UsageError(`${this.serviceUrl(state)} is not in development mode (no /dev/token): pass an access token with --token or PINRESET_TOKEN.`);
+      }
+      throw error;
+    }
+  }
+
+  /** --tenant, then PINRESET_TENANT, then the enrolled tenant. */
+  tenantId(state?: AgentState): string | undefined {
+    return (stringOption(this.values, 'tenant') || this.io.env.PINRESET_TENANT || state?.tenantId)?.toLowerCase();
+  }
+}
