@@ -1,9 +1,14 @@
 import type { RouteDefinition } from '../shared/http/route-table.js';
+import { auditLogRoutes } from './audit-logs.js';
+import { clientPolicyRoutes } from './client-policy.js';
+import { devConsentRoutes } from './dev-consent.js';
 import { devRoutes } from './dev.js';
 import { healthRoutes } from './health.js';
 import { notFoundRoutes } from './not-found.js';
 import { openApiRoutes } from './openapi.js';
+import { onboardingRoutes } from './onboarding.js';
 import { organizationRoutes } from './organization.js';
+import { settingsRoutes } from './settings.js';
 
 /**
  * The one route table. `functions/index.ts` registers it with the Functions host; the local host
@@ -13,7 +18,12 @@ export const ROUTES: readonly RouteDefinition[] = [
   ...healthRoutes,
   ...openApiRoutes,
   ...organizationRoutes,
+  ...onboardingRoutes,
+  ...settingsRoutes,
+  ...clientPolicyRoutes,
+  ...auditLogRoutes,
   ...devRoutes,
+  ...devConsentRoutes,
   // Keep last: the catch-all 404.
   ...notFoundRoutes,
 ];

@@ -99,6 +99,8 @@ export interface ServiceConfig {
   mfaAuthContextId: string | undefined;
   storage: { kind: 'connectionString'; connectionString: string } | { kind: 'managedIdentity'; endpoint: string; clientId: string | undefined };
   port: number;
+  /** AZURE_CLIENT_ID: the user-assigned managed identity (Graph federated credential in Azure). */
+  managedIdentityClientId: string | undefined;
 }
 
 export class ConfigurationError extends Error {
@@ -211,6 +213,7 @@ export function loadConfig(env: Env): ServiceConfig {
     mfaAuthContextId: text(env, 'PINRESET_MFA_AUTH_CONTEXT_ID'),
     storage,
     port,
+    managedIdentityClientId: text(env, 'AZURE_CLIENT_ID'),
   };
 }
 

@@ -7,6 +7,13 @@ import { AuditRepository } from './storage/audit-repository.js';
 import { TableStore } from './storage/table-store.js';
 import { TenantRepository } from './storage/tenant-repository.js';
 import { TenantSettingsRepository } from './storage/tenant-settings-repository.js';
+import { ClientCredentialsTokenProvider, selectClientCredential, type AppTokenProvider } from './identity/app-token-provider.js';
+import { GraphClient, type DirectoryReader } from './identity/graph-client.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './identity/http-retry.js';
+import { TenantResolver } from './identity/tenant-resolver.js';
+import { OnboardingService } from './services/onboarding.js';
+import { TenantSettingsService } from './services/tenant-settings.js';
+import { OnboardingStateRepository } from './storage/onboarding-state-repository.js';
 
 /** Verifies `Authorization: DeviceAssertion <JWT>` (implemented by the devices feature). */
 export interface DeviceAuthenticator {
@@ -66,6 +73,43 @@ export class Services {
 
   get tenantSettings(): TenantSettingsRepository {
     return this.once('tenantSettings', () => new TenantSettingsRepository(this.tables));
+  }
+
+  get tenantSettingsService(): TenantSettingsService {
+    return this.once('tenantSettingsService', () => new TenantSettingsService(this.tenantSettings, this.audit, () => this.clock()));
+  }
+
+  /** Retries of calls to Entra ID and Microsoft Graph (tests shorten the waits). */
+  get microsoftRetry(): RetryPolicy {
+    return this.once('microsoftRetry', () => DEFAULT_RETRY_POLICY);
+  }
+
+  /** App-only Graph tokens as the service app: dev secret in development mode, managed identity federated credential in Azure. */
+  get appTokens(): AppTokenProvider {
+    return this.once('appTokens', () => new ClientCredentialsTokenProvider({
+      authorityHost: this.config.authorityHost,
+      graphHost: this.config.graphHost,
+      clientId: this.config.serviceAppId,
+      credential: selectClientCredential(this.config),
+      retry: this.microsoftRetry,
+    }));
+  }
+
+  get directoryReader(): DirectoryReader {
+    return this.once('directoryReader', () => new GraphClient({ graphHost: this.config.graphHost, tokens: this.appTokens, retry: this.microsoftRetry }));
+  }
+
+  get onboarding(): OnboardingService {
+    return this.once('onboarding', () => new OnboardingService({
+      config: this.config,
+      tenants: this.tenants,
+      states: new OnboardingStateRepository(this.tables),
+      directory: this.directoryReader,
+      resolver: new TenantResolver({ authorityHost: this.config.authorityHost, retry: this.microsoftRetry }),
+      audit: this.audit,
+      listeners: () => this.tenantLifecycleListeners,
+      clock: () => this.clock(),
+    }));
   }
 
   /** Add a feature's listener here when it keeps per-tenant state. */

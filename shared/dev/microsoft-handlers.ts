@@ -61,6 +61,18 @@ export function microsoftHandlers(simulation: MicrosoftSimulation): HttpHandler[
   return [
     http.get(`${authority}/:tenant/discovery/v2.0/keys`, async () => HttpResponse.json(await simulation.signer.jwks())),
     http.get(`${authority}/:tenant/discovery/keys`, async () => HttpResponse.json(await simulation.signer.jwks())),
+    http.get(`${authority}/:tenant/v2.0/.well-known/openid-configuration`, ({ params }) => {
+      const tenantId = simulation.directory.resolve(String(params.tenant));
+      if (!tenantId) {
+        return HttpResponse.json({ error: 'invalid_tenant', error_description: `AADSTS90002: Tenant '${String(params.tenant)}' not found.` }, { status: 400 });
+      }
+      return HttpResponse.json({
+        issuer: `${authority}/${tenantId}/v2.0`,
+        authorization_endpoint: `${authority}/${tenantId}/oauth2/v2.0/authorize`,
+        token_endpoint: `${authority}/${tenantId}/oauth2/v2.0/token`,
+        jwks_uri: `${authority}/${tenantId}/discovery/v2.0/keys`,
+      });
+    }),
     http.post(`${authority}/:tenant/oauth2/v2.0/token`, async ({ request, params }) => {
       const form = new URLSearchParams(await request.text());
       const clientId = form.get('client_id');

@@ -42,6 +42,19 @@ export class SimulatedDirectory {
     return tenant;
   }
 
+  /**
+   * The tenant id for a GUID or for a verified domain of a tenant the directory already knows
+   * (domains are derived from ids, so a domain resolves only once its tenant was used).
+   */
+  resolve(tenantIdOrDomain: string): string | undefined {
+    const value = tenantIdOrDomain.toLowerCase();
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)) return this.tenant(value).id;
+    for (const tenant of this.tenants.values()) {
+      if (tenant.verifiedDomains.some((domain) => domain.name.toLowerCase() === value)) return tenant.id;
+    }
+    return undefined;
+  }
+
   /** Admin consent: creates the app's service principal in the tenant (idempotent, like Entra). */
   consent(tenantId: string, appId: string, displayName: string): SimulatedServicePrincipal {
     const tenant = this.tenant(tenantId);

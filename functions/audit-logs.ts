@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { AuditActivity, AuditEvent } from '../shared/domain/audit.js';
+import { ServiceError } from '../shared/domain/errors.js';
+import { graphCollection, nextLinkFor } from '../shared/http/graph-responses.js';
+import type { ODataSpec } from '../shared/http/odata.js';
+import { defineOperation, userOf } from '../shared/http/pipeline.js';
+import type { RouteDefinition } from '../shared/http/route-table.js';
+
+export const DEFAULT_AUDIT_PAGE_SIZE = 100;
+
+const EVENT_PROPERTIES = ['id', 'activityDateTime', 'activity', 'result', 'resultReason', 'initiatedBy', 'targetResources', 'correlationId'] as const;
+
+const auditOData: ODataSpec = {
+  entityType: 'microsoft.graph.pinResetEvent',
+  selectable: EVENT_PROPERTIES,
+  top: true,
+  skiptoken: true,
+  filterable: {
+    activityDateTime: { operators: ['ge'], type: 'dateTime' },
+    activity: { operators: ['eq'], type: 'string' },
+  },
+};
+
+export const pinResetEventSchema = z.object({
+  id: z.string(),
+  activityDateTime: z.string(),
+  activity: z.string(),
+  result: z.enum(['success', 'failure']),
+  resultReason: z.string().nullable(),
+  initiatedBy: z.record(z.string(), z.unknown()),
+  targetResources: z.array(z.object({ id: z.string(), type: z.string(), displayName: z.string().optional() })),
+  correlationId: z.string(),
+}).meta({ id: 'pinResetEvent' });
+
+function badSkiptoken(): ServiceError {
+  return new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
+}
+
+/** The storage continuation token, opaque to clients (base64url of JSON). */
+export function encodeSkiptoken(continuationToken: string): string {
+  return Buffer.from(JSON.stringify({ c: continuationToken })).toString('base64url');
+}
+
+export function decodeSkiptoken(skiptoken: string): string {
+  try {
+    const decoded = JSON.parse(Buffer.from(skiptoken, 'base64url').toString('utf8')) as { c?: unknown };
+    if (typeof decoded.c === 'string' && decoded.c.length > 0 && decoded.c.length < 2048) return decoded.c;
+  } catch {
+    // fall through
+  }
+  throw badSkiptoken();
+}
+
+function single(values: string[], property: string): string | undefined {
+  if (values.length > 1) throw new ServiceError('Request_BadRequest', `Property '${property}' may appear only once in $filter.`);
+  return values[0];
+}
+
+export const listPinResetEvents = defineOperation({
+  operationId: 'pinResetEvents_list',
+  summary: 'The caller\'s tenant\'s audit events, newest first ($top, $filter on activityDateTime ge / activity eq, paging by @odata.nextLink).',
+  tags: ['audit'],
+  auth: 'admin',
+  odata: auditOData,
+  responses: { 200: { description: 'A page of audit events.', schema: z.object({ value: z.array(pinResetEventSchema) }) } },
+  async handle(context) {
+    const tenantId = userOf(context).tenantId;
+    const { filter, top, skiptoken } = context.query;
+    const since = single(filter.filter((clause) => clause.property === 'activityDateTime').map((clause) => clause.value), 'activityDateTime');
+    const activity = single(filter.filter((clause) => clause.property === 'activity').map((clause) => clause.value), 'activity');
+    const page = await context.services.audit.list(tenantId, {
+      top: top ?? DEFAULT_AUDIT_PAGE_SIZE,
+      since,
+      activity: activity as AuditActivity | undefined,
+      continuationToken: skiptoken === undefined ? undefined : decodeSkiptoken(skiptoken),
+    });
+    const values = page.events.map(({ tenantId: _tenant, ...event }: AuditEvent) => event);
+    return graphCollection(context, 'auditLogs/pinResetEvents', values, {
+      nextLink: nextLinkFor(context, page.continuationToken ? encodeSkiptoken(page.continuationToken) : undefined),
+    });
+  },
+});
+
+export const auditLogRoutes: RouteDefinition[] = [
+  { name: 'pinResetEvents', route: 'v1.0/auditLogs/pinResetEvents', methods: { GET: listPinResetEvents } },
+];

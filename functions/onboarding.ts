@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { AuditInitiator } from '../shared/domain/audit.js';
+import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
+import { html, json, noContent, redirect } from '../shared/http/responses.js';
+import type { RouteDefinition } from '../shared/http/route-table.js';
+import type { OnboardingOutcome } from '../shared/services/onboarding.js';
+import { problemPage, startFormPage, successPage } from '../shared/services/onboarding-pages.js';
+
+function render(context: OperationContext<unknown>, outcome: OnboardingOutcome) {
+  switch (outcome.kind) {
+    case 'redirect': return redirect(outcome.location);
+    case 'startForm': return html(200, startFormPage());
+    case 'problem': return html(outcome.status, problemPage(outcome, context.config.publicBaseUrl));
+    case 'success': return html(200, successPage(outcome));
+  }
+}
+
+export function actorOf(context: OperationContext<unknown>): AuditInitiator {
+  const user = userOf(context);
+  return { user: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) } };
+}
+
+const applicationSchema = z.object({
+  appId: z.string(),
+  displayName: z.string().nullable(),
+  consented: z.boolean(),
+  servicePrincipalId: z.string().nullable(),
+  consentedDateTime: z.string().nullable(),
+});
+
+export const onboardingStatusSchema = z.object({
+  state: z.enum(['notStarted', 'serviceConsentPending', 'clientConsentPending', 'active', 'failed', 'offboarded']),
+  serviceApplication: applicationSchema,
+  clientApplication: applicationSchema,
+  lastVerifiedDateTime: z.string().nullable(),
+  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+}).meta({ id: 'pinResetOnboarding' });
+
+export const startOnboarding = defineOperation({
+  operationId: 'onboarding_start',
+  summary: 'Starts onboarding: redirects the administrator to admin consent for the PIN reset service app (an HTML form when no tenant is given).',
+  tags: ['onboarding'],
+  auth: 'anonymous',
+  queryParameters: [{ name: 'tenant', description: 'Tenant id (GUID) or a verified domain of the tenant.' }],
+  responses: { 302: { description: 'To the authority\'s admin consent page.' }, 200: { description: 'HTML form asking for the tenant.' }, 400: { description: 'HTML page naming the problem.' } },
+  async handle(context) {
+    return render(context, await context.services.onboarding.start(context.request.query.get('tenant'), context.ids.requestId));
+  },
+});
+
+export const onboardingCallback = defineOperation({
+  operationId: 'onboarding_callback',
+  summary: 'Entra ID\'s redirect after admin consent: on to the client app\'s consent, or verify through Graph and answer an HTML result page.',
+  tags: ['onboarding'],
+  auth: 'anonymous',
+  queryParameters: [
+    { name: 'state', description: 'The single-use state issued by /onboarding/start.', required: true },
+    { name: 'admin_consent', description: 'True when consent was granted.' },
+    { name: 'tenant', description: 'The tenant Entra says consent was granted in (compared, never trusted alone).' },
+    { name: 'error', description: 'Entra\'s error code, e.g. access_denied.' },
+    { name: 'error_description', description: 'Entra\'s error description.' },
+  ],
+  responses: {
+    302: { description: 'On to the client application\'s admin consent.' },
+    200: { description: 'HTML page: onboarding succeeded, with both service principal ids.' },
+    400: { description: 'HTML page: consent denied, unknown/used/expired state.' },
+    409: { description: 'HTML page: a service principal is missing.' },
+    503: { description: 'HTML page: Microsoft Graph unavailable.' },
+  },
+  async handle(context) {
+    return render(context, await context.services.onboarding.callback(context.request.query, context.ids.requestId));
+  },
+});
+
+export const getOnboardingStatus = defineOperation({
+  operationId: 'pinResetOnboarding_get',
+  summary: 'The tenant\'s onboarding state, both applications and the last failure.',
+  tags: ['onboarding'],
+  auth: 'admin',
+  tenantParam: 'tid',
+  responses: { 200: { description: 'The onboarding status.', schema: onboardingStatusSchema } },
+  async handle(context) {
+    return json(200, await context.services.onboarding.status(userOf(context).tenantId));
+  },
+});
+
+export const verifyOnboarding = defineOperation({
+  operationId: 'pinResetOnboarding_verify',
+  summary: 'Re-checks both service principals through Microsoft Graph now; a removed application moves the tenant to failed.',
+  tags: ['onboarding'],
+  auth: 'admin',
+  tenantParam: 'tid',
+  responses: { 200: { description: 'The onboarding status after the check.', schema: onboardingStatusSchema }, 409: { description: 'The tenant is not onboarded.' }, 503: { description: 'Graph unavailable.' } },
+  async handle(context) {
+    return json(200, await context.services.onboarding.verify(userOf(context).tenantId, actorOf(context), context.ids.requestId));
+  },
+});
+
+export const offboardTenant = defineOperation({
+  operationId: 'pinResetOnboarding_delete',
+  summary: 'Offboards the tenant: it is no longer served, its keys are destroyed and pending device actions canceled; the audit trail is kept.',
+  tags: ['onboarding'],
+  auth: 'admin',
+  tenantParam: 'tid',
+  responses: { 204: { description: 'Offboarded.' } },
+  async handle(context) {
+    await context.services.onboarding.offboard(userOf(context).tenantId, actorOf(context), context.ids.requestId);
+    return noContent();
+  },
+});
+
+export const onboardingRoutes: RouteDefinition[] = [
+  { name: 'onboardingStart', route: 'onboarding/start', methods: { GET: startOnboarding } },
+  { name: 'onboardingCallback', route: 'onboarding/callback', methods: { GET: onboardingCallback } },
+  { name: 'pinResetOnboarding', route: 'v1.0/organization/{tid}/pinResetOnboarding', methods: { GET: getOnboardingStatus, DELETE: offboardTenant } },
+  { name: 'pinResetOnboardingVerify', route: 'v1.0/organization/{tid}/pinResetOnboarding/verify', methods: { POST: verifyOnboarding } },
+];

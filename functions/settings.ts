@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { isDomainName } from '../shared/domain/onboarding.js';
+import { PIN_LENGTH_LOWER_BOUND, PIN_LENGTH_UPPER_BOUND } from '../shared/domain/pin-policy.js';
+import { defineOperation, userOf } from '../shared/http/pipeline.js';
+import { json } from '../shared/http/responses.js';
+import type { RouteDefinition } from '../shared/http/route-table.js';
+import { actorOf } from './onboarding.js';
+
+const usage = z.enum(['allowed', 'required', 'disallowed']);
+const pinLength = z.number().int().min(PIN_LENGTH_LOWER_BOUND).max(PIN_LENGTH_UPPER_BOUND);
+const hostName = z.string().max(253).refine(isDomainName, 'must be a host name such as signin.contoso.com (no scheme, path or port)');
+const cloud = z.enum(['public', 'usGovernment', 'china']);
+
+export const tenantSettingsSchema = z.object({
+  webSignInAllowedUrls: z.array(z.string()),
+  cloud,
+  pinComplexity: z.object({
+    pinMinimumLength: z.number(),
+    pinMaximumLength: z.number(),
+    pinUppercaseCharactersUsage: usage,
+    pinLowercaseCharactersUsage: usage,
+    pinSpecialCharactersUsage: usage,
+    pinDigitsUsage: usage,
+  }),
+  protectorKeyRotationDays: z.number(),
+}).meta({ id: 'pinResetSettings' });
+
+/** A JSON merge patch: every property optional, nested pinComplexity merges too; unknown properties are refused. */
+export const tenantSettingsPatchSchema = z.strictObject({
+  webSignInAllowedUrls: z.array(hostName).max(50).optional(),
+  cloud: cloud.optional(),
+  pinComplexity: z.strictObject({
+    pinMinimumLength: pinLength.optional(),
+    pinMaximumLength: pinLength.optional(),
+    pinUppercaseCharactersUsage: usage.optional(),
+    pinLowercaseCharactersUsage: usage.optional(),
+    pinSpecialCharactersUsage: usage.optional(),
+    pinDigitsUsage: usage.optional(),
+  }).optional(),
+  protectorKeyRotationDays: z.number().int().min(1).max(3650).optional(),
+});
+
+export const getTenantSettings = defineOperation({
+  operationId: 'pinResetSettings_get',
+  summary: 'The tenant\'s PIN reset settings (defaults until an administrator changes them), with an ETag.',
+  tags: ['settings'],
+  auth: 'admin',
+  tenantParam: 'tid',
+  responses: { 200: { description: 'The settings; ETag header for If-Match.', schema: tenantSettingsSchema } },
+  async handle(context) {
+    const { settings, etag } = await context.services.tenantSettingsService.get(userOf(context).tenantId);
+    return json(200, settings, { ETag: etag });
+  },
+});
+
+export const patchTenantSettings = defineOperation({
+  operationId: 'pinResetSettings_update',
+  summary: 'Merge-patches the settings. If-Match is honoured (412 when stale); validation errors name the field.',
+  tags: ['settings'],
+  auth: 'admin',
+  tenantParam: 'tid',
+  body: { schema: tenantSettingsPatchSchema },
+  responses: {
+    200: { description: 'The settings after the change; ETag header.', schema: tenantSettingsSchema },
+    400: { description: 'A value is invalid; the message names the field.' },
+    412: { description: 'If-Match does not match the current ETag.' },
+  },
+  async handle(context) {
+    const ifMatch = context.request.headers.get('if-match') ?? undefined;
+    const { settings, etag } = await context.services.tenantSettingsService.patch(
+      userOf(context).tenantId, context.body, ifMatch, actorOf(context), context.ids.requestId);
+    return json(200, settings, { ETag: etag });
+  },
+});
+
+export const settingsRoutes: RouteDefinition[] = [
+  { name: 'pinResetSettings', route: 'v1.0/organization/{tid}/pinResetSettings', methods: { GET: getTenantSettings, PATCH: patchTenantSettings } },
+];

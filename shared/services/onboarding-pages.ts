@@ -1,0 +1,66 @@
+import type { ApplicationConsent } from '../domain/tenant.js';
+import { escapeHtml } from '../http/responses.js';
+import type { OnboardingOutcome } from './onboarding.js';
+
+/** The HTML pages of onboarding. Every value that came from a request or a directory is escaped. */
+
+const STYLE = 'body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}'
+  + 'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}'
+  + '.ok{color:#0a6b2d}.problem{color:#a4262c}code{background:#f3f3f3;padding:0 .2rem}';
+
+export function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} – PIN reset service</title><style>${STYLE}</style></head>
+<body>
+${body}
+</body></html>
+`;
+}
+
+export function startFormPage(): string {
+  return page('Onboard a tenant', `<h1>Onboard a tenant to the PIN reset service</h1>
+<p>Sign in as a Global Administrator (or Application Administrator) of the tenant when Microsoft asks.
+You will grant admin consent to two applications: the PIN reset service and the PIN reset client.</p>
+<form method="get" action="/onboarding/start">
+<label>Tenant id or verified domain <input name="tenant" required placeholder="contoso.onmicrosoft.com"></label>
+<button type="submit">Start</button>
+</form>`);
+}
+
+export function restartLink(baseUrl: string, tenant: string | undefined): string {
+  const url = new URL(`${baseUrl}/onboarding/start`);
+  if (tenant) url.searchParams.set('tenant', tenant);
+  return url.toString();
+}
+
+export function problemPage(outcome: Extract<OnboardingOutcome, { kind: 'problem' }>, baseUrl: string): string {
+  const code = outcome.code ? `<p>Failure code: <code>${escapeHtml(outcome.code)}</code></p>` : '';
+  return page(outcome.title, `<h1 class="problem">${escapeHtml(outcome.title)}</h1>
+<p>${escapeHtml(outcome.detail)}</p>
+${code}
+<p><a href="${escapeHtml(restartLink(baseUrl, outcome.restartTenant))}">Start onboarding again</a></p>`);
+}
+
+function applicationRow(label: string, app: ApplicationConsent): string {
+  return `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(app.displayName ?? '')}</td><td><code>${escapeHtml(app.appId)}</code></td>`
+    + `<td><code class="sp">${escapeHtml(app.servicePrincipalId ?? '')}</code></td></tr>`;
+}
+
+export function successPage(outcome: Extract<OnboardingOutcome, { kind: 'success' }>): string {
+  const { tenant } = outcome;
+  const name = tenant.displayName ? `${tenant.displayName} (${tenant.tenantId})` : tenant.tenantId;
+  return page('Onboarding succeeded', `<h1 class="ok">Onboarding succeeded</h1>
+<p>The tenant <strong>${escapeHtml(name)}</strong> is onboarded to the PIN reset service. Microsoft Graph confirms that both
+applications have a service principal (enterprise application) in the tenant:</p>
+<table>
+<tr><th>Application</th><th>Display name</th><th>Application (client) id</th><th>Service principal id</th></tr>
+${applicationRow('PIN reset service', tenant.serviceApplication)}
+${applicationRow('PIN reset client', tenant.clientApplication)}
+</table>
+<h2>Next step: deploy the client policy</h2>
+<p>Devices must be told to use PIN recovery with this tenant. As an administrator, get the ready-made policy with
+<code>GET ${escapeHtml(outcome.policyUrl)}</code> (an admin access token for this service is required) and POST its body
+unchanged to Microsoft Graph <code>deviceManagement/deviceConfigurations</code>, or set the Group Policy equivalents named in
+its description. Then assign the profile to your devices.</p>`);
+}

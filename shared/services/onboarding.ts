@@ -1,0 +1,296 @@
+import { randomBytes } from 'node:crypto';
+import type { ServiceConfig } from '../config.js';
+import type { AuditActivity, AuditInitiator } from '../domain/audit.js';
+import { SERVICE_INITIATOR } from '../domain/audit.js';
+import { ServiceError, conflict, isServiceError } from '../domain/errors.js';
+import {
+  activate, isDomainName, markServicePrincipalMissing, offboard, recordFailure, recordServiceConsent, startOnboarding, statusOf,
+  STATE_LIFETIME_MS, type ConsentStep, type OnboardingFailureCode, type OnboardingStatus, type VerifiedDirectory,
+} from '../domain/onboarding.js';
+import { isGuid, newTenantRecord, type TenantRecord } from '../domain/tenant.js';
+import type { DirectoryReader } from '../identity/graph-client.js';
+import { GraphError } from '../identity/http-retry.js';
+import type { TenantResolver } from '../identity/tenant-resolver.js';
+import type { OnboardingStateRepository } from '../storage/onboarding-state-repository.js';
+import type { TenantRepository } from '../storage/tenant-repository.js';
+import type { TenantLifecycleListener } from '../wiring.js';
+import type { AuditLog, Clock } from './audit-log.js';
+
+/** What the browser-facing onboarding routes answer; the adapter renders pages from it. */
+export type OnboardingOutcome =
+  | { kind: 'redirect'; location: string }
+  | { kind: 'startForm' }
+  | { kind: 'problem'; status: number; title: string; detail: string; code?: OnboardingFailureCode; restartTenant?: string }
+  | { kind: 'success'; tenant: TenantRecord; policyUrl: string };
+
+export interface OnboardingDependencies {
+  config: ServiceConfig;
+  tenants: TenantRepository;
+  states: OnboardingStateRepository;
+  directory: DirectoryReader;
+  resolver: TenantResolver;
+  audit: AuditLog;
+  listeners: () => readonly TenantLifecycleListener[];
+  clock: Clock;
+}
+
+type VerifyResult =
+  | { ok: true; verified: VerifiedDirectory }
+  | { ok: false; code: OnboardingFailureCode; message: string; missing?: ('serviceApplication' | 'clientApplication')[] };
+
+const MAX_DESCRIPTION = 400;
+const WRITE_ATTEMPTS = 5;
+
+function appLabel(step: ConsentStep): string {
+  return step === 'service' ? 'PIN reset service application' : 'PIN reset client application';
+}
+
+function problem(status: number, title: string, detail: string, extra: { code?: OnboardingFailureCode; restartTenant?: string } = {}): OnboardingOutcome {
+  return { kind: 'problem', status, title, detail, ...extra };
+}
+
+/**
+ * Onboarding a tenant by admin consent to the two applications, then proving the result through
+ * Microsoft Graph. The `tenant` that Entra puts on the callback is only compared with the tenant the
+ * single-use state was issued for; it never selects a tenant by itself.
+ */
+export class OnboardingService {
+  constructor(private readonly deps: OnboardingDependencies) {}
+
+  private get config(): ServiceConfig {
+    return this.deps.config;
+  }
+
+  /** `GET /onboarding/start?tenant=` */
+  async start(requested: string | null, correlationId: string): Promise<OnboardingOutcome> {
+    const input = requested?.trim() ?? '';
+    if (input === '') return { kind: 'startForm' };
+    if (!isGuid(input) && !isDomainName(input)) {
+      return problem(400, 'Not a tenant id or domain', `"${input.slice(0, 100)}" is neither a tenant id (GUID) nor a domain name such as contoso.onmicrosoft.com.`);
+    }
+    let tenantId: string | undefined;
+    try {
+      tenantId = await this.deps.resolver.resolve(input);
+    } catch (error) {
+      if (error instanceof GraphError) return problem(503, 'Microsoft Entra ID is unavailable', 'The tenant could not be looked up right now. Try again in a minute.', { restartTenant: input });
+      throw error;
+    }
+    if (!tenantId) return problem(400, 'Unknown tenant', `Microsoft Entra ID does not know a tenant with the domain "${input}". Use the tenant id or a verified domain.`);
+
+    await this.updateTenant(tenantId, (tenant) => startOnboarding(tenant, this.deps.clock()));
+    await this.audit(tenantId, 'onboardingStarted', 'success', null, SERVICE_INITIATOR, correlationId);
+    return { kind: 'redirect', location: await this.issueConsent(tenantId, input, 'service') };
+  }
+
+  /** `GET /onboarding/callback` — Entra's redirect after either admin consent. */
+  async callback(query: URLSearchParams, correlationId: string): Promise<OnboardingOutcome> {
+    const state = query.get('state');
+    if (!state) return problem(400, 'Missing state', 'This page is reached from Microsoft\'s consent page. Start onboarding again.');
+    const consumed = await this.deps.states.consume(state, this.deps.clock());
+    if (consumed.outcome === 'unknown') return problem(400, 'Unknown onboarding link', 'This onboarding link is not known to the service. Start onboarding again.');
+    if (consumed.outcome === 'used') {
+      return problem(400, 'Onboarding link already used', 'This onboarding link was already used (each link works once). Start onboarding again.', { restartTenant: consumed.row.tenantId });
+    }
+    if (consumed.outcome === 'expired') {
+      return problem(400, 'Onboarding link expired', 'This onboarding link expired (links are valid for 10 minutes). Start onboarding again.', { restartTenant: consumed.row.tenantId });
+    }
+    const { row } = consumed;
+    const tenantId = row.tenantId;
+    const restart = { restartTenant: tenantId };
+
+    const error = query.get('error');
+    if (error !== null || query.get('admin_consent')?.toLowerCase() !== 'true') {
+      const code: OnboardingFailureCode = error === 'access_denied' ? 'ConsentDenied' : 'ConsentFailed';
+      const description = (query.get('error_description') ?? '').slice(0, MAX_DESCRIPTION);
+      const message = `Admin consent to the ${appLabel(row.step)} was not granted (${(error ?? 'admin_consent missing').slice(0, 64)}${description ? `: ${description}` : ''}).`;
+      await this.fail(tenantId, code, message, correlationId);
+      return problem(400, 'Admin consent was not granted', message, { code, ...restart });
+    }
+
+    const reportedTenant = query.get('tenant');
+    if (reportedTenant !== null && reportedTenant.toLowerCase() !== tenantId) {
+      const message = 'Consent was granted in a different tenant than the one onboarding was started for. Start again and sign in with an administrator of that tenant.';
+      await this.fail(tenantId, 'TenantMismatch', message, correlationId);
+      return problem(400, 'Consent was granted in another tenant', message, { code: 'TenantMismatch', ...restart });
+    }
+
+    if (row.step === 'service') {
+      await this.updateTenant(tenantId, (tenant) => recordServiceConsent(tenant, this.deps.clock()));
+      await this.audit(tenantId, 'serviceConsentGranted', 'success', null, SERVICE_INITIATOR, correlationId, this.config.serviceAppId);
+      return { kind: 'redirect', location: await this.issueConsent(tenantId, row.requestedTenant, 'client') };
+    }
+
+    await this.audit(tenantId, 'clientConsentGranted', 'success', null, SERVICE_INITIATOR, correlationId, this.config.clientAppId);
+    return this.complete(tenantId, correlationId);
+  }
+
+  async status(tenantId: string): Promise<OnboardingStatus> {
+    const tenant = (await this.deps.tenants.get(tenantId))?.value ?? this.blankTenant(tenantId);
+    return statusOf(tenant);
+  }
+
+  /** Re-checks both service principals now; a removed app moves the tenant to `failed`. */
+  async verify(tenantId: string, actor: AuditInitiator, correlationId: string): Promise<OnboardingStatus> {
+    const current = (await this.deps.tenants.get(tenantId))?.value;
+    if (!current || current.onboardingState === 'notStarted' || current.onboardingState === 'offboarded') {
+      throw conflict('This tenant is not onboarded. An administrator must complete onboarding at /onboarding/start first.');
+    }
+    const result = await this.verifyDirectory(tenantId);
+    if (!result.ok) {
+      await this.audit(tenantId, 'onboardingVerified', 'failure', `${result.code}: ${result.message}`, actor, correlationId);
+      if (result.code === 'GraphUnavailable') throw new ServiceError('ServiceUnavailable', result.message, { retryAfterSeconds: 30 });
+      const updated = await this.updateTenant(tenantId, (tenant) => recordFailure(
+        (result.missing ?? []).reduce(markServicePrincipalMissing, tenant), result.code, result.message, this.deps.clock()));
+      return statusOf(updated);
+    }
+    if (current.onboardingState !== 'active') await this.notifyActivated(tenantId, correlationId);
+    const updated = await this.updateTenant(tenantId, (tenant) => activate(tenant, result.verified, this.deps.clock()));
+    await this.audit(tenantId, 'onboardingVerified', 'success', null, actor, correlationId);
+    return statusOf(updated);
+  }
+
+  /**
+   * Offboards: the tenant stops being served at once, then every lifecycle listener destroys its
+   * per-tenant state (keys, pending device actions). Listeners run on every DELETE, so a retry after a
+   * failed listener finishes the job. The audit trail is kept.
+   */
+  async offboard(tenantId: string, actor: AuditInitiator, correlationId: string): Promise<void> {
+    const current = (await this.deps.tenants.get(tenantId))?.value;
+    if (!current) return;
+    await this.updateTenant(tenantId, (tenant) => offboard(tenant, this.deps.clock()));
+    for (const listener of this.deps.listeners()) await listener.onTenantOffboarded?.(tenantId, correlationId);
+    await this.audit(tenantId, 'tenantOffboarded', 'success', null, actor, correlationId);
+  }
+
+  private async complete(tenantId: string, correlationId: string): Promise<OnboardingOutcome> {
+    const restart = { restartTenant: tenantId };
+    const result = await this.verifyDirectory(tenantId);
+    if (!result.ok) {
+      await this.fail(tenantId, result.code, result.message, correlationId, result.missing);
+      const status = result.code === 'GraphUnavailable' ? 503 : 409;
+      const title = result.code === 'GraphUnavailable' ? 'Microsoft Graph is unavailable' : 'Onboarding could not be verified';
+      return problem(status, title, result.message, { code: result.code, ...restart });
+    }
+    try {
+      await this.notifyActivated(tenantId, correlationId);
+    } catch (error) {
+      if (!isServiceError(error) && !(error instanceof GraphError)) throw error;
+      const message = 'The tenant\'s keys could not be prepared. Nothing was lost; start onboarding again in a minute.';
+      await this.fail(tenantId, 'ActivationFailed', message, correlationId);
+      return problem(503, 'Onboarding could not be finished', message, { code: 'ActivationFailed', ...restart });
+    }
+    const tenant = await this.updateTenant(tenantId, (current) => activate(current, result.verified, this.deps.clock()));
+    await this.audit(tenantId, 'onboardingCompleted', 'success', null, SERVICE_INITIATOR, correlationId);
+    return { kind: 'success', tenant, policyUrl: `${this.config.publicBaseUrl}/v1.0/organization/${tenantId}/pinRecoveryPolicy` };
+  }
+
+  private async notifyActivated(tenantId: string, correlationId: string): Promise<void> {
+    for (const listener of this.deps.listeners()) await listener.onTenantActivated?.(tenantId, correlationId);
+  }
+
+  /** Both service principals and the organization, from Graph, as the service app (app-only). */
+  private async verifyDirectory(tenantId: string): Promise<VerifyResult> {
+    const { directory } = this.deps;
+    try {
+      const [service, client, organization] = await Promise.all([
+        directory.servicePrincipal(tenantId, this.config.serviceAppId),
+        directory.servicePrincipal(tenantId, this.config.clientAppId),
+        directory.organization(tenantId),
+      ]);
+      const missing: ('serviceApplication' | 'clientApplication')[] = [];
+      if (!service) missing.push('serviceApplication');
+      if (!client) missing.push('clientApplication');
+      if (!service || !client) {
+        const names = missing.map((which) => which === 'serviceApplication'
+          ? `the PIN reset service application (appId ${this.config.serviceAppId})`
+          : `the PIN reset client application (appId ${this.config.clientAppId})`);
+        return { ok: false, code: 'ServicePrincipalMissing', missing, message: `Microsoft Graph has no service principal for ${names.join(' and ')} in this tenant: admin consent was not granted or the enterprise application was deleted.` };
+      }
+      return {
+        ok: true,
+        verified: {
+          serviceApplication: { servicePrincipalId: service.id, displayName: service.displayName },
+          clientApplication: { servicePrincipalId: client.id, displayName: client.displayName },
+          organization: {
+            displayName: organization.displayName,
+            verifiedDomains: organization.verifiedDomains,
+            tenantType: organization.tenantType,
+            organizationCreatedDateTime: organization.createdDateTime,
+          },
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof GraphError)) throw error;
+      return error.kind === 'unavailable'
+        ? { ok: false, code: 'GraphUnavailable', message: 'Microsoft Graph could not be reached to verify the applications. Try again in a few minutes.' }
+        : { ok: false, code: 'GraphAccessDenied', message: `Microsoft Graph refused the PIN reset service application: ${error.message}` };
+    }
+  }
+
+  private async fail(tenantId: string, code: OnboardingFailureCode, message: string, correlationId: string, missing: ('serviceApplication' | 'clientApplication')[] = []): Promise<void> {
+    await this.updateTenant(tenantId, (tenant) => recordFailure(missing.reduce(markServicePrincipalMissing, tenant), code, message, this.deps.clock()));
+    await this.audit(tenantId, 'onboardingFailed', 'failure', `${code}: ${message}`, SERVICE_INITIATOR, correlationId);
+  }
+
+  private async issueConsent(tenantId: string, requestedTenant: string, step: ConsentStep): Promise<string> {
+    const state = randomBytes(32).toString('base64url');
+    const now = this.deps.clock();
+    await this.deps.states.create(state, {
+      step,
+      tenantId,
+      requestedTenant,
+      createdDateTime: now.toISOString(),
+      expiresDateTime: new Date(now.getTime() + STATE_LIFETIME_MS).toISOString(),
+    });
+    return adminConsentUrl(this.config, tenantId, step, state);
+  }
+
+  private blankTenant(tenantId: string): TenantRecord {
+    return newTenantRecord(tenantId, this.config, this.deps.clock());
+  }
+
+  /** Read-modify-write of the tenant record with its ETag; creates it when missing; retries races. */
+  private async updateTenant(tenantId: string, change: (tenant: TenantRecord) => TenantRecord): Promise<TenantRecord> {
+    for (let attempt = 1; ; attempt += 1) {
+      const current = await this.deps.tenants.get(tenantId);
+      const base = current?.value ?? this.blankTenant(tenantId);
+      const next = change(base);
+      try {
+        if (!current) return (await this.deps.tenants.create(next)).value;
+        if (next === base) return base;
+        return (await this.deps.tenants.replace(next, current.etag)).value;
+      } catch (error) {
+        const raced = isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Conflict');
+        if (!raced || attempt >= WRITE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async audit(tenantId: string, activity: AuditActivity, result: 'success' | 'failure', reason: string | null, initiatedBy: AuditInitiator, correlationId: string, appId?: string): Promise<void> {
+    await this.deps.audit.record({
+      tenantId,
+      activity,
+      result,
+      resultReason: reason,
+      initiatedBy,
+      targetResources: [appId ? { id: appId, type: 'application' } : { id: tenantId, type: 'organization' }],
+      correlationId,
+    });
+  }
+}
+
+/**
+ * The authority's admin consent URL for one of the two apps. Both steps ask for the service API's
+ * `/.default` scope: for the service app that is api.md's contract; for the client app it is exactly
+ * the static delegated permission devices use (the client calls the service's API).
+ * In development mode the authority is this service's own /dev/login.
+ */
+export function adminConsentUrl(config: ServiceConfig, tenantId: string, step: ConsentStep, state: string): string {
+  const authority = config.devMode ? `${config.publicBaseUrl}/dev/login` : `https://${config.authorityHost}`;
+  const url = new URL(`${authority}/${encodeURIComponent(tenantId)}/v2.0/adminconsent`);
+  url.searchParams.set('client_id', step === 'service' ? config.serviceAppId : config.clientAppId);
+  url.searchParams.set('redirect_uri', `${config.publicBaseUrl}/onboarding/callback`);
+  url.searchParams.set('state', state);
+  url.searchParams.set('scope', `${config.serviceAppIdUri}/.default`);
+  return url.toString();
+}

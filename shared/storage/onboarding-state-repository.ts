@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import type { TableClient } from '@azure/data-tables';
+import type { ConsentStep } from '../domain/onboarding.js';
+import { isServiceError } from '../domain/errors.js';
+import { readOrUndefined, storageCall } from './storage-errors.js';
+import { TABLE_NAMES, type TableStore } from './table-store.js';
+
+/**
+ * Table `OnboardingStates`: one row per issued `state` (PartitionKey = SHA-256 of the state, so the
+ * value itself is never stored; RowKey = `state`). A state is consumed by an ETag-conditional update,
+ * so of two concurrent callbacks carrying the same state exactly one wins.
+ */
+const ROW_KEY = 'state';
+
+export interface OnboardingStateRow {
+  step: ConsentStep;
+  tenantId: string;
+  /** What the admin typed at /onboarding/start (a tenant id or a domain). */
+  requestedTenant: string;
+  createdDateTime: string;
+  expiresDateTime: string;
+}
+
+interface StateEntity {
+  partitionKey: string;
+  rowKey: string;
+  step: string;
+  tenantId: string;
+  requestedTenant: string;
+  createdDateTime: string;
+  expiresDateTime: string;
+  consumedDateTime?: string;
+}
+
+export type ConsumeResult =
+  | { outcome: 'consumed'; row: OnboardingStateRow }
+  | { outcome: 'unknown' }
+  | { outcome: 'used'; row: OnboardingStateRow }
+  | { outcome: 'expired'; row: OnboardingStateRow };
+
+function keyOf(state: string): string {
+  return createHash('sha256').update(state).digest('hex');
+}
+
+function rowOf(entity: StateEntity): OnboardingStateRow {
+  return {
+    step: entity.step as ConsentStep,
+    tenantId: entity.tenantId,
+    requestedTenant: entity.requestedTenant,
+    createdDateTime: entity.createdDateTime,
+    expiresDateTime: entity.expiresDateTime,
+  };
+}
+
+export class OnboardingStateRepository {
+  constructor(private readonly store: TableStore) {}
+
+  private table(): Promise<TableClient> {
+    return this.store.table(TABLE_NAMES.onboardingStates);
+  }
+
+  async create(state: string, row: OnboardingStateRow): Promise<void> {
+    const table = await this.table();
+    const entity: StateEntity = { partitionKey: keyOf(state), rowKey: ROW_KEY, ...row };
+    await storageCall(() => table.createEntity(entity));
+  }
+
+  /** Consumes `state` once: unknown, already used and expired states are told apart for the page. */
+  async consume(state: string, now: Date): Promise<ConsumeResult> {
+    const table = await this.table();
+    const entity = await readOrUndefined(() => table.getEntity<StateEntity>(keyOf(state), ROW_KEY));
+    if (!entity) return { outcome: 'unknown' };
+    const row = rowOf(entity);
+    if (entity.consumedDateTime) return { outcome: 'used', row };
+    if (Date.parse(entity.expiresDateTime) <= now.getTime()) return { outcome: 'expired', row };
+    try {
+      await storageCall(() => table.updateEntity(
+        { partitionKey: entity.partitionKey, rowKey: ROW_KEY, consumedDateTime: now.toISOString() },
+        'Merge',
+        { etag: entity.etag },
+      ));
+    } catch (error) {
+      // Another callback consumed it between our read and our write.
+      if (isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Request_ResourceNotFound')) return { outcome: 'used', row };
+      throw error;
+    }
+    return { outcome: 'consumed', row };
+  }
+}

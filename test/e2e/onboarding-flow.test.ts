@@ -1,0 +1,323 @@
+import { http, HttpResponse } from 'msw';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getConfig } from '../../shared/config.js';
+import { Services, setServices, type TenantLifecycleListener } from '../../shared/wiring.js';
+import { useLocalHost } from '../support/local-host.js';
+import { useSimulatedMicrosoft } from '../support/microsoft.js';
+import { decide, locationOf, onboard, pathOf, throughServiceConsent } from '../support/onboarding-browser.js';
+import { adminToken, bearer, randomTenantId, userToken } from '../support/tokens.js';
+
+const host = useLocalHost();
+const { server, simulation } = useSimulatedMicrosoft();
+
+afterEach(() => setServices(undefined));
+
+async function status(tid: string) {
+  const response = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { headers: bearer(await adminToken(tid)) });
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+describe('onboarding in development mode, driven like a browser', () => {
+  it('goes start → consent → Accept → client consent → Accept → a success page naming both service principal ids, then reports active', async () => {
+    const tid = randomTenantId();
+    const config = getConfig();
+
+    const start = await host.request(`/onboarding/start?tenant=${tid}`);
+    const consentUrl = new URL(locationOf(start));
+    expect(consentUrl.origin + consentUrl.pathname).toBe(`${host.url}/dev/login/${tid}/v2.0/adminconsent`);
+    expect(consentUrl.searchParams.get('client_id')).toBe(config.serviceAppId);
+    expect(consentUrl.searchParams.get('redirect_uri')).toBe(`${host.url}/onboarding/callback`);
+    expect(consentUrl.searchParams.get('scope')).toBe(`${config.serviceAppIdUri}/.default`);
+    expect(consentUrl.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await status(tid)).state).toBe('serviceConsentPending');
+
+    const consentPage = await host.request(pathOf(consentUrl.toString()));
+    expect(consentPage.status).toBe(200);
+    expect(consentPage.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await consentPage.text()).toContain('PIN Reset Service (development)');
+
+    const serviceCallback = new URL(await decide(host, consentUrl.toString(), 'accept'));
+    expect(serviceCallback.searchParams.get('admin_consent')).toBe('True');
+    expect(serviceCallback.searchParams.get('tenant')).toBe(tid);
+    expect(serviceCallback.searchParams.get('state')).toBe(consentUrl.searchParams.get('state'));
+
+    const clientConsentUrl = new URL(locationOf(await host.request(pathOf(serviceCallback.toString()))));
+    expect(clientConsentUrl.searchParams.get('client_id')).toBe(config.clientAppId);
+    expect(clientConsentUrl.searchParams.get('state')).not.toBe(consentUrl.searchParams.get('state'));
+    const pending = await status(tid);
+    expect(pending.state).toBe('clientConsentPending');
+    expect(pending.serviceApplication.consented).toBe(true);
+
+    const clientCallback = await decide(host, clientConsentUrl.toString(), 'accept');
+    const success = await host.request(pathOf(clientCallback));
+    expect(success.status).toBe(200);
+    const page = await success.text();
+    const serviceSp = simulation.directory.servicePrincipal(tid, config.serviceAppId);
+    const clientSp = simulation.directory.servicePrincipal(tid, config.clientAppId);
+    expect(serviceSp && clientSp).toBeTruthy();
+    expect(page).toContain('Onboarding succeeded');
+    expect(page).toContain(serviceSp!.id);
+    expect(page).toContain(clientSp!.id);
+    expect(page).toContain(`/v1.0/organization/${tid}/pinRecoveryPolicy`);
+
+    const active = await status(tid);
+    expect(active).toMatchObject({
+      state: 'active',
+      failure: null,
+      serviceApplication: { appId: config.serviceAppId, consented: true, servicePrincipalId: serviceSp!.id },
+      clientApplication: { appId: config.clientAppId, consented: true, servicePrincipalId: clientSp!.id },
+    });
+    expect(active.lastVerifiedDateTime).toMatch(/Z$/);
+
+    const organization = await host.request('/v1.0/organization', { headers: bearer(await userToken({ tid })) });
+    const [entity] = (await organization.json()).value;
+    const directoryTenant = simulation.directory.tenant(tid);
+    expect(entity.displayName).toBe(directoryTenant.displayName);
+    expect(entity.verifiedDomains).toEqual(directoryTenant.verifiedDomains);
+    expect(entity.tenantType).toBe('AAD');
+  });
+
+  it('accepts a verified domain at start and sends the admin to the consent page of the tenant id', async () => {
+    const tid = randomTenantId();
+    const domain = simulation.directory.tenant(tid).verifiedDomains[0]!.name;
+    const location = new URL(locationOf(await host.request(`/onboarding/start?tenant=${domain}`)));
+    expect(location.pathname).toBe(`/dev/login/${tid}/v2.0/adminconsent`);
+  });
+
+  it('answers a form without a tenant, and an HTML 400 for something that is not a tenant', async () => {
+    const form = await host.request('/onboarding/start');
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<form method="get" action="/onboarding/start">');
+    const bad = await host.request(`/onboarding/start?tenant=${encodeURIComponent('<b>x</b>')}`);
+    expect(bad.status).toBe(400);
+    const text = await bad.text();
+    expect(text).not.toContain('<b>x</b>');
+    expect(text).toContain('neither a tenant id');
+    const unknown = await host.request('/onboarding/start?tenant=nobody.example.com');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('Unknown tenant');
+  });
+
+  it('records ConsentDenied when the admin presses Cancel on the service consent page', async () => {
+    const tid = randomTenantId();
+    const consentUrl = locationOf(await host.request(`/onboarding/start?tenant=${tid}`));
+    const callback = new URL(await decide(host, consentUrl, 'cancel'));
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+    const page = await host.request(pathOf(callback.toString()));
+    expect(page.status).toBe(400);
+    const text = await page.text();
+    expect(text).toContain('Admin consent was not granted');
+    expect(text).toContain('AADSTS65004');
+    expect(text).toContain(`/onboarding/start?tenant=${tid}`);
+    expect(simulation.directory.servicePrincipal(tid, getConfig().serviceAppId)).toBeUndefined();
+    const after = await status(tid);
+    expect(after.state).toBe('failed');
+    expect(after.failure.code).toBe('ConsentDenied');
+  });
+
+  it('records ConsentDenied when the admin presses Cancel on the client consent page', async () => {
+    const tid = randomTenantId();
+    const clientConsent = await throughServiceConsent(host, tid);
+    const callback = await decide(host, clientConsent, 'cancel');
+    const page = await host.request(pathOf(callback));
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('PIN reset client application');
+    const after = await status(tid);
+    expect(after.state).toBe('failed');
+    expect(after.failure.code).toBe('ConsentDenied');
+    expect(after.serviceApplication.consented).toBe(true);
+  });
+
+  it('refuses a replayed state with a page that links to a new start', async () => {
+    const tid = randomTenantId();
+    const consentUrl = locationOf(await host.request(`/onboarding/start?tenant=${tid}`));
+    const callback = pathOf(await decide(host, consentUrl, 'accept'));
+    expect((await host.request(callback)).status).toBe(302);
+    const replay = await host.request(callback);
+    expect(replay.status).toBe(400);
+    const text = await replay.text();
+    expect(text).toContain('already used');
+    expect(text).toContain(`href="${host.url}/onboarding/start?tenant=${tid}"`);
+  });
+
+  it('refuses an expired state (older than 10 minutes)', async () => {
+    const tid = randomTenantId();
+    const consentUrl = locationOf(await host.request(`/onboarding/start?tenant=${tid}`));
+    const callback = pathOf(await decide(host, consentUrl, 'accept'));
+    setServices(new Services(getConfig(), { clock: () => new Date(Date.now() + 10 * 60_000 + 1_000) }));
+    const response = await host.request(callback);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('expired');
+    expect((await status(tid)).state).toBe('serviceConsentPending');
+  });
+
+  it('lets exactly one of two concurrent callbacks with the same state win', async () => {
+    const tid = randomTenantId();
+    const consentUrl = locationOf(await host.request(`/onboarding/start?tenant=${tid}`));
+    const callback = pathOf(await decide(host, consentUrl, 'accept'));
+    const responses = await Promise.all([host.request(callback), host.request(callback), host.request(callback)]);
+    expect(responses.map((response) => response.status).sort()).toEqual([302, 400, 400]);
+  });
+
+  it('fails with ServicePrincipalMissing naming the client app when Graph has no service principal for it', async () => {
+    const tid = randomTenantId();
+    const config = getConfig();
+    const clientConsent = await throughServiceConsent(host, tid);
+    const callback = await decide(host, clientConsent, 'accept');
+    simulation.directory.removeServicePrincipal(tid, config.clientAppId);
+    const page = await host.request(pathOf(callback));
+    expect(page.status).toBe(409);
+    const text = await page.text();
+    expect(text).toContain('ServicePrincipalMissing');
+    expect(text).toContain(`PIN reset client application (appId ${config.clientAppId})`);
+    expect(text).not.toContain(`PIN reset service application (appId`);
+    const after = await status(tid);
+    expect(after.state).toBe('failed');
+    expect(after.failure.code).toBe('ServicePrincipalMissing');
+    expect(after.clientApplication.consented).toBe(false);
+  });
+
+  it('retries Graph with backoff, then answers a clear 503 page and records GraphUnavailable', async () => {
+    setServices(new Services(getConfig(), { microsoftRetry: { delaysMs: [1, 1, 1] } }));
+    const tid = randomTenantId();
+    const clientConsent = await throughServiceConsent(host, tid);
+    const callback = await decide(host, clientConsent, 'accept');
+    let calls = 0;
+    server.use(http.get(`https://${getConfig().graphHost}/*`, () => {
+      calls += 1;
+      return HttpResponse.json({ error: { code: 'ServiceUnavailable', message: 'down' } }, { status: 503 });
+    }));
+    const page = await host.request(pathOf(callback));
+    expect(page.status).toBe(503);
+    const text = await page.text();
+    expect(text).toContain('Microsoft Graph is unavailable');
+    expect(text).toContain('GraphUnavailable');
+    expect(calls).toBe(3 * 4);
+    const after = await status(tid);
+    expect(after.state).toBe('failed');
+    expect(after.failure.code).toBe('GraphUnavailable');
+  });
+
+  it('escapes an HTML injection attempt in error_description', async () => {
+    const tid = randomTenantId();
+    const consentUrl = new URL(locationOf(await host.request(`/onboarding/start?tenant=${tid}`)));
+    const state = consentUrl.searchParams.get('state')!;
+    const attack = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'';
+    const page = await host.request(`/onboarding/callback?error=consent_required&error_description=${encodeURIComponent(attack)}&state=${state}`);
+    expect(page.status).toBe(400);
+    const text = await page.text();
+    expect(text).not.toContain('<script>');
+    expect(text).not.toContain('<img');
+    expect(text).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const after = await status(tid);
+    expect(after.failure.code).toBe('ConsentFailed');
+  });
+
+  it('never lets the callback\'s tenant value choose the tenant: a different tenant fails with TenantMismatch', async () => {
+    const tid = randomTenantId();
+    const other = randomTenantId();
+    const consentUrl = locationOf(await host.request(`/onboarding/start?tenant=${tid}`));
+    const callback = new URL(await decide(host, consentUrl, 'accept'));
+    callback.searchParams.set('tenant', other);
+    const page = await host.request(pathOf(callback.toString()));
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('TenantMismatch');
+    expect((await status(tid)).failure.code).toBe('TenantMismatch');
+    expect((await status(other)).state).toBe('notStarted');
+  });
+
+  it('moves an active tenant to failed on verify after its service app was removed, and back to active once it returns', async () => {
+    const tid = randomTenantId();
+    const config = getConfig();
+    expect((await onboard(host, tid)).status).toBe(200);
+    const token = await adminToken(tid);
+    const ok = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding/verify`, { method: 'POST', headers: bearer(token) });
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).state).toBe('active');
+
+    simulation.directory.removeServicePrincipal(tid, config.serviceAppId);
+    const verify = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding/verify`, { method: 'POST', headers: bearer(token) });
+    expect(verify.status).toBe(200);
+    const body = await verify.json();
+    expect(body.state).toBe('failed');
+    expect(body.failure.code).toBe('ServicePrincipalMissing');
+    expect(body.failure.message).toContain(config.serviceAppId);
+    expect(body.serviceApplication).toMatchObject({ consented: false, servicePrincipalId: null });
+    expect(body.clientApplication.consented).toBe(true);
+
+    simulation.directory.consent(tid, config.serviceAppId, 'PIN Reset Service (development)');
+    const again = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding/verify`, { method: 'POST', headers: bearer(token) });
+    expect((await again.json()).state).toBe('active');
+  });
+
+  it('offboards (listeners told, 204) and re-onboards through /onboarding/start', async () => {
+    const calls: string[] = [];
+    const listener: TenantLifecycleListener = {
+      name: 'recorder',
+      onTenantActivated: async (tenantId) => void calls.push(`activated:${tenantId}`),
+      onTenantOffboarded: async (tenantId) => void calls.push(`offboarded:${tenantId}`),
+    };
+    setServices(new Services(getConfig(), { tenantLifecycleListeners: [listener] }));
+    const tid = randomTenantId();
+    expect((await onboard(host, tid)).status).toBe(200);
+    const token = await adminToken(tid);
+    const deleted = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { method: 'DELETE', headers: bearer(token) });
+    expect(deleted.status).toBe(204);
+    expect((await status(tid)).state).toBe('offboarded');
+    const verify = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding/verify`, { method: 'POST', headers: bearer(token) });
+    expect(verify.status).toBe(409);
+
+    expect((await onboard(host, tid)).status).toBe(200);
+    expect((await status(tid)).state).toBe('active');
+    expect(calls).toEqual([`activated:${tid}`, `offboarded:${tid}`, `activated:${tid}`]);
+
+    const audit = await host.request('/v1.0/auditLogs/pinResetEvents?$top=50', { headers: bearer(token) });
+    const activities = (await audit.json()).value.map((event: { activity: string }) => event.activity);
+    expect(activities).toEqual(expect.arrayContaining(['onboardingStarted', 'serviceConsentGranted', 'clientConsentGranted', 'onboardingCompleted', 'tenantOffboarded']));
+  });
+
+  it('answers 404 to another tenant\'s admin and 403 to a non-admin of the tenant', async () => {
+    const tid = randomTenantId();
+    const other = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { headers: bearer(await adminToken(randomTenantId())) });
+    expect(other.status).toBe(404);
+    expect((await other.json()).error.code).toBe('Request_ResourceNotFound');
+    const user = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { method: 'DELETE', headers: bearer(await userToken({ tid })) });
+    expect(user.status).toBe(403);
+    expect((await user.json()).error.code).toBe('Authorization_RequestDenied');
+  });
+
+  it('reports notStarted with both configured apps for a tenant that never began', async () => {
+    const tid = randomTenantId();
+    expect(await status(tid)).toEqual({
+      state: 'notStarted',
+      serviceApplication: { appId: getConfig().serviceAppId, displayName: null, consented: false, servicePrincipalId: null, consentedDateTime: null },
+      clientApplication: { appId: getConfig().clientAppId, displayName: null, consented: false, servicePrincipalId: null, consentedDateTime: null },
+      lastVerifiedDateTime: null,
+      failure: null,
+    });
+  });
+});
+
+describe('the development-mode consent page', () => {
+  it('refuses to redirect anywhere but this service (no open redirect)', async () => {
+    const tid = randomTenantId();
+    const query = `client_id=${getConfig().serviceAppId}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}&state=x&scope=s`;
+    const page = await host.request(`/dev/login/${tid}/v2.0/adminconsent?${query}`);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('AADSTS50011');
+    const post = await host.request(`/dev/login/${tid}/v2.0/adminconsent?${query}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'decision=accept',
+    });
+    expect(post.status).toBe(400);
+    expect(post.headers.get('location')).toBeNull();
+    expect(simulation.directory.servicePrincipal(tid, getConfig().serviceAppId)).toBeUndefined();
+  });
+
+  it('refuses an application it does not know', async () => {
+    const page = await host.request(`/dev/login/${randomTenantId()}/v2.0/adminconsent?client_id=${randomTenantId()}&redirect_uri=${encodeURIComponent(`${host.url}/onboarding/callback`)}`);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('AADSTS700016');
+  });
+});
