@@ -8,6 +8,8 @@ import { notFoundRoutes } from './not-found.js';
 import { openApiRoutes } from './openapi.js';
 import { onboardingRoutes } from './onboarding.js';
 import { organizationRoutes } from './organization.js';
+import { protectorDecryptRoutes } from './protector-decrypt.js';
+import { protectorKeyRoutes } from './protector-keys.js';
 import { settingsRoutes } from './settings.js';
 
 /**
@@ -18,6 +20,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   ...healthRoutes,
   ...openApiRoutes,
   ...organizationRoutes,
+  ...protectorKeyRoutes,
+  ...protectorDecryptRoutes,
   ...onboardingRoutes,
   ...settingsRoutes,
   ...clientPolicyRoutes,

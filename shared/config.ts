@@ -79,6 +79,20 @@ export const SETTINGS = [
     description: 'Client id of the user-assigned managed identity (storage, Key Vault, Graph federated credential).' },
   { name: 'PORT', requiredInAzure: false, defaultValue: '7071',
     description: 'Port of the local host (npm start).' },
+  { name: 'PINRESET_KEY_VAULT_KEY_ID', requiredInAzure: true,
+    description: 'Key Vault key (versionless id, e.g. https://<vault>.vault.azure.net/keys/<name>) that wraps every tenant protector key (RSA-OAEP-256, managed identity). When unset, PINRESET_LOCAL_KEK is used.' },
+  { name: 'PINRESET_LOCAL_KEK', requiredInAzure: false,
+    description: 'Local key-encryption key (base64 of 32 bytes, AES-256-GCM) for self-hosting without Key Vault. Refused in Azure. In development mode without it, a fixed dev-only KEK is used.' },
+  { name: 'PINRESET_KEY_CACHE_SIZE', requiredInAzure: false, defaultValue: '1000',
+    description: 'How many unwrapped tenant private keys one process keeps in memory (LRU).' },
+  { name: 'PINRESET_KEY_CACHE_TTL_SECONDS', requiredInAzure: false, defaultValue: '600',
+    description: 'How long an unwrapped tenant private key stays in memory before it is unwrapped again.' },
+  { name: 'PINRESET_DECRYPT_LIMIT_PER_USER', requiredInAzure: false, defaultValue: '10',
+    description: 'Decrypt attempts one user may make per rate-limit window, across all instances (0 = no limit).' },
+  { name: 'PINRESET_DECRYPT_LIMIT_PER_TENANT', requiredInAzure: false, defaultValue: '1000',
+    description: 'Decrypt attempts one tenant may make per rate-limit window, across all instances (0 = no limit).' },
+  { name: 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS', requiredInAzure: false, defaultValue: '3600',
+    description: 'Length of the fixed decrypt rate-limit window.' },
 ] as const satisfies readonly SettingDefinition[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -101,6 +115,9 @@ export interface ServiceConfig {
   port: number;
   /** AZURE_CLIENT_ID: the user-assigned managed identity (Graph federated credential in Azure). */
   managedIdentityClientId: string | undefined;
+  keyCustody: { kind: 'keyVault'; keyId: string; clientId: string | undefined } | { kind: 'local'; kek: Buffer; devOnly: boolean } | { kind: 'unconfigured' };
+  keyCache: { maxEntries: number; ttlSeconds: number };
+  decryptLimits: { perUser: number; perTenant: number; windowSeconds: number };
 }
 
 export class ConfigurationError extends Error {
@@ -141,6 +158,41 @@ function positiveInt(env: Env, name: SettingName, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) <= 0) throw new ConfigurationError(name, `expected a positive integer, got "${value}"`);
   return Number(value);
+}
+
+function nonNegativeInt(env: Env, name: SettingName, fallback: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new ConfigurationError(name, `expected 0 or a positive integer, got "${value}"`);
+  return Number(value);
+}
+
+/**
+ * The fixed KEK of development mode (no PINRESET_LOCAL_KEK): NOT A SECRET, the same on every machine,
+ * so keys kept in .azurite/ by `npm start` stay readable across restarts. Refused outside dev mode.
+ */
+export const DEV_ONLY_KEK = Buffer.from('pinreset-dev-mode-kek-not-secret'.padEnd(32, '!').slice(0, 32), 'utf8');
+
+function keyCustodyOf(env: Env, devMode: boolean, runningInAzure: boolean, clientId: string | undefined): ServiceConfig['keyCustody'] {
+  const keyId = text(env, 'PINRESET_KEY_VAULT_KEY_ID');
+  if (keyId) {
+    if (!/^https:\/\/[a-z0-9-]+\.vault\.[a-z0-9.-]+\/keys\/[A-Za-z0-9-]+(\/[A-Za-z0-9]+)?\/?$/i.test(keyId)) {
+      throw new ConfigurationError('PINRESET_KEY_VAULT_KEY_ID', 'expected https://<vault>.vault.azure.net/keys/<name>[/<version>]');
+    }
+    return { kind: 'keyVault', keyId: keyId.replace(/\/+$/, ''), clientId };
+  }
+  const local = text(env, 'PINRESET_LOCAL_KEK');
+  if (local) {
+    if (runningInAzure) throw new ConfigurationError('PINRESET_LOCAL_KEK', 'is refused in Azure: set PINRESET_KEY_VAULT_KEY_ID');
+    const kek = Buffer.from(local, 'base64');
+    if (kek.length !== 32 || kek.toString('base64') !== local.replace(/\s/g, '')) {
+      throw new ConfigurationError('PINRESET_LOCAL_KEK', 'expected the base64 of exactly 32 random bytes');
+    }
+    return { kind: 'local', kek, devOnly: false };
+  }
+  if (devMode) return { kind: 'local', kek: DEV_ONLY_KEK, devOnly: true };
+  // Reported when the first key is wrapped or unwrapped (shared/keys/select-kek-provider.ts), with this setting's name.
+  return { kind: 'unconfigured' };
 }
 
 function list(env: Env, name: SettingName, fallback: readonly string[]): readonly string[] {
@@ -214,6 +266,16 @@ export function loadConfig(env: Env): ServiceConfig {
     storage,
     port,
     managedIdentityClientId: text(env, 'AZURE_CLIENT_ID'),
+    keyCustody: keyCustodyOf(env, devMode, runningInAzure, text(env, 'AZURE_CLIENT_ID')),
+    keyCache: {
+      maxEntries: positiveInt(env, 'PINRESET_KEY_CACHE_SIZE', 1000),
+      ttlSeconds: positiveInt(env, 'PINRESET_KEY_CACHE_TTL_SECONDS', 600),
+    },
+    decryptLimits: {
+      perUser: nonNegativeInt(env, 'PINRESET_DECRYPT_LIMIT_PER_USER', 10),
+      perTenant: nonNegativeInt(env, 'PINRESET_DECRYPT_LIMIT_PER_TENANT', 1000),
+      windowSeconds: positiveInt(env, 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS', 3600),
+    },
   };
 }
 

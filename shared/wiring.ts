@@ -7,6 +7,15 @@ import { AuditRepository } from './storage/audit-repository.js';
 import { TableStore } from './storage/table-store.js';
 import { TenantRepository } from './storage/tenant-repository.js';
 import { TenantSettingsRepository } from './storage/tenant-settings-repository.js';
+import type { KekProvider } from './keys/kek-provider.js';
+import { selectKekProvider } from './keys/select-kek-provider.js';
+import { UnwrappedKeyCache } from './keys/unwrapped-key-cache.js';
+import { ProtectorDecryptService } from './services/protector-decrypt.js';
+import { protectorKeyLifecycleListener } from './services/protector-key-lifecycle.js';
+import { ProtectorKeyService } from './services/protector-keys.js';
+import { RateLimiter } from './services/rate-limiter.js';
+import { ProtectorKeyRepository } from './storage/protector-key-repository.js';
+import { RateLimitRepository } from './storage/rate-limit-repository.js';
 import { ClientCredentialsTokenProvider, selectClientCredential, type AppTokenProvider } from './identity/app-token-provider.js';
 import { GraphClient, type DirectoryReader } from './identity/graph-client.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './identity/http-retry.js';
@@ -112,9 +121,40 @@ export class Services {
     }));
   }
 
+  /** The key-encryption key that wraps tenant private keys (local setting or Key Vault). */
+  get kek(): KekProvider {
+    return this.once('kek', () => selectKekProvider(this.config));
+  }
+
+  get protectorKeys(): ProtectorKeyService {
+    return this.once('protectorKeys', () => new ProtectorKeyService(
+      new ProtectorKeyRepository(this.tables),
+      () => this.kek,
+      new UnwrappedKeyCache({ maxEntries: this.config.keyCache.maxEntries, ttlMs: this.config.keyCache.ttlSeconds * 1000 }),
+      this.audit,
+      () => this.clock(),
+    ));
+  }
+
+  get decryptRateLimiter(): RateLimiter {
+    return this.once('decryptRateLimiter', () => new RateLimiter(new RateLimitRepository(this.tables), () => this.clock(), this.config.decryptLimits.windowSeconds));
+  }
+
+  get protectorDecrypt(): ProtectorDecryptService {
+    return this.once('protectorDecrypt', () => new ProtectorDecryptService({
+      keys: this.protectorKeys,
+      tenants: this.tenants,
+      rateLimiter: this.decryptRateLimiter,
+      audit: this.audit,
+      limits: () => this.config.decryptLimits,
+    }));
+  }
+
   /** Add a feature's listener here when it keeps per-tenant state. */
   get tenantLifecycleListeners(): readonly TenantLifecycleListener[] {
-    return this.once<readonly TenantLifecycleListener[]>('tenantLifecycleListeners', () => []);
+    return this.once<readonly TenantLifecycleListener[]>('tenantLifecycleListeners', () => [
+      protectorKeyLifecycleListener(() => this.protectorKeys),
+    ]);
   }
 
   get deviceAuthenticator(): DeviceAuthenticator | undefined {

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
+import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
+import { json } from '../shared/http/responses.js';
+import type { RouteDefinition } from '../shared/http/route-table.js';
+import { requireActiveTenant } from '../shared/services/active-tenant.js';
+import type { KeyActor } from '../shared/services/protector-keys.js';
+
+const jwkSchema = z.object({ kty: z.literal('RSA'), use: z.literal('enc'), alg: z.literal('RSA-OAEP-256'), kid: z.string(), n: z.string(), e: z.string() });
+const jwksSchema = z.object({ keys: z.array(jwkSchema) }).meta({ id: 'pinResetProtectorKeys' });
+const versionSchema = z.object({ kid: z.string(), state: z.enum(['active', 'decryptOnly', 'retired']), createdDateTime: z.string() }).meta({ id: 'pinResetProtectorKeyVersion' });
+const VERSIONS_SET = 'pinResetProtectorKeyVersions';
+
+function actorOf(context: OperationContext<unknown>): KeyActor {
+  if (context.user) {
+    const { objectId, userPrincipalName } = context.user;
+    return { initiatedBy: { user: { id: objectId, ...(userPrincipalName ? { userPrincipalName } : {}) } }, correlationId: context.ids.requestId };
+  }
+  return { initiatedBy: { device: { id: context.device?.deviceId ?? 'unknown' } }, correlationId: context.ids.requestId };
+}
+
+/** The route's tenant; the pipeline (tenantParam) already made sure it is the caller's own. */
+async function activeTenantOf(context: OperationContext<unknown>): Promise<string> {
+  const tenantId = (context.params.tid ?? '').toLowerCase();
+  await requireActiveTenant(context.services.tenants, tenantId);
+  return tenantId;
+}
+
+/** Weak comparison of If-None-Match (a list or `*`) against our strong ETag. */
+function matchesIfNoneMatch(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').map((tag) => tag.trim().replace(/^W\//, '')).some((tag) => tag === '*' || tag === etag);
+}
+
+export const getProtectorKeys = defineOperation({
+  operationId: 'pinResetProtectorKeys_get',
+  summary: "The tenant's protector encryption keys as a JWKS: the current key first, then keys still valid for decryption.",
+  tags: ['protector keys'],
+  auth: 'userOrDevice',
+  tenantParam: 'tid',
+  responses: { 200: { description: 'JWKS (ETag, Cache-Control: max-age=300).', schema: jwksSchema }, 304: { description: 'If-None-Match matched.' } },
+  async handle(context) {
+    const tenantId = await activeTenantOf(context);
+    const { jwks, etag } = await context.services.protectorKeys.jwks(tenantId, actorOf(context));
+    const headers = { ETag: etag, 'Cache-Control': 'max-age=300' };
+    if (matchesIfNoneMatch(context.request.headers.get('if-none-match'), etag)) return { status: 304, headers };
+    return json(200, jwks, headers);
+  },
+});
+
+export const listProtectorKeyVersions = defineOperation({
+  operationId: 'pinResetProtectorKeys_listVersions',
+  summary: 'Every version of the tenant protector key with its state (admin).',
+  tags: ['protector keys'],
+  auth: 'admin',
+  tenantParam: 'tid',
+  responses: { 200: { description: 'The versions, current first.', schema: z.object({ value: z.array(versionSchema) }) } },
+  async handle(context) {
+    const tenantId = await activeTenantOf(context);
+    return graphCollection(context, VERSIONS_SET, await context.services.protectorKeys.versions(tenantId));
+  },
+});
+
+export const rotateProtectorKey = defineOperation({
+  operationId: 'pinResetProtectorKeys_rotate',
+  summary: 'Makes a new active key; the previous one becomes decryptOnly (admin).',
+  tags: ['protector keys'],
+  auth: 'admin',
+  tenantParam: 'tid',
+  responses: { 200: { description: 'The new active version.', schema: versionSchema }, 409: { description: 'Rotated concurrently by another request.' } },
+  async handle(context) {
+    const tenantId = await activeTenantOf(context);
+    return graphEntity(context, VERSIONS_SET, await context.services.protectorKeys.rotate(tenantId, actorOf(context)));
+  },
+});
+
+export const retireProtectorKeyVersion = defineOperation({
+  operationId: 'pinResetProtectorKeys_retireVersion',
+  summary: 'No more decrypts under this version, ever (admin). The current version cannot be retired: rotate first.',
+  tags: ['protector keys'],
+  auth: 'admin',
+  tenantParam: 'tid',
+  responses: {
+    200: { description: 'The retired version.', schema: versionSchema },
+    404: { description: 'No such version.' },
+    409: { description: 'The version is the current key.' },
+  },
+  async handle(context) {
+    const tenantId = await activeTenantOf(context);
+    return graphEntity(context, VERSIONS_SET, await context.services.protectorKeys.retire(tenantId, context.params.kid ?? '', actorOf(context)));
+  },
+});
+
+export const protectorKeyRoutes: RouteDefinition[] = [
+  { name: 'pinResetProtectorKeys', route: 'v1.0/organization/{tid}/pinResetProtectorKeys', methods: { GET: getProtectorKeys } },
+  { name: 'pinResetProtectorKeyVersions', route: 'v1.0/organization/{tid}/pinResetProtectorKeys/versions', methods: { GET: listProtectorKeyVersions } },
+  { name: 'pinResetProtectorKeysRotate', route: 'v1.0/organization/{tid}/pinResetProtectorKeys/rotate', methods: { POST: rotateProtectorKey } },
+  { name: 'pinResetProtectorKeyRetire', route: 'v1.0/organization/{tid}/pinResetProtectorKeys/versions/{kid}/retire', methods: { POST: retireProtectorKeyVersion } },
+];
