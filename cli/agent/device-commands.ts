@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hostname, release } from 'node:os';
+import { hostname } from 'node:os';
 import { checkPin } from '../../shared/domain/pin-policy.js';
 import { deviceCredential, generateDeviceKey } from '../client/device-key.js';
 import { GraphApiError, MfaRequiredError } from '../client/errors.js';
@@ -16,6 +16,14 @@ import { checkLocalPolicyOptions, describePolicy, hasLocalPolicyOptions, LOCAL_P
 import { saveState, stateExists, type AgentState } from './state.js';
 
 const JOIN_TYPES: readonly JoinType[] = ['azureADJoined', 'azureADRegistered', 'hybridAzureADJoined'];
+/** The agent stands in for a Windows 11 24H2 device. */
+const OS_VERSION = '10.0.26100.2894';
+
+/** The service's own base URL (the device assertion audience), from an entity's @odata.context. */
+function audienceFrom(context: string | undefined, fallback: string): string {
+  const match = /^(.*)\/v1\.0\/\$metadata#/.exec(context ?? '');
+  return match?.[1] || fallback;
+}
 
 /** Wraps the protector under the tenant's current key; returns what the state keeps. */
 async function protect(client: PinResetClient, caller: Credential, state: Pick<AgentState, 'tenantId' | 'userObjectId'>, protector: Buffer, now: Date) {
@@ -25,7 +33,7 @@ async function protect(client: PinResetClient, caller: Credential, state: Pick<A
 }
 
 function deviceCredentialOf(context: CommandContext, state: AgentState): Credential {
-  return deviceCredential({ deviceId: state.device.id, privateJwk: state.device.privateJwk, audience: context.serviceUrl(state) });
+  return deviceCredential({ deviceId: state.device.id, privateJwk: state.device.privateJwk, audience: state.serviceAudience ?? context.serviceUrl(state) });
 }
 
 const enroll: CommandDef = {
@@ -76,12 +84,13 @@ const enroll: CommandDef = {
       azureADDeviceId,
       joinType,
       operatingSystem: 'Windows',
-      osVersion: `10.0.26100 (pinreset-agent on ${process.platform} ${release()})`,
+      osVersion: OS_VERSION,
       deviceKey: deviceKey.publicJwk,
     });
     const state: AgentState = {
       version: 1,
       serviceUrl: client.baseUrl,
+      serviceAudience: audienceFrom(device['@odata.context'], client.baseUrl),
       tenantId: token.claims.tid,
       userObjectId: token.claims.oid,
       ...(token.claims.upn ? { userPrincipalName: token.claims.upn } : {}),
@@ -246,11 +255,12 @@ async function destructiveReset(context: CommandContext, client: PinResetClient,
     azureADDeviceId: state.device.azureADDeviceId,
     joinType: state.device.joinType,
     operatingSystem: 'Windows',
-    osVersion: `10.0.26100 (pinreset-agent on ${process.platform} ${release()})`,
+    osVersion: OS_VERSION,
     deviceKey: deviceKey.publicJwk,
   });
   const previousNgcKeyId = state.hello.ngcKeyId;
   state.device = { ...state.device, id: device.id, privateJwk: deviceKey.privateJwk };
+  state.serviceAudience = audienceFrom(device['@odata.context'], state.serviceAudience ?? client.baseUrl);
   state.hello = { ngcSet: true, ngcKeyId: randomUUID(), pinRecoveryEnabled: state.hello.pinRecoveryEnabled };
   if (state.hello.pinRecoveryEnabled) {
     const protector = generateProtector();

@@ -17,6 +17,8 @@ export const STATE_VERSION = 1;
 export interface AgentState {
   version: typeof STATE_VERSION;
   serviceUrl: string;
+  /** The service's public base URL as it names itself (the DeviceAssertion `aud`). */
+  serviceAudience?: string;
   tenantId: string;
   userObjectId: string;
   userPrincipalName?: string;

@@ -44,6 +44,7 @@ export function decodeEntities(text: string): string {
 export function htmlToText(html: string): string {
   const text = html
     .replace(/<(script|style|head)\b[\s\S]*?<\/\1>/gi, '')
+    .replace(/<\/t[dh]>\s*(?=<t[dh]\b)/gi, ' | ')
     .replace(/<(br|\/p|\/h\d|\/li|\/tr|\/div|\/dt|\/dd|\/title)\b[^>]*>/gi, '\n')
     .replace(/<li\b[^>]*>/gi, '\n- ')
     .replace(/<[^>]+>/g, '');

@@ -130,6 +130,7 @@ export interface DeviceActionResult {
 }
 
 export interface ManagedDevice {
+  '@odata.context'?: string;
   id: string;
   deviceName?: string;
   userId?: string;
@@ -157,7 +158,8 @@ export interface PendingAction {
   actionName: string;
   actionState?: ActionState;
   passcode: string;
-  pinComplexity?: PinComplexity;
+  /** The tenant policy the passcode was generated for (the device checks against its own). */
+  policy?: PinComplexity;
   [property: string]: unknown;
 }
 
