@@ -118,17 +118,15 @@ export function buildClientPolicy(tenantId: string, settings: TenantSettings, te
     });
   }
   const name = tenantDisplayName ? `${tenantDisplayName} (${tenantId})` : tenantId;
-  const gpoSummary = [
-    `${GPO_HELLO} > Use PIN Recovery: Enabled`,
-    `${GPO_PIN_COMPLEXITY} > Minimum PIN length: ${complexity.pinMinimumLength}; Maximum PIN length: ${complexity.pinMaximumLength}`,
-    ...USAGE_NODES.map(({ field, gpo }) => `${GPO_PIN_COMPLEXITY} > ${gpo}: ${complexity[field] === 'required' ? 'Enabled' : complexity[field] === 'disallowed' ? 'Disabled' : 'no GPO equivalent (allowed)'}`),
-    ...(hosts.length > 0 ? [`ConfigureWebSignInAllowedUrls (${hosts.join(';')}): Policy CSP only, no GPO equivalent`] : []),
-  ];
+  const usageText = (usage: CharacterUsage) => (usage === 'required' ? 'Enabled' : usage === 'disallowed' ? 'Disabled' : 'not expressible (allowed)');
+  const gpo = `Group Policy equivalents (Computer Configuration > Administrative Templates): Windows Components > Windows Hello for Business > Use PIN Recovery = Enabled; `
+    + `System > PIN Complexity > Minimum PIN length = ${complexity.pinMinimumLength}, Maximum PIN length = ${complexity.pinMaximumLength}, `
+    + USAGE_NODES.map(({ field, gpo: policyName }) => `${policyName} = ${usageText(complexity[field] as CharacterUsage)}`).join(', ')
+    + (hosts.length > 0 ? '; ConfigureWebSignInAllowedUrls has no Group Policy equivalent (Policy CSP only).' : '.');
   return {
     '@odata.type': '#microsoft.graph.windows10CustomConfiguration',
     displayName: `Windows Hello for Business PIN recovery – ${name}`,
-    description: `PIN recovery with the self-hosted PIN reset service for tenant ${tenantId}. Assign to devices (device scope). `
-      + `Group Policy equivalents (Computer Configuration): ${gpoSummary.join(' | ')}.`,
+    description: `PIN recovery with the self-hosted PIN reset service for tenant ${tenantId}. Assign to devices (device scope). ${gpo}`,
     omaSettings,
   };
 }
