@@ -174,9 +174,9 @@ export class PasscodeResetService {
     })));
   }
 
-  /** Timer: erases every passcode older than 7 days; an action still open then fails as expired. */
-  async expirePasscodes(correlationId: string): Promise<number> {
-    const due = await this.deps.actions.listWithExpiredPasscode(this.deps.clock());
+  /** Timer: erases every passcode older than 7 days (all tenants, or one); an action still open then fails as expired. */
+  async expirePasscodes(correlationId: string, scope: { tenantId?: string } = {}): Promise<number> {
+    const due = await this.deps.actions.listWithExpiredPasscode(this.deps.clock(), scope.tenantId);
     let erased = 0;
     for (const action of due) if (await this.expire(action, correlationId)) erased += 1;
     return erased;

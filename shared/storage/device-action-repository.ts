@@ -152,10 +152,11 @@ export class DeviceActionRepository {
     return found.filter((action): action is Versioned<DeviceActionRecord> => action !== undefined);
   }
 
-  /** Actions of every tenant whose stored passcode is due for erasure at `now`. */
-  async listWithExpiredPasscode(now: Date): Promise<Versioned<DeviceActionRecord>[]> {
+  /** Actions (of every tenant, or of one) whose stored passcode is due for erasure at `now`. */
+  async listWithExpiredPasscode(now: Date, tenantId?: string): Promise<Versioned<DeviceActionRecord>[]> {
     const table = await this.table();
-    return this.query(table, odata`hasPasscode eq true and passcodeExpiresDateTime le ${now.toISOString()}`);
+    const due = odata`hasPasscode eq true and passcodeExpiresDateTime le ${now.toISOString()}`;
+    return this.query(table, tenantId === undefined ? due : `${odata`PartitionKey eq ${tenantId}`} and ${due}`);
   }
 
   private query(table: TableClient, filter: string): Promise<Versioned<DeviceActionRecord>[]> {
