@@ -1,6 +1,7 @@
 import functions from '@azure/functions';
 import { createRouteHandler } from '../shared/http/pipeline.js';
 import { HTTP_METHODS } from '../shared/http/route-table.js';
+import { keyRotationTimer, KEY_ROTATION_SCHEDULE } from './key-rotation-timer.js';
 import { ROUTES } from './routes.js';
 
 // Native ESM: @azure/functions is CommonJS, so go through its default export.
@@ -12,6 +13,8 @@ app.setup({ enableHttpStream: false });
 for (const route of ROUTES) {
   app.http(route.name, { route: route.route, methods: [...HTTP_METHODS], authLevel: 'anonymous', handler: createRouteHandler(route) });
 }
+
+app.timer('protectorKeyRotation', { schedule: KEY_ROTATION_SCHEDULE, handler: keyRotationTimer });
 
 // Development mode under `func start`: answer Microsoft's endpoints from the simulation in this worker.
 if (process.env.PINRESET_DEV_MODE?.toLowerCase() === 'true') {
