@@ -1,6 +1,7 @@
 import functions from '@azure/functions';
 import { createRouteHandler } from '../shared/http/pipeline.js';
 import { HTTP_METHODS } from '../shared/http/route-table.js';
+import { passcodeExpiryTimer, PASSCODE_EXPIRY_SCHEDULE } from './passcode-expiry-timer.js';
 import { keyRotationTimer, KEY_ROTATION_SCHEDULE } from './key-rotation-timer.js';
 import { ROUTES } from './routes.js';
 
@@ -14,6 +15,7 @@ for (const route of ROUTES) {
   app.http(route.name, { route: route.route, methods: [...HTTP_METHODS], authLevel: 'anonymous', handler: createRouteHandler(route) });
 }
 
+app.timer('passcodeExpiry', { schedule: PASSCODE_EXPIRY_SCHEDULE, handler: passcodeExpiryTimer });
 app.timer('protectorKeyRotation', { schedule: KEY_ROTATION_SCHEDULE, handler: keyRotationTimer });
 
 // Development mode under `func start`: answer Microsoft's endpoints from the simulation in this worker.

@@ -3,7 +3,9 @@ import { auditLogRoutes } from './audit-logs.js';
 import { clientPolicyRoutes } from './client-policy.js';
 import { devConsentRoutes } from './dev-consent.js';
 import { devRoutes } from './dev.js';
+import { deviceRoutes } from './devices.js';
 import { healthRoutes } from './health.js';
+import { managedDeviceRoutes } from './managed-devices.js';
 import { notFoundRoutes } from './not-found.js';
 import { openApiRoutes } from './openapi.js';
 import { onboardingRoutes } from './onboarding.js';
@@ -22,6 +24,8 @@ export const ROUTES: readonly RouteDefinition[] = [
   ...organizationRoutes,
   ...protectorKeyRoutes,
   ...protectorDecryptRoutes,
+  ...deviceRoutes,
+  ...managedDeviceRoutes,
   ...onboardingRoutes,
   ...settingsRoutes,
   ...clientPolicyRoutes,

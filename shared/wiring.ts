@@ -23,6 +23,14 @@ import { TenantResolver } from './identity/tenant-resolver.js';
 import { OnboardingService } from './services/onboarding.js';
 import { TenantSettingsService } from './services/tenant-settings.js';
 import { OnboardingStateRepository } from './storage/onboarding-state-repository.js';
+import { DeviceAssertionVerifier } from './identity/device-assertion-verifier.js';
+import { DeviceEnrollmentService } from './services/device-enrollment.js';
+import { PasscodeResetService } from './services/passcode-reset.js';
+import { PasscodeSealer } from './services/passcode-sealer.js';
+import { DeviceActionRepository } from './storage/device-action-repository.js';
+import { DeviceAssertionJtiRepository } from './storage/device-assertion-jti-repository.js';
+import { DeviceRepository } from './storage/device-repository.js';
+import { IdempotencyRepository } from './storage/idempotency-repository.js';
 
 /** Verifies `Authorization: DeviceAssertion <JWT>` (implemented by the devices feature). */
 export interface DeviceAuthenticator {
@@ -121,6 +129,43 @@ export class Services {
     }));
   }
 
+  get devices(): DeviceRepository {
+    return this.once('devices', () => new DeviceRepository(this.tables));
+  }
+
+  get deviceActions(): DeviceActionRepository {
+    return this.once('deviceActions', () => new DeviceActionRepository(this.tables));
+  }
+
+  get deviceAssertionJtis(): DeviceAssertionJtiRepository {
+    return this.once('deviceAssertionJtis', () => new DeviceAssertionJtiRepository(this.tables));
+  }
+
+  get idempotencyKeys(): IdempotencyRepository {
+    return this.once('idempotencyKeys', () => new IdempotencyRepository(this.tables));
+  }
+
+  /** Passcodes at rest: AES-256-GCM, each under its own data key wrapped by the KEK. */
+  get passcodeSealer(): PasscodeSealer {
+    return this.once('passcodeSealer', () => new PasscodeSealer(this.kek));
+  }
+
+  get deviceEnrollment(): DeviceEnrollmentService {
+    return this.once('deviceEnrollment', () => new DeviceEnrollmentService({ tenants: this.tenants, devices: this.devices, audit: this.audit, clock: () => this.clock() }));
+  }
+
+  get passcodeReset(): PasscodeResetService {
+    return this.once('passcodeReset', () => new PasscodeResetService({
+      tenants: this.tenants,
+      tenantSettings: this.tenantSettings,
+      devices: this.devices,
+      actions: this.deviceActions,
+      sealer: this.passcodeSealer,
+      audit: this.audit,
+      clock: () => this.clock(),
+    }));
+  }
+
   /** The key-encryption key that wraps tenant private keys (local setting or Key Vault). */
   get kek(): KekProvider {
     return this.once('kek', () => selectKekProvider(this.config));
@@ -154,11 +199,17 @@ export class Services {
   get tenantLifecycleListeners(): readonly TenantLifecycleListener[] {
     return this.once<readonly TenantLifecycleListener[]>('tenantLifecycleListeners', () => [
       protectorKeyLifecycleListener(() => this.protectorKeys),
+      { name: 'deviceActions', onTenantOffboarded: (tenantId, correlationId) => this.passcodeReset.cancelOpenActions(tenantId, correlationId) },
     ]);
   }
 
   get deviceAuthenticator(): DeviceAuthenticator | undefined {
-    return this.once<DeviceAuthenticator | undefined>('deviceAuthenticator', () => undefined);
+    return this.once<DeviceAuthenticator | undefined>('deviceAuthenticator', () => new DeviceAssertionVerifier({
+      devices: this.devices,
+      jtis: this.deviceAssertionJtis,
+      clock: () => this.clock(),
+      challenge: `DeviceAssertion realm="${this.config.publicBaseUrl}", error="invalid_token"`,
+    }));
   }
 }
 
