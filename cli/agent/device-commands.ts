@@ -107,6 +107,10 @@ const enroll: CommandDef = {
       }
     }
     await saveState(context.statePath, state);
+    // As Windows does after provisioning: tell the service what this device can do (dsregcmd CanReset).
+    await client.reportDeviceStatus(deviceCredentialOf(context, state), state.device.id, {
+      canReset: canResetOf(state), ngcSet: state.hello.ngcSet, pinRecoveryEnabled: state.hello.pinRecoveryEnabled,
+    });
     const summary = {
       managedDeviceId: device.id,
       azureADDeviceId,
@@ -124,7 +128,7 @@ const enroll: CommandDef = {
       ? `PIN reset protector generated (256-bit), wrapped under tenant key ${state.hello.protectorKeyId}; plaintext wiped.`
       : 'PIN recovery is off on this device: no protector (destructive reset only).');
     context.say(`Local PIN policy: ${describePolicy(localPinPolicy)}.`);
-    context.say(`CanReset : ${summary.canReset}`);
+    context.say(`CanReset : ${summary.canReset} (reported to the service)`);
     context.say(`State saved to ${context.statePath} (mode 600).`);
     return EXIT.ok;
   },

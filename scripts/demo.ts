@@ -1,0 +1,308 @@
+/**
+ * `npm run demo`: the whole PIN reset story from a terminal, against a running `npm start` (--url,
+ * default http://localhost:7071) or, when none answers, against a local host this script starts
+ * itself (own ports, own Azurite data in a temporary directory; stopped at the end).
+ *
+ * Every step runs the pinreset-agent commands in process (same code and output as the CLI) and checks
+ * what it must show; the demo exits non-zero as soon as a step misbehaves.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { AgentIo } from '../cli/agent/context.js';
+import { EXIT } from '../cli/agent/exit-codes.js';
+import { heading } from '../cli/agent/format.js';
+import { runAgent } from '../cli/agent/main.js';
+import type { AgentState } from '../cli/agent/state.js';
+import { bearerCredential } from '../cli/client/http.js';
+import { PinResetClient } from '../cli/client/pin-reset-client.js';
+import type { ManagedDevice, OmaSetting } from '../cli/client/types.js';
+import { freePort } from '../shared/dev/azurite.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/scripts → the repository root. */
+const repositoryRoot = path.resolve(here, '..', '..');
+
+class DemoFailure extends Error {}
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new DemoFailure(message);
+}
+
+// --- The service under demonstration ------------------------------------------------------------------
+
+async function answersHealth(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+    await response.body?.cancel();
+    return response.status === 200 || response.status === 503;
+  } catch {
+    return false;
+  }
+}
+
+/** The Values of the repository's local.settings.json, as `npm start` would load them (env wins). */
+function localSettings(): Record<string, string> {
+  try {
+    const settings = JSON.parse(readFileSync(path.join(repositoryRoot, 'local.settings.json'), 'utf8')) as { Values?: Record<string, string> };
+    return settings.Values ?? {};
+  } catch {
+    return {};
+  }
+}
+
+interface StartedService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts dist/scripts/start-local.js on free ports with its working directory in a temporary folder
+ * (so its .azurite data is throwaway and a running `npm start` is untouched). Settings come through
+ * the environment, since start-local reads local.settings.json from its working directory.
+ */
+async function startService(): Promise<StartedService> {
+  const port = await freePort();
+  const tablePort = await freePort();
+  const directory = await mkdtemp(path.join(tmpdir(), 'pinreset-demo-'));
+  const url = `http://localhost:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...localSettings(),
+    ...process.env,
+    PORT: String(port),
+    AZURITE_TABLE_PORT: String(tablePort),
+    PINRESET_PUBLIC_BASE_URL: url,
+    PINRESET_DEV_MODE: 'true',
+    PINRESET_ACCESS_LOG: 'false',
+  };
+  delete env.TABLES_CONNECTION_STRING;
+  const child: ChildProcess = spawn(process.execPath, [path.join(here, 'start-local.js')], { cwd: directory, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 5_000);
+        child.once('exit', () => { clearTimeout(timer); resolve(); });
+      });
+    }
+    await rm(directory, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  while (!(await answersHealth(url))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new DemoFailure(`Could not start the local host (dist/scripts/start-local.js):\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { url, stop };
+}
+
+// --- Running the agent and printing the transcript ----------------------------------------------------
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+class Transcript {
+  private step = 0;
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  heading(title: string): void {
+    this.step += 1;
+    console.log(`\n${heading(`Step ${this.step}. ${title}`)}\n`);
+  }
+
+  note(text: string): void {
+    console.log(text.split('\n').map((line) => `  ${line}`).join('\n'));
+  }
+
+  ok(text: string): void {
+    console.log(`  ✓ ${text}`);
+  }
+
+  /** Runs `pinreset-agent <argv>` in process, echoing the command and its output, and checks the exit code. */
+  async agent(argv: string[], expectedCode: number = EXIT.ok, options: { quiet?: boolean; silent?: boolean } = {}): Promise<Run> {
+    if (!options.silent) console.log(`$ pinreset-agent ${argv.map((arg) => (/[\s'"$]/.test(arg) ? `'${arg}'` : arg)).join(' ')}`);
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const io: AgentIo = {
+      stdout: (text) => {
+        stdout.push(text);
+        if (!options.quiet && !options.silent) console.log(indent(text));
+      },
+      stderr: (text) => {
+        stderr.push(text);
+        console.log(indent(text));
+      },
+      env: this.env,
+    };
+    const code = await runAgent(argv, io);
+    const run = { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
+    check(code === expectedCode, `pinreset-agent ${argv.join(' ')} exited ${code}, expected ${expectedCode}`);
+    if (code !== EXIT.ok) console.log(`  (exit code ${code}, as expected)`);
+    return run;
+  }
+
+  get steps(): number {
+    return this.step;
+  }
+}
+
+const indent = (text: string) => text.replace(/\n$/, '').split('\n').map((line) => `    ${line}`).join('\n');
+
+// --- The story ------------------------------------------------------------------------------------------
+
+async function story(url: string): Promise<number> {
+  const client = new PinResetClient({ baseUrl: url });
+  const stateDirectory = await mkdtemp(path.join(tmpdir(), 'pinreset-agent-demo-'));
+  const statePath = path.join(stateDirectory, 'state.json');
+  const tenantId = randomUUID();
+  const env: NodeJS.ProcessEnv = { ...process.env, PINRESET_URL: url, PINRESET_AGENT_STATE: statePath, PINRESET_TENANT: tenantId };
+  delete env.PINRESET_TOKEN;
+  delete env.PINRESET_ADMIN_TOKEN;
+  const t = new Transcript(env);
+  try {
+    t.heading('The service');
+    const health = await client.health();
+    t.note(`GET ${url}/health -> ${JSON.stringify(health)}`);
+    check(health.status === 'ok', `the service is ${health.status}`);
+
+    t.heading('Onboard a development tenant through the consent pages');
+    t.note(`A new tenant ${tenantId}; the agent plays the admin's browser: start -> consent -> Accept -> callback -> consent -> Accept.`);
+    await t.agent(['admin', 'onboard', '--tenant', tenantId]);
+
+    t.heading('Look up the tenant id with /v1.0/organization?$select=id');
+    const { access_token } = await client.devToken({ tid: tenantId, oid: randomUUID() });
+    const response = await client.http.request<unknown>('GET', '/v1.0/organization?$select=id', { credential: bearerCredential(access_token) });
+    t.note(`GET /v1.0/organization?$select=id  (any user of the tenant)\n${JSON.stringify(response.body)}`);
+    check(JSON.stringify(response.body).includes(`"id":"${tenantId}"`), 'the organization answer did not name the tenant');
+
+    t.heading('The generated client policy (Intune custom profile / Group Policy)');
+    const policyRun = await t.agent(['admin', 'policy', '--json'], EXIT.ok, { quiet: true });
+    const policy = JSON.parse(policyRun.stdout) as { '@odata.type': string; displayName?: string; omaSettings: OmaSetting[] };
+    t.note(`${policy['@odata.type']}: ${policy.displayName ?? ''}`);
+    for (const setting of policy.omaSettings) t.note(`  ${setting['@odata.type'].replace('#microsoft.graph.', '').padEnd(18)} ${setting.omaUri} = ${JSON.stringify(setting.value)}`);
+    const enable = policy.omaSettings.find((setting) => setting.omaUri.endsWith('/Policies/EnablePinRecovery'));
+    check(enable?.omaUri === `./Device/Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery`, 'EnablePinRecovery does not carry the tenant id');
+    check(enable['@odata.type'] === '#microsoft.graph.omaSettingBoolean' && enable.value === true, 'EnablePinRecovery is not Boolean true');
+    t.ok('EnablePinRecovery is an omaSettingBoolean = true with the tenant id in its path');
+
+    t.heading('Enrol a device (device key, protector wrapped under the tenant key)');
+    t.note('This device\'s own Windows Hello policy demands at least 10 characters (stricter than the tenant\'s 6).');
+    await t.agent(['enroll', '--device-name', 'DEMO-PC-01', '--min-length', '10']);
+    const mode = (await stat(statePath)).mode & 0o777;
+    const state = JSON.parse(await readFile(statePath, 'utf8')) as AgentState;
+    check(mode === 0o600, `the state file has mode ${mode.toString(8)}`);
+    check(state.hello.protectedSecret?.split('.').length === 5, 'no protected secret (JWE) in the state');
+    t.ok(`state file mode ${mode.toString(8)}; it holds the JWE and a SHA-256 of the protector, never the protector itself`);
+
+    t.heading('dsregcmd-style status: CanReset');
+    const status = await t.agent(['status']);
+    check(/^\s+CanReset : DestructiveAndNonDestructive$/m.test(status.stdout), 'status did not show CanReset : DestructiveAndNonDestructive');
+    t.ok('CanReset : DestructiveAndNonDestructive, reported to the service');
+
+    t.heading('Reset without MFA is refused with a claims challenge');
+    const refused = await t.agent(['reset', '--no-mfa'], EXIT.mfaRequired);
+    check(/Multi-factor authentication is required/.test(refused.stderr) && /Claims challenge/.test(refused.stderr), 'no step-up message');
+    t.ok('401 MfaRequired with the insufficient_claims challenge -> exit 3');
+
+    t.heading('Non-destructive reset with MFA');
+    const reset = await t.agent(['reset']);
+    check(/Verified\s+: SHA-256 matches/.test(reset.stdout), 'the protector was not verified');
+    t.ok('the service decrypted the protector; its SHA-256 matches; the buffer was wiped');
+
+    t.heading('Rotate the tenant key: the old protector still works and is re-protected');
+    await t.agent(['admin', 'keys', 'rotate']);
+    const rotated = await t.agent(['reset', '--json']);
+    const rotatedResult = JSON.parse(rotated.stdout) as { reprotectRecommended: boolean; reprotected: boolean; keyId: string; protectorKeyId: string };
+    check(rotatedResult.reprotectRecommended && rotatedResult.reprotected && rotatedResult.protectorKeyId !== rotatedResult.keyId, 'reprotectRecommended was not reported or not acted on');
+    t.ok(`reprotectRecommended: true -> re-wrapped under ${rotatedResult.protectorKeyId}`);
+    const again = JSON.parse((await t.agent(['reset', '--json'])).stdout) as { reprotectRecommended: boolean };
+    check(again.reprotectRecommended === false, 'after re-protection the service still recommends re-protection');
+    t.ok('next reset: reprotectRecommended: false');
+
+    t.heading('Passcode reset: the field failure (InvalidPinTooFewCharacters) and its fix');
+    const deviceId = (JSON.parse(await readFile(statePath, 'utf8')) as AgentState).device.id;
+    await t.agent(['admin', 'reset-passcode', deviceId]);
+    const refusedPoll = await t.agent(['poll'], EXIT.passcodeRefused);
+    check(/InvalidPinTooFewCharacters/.test(refusedPoll.stdout), 'the device did not refuse the short passcode');
+    const failed = await adminDevice(t, deviceId);
+    const failedAction = failed.deviceActionResults?.[0];
+    check(failedAction?.actionState === 'failed' && failedAction.errorCode === 'InvalidPinTooFewCharacters' && failedAction.errorDescription, 'the admin does not see failed + InvalidPinTooFewCharacters + a description');
+    t.ok('the admin sees failed with InvalidPinTooFewCharacters and what to change (not "pending" forever)');
+    t.note('Fix: align the tenant\'s pinMinimumLength with the device policy.');
+    await t.agent(['admin', 'settings', '--min-length', '10']);
+    await t.agent(['admin', 'reset-passcode', deviceId]);
+    await t.agent(['poll']);
+    const done = await adminDevice(t, deviceId);
+    const doneAction = [...(done.deviceActionResults ?? [])].find((action) => action.actionState === 'done');
+    check(doneAction?.passcode && doneAction.passcode.length >= 10, 'the admin does not see the done action with a 10-character passcode');
+    t.ok(`done; the admin sees the ${doneAction.passcode.length}-character passcode (shown for 7 days)`);
+
+    t.heading('The audit trail');
+    const audit = await t.agent(['admin', 'audit', '--top', '40']);
+    for (const activity of ['onboardingCompleted', 'deviceEnrolled', 'protectorDecrypt', 'protectorKeyRotated', 'passcodeResetRequested', 'settingsUpdated']) {
+      check(audit.stdout.includes(activity), `the audit trail has no ${activity}`);
+    }
+    t.ok('onboarding, enrolment, every decrypt attempt, key rotation, settings and passcode steps are recorded');
+
+    console.log(`\nAll ${t.steps} steps behaved as expected.`);
+    return 0;
+  } finally {
+    await rm(stateDirectory, { recursive: true, force: true });
+  }
+}
+
+async function adminDevice(t: Transcript, deviceId: string): Promise<ManagedDevice> {
+  await t.agent(['admin', 'devices', deviceId]);
+  const run = await t.agent(['admin', 'devices', deviceId, '--json'], EXIT.ok, { silent: true });
+  const device = JSON.parse(run.stdout) as ManagedDevice;
+  device.deviceActionResults?.sort((a, b) => (b.startDateTime ?? '').localeCompare(a.startDateTime ?? ''));
+  return device;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { url: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) {
+    console.log('Usage: npm run demo [-- --url <service url>]\n\nRuns the PIN reset story against a running `npm start` (default http://localhost:7071),\nor starts a throwaway local host when none answers. Exits non-zero if any step misbehaves.');
+    return 0;
+  }
+  const requested = (values.url ?? process.env.PINRESET_URL ?? 'http://localhost:7071').replace(/\/+$/, '');
+  let service: StartedService | undefined;
+  let url = requested;
+  if (await answersHealth(requested)) {
+    console.log(`Using the service at ${requested}.`);
+  } else {
+    console.log(`No service answers ${requested}/health; starting a local host of its own (development mode, throwaway data)...`);
+    service = await startService();
+    url = service.url;
+    console.log(`Started on ${url}.`);
+  }
+  try {
+    return await story(url);
+  } finally {
+    await service?.stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`\n✗ Demo failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);
