@@ -105,8 +105,9 @@ function reportError(error: unknown, io: AgentIo, json: boolean, command: Comman
   }
   if (error instanceof GraphApiError) {
     const isMfa = error instanceof MfaRequiredError;
-    io.stderr(`The service answered ${error.status} ${error.code}: ${error.message} (request-id ${error.requestId ?? '-'})`);
-    if (json) io.stdout(errorJson(error.code, error.message, { status: error.status, requestId: error.requestId ?? null }));
+    const retry = error.retryAfterSeconds === undefined ? '' : `; retry after ${error.retryAfterSeconds} s`;
+    io.stderr(`The service answered ${error.status} ${error.code}: ${error.message} (request-id ${error.requestId ?? '-'}${retry})`);
+    if (json) io.stdout(errorJson(error.code, error.message, { status: error.status, requestId: error.requestId ?? null, retryAfterSeconds: error.retryAfterSeconds ?? null }));
     return isMfa ? EXIT.mfaRequired : EXIT.serviceError;
   }
   if (error instanceof ServiceUnreachableError) {
