@@ -86,7 +86,10 @@ function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
     if (!match) throw odataError(`Invalid $filter clause '${clauseText.trim()}'. Supported: <property> eq '<value>' joined by 'and'.`);
     const [, property = '', operatorText = '', literal = ''] = match;
     const definition = filterable[property];
-    if (!definition) throw unknownProperty(property, spec);
+    if (!definition) {
+      if (!spec.selectable?.includes(property)) throw unknownProperty(property, spec);
+      throw odataError(`Filtering on property '${property}' is not supported. Supported: ${Object.keys(filterable).join(', ')}.`);
+    }
     const operator = operatorText.toLowerCase() as FilterOperator;
     if (!definition.operators.includes(operator)) {
       throw odataError(`Operator '${operatorText}' is not supported for property '${property}' (supported: ${definition.operators.join(', ')}).`);

@@ -63,6 +63,7 @@ describe('OData query parsing', () => {
 
   it('refuses a filter on an undeclared property, operator or malformed literal', () => {
     expect(refusal("$filter=secret eq 'x'")).toMatch(/Could not find a property named 'secret'/);
+    expect(refusal("$filter=id eq 'x'")).toBe("Filtering on property 'id' is not supported. Supported: activity, activityDateTime.");
     expect(refusal("$filter=activity ne 'x'")).toMatch(/Operator 'ne' is not supported/);
     expect(refusal('$filter=activity eq unquoted')).toMatch(/Invalid \$filter clause|quote the value/);
     expect(refusal('$filter=activityDateTime ge yesterday')).toMatch(/Invalid \$filter clause|Invalid date-time/);
