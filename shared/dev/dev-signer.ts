@@ -1,6 +1,9 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import type { generateKeyPair, JWK, JWTPayload } from 'jose';
 
 type SigningKeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
+/** jose is loaded on first use: the development routes are registered in production too (and answer 404). */
+const jose = () => import('jose');
 
 /**
  * The simulated Entra ID's token signing key (development mode and tests only). Generated in
@@ -11,6 +14,7 @@ export class DevSigner {
 
   private keys() {
     this.keyPair ??= (async () => {
+      const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await jose();
       const pair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
       const exported = await exportJWK(pair.publicKey);
       const kid = await calculateJwkThumbprint(exported);
@@ -27,12 +31,14 @@ export class DevSigner {
 
   async sign(payload: JWTPayload): Promise<string> {
     const { pair, publicJwk } = await this.keys();
+    const { SignJWT } = await jose();
     return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: publicJwk.kid ?? '' }).sign(pair.privateKey);
   }
 
   /** For the simulated Graph, which checks the app-only tokens the simulated authority issued. */
   async verify(token: string): Promise<JWTPayload> {
     const { publicJwk } = await this.keys();
+    const { importJWK, jwtVerify } = await jose();
     const { payload } = await jwtVerify(token, await importJWK(publicJwk, 'RS256'), { algorithms: ['RS256'] });
     return payload;
   }
