@@ -206,6 +206,7 @@ export class Services {
   get deviceAuthenticator(): DeviceAuthenticator | undefined {
     return this.once<DeviceAuthenticator | undefined>('deviceAuthenticator', () => new DeviceAssertionVerifier({
       devices: this.devices,
+      tenants: this.tenants,
       jtis: this.deviceAssertionJtis,
       clock: () => this.clock(),
       challenge: `DeviceAssertion realm="${this.config.publicBaseUrl}", error="invalid_token"`,

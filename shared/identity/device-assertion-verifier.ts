@@ -1,9 +1,11 @@
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { ServiceError } from '../domain/errors.js';
-import { isGuid } from '../domain/tenant.js';
+import { isGuid, isTenantActive } from '../domain/tenant.js';
+import { tenantNotOnboarded } from '../services/active-tenant.js';
 import type { Clock } from '../services/audit-log.js';
 import type { DeviceAssertionJtiRepository } from '../storage/device-assertion-jti-repository.js';
 import type { DeviceRepository } from '../storage/device-repository.js';
+import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { DeviceAuthenticator } from '../wiring.js';
 import type { DevicePrincipal } from './principal.js';
 
@@ -14,6 +16,7 @@ export const ASSERTION_CLOCK_SKEW_SECONDS = 60;
 
 export interface DeviceAssertionVerifierOptions {
   devices: DeviceRepository;
+  tenants: TenantRepository;
   jtis: DeviceAssertionJtiRepository;
   clock: Clock;
   /** The `WWW-Authenticate` value of a 401. */
@@ -26,6 +29,12 @@ export interface DeviceAssertionVerifierOptions {
  * future, and a `jti` never seen before (recorded in shared storage after the signature checks out, so
  * a forger cannot burn a device's jtis). Every failure is the same 401: nothing tells a caller which
  * check failed (unknown device vs bad signature vs replay).
+ *
+ * A genuine assertion of a device whose tenant is not `active` (offboarded, or failed verification)
+ * is a 403 Authorization_RequestDenied, as enrolment and every other call of that tenant answer: the
+ * credential is valid, so a 401 would only make the device re-sign and retry (or re-enrol) forever.
+ * The tenant is read in parallel with the device row, so this adds no round trip. It is checked
+ * before the jti is recorded: a refused device leaves no jti behind.
  */
 export class DeviceAssertionVerifier implements DeviceAuthenticator {
   constructor(private readonly options: DeviceAssertionVerifierOptions) {}
@@ -52,7 +61,9 @@ export class DeviceAssertionVerifier implements DeviceAuthenticator {
     }
 
     const tenantId = await this.options.devices.tenantOf(deviceId);
-    const device = tenantId === undefined ? undefined : (await this.options.devices.get(tenantId, deviceId))?.value;
+    if (tenantId === undefined) throw this.reject();
+    const [found, tenant] = await Promise.all([this.options.devices.get(tenantId, deviceId), this.options.tenants.get(tenantId)]);
+    const device = found?.value;
     if (!device) throw this.reject();
 
     const now = this.options.clock();
@@ -76,6 +87,7 @@ export class DeviceAssertionVerifier implements DeviceAuthenticator {
     if (typeof iat !== 'number' || typeof exp !== 'number' || typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw this.reject();
     if (exp - iat > MAX_ASSERTION_LIFETIME_SECONDS || exp <= iat) throw this.reject();
     if (iat > nowSeconds + ASSERTION_CLOCK_SKEW_SECONDS) throw this.reject();
+    if (!isTenantActive(tenant?.value)) throw tenantNotOnboarded();
 
     const claimed = await this.options.jtis.claim(deviceId, jti, new Date((exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000));
     if (!claimed) throw this.reject();

@@ -10,11 +10,14 @@ import type { TenantRepository } from '../storage/tenant-repository.js';
  */
 export async function requireActiveTenant(tenants: TenantRepository, tenantId: string): Promise<TenantRecord> {
   const tenant = (await tenants.get(tenantId))?.value;
-  if (tenant?.onboardingState !== 'active') {
-    throw new ServiceError('Authorization_RequestDenied',
-      'This tenant is not onboarded to the PIN reset service (or was offboarded). An administrator must complete onboarding at /onboarding/start first.');
-  }
+  if (tenant?.onboardingState !== 'active') throw tenantNotOnboarded();
   return tenant;
+}
+
+/** 403 for a caller whose credential is valid but whose tenant is not (or no longer) onboarded. */
+export function tenantNotOnboarded(): ServiceError {
+  return new ServiceError('Authorization_RequestDenied',
+    'This tenant is not onboarded to the PIN reset service (or was offboarded). An administrator must complete onboarding at /onboarding/start first.');
 }
 
 /** The tenant's settings, or the defaults when an admin never changed them. */
