@@ -65,7 +65,12 @@ export async function signDeviceAssertion(input: DeviceAssertionInput): Promise<
     .sign(key);
 }
 
+/** The `Authorization` header value of a device: `DeviceAssertion <JWT>` with a fresh assertion. */
+export async function deviceAuthorization(input: DeviceAssertionInput): Promise<string> {
+  return `DeviceAssertion ${await signDeviceAssertion(input)}`;
+}
+
 /** A credential for HttpClient that signs a new assertion per request (and per retry). */
 export function deviceCredential(input: Omit<DeviceAssertionInput, 'now'>): () => Promise<string> {
-  return async () => `DeviceAssertion ${await signDeviceAssertion(input)}`;
+  return () => deviceAuthorization(input);
 }

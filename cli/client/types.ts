@@ -7,6 +7,11 @@ export type JoinType = 'azureADJoined' | 'azureADRegistered' | 'hybridAzureADJoi
 export type CanReset = 'DestructiveOnly' | 'NonDestructiveOnly' | 'DestructiveAndNonDestructive' | 'Unknown';
 export type ActionState = 'none' | 'pending' | 'active' | 'done' | 'failed' | 'canceled' | 'notSupported';
 
+/** The body of every error answer: Graph's error envelope. */
+export interface GraphErrorEnvelope {
+  error: { code: string; message: string; innerError: { date: string; 'request-id': string; 'client-request-id': string } };
+}
+
 export interface Collection<T> {
   '@odata.context'?: string;
   '@odata.nextLink'?: string;

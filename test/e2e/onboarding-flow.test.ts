@@ -1,10 +1,12 @@
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
+import { walkOnboarding } from '../../cli/client/onboarding.js';
+import type { AuditEvent, Collection, GraphErrorEnvelope, OnboardingStatus, Organization } from '../../cli/client/types.js';
 import { getConfig } from '../../shared/config.js';
 import { Services, setServices, type TenantLifecycleListener } from '../../shared/wiring.js';
-import { useLocalHost } from '../support/local-host.js';
+import { jsonOf, useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { decide, locationOf, onboard, pathOf, throughServiceConsent } from '../support/onboarding-browser.js';
+import { decide, locationOf, pathOf, throughServiceConsent } from '../support/onboarding-browser.js';
 import { adminToken, bearer, randomTenantId, userToken } from '../support/tokens.js';
 
 const host = useLocalHost();
@@ -15,7 +17,7 @@ afterEach(() => setServices(undefined));
 async function status(tid: string) {
   const response = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { headers: bearer(await adminToken(tid)) });
   expect(response.status).toBe(200);
-  return response.json();
+  return jsonOf<OnboardingStatus>(response);
 }
 
 describe('onboarding in development mode, driven like a browser', () => {
@@ -71,11 +73,11 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(active.lastVerifiedDateTime).toMatch(/Z$/);
 
     const organization = await host.request('/v1.0/organization', { headers: bearer(await userToken({ tid })) });
-    const [entity] = (await organization.json()).value;
+    const [entity] = (await jsonOf<Collection<Organization>>(organization)).value;
     const directoryTenant = simulation.directory.tenant(tid);
-    expect(entity.displayName).toBe(directoryTenant.displayName);
-    expect(entity.verifiedDomains).toEqual(directoryTenant.verifiedDomains);
-    expect(entity.tenantType).toBe('AAD');
+    expect(entity?.displayName).toBe(directoryTenant.displayName);
+    expect(entity?.verifiedDomains).toEqual(directoryTenant.verifiedDomains);
+    expect(entity?.tenantType).toBe('AAD');
   });
 
   it('accepts a verified domain at start and sends the admin to the consent page of the tenant id', async () => {
@@ -113,7 +115,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(simulation.directory.servicePrincipal(tid, getConfig().serviceAppId)).toBeUndefined();
     const after = await status(tid);
     expect(after.state).toBe('failed');
-    expect(after.failure.code).toBe('ConsentDenied');
+    expect(after.failure?.code).toBe('ConsentDenied');
   });
 
   it('records ConsentDenied when the admin presses Cancel on the client consent page', async () => {
@@ -125,7 +127,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(await page.text()).toContain('PIN reset client application');
     const after = await status(tid);
     expect(after.state).toBe('failed');
-    expect(after.failure.code).toBe('ConsentDenied');
+    expect(after.failure?.code).toBe('ConsentDenied');
     expect(after.serviceApplication.consented).toBe(true);
   });
 
@@ -174,7 +176,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(text).not.toContain(`PIN reset service application (appId`);
     const after = await status(tid);
     expect(after.state).toBe('failed');
-    expect(after.failure.code).toBe('ServicePrincipalMissing');
+    expect(after.failure?.code).toBe('ServicePrincipalMissing');
     expect(after.clientApplication.consented).toBe(false);
   });
 
@@ -196,7 +198,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(calls).toBe(3 * 4);
     const after = await status(tid);
     expect(after.state).toBe('failed');
-    expect(after.failure.code).toBe('GraphUnavailable');
+    expect(after.failure?.code).toBe('GraphUnavailable');
   });
 
   it('escapes an HTML injection attempt in error_description', async () => {
@@ -212,7 +214,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(text).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
     const after = await status(tid);
-    expect(after.failure.code).toBe('ConsentFailed');
+    expect(after.failure?.code).toBe('ConsentFailed');
   });
 
   it('never lets the callback\'s tenant value choose the tenant: a different tenant fails with TenantMismatch', async () => {
@@ -224,32 +226,32 @@ describe('onboarding in development mode, driven like a browser', () => {
     const page = await host.request(pathOf(callback.toString()));
     expect(page.status).toBe(400);
     expect(await page.text()).toContain('TenantMismatch');
-    expect((await status(tid)).failure.code).toBe('TenantMismatch');
+    expect((await status(tid)).failure?.code).toBe('TenantMismatch');
     expect((await status(other)).state).toBe('notStarted');
   });
 
   it('moves an active tenant to failed on verify after its service app was removed, and back to active once it returns', async () => {
     const tid = randomTenantId();
     const config = getConfig();
-    expect((await onboard(host, tid)).status).toBe(200);
+    expect((await walkOnboarding({ baseUrl: host.url, tenant: tid })).finalStatus).toBe(200);
     const token = await adminToken(tid);
     const ok = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding/verify`, { method: 'POST', headers: bearer(token) });
     expect(ok.status).toBe(200);
-    expect((await ok.json()).state).toBe('active');
+    expect((await jsonOf<OnboardingStatus>(ok)).state).toBe('active');
 
     simulation.directory.removeServicePrincipal(tid, config.serviceAppId);
     const verify = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding/verify`, { method: 'POST', headers: bearer(token) });
     expect(verify.status).toBe(200);
-    const body = await verify.json();
+    const body = await jsonOf<OnboardingStatus>(verify);
     expect(body.state).toBe('failed');
-    expect(body.failure.code).toBe('ServicePrincipalMissing');
-    expect(body.failure.message).toContain(config.serviceAppId);
+    expect(body.failure?.code).toBe('ServicePrincipalMissing');
+    expect(body.failure?.message).toContain(config.serviceAppId);
     expect(body.serviceApplication).toMatchObject({ consented: false, servicePrincipalId: null });
     expect(body.clientApplication.consented).toBe(true);
 
     simulation.directory.consent(tid, config.serviceAppId, 'PIN Reset Service (development)');
     const again = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding/verify`, { method: 'POST', headers: bearer(token) });
-    expect((await again.json()).state).toBe('active');
+    expect((await jsonOf<OnboardingStatus>(again)).state).toBe('active');
   });
 
   it('offboards (listeners told, 204) and re-onboards through /onboarding/start', async () => {
@@ -261,7 +263,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     };
     setServices(new Services(getConfig(), { tenantLifecycleListeners: [listener] }));
     const tid = randomTenantId();
-    expect((await onboard(host, tid)).status).toBe(200);
+    expect((await walkOnboarding({ baseUrl: host.url, tenant: tid })).finalStatus).toBe(200);
     const token = await adminToken(tid);
     const deleted = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { method: 'DELETE', headers: bearer(token) });
     expect(deleted.status).toBe(204);
@@ -269,12 +271,12 @@ describe('onboarding in development mode, driven like a browser', () => {
     const verify = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding/verify`, { method: 'POST', headers: bearer(token) });
     expect(verify.status).toBe(409);
 
-    expect((await onboard(host, tid)).status).toBe(200);
+    expect((await walkOnboarding({ baseUrl: host.url, tenant: tid })).finalStatus).toBe(200);
     expect((await status(tid)).state).toBe('active');
     expect(calls).toEqual([`activated:${tid}`, `offboarded:${tid}`, `activated:${tid}`]);
 
     const audit = await host.request('/v1.0/auditLogs/pinResetEvents?$top=50', { headers: bearer(token) });
-    const activities = (await audit.json()).value.map((event: { activity: string }) => event.activity);
+    const activities = (await jsonOf<Collection<AuditEvent>>(audit)).value.map((event) => event.activity);
     expect(activities).toEqual(expect.arrayContaining(['onboardingStarted', 'serviceConsentGranted', 'clientConsentGranted', 'onboardingCompleted', 'tenantOffboarded']));
   });
 
@@ -282,10 +284,10 @@ describe('onboarding in development mode, driven like a browser', () => {
     const tid = randomTenantId();
     const other = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { headers: bearer(await adminToken(randomTenantId())) });
     expect(other.status).toBe(404);
-    expect((await other.json()).error.code).toBe('Request_ResourceNotFound');
+    expect((await jsonOf<GraphErrorEnvelope>(other)).error.code).toBe('Request_ResourceNotFound');
     const user = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { method: 'DELETE', headers: bearer(await userToken({ tid })) });
     expect(user.status).toBe(403);
-    expect((await user.json()).error.code).toBe('Authorization_RequestDenied');
+    expect((await jsonOf<GraphErrorEnvelope>(user)).error.code).toBe('Authorization_RequestDenied');
   });
 
   it('reports notStarted with both configured apps for a tenant that never began', async () => {

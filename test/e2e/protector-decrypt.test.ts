@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { currentProtectorKey } from '../../cli/client/protector.js';
+import type { GraphErrorEnvelope, ProtectorJwks } from '../../cli/client/types.js';
 import { activateTenant } from '../support/active-tenant.js';
-import { useLocalHost } from '../support/local-host.js';
+import { jsonOf, useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { protect, type Jwk } from '../support/protector-client.js';
+import { protect } from '../support/protector-client.js';
 import { bearer, userToken } from '../support/tokens.js';
 
 const host = useLocalHost();
@@ -15,15 +17,15 @@ describe('protector decrypt over HTTP', () => {
     const oid = randomUUID();
     const keys = await host.request(`/v1.0/organization/${tid}/pinResetProtectorKeys`, { headers: bearer(await userToken({ tid, oid })) });
     expect(keys.status).toBe(200);
-    const [jwk] = ((await keys.json()) as { keys: Jwk[] }).keys;
-    const { jwe, secret } = await protect(jwk!, { tid, oid });
+    const jwk = await currentProtectorKey(await jsonOf<ProtectorJwks>(keys));
+    const { jwe, secret } = await protect(jwk, { tid, oid });
     const response = await host.request('/unprotectsecret/v1', {
       method: 'POST', headers: { ...bearer(await userToken({ tid, oid, amr: ['pwd', 'mfa'] })), 'content-type': 'application/json' },
       body: JSON.stringify({ protectedSecret: jwe }),
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(await response.json()).toEqual({ secret, keyId: jwk!.kid, reprotectRecommended: false });
+    expect(await response.json()).toEqual({ secret, keyId: jwk.kid, reprotectRecommended: false });
   });
 
   it('refuses an oversized body with 413 before reading a token or any crypto', async () => {
@@ -31,6 +33,6 @@ describe('protector decrypt over HTTP', () => {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ protectedSecret: 'x'.repeat(200 * 1024) }),
     });
     expect(response.status).toBe(413);
-    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('RequestEntityTooLarge');
+    expect((await jsonOf<GraphErrorEnvelope>(response)).error.code).toBe('RequestEntityTooLarge');
   });
 });

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { importJWK, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getConfig } from '../../shared/config.js';
 import { Services, getServices, setServices } from '../../shared/wiring.js';
@@ -57,7 +57,7 @@ describe('Authorization: DeviceAssertion', () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     const { client: other } = await enrolledDevice(tid);
-    expectRefused(await pending(client, await deviceHeaders(client, { signingKey: other.privateKey })));
+    expectRefused(await pending(client, await deviceHeaders(client, { signingKey: other.privateJwk })));
   });
 
   it('refuses a wrong audience, and iss/sub naming another device', async () => {
@@ -78,8 +78,9 @@ describe('Authorization: DeviceAssertion', () => {
   it('refuses assertions without a jti, with another algorithm, or malformed, and a Bearer token on a device route', async () => {
     const { client } = await enrolledDevice(await activateTenant());
     const now = Math.floor(Date.now() / 1000);
+    const deviceKey = await importJWK(client.privateJwk, 'ES256');
     const noJti = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(client.deviceId!).setSubject(client.deviceId!)
-      .setAudience(getConfig().publicBaseUrl).setIssuedAt(now).setExpirationTime(now + 60).sign(client.privateKey);
+      .setAudience(getConfig().publicBaseUrl).setIssuedAt(now).setExpirationTime(now + 60).sign(deviceKey);
     expectRefused(await pending(client, { Authorization: `DeviceAssertion ${noJti}` }));
     const hs256 = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(client.deviceId!).setSubject(client.deviceId!)
       .setAudience(getConfig().publicBaseUrl).setIssuedAt(now).setExpirationTime(now + 60).setJti('x').sign(new Uint8Array(32));

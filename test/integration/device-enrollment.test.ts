@@ -12,7 +12,7 @@ import { bearer, randomTenantId, userToken } from '../support/tokens.js';
 useSimulatedMicrosoft();
 beforeEach(() => setServices(new Services(getConfig())));
 
-async function enrol(tid: string, body: Record<string, unknown>, oid = randomUUID()) {
+async function enrol(tid: string, body: object, oid = randomUUID()) {
   return invoke('POST', '/v1.0/me/managedDevices', { headers: bearer(await userToken({ tid, oid, upn: 'alice@contoso.com' })), body });
 }
 

@@ -6,7 +6,7 @@ import { Services, getServices, setServices } from '../../shared/wiring.js';
 import { activateTenant } from '../support/active-tenant.js';
 import { invoke } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { craftJwe, decrypt, fetchJwks, protect, type Jwk, type Protected } from '../support/protector-client.js';
+import { craftJwe, currentKey, decrypt, fetchJwks, protect, type Protected } from '../support/protector-client.js';
 import { adminToken, bearer, userToken } from '../support/tokens.js';
 
 useSimulatedMicrosoft();
@@ -29,8 +29,8 @@ describe('decrypt under concurrent rotation and retirement', () => {
     const tokens = new Map(await Promise.all(users.map(async (oid) => [oid, await userToken({ tid, oid, amr: ['mfa'] })] as const)));
     const protectors: { oid: string; kid: string; protected: Protected }[] = [];
     const addProtectors = async () => {
-      const [current] = await fetchJwks(tid);
-      for (const oid of users) protectors.push({ oid, kid: current!.kid, protected: await protect(current as Jwk, { tid, oid }) });
+      const current = await currentKey(tid);
+      for (const oid of users) protectors.push({ oid, kid: current.kid, protected: await protect(current, { tid, oid }) });
     };
     await addProtectors();
     const retiredKids = new Set<string>();
@@ -90,20 +90,20 @@ describe('secrets never leak', () => {
     const tid = await activateTenant();
     const oid = randomUUID();
     const admin = bearer(await adminToken(tid));
-    const [first] = await fetchJwks(tid);
-    const secrets: Protected[] = [await protect(first!, { tid, oid }), await protect(first!, { tid, oid })];
+    const first = await currentKey(tid);
+    const secrets: Protected[] = [await protect(first, { tid, oid }), await protect(first, { tid, oid })];
     const bodies: string[] = [];
     for (const item of secrets) bodies.push((await decrypt(item.jwe, { tid, oid })).text);
     await invoke('POST', `/v1.0/organization/${tid}/pinResetProtectorKeys/rotate`, { headers: admin });
-    const [second] = await fetchJwks(tid);
-    const third = await protect(second!, { tid, oid });
+    const second = await currentKey(tid);
+    const third = await protect(second, { tid, oid });
     secrets.push(third);
     bodies.push((await decrypt(third.jwe, { tid, oid })).text);
-    bodies.push((await decrypt(craftJwe(second!, { alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: second!.kid, tid, oid }, { plaintext: Buffer.from(third.secret, 'base64').subarray(0, 31) }), { tid, oid })).text);
+    bodies.push((await decrypt(craftJwe(second, { alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: second.kid, tid, oid }, { plaintext: Buffer.from(third.secret, 'base64').subarray(0, 31) }), { tid, oid })).text);
     bodies.push((await decrypt(third.jwe, { tid, oid: randomUUID() })).text);
     // The private keys, as a thief would look for them.
     const material: string[] = [];
-    for (const kid of [first!.kid, second!.kid]) {
+    for (const kid of [first.kid, second.kid]) {
       const key = await getServices().protectorKeys.decryptionKey(tid, kid);
       if (!key.ok) throw new Error('key not available');
       const der = key.privateKey.export({ format: 'der', type: 'pkcs8' });
@@ -115,7 +115,7 @@ describe('secrets never leak', () => {
       const bytes = Buffer.from(item.secret, 'base64');
       material.push(bytes.toString('base64').slice(0, 40), bytes.toString('base64url').slice(0, 40), bytes.toString('hex'));
     }
-    await invoke('POST', `/v1.0/organization/${tid}/pinResetProtectorKeys/versions/${first!.kid}/retire`, { headers: admin });
+    await invoke('POST', `/v1.0/organization/${tid}/pinResetProtectorKeys/versions/${first.kid}/retire`, { headers: admin });
 
     const service = TableServiceClient.fromConnectionString(process.env.TABLES_CONNECTION_STRING!, { allowInsecureConnection: true });
     const rows: string[] = [];

@@ -6,7 +6,7 @@ import { getServices, Services, setServices } from '../../shared/wiring.js';
 import { activateTenant, offboardTenant } from '../support/active-tenant.js';
 import type { InvokeResult } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { craftJwe, decrypt, decryptAudit, fetchJwks, protect, type Jwk } from '../support/protector-client.js';
+import { craftJwe, currentKey, decrypt, decryptAudit, protect } from '../support/protector-client.js';
 import { adminToken, bearer, userToken } from '../support/tokens.js';
 import { invoke } from '../support/invoke.js';
 
@@ -27,9 +27,7 @@ function comparable(response: InvokeResult) {
 async function activeUser() {
   const tid = await activateTenant();
   const oid = randomUUID();
-  const [jwk] = await fetchJwks(tid);
-  if (!jwk) throw new Error('no key');
-  return { tid, oid, jwk: jwk as Jwk };
+  return { tid, oid, jwk: await currentKey(tid) };
 }
 
 describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
@@ -62,8 +60,7 @@ describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
     const after = await decrypt(old.jwe, { tid, oid });
     expect(after.status).toBe(200);
     expect(after.json()).toEqual({ secret: old.secret, keyId: jwk.kid, reprotectRecommended: true });
-    const [current] = await fetchJwks(tid);
-    const fresh = await protect(current as Jwk, { tid, oid });
+    const fresh = await protect(await currentKey(tid), { tid, oid });
     expect((await decrypt(fresh.jwe, { tid, oid })).json().reprotectRecommended).toBe(false);
 
     const retired = await invoke('POST', `/v1.0/organization/${tid}/pinResetProtectorKeys/versions/${jwk.kid}/retire`, { headers: admin });
@@ -98,10 +95,9 @@ describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
     const admin = bearer(await adminToken(tid));
     await invoke('POST', `/v1.0/organization/${tid}/pinResetProtectorKeys/rotate`, { headers: admin });
     const retiredKid = jwk.kid;
-    const [current] = await fetchJwks(tid);
+    const key = await currentKey(tid);
     const oldProtector = good.jwe;
     await invoke('POST', `/v1.0/organization/${tid}/pinResetProtectorKeys/versions/${retiredKid}/retire`, { headers: admin });
-    const key = current as Jwk;
     const live = await protect(key, { tid, oid });
     const [lh, lk, liv, lc, lt] = live.jwe.split('.') as [string, string, string, string, string];
     const liveHeader = { ...header, kid: key.kid };

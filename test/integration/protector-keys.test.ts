@@ -9,7 +9,7 @@ import { getServices, Services, setServices } from '../../shared/wiring.js';
 import { activateTenant, offboardTenant } from '../support/active-tenant.js';
 import { invoke } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { decrypt, fetchJwks, protect, type Jwk } from '../support/protector-client.js';
+import { currentKey, decrypt, fetchJwks, protect, type Jwk } from '../support/protector-client.js';
 import { adminToken, bearer, randomTenantId, userToken } from '../support/tokens.js';
 
 const { server } = useSimulatedMicrosoft();
@@ -231,8 +231,7 @@ describe('Azure Key Vault KEK provider', () => {
     setServices(new Services(base.config, { kek: new KeyVaultKekProvider({ keyId: vault.keyId, credential: vault.credential }) }));
     const tid = await activateTenant();
     const oid = randomUUID();
-    const [jwk] = await fetchJwks(tid);
-    const { jwe, secret } = await protect(jwk!, { tid, oid });
+    const { jwe, secret } = await protect(await currentKey(tid), { tid, oid });
     setServices(new Services(base.config, { kek: new KeyVaultKekProvider({ keyId: vault.keyId, credential: vault.credential }) }));
     const response = await decrypt(jwe, { tid, oid });
     expect(response.status).toBe(200);

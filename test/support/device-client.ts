@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import type { JWK } from 'jose';
+import { deviceAuthorization, generateDeviceKey, type DeviceKeyPair, type DevicePublicJwk } from '../../cli/client/device-key.js';
+import type { EnrollDeviceRequest } from '../../cli/client/types.js';
 
 export interface AssertionOptions {
   /** The managed device id (iss and sub); defaults to the client's enrolled id. */
@@ -8,32 +10,38 @@ export interface AssertionOptions {
   audience: string;
   /** Issue time; default now. */
   now?: Date;
-  /** exp - iat in seconds; default 300. */
+  /** exp - iat in seconds; default the client library's. */
   lifetimeSeconds?: number;
-  jti?: string;
-  /** Sign with another key (e.g. another device's). */
-  signingKey?: CryptoKey;
+  /** Sign with another private JWK (e.g. another device's). */
+  signingKey?: JWK;
 }
 
 /**
- * A device agent's credentials for tests and tools: an EC P-256 key pair made with jose, the public
- * JWK to enrol, and `DeviceAssertion` headers signed with the private key (ES256, iss = sub = the
- * managed device id, aud = the service base URL, 5-minute lifetime, random jti).
+ * A device agent's credentials for tests: the client library's device key pair (what the CLI
+ * enrols) plus the managed device id, and `DeviceAssertion` headers signed by the library, with the
+ * knobs attack tests need (clock, lifetime, another device's id or key).
  */
 export class DeviceClient {
   /** The managed device id, known after enrolment. */
   deviceId: string | undefined;
 
-  private constructor(readonly privateKey: CryptoKey, readonly publicJwk: JWK) {}
+  private constructor(private readonly key: DeviceKeyPair) {}
 
   static async create(): Promise<DeviceClient> {
-    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    const { kty, crv, x, y } = await exportJWK(publicKey);
-    return new DeviceClient(privateKey, { kty, crv, x, y });
+    return new DeviceClient(await generateDeviceKey());
+  }
+
+  get publicJwk(): DevicePublicJwk {
+    return this.key.publicJwk;
+  }
+
+  /** The private key as a JWK (what the CLI keeps in its state file). */
+  get privateJwk(): JWK {
+    return this.key.privateJwk;
   }
 
   /** The body of `POST /v1.0/me/managedDevices` for this device. */
-  enrollment(fields: { deviceName?: string; azureADDeviceId?: string; joinType?: string; operatingSystem?: string; osVersion?: string } = {}): Record<string, unknown> {
+  enrollment(fields: Partial<Omit<EnrollDeviceRequest, 'deviceKey'>> = {}): EnrollDeviceRequest {
     return {
       deviceName: fields.deviceName ?? `DESKTOP-${randomUUID().slice(0, 6).toUpperCase()}`,
       azureADDeviceId: fields.azureADDeviceId ?? randomUUID(),
@@ -44,23 +52,17 @@ export class DeviceClient {
     };
   }
 
-  async assertion(options: AssertionOptions): Promise<string> {
-    const deviceId = options.deviceId ?? this.deviceId;
-    if (!deviceId) throw new Error('enrol the device first (deviceId unknown)');
-    const iat = Math.floor((options.now ?? new Date()).getTime() / 1000);
-    return new SignJWT({})
-      .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-      .setIssuer(deviceId)
-      .setSubject(deviceId)
-      .setAudience(options.audience)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + (options.lifetimeSeconds ?? 300))
-      .setJti(options.jti ?? randomUUID())
-      .sign(options.signingKey ?? this.privateKey);
-  }
-
   /** `{ Authorization: 'DeviceAssertion <JWT>' }` with a fresh assertion. */
   async headers(options: AssertionOptions): Promise<Record<string, string>> {
-    return { Authorization: `DeviceAssertion ${await this.assertion(options)}` };
+    const deviceId = options.deviceId ?? this.deviceId;
+    if (!deviceId) throw new Error('enrol the device first (deviceId unknown)');
+    const authorization = await deviceAuthorization({
+      deviceId,
+      privateJwk: options.signingKey ?? this.privateJwk,
+      audience: options.audience,
+      lifetimeSeconds: options.lifetimeSeconds,
+      now: options.now && Math.floor(options.now.getTime() / 1000),
+    });
+    return { Authorization: authorization };
   }
 }

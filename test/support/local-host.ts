@@ -4,6 +4,11 @@ import { resetConfigForTests } from '../../shared/config.js';
 import { startLocalHost, type RunningLocalHost } from '../../shared/http/local-host.js';
 import { setServices } from '../../shared/wiring.js';
 
+/** The JSON body of a service answer as the contract type `T` (cli/client/types.ts mirrors api.md). */
+export async function jsonOf<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
 export interface LocalHostHandle {
   /** Base URL, e.g. http://127.0.0.1:43121 (also the service's public base URL in this test file). */
   readonly url: string;

@@ -1,11 +1,11 @@
 import { expect } from 'vitest';
+import { findConsentForm, type ConsentDecision } from '../../cli/client/onboarding.js';
 import type { LocalHostHandle } from './local-host.js';
 
-/** Drives the onboarding pages over HTTP the way a browser does (redirects followed by hand). */
-
-export function unescapeHtml(text: string): string {
-  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))).replace(/&amp;/g, '&');
-}
+/**
+ * Step-by-step onboarding over HTTP for tests that look at (or interfere with) each hop; the whole
+ * walk is the client library's `walkOnboarding`, which reads consent pages with the same parser.
+ */
 
 /** Path and query of an absolute URL on the local host. */
 export function pathOf(location: string): string {
@@ -21,16 +21,15 @@ export function locationOf(response: Response): string {
 }
 
 /** Opens the (simulated) consent page at `consentUrl` and presses Accept or Cancel; answers the 302 back. */
-export async function decide(host: LocalHostHandle, consentUrl: string, decision: 'accept' | 'cancel'): Promise<string> {
+export async function decide(host: LocalHostHandle, consentUrl: string, decision: ConsentDecision): Promise<string> {
   const page = await host.request(pathOf(consentUrl));
   expect(page.status).toBe(200);
-  const text = await page.text();
-  const action = /<form method="post" action="([^"]+)"/.exec(text)?.[1];
-  if (!action) throw new Error('consent page has no form');
-  const response = await host.request(unescapeHtml(action), {
+  const form = findConsentForm(await page.text(), consentUrl);
+  if (!form) throw new Error('consent page has no form');
+  const response = await host.request(pathOf(form.action), {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: `decision=${decision}`,
+    body: new URLSearchParams({ ...form.fields, decision }).toString(),
   });
   return locationOf(response);
 }
@@ -40,11 +39,4 @@ export async function throughServiceConsent(host: LocalHostHandle, tenant: strin
   const consentUrl = locationOf(await host.request(`/onboarding/start?tenant=${encodeURIComponent(tenant)}`));
   const callback = await decide(host, consentUrl, 'accept');
   return locationOf(await host.request(pathOf(callback)));
-}
-
-/** The whole flow up to the final callback response. */
-export async function onboard(host: LocalHostHandle, tenant: string): Promise<Response> {
-  const clientConsent = await throughServiceConsent(host, tenant);
-  const callback = await decide(host, clientConsent, 'accept');
-  return host.request(pathOf(callback));
 }

@@ -1,14 +1,19 @@
 import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
-import { CompactEncrypt, importJWK, type JWK } from 'jose';
+import type { JWK } from 'jose';
+import { currentProtectorKey, generateProtector, protectSecret } from '../../cli/client/protector.js';
 import { getServices } from '../../shared/wiring.js';
 import { invoke } from './invoke.js';
 import { bearer, userToken } from './tokens.js';
 
+/** A key of a tenant's protector JWKS as the route publishes it. */
 export interface Jwk extends JWK {
   kid: string;
   n: string;
   e: string;
 }
+
+/** A key to protect with, as the client library picks it. */
+export type ProtectorKey = Awaited<ReturnType<typeof currentProtectorKey>>;
 
 export interface Protected {
   jwe: string;
@@ -16,20 +21,23 @@ export interface Protected {
   secret: string;
 }
 
-/** What a device does: fetch the tenant's JWKS (through the route) and take the first (current) key. */
+/** The tenant's JWKS through the route, in the service's order (current encryption key first). */
 export async function fetchJwks(tid: string, token?: string): Promise<Jwk[]> {
   const response = await invoke('GET', `/v1.0/organization/${tid}/pinResetProtectorKeys`, { headers: bearer(token ?? await userToken({ tid })) });
   if (response.status !== 200) throw new Error(`JWKS: ${response.status} ${response.text}`);
   return response.json<{ keys: Jwk[] }>().keys;
 }
 
-/** A real protector as the Windows client makes it: jose CompactEncrypt, RSA-OAEP-256 + A256GCM, kid/tid/oid in the header. */
-export async function protect(jwk: Jwk, binding: { tid: string; oid: string }, plaintext: Buffer = randomBytes(32)): Promise<Protected> {
-  const key = await importJWK({ kty: 'RSA', n: jwk.n, e: jwk.e }, 'RSA-OAEP-256');
-  const jwe = await new CompactEncrypt(plaintext)
-    .setProtectedHeader({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: jwk.kid, tid: binding.tid, oid: binding.oid })
-    .encrypt(key);
-  return { jwe, secret: plaintext.toString('base64') };
+/** What a device does: fetch the JWKS and pick the key to protect with, as the client library does. */
+export async function currentKey(tid: string, token?: string): Promise<ProtectorKey> {
+  return currentProtectorKey({ keys: await fetchJwks(tid, token) });
+}
+
+/** A real protector as the client library makes it (fresh 32 bytes, kid/tid/oid in the header). */
+export async function protect(key: ProtectorKey, binding: { tid: string; oid: string }): Promise<Protected> {
+  const protector = generateProtector();
+  const jwe = await protectSecret({ protector, key, tenantId: binding.tid, userObjectId: binding.oid });
+  return { jwe, secret: protector.toString('base64') };
 }
 
 /**
@@ -37,7 +45,7 @@ export async function protect(jwk: Jwk, binding: { tid: string; oid: string }, p
  * content is always encrypted with A256GCM under a CEK wrapped with RSA-OAEP-256 to `jwk` unless
  * `encryptedKey` replaces the wrap.
  */
-export function craftJwe(jwk: Jwk, header: Record<string, unknown>, options: { plaintext?: Buffer; encryptedKey?: Buffer } = {}): string {
+export function craftJwe(jwk: JWK, header: Record<string, unknown>, options: { plaintext?: Buffer; encryptedKey?: Buffer } = {}): string {
   const cek = randomBytes(32);
   const iv = randomBytes(12);
   const encodedHeader = Buffer.from(JSON.stringify(header)).toString('base64url');
