@@ -87,6 +87,8 @@ export const SETTINGS = [
     description: 'How many unwrapped tenant private keys one process keeps in memory (LRU).' },
   { name: 'PINRESET_KEY_CACHE_TTL_SECONDS', requiredInAzure: false, defaultValue: '600',
     description: 'How long an unwrapped tenant private key stays in memory before it is unwrapped again.' },
+  { name: 'PINRESET_KEY_STATE_CACHE_SECONDS', requiredInAzure: false, defaultValue: '5',
+    description: 'How long one instance reuses a tenant\'s active state, current-key pointer and key rows for decrypts (0 = read storage every time). Another instance\'s retire or offboarding reaches this one within this bound; its own take effect at once.' },
   { name: 'PINRESET_DECRYPT_LIMIT_PER_USER', requiredInAzure: false, defaultValue: '10',
     description: 'Decrypt attempts one user may make per rate-limit window, across all instances (0 = no limit).' },
   { name: 'PINRESET_DECRYPT_LIMIT_PER_TENANT', requiredInAzure: false, defaultValue: '1000',
@@ -116,7 +118,7 @@ export interface ServiceConfig {
   /** AZURE_CLIENT_ID: the user-assigned managed identity (Graph federated credential in Azure). */
   managedIdentityClientId: string | undefined;
   keyCustody: { kind: 'keyVault'; keyId: string; clientId: string | undefined } | { kind: 'local'; kek: Buffer; devOnly: boolean } | { kind: 'unconfigured' };
-  keyCache: { maxEntries: number; ttlSeconds: number };
+  keyCache: { maxEntries: number; ttlSeconds: number; stateTtlSeconds: number };
   decryptLimits: { perUser: number; perTenant: number; windowSeconds: number };
 }
 
@@ -270,6 +272,7 @@ export function loadConfig(env: Env): ServiceConfig {
     keyCache: {
       maxEntries: positiveInt(env, 'PINRESET_KEY_CACHE_SIZE', 1000),
       ttlSeconds: positiveInt(env, 'PINRESET_KEY_CACHE_TTL_SECONDS', 600),
+      stateTtlSeconds: nonNegativeInt(env, 'PINRESET_KEY_STATE_CACHE_SECONDS', 5),
     },
     decryptLimits: {
       perUser: nonNegativeInt(env, 'PINRESET_DECRYPT_LIMIT_PER_USER', 10),

@@ -6,6 +6,7 @@ import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { AuditLog } from './audit-log.js';
 import type { ProtectorKeyService } from './protector-keys.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { TenantStateCache } from './tenant-state-cache.js';
 
 /** Recorded in the audit log only; the caller always gets the same answer for every one of them. */
 export type DecryptFailureReason =
@@ -40,7 +41,7 @@ class DecryptRefused extends Error {
 /**
  * Decrypts a protector after MFA (the pipeline checked the token and its MFA). Order: rate limits
  * (every attempt counts), JWE structure and allow-list, binding of the header's tid/oid to the caller,
- * active tenant and key state (read from storage every time), then the RSA-OAEP + AES-GCM decrypt.
+ * active tenant and key state (short-lived state cache, refusals confirmed by storage), then the RSA-OAEP + AES-GCM decrypt.
  *
  * Every attempt is audited. If the audit record cannot be written the request fails closed with 503
  * and the secret is not returned: a decrypt that leaves no trace must not happen.
@@ -52,6 +53,8 @@ export class ProtectorDecryptService {
     rateLimiter: RateLimiter;
     audit: AuditLog;
     limits: () => DecryptLimits;
+    /** Shared with the key service (which invalidates it on rotate, retire and offboarding). */
+    state?: TenantStateCache;
   }) {}
 
   async decrypt(caller: UserPrincipal, protectedSecret: string, correlationId: string): Promise<DecryptedProtector> {
@@ -96,8 +99,8 @@ export class ProtectorDecryptService {
     const { kid, tid, oid } = parsed.header;
     // Another user's (or tenant's) protector: refused before any key is touched.
     if (tid !== caller.tenantId || oid !== caller.objectId) throw new DecryptRefused('bindingMismatch');
-    const [tenant, key] = await Promise.all([this.deps.tenants.get(caller.tenantId), this.deps.keys.decryptionKey(caller.tenantId, kid)]);
-    if (tenant?.value.onboardingState !== 'active') throw new DecryptRefused('tenantNotActive');
+    const [active, key] = await Promise.all([this.isActive(caller.tenantId), this.deps.keys.decryptionKey(caller.tenantId, kid)]);
+    if (!active) throw new DecryptRefused('tenantNotActive');
     if (!key.ok) throw new DecryptRefused(key.reason);
     let plaintext: Buffer;
     try {
@@ -109,6 +112,12 @@ export class ProtectorDecryptService {
     const secret = plaintext.toString('base64');
     plaintext.fill(0);
     return { secret, keyId: kid, reprotectRecommended: !key.isCurrent };
+  }
+
+  /** Only "active" is cached, so a tenant that is not active is always confirmed by storage. */
+  private async isActive(tenantId: string): Promise<boolean> {
+    const read = async () => ((await this.deps.tenants.get(tenantId))?.value.onboardingState === 'active' ? true : undefined);
+    return (await (this.deps.state ? this.deps.state.get(tenantId, 'tenantActive', read) : read())) === true;
   }
 
   private async record(caller: UserPrincipal, correlationId: string, result: 'success' | 'failure', reason: DecryptFailureReason | null, kid: string | undefined): Promise<void> {

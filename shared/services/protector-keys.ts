@@ -4,10 +4,11 @@ import { conflict, isServiceError, notFound, ServiceError } from '../domain/erro
 import { effectiveKeyState, isRotationDue, type ProtectorKeyVersion } from '../domain/protector-key.js';
 import { KekUnavailableError, type KekProvider } from '../keys/kek-provider.js';
 import { generateTenantKey, isKid, type PublicRsaJwk } from '../keys/tenant-key-generator.js';
-import { openPrivateKey, sealPrivateKey } from '../keys/tenant-key-custody.js';
+import { openPrivateKey, sealPrivateKey, type SealedPrivateKey } from '../keys/tenant-key-custody.js';
 import type { UnwrappedKeyCache } from '../keys/unwrapped-key-cache.js';
 import type { CurrentKeyPointer, ProtectorKeyRepository, StoredProtectorKey } from '../storage/protector-key-repository.js';
 import type { AuditLog, Clock } from './audit-log.js';
+import { TenantStateCache } from './tenant-state-cache.js';
 
 export interface Jwks {
   keys: PublicRsaJwk[];
@@ -24,6 +25,9 @@ export interface KeyActor {
   initiatedBy: AuditInitiator;
   correlationId: string;
 }
+
+const CURRENT_ENTRY = 'current';
+const keyEntry = (kid: string) => `key_${kid}`;
 
 function kekUnavailable(error: unknown): ServiceError {
   return new ServiceError('ServiceUnavailable', 'The key service is temporarily unavailable. Retry later.', { retryAfterSeconds: 10, cause: error });
@@ -43,6 +47,8 @@ export class ProtectorKeyService {
     private readonly cache: UnwrappedKeyCache,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    /** Decrypts' short-lived view of pointer and key rows; this instance's own changes invalidate it. */
+    private readonly state: TenantStateCache = new TenantStateCache(0),
   ) {}
 
   /** The tenant's current key, creating the first one if there is none (create-once across instances). */
@@ -70,6 +76,7 @@ export class ProtectorKeyService {
       if (!winner) throw error;
       return winner.value;
     }
+    this.state.invalidate(tenantId);
     await this.markActive(tenantId, key.kid);
     await this.audit.record({ tenantId, activity: 'protectorKeyCreated', result: 'success', initiatedBy: actor.initiatedBy,
       targetResources: [{ id: key.kid, type: 'protectorKey' }], correlationId: actor.correlationId });
@@ -121,6 +128,8 @@ export class ProtectorKeyService {
       await this.repository.deleteKey(tenantId, key.kid);
       if (isServiceError(error, 'PreconditionFailed')) throw conflict('The protector key was rotated by another request at the same time. Read the versions again.');
       throw error;
+    } finally {
+      this.state.invalidate(tenantId);
     }
     await this.markActive(tenantId, key.kid);
     await this.audit.record({ tenantId, activity: 'protectorKeyRotated', result: 'success', initiatedBy: actor.initiatedBy,
@@ -162,6 +171,7 @@ export class ProtectorKeyService {
         throw error;
       }
       this.cache.evict(tenantId, kid);
+      this.state.invalidate(tenantId);
       await this.audit.record({ tenantId, activity: 'protectorKeyRetired', result: 'success', initiatedBy: actor.initiatedBy,
         targetResources: [{ id: kid, type: 'protectorKey' }], correlationId: actor.correlationId });
       return { kid, state: 'retired', createdDateTime: row.value.createdDateTime };
@@ -197,26 +207,47 @@ export class ProtectorKeyService {
     return { jwks, etag };
   }
 
-  /** The private key for a decrypt under `kid`: its state is read from storage on every call (a retire takes effect at once everywhere). */
+  /**
+   * The private key for a decrypt under `kid`. The pointer and the key row come from the short-lived
+   * state cache (this instance's rotate/retire/offboarding invalidate it at once; other instances'
+   * within its TTL), but a refusal is never decided on cached state: it is read again from storage.
+   */
   async decryptionKey(tenantId: string, kid: string): Promise<DecryptionKey> {
-    const [current, row] = await Promise.all([this.repository.getCurrent(tenantId), this.repository.getKey(tenantId, kid)]);
-    const state = row ? effectiveKeyState(row.value.state, kid, current?.value.kid) : undefined;
-    if (!row || !state) return { ok: false, reason: 'unknownKey' };
-    const { sealed } = row.value;
-    if (state === 'retired' || !sealed) return { ok: false, reason: 'retiredKey' };
+    let usable = await this.usableKey(tenantId, kid);
+    if (!usable.ok) {
+      this.state.forget(tenantId, CURRENT_ENTRY);
+      this.state.forget(tenantId, keyEntry(kid));
+      usable = await this.usableKey(tenantId, kid);
+    }
+    if (!usable.ok) return usable;
+    const { sealed, isCurrent } = usable;
     try {
       const privateKey = await this.cache.getOrLoad(tenantId, kid, () => openPrivateKey(this.kek(), sealed, tenantId, kid));
-      return { ok: true, privateKey, isCurrent: state === 'active' };
+      return { ok: true, privateKey, isCurrent };
     } catch (error) {
       throw error instanceof KekUnavailableError ? kekUnavailable(error) : error;
     }
   }
 
+  private async usableKey(tenantId: string, kid: string): Promise<{ ok: true; sealed: SealedPrivateKey; isCurrent: boolean } | { ok: false; reason: KeyRefusal }> {
+    const [current, row] = await Promise.all([
+      this.state.get(tenantId, CURRENT_ENTRY, () => this.repository.getCurrent(tenantId)),
+      this.state.get(tenantId, keyEntry(kid), () => this.repository.getKey(tenantId, kid)),
+    ]);
+    const state = row ? effectiveKeyState(row.value.state, kid, current?.value.kid) : undefined;
+    if (!row || !state) return { ok: false, reason: 'unknownKey' };
+    const { sealed } = row.value;
+    if (state === 'retired' || !sealed) return { ok: false, reason: 'retiredKey' };
+    return { ok: true, sealed, isCurrent: state === 'active' };
+  }
+
   /** Offboarding: the tenant's key rows are deleted; its protectors can never be decrypted again. */
   async destroyTenantKeys(tenantId: string): Promise<number> {
     this.cache.evictTenant(tenantId);
+    this.state.invalidate(tenantId);
     const deleted = await this.repository.deleteTenant(tenantId);
     this.cache.evictTenant(tenantId);
+    this.state.invalidate(tenantId);
     return deleted;
   }
 

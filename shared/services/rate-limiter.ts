@@ -21,6 +21,8 @@ interface CounterState {
   /** The last count and ETag this instance wrote or read: the next claim tries them without a read. */
   known: { count: number; etag: string } | undefined;
   exhausted: boolean;
+  /** Not yet read or written by this instance: the first claim tries to create the row (most counters are new). */
+  untouched: boolean;
   queue: Promise<unknown>;
 }
 
@@ -32,7 +34,8 @@ const MAX_LOCAL_STATES = 10_000;
  * shared counter with the row's ETag (412 → read again and retry), so the limit holds across
  * processes. The in-process first line: a counter known to be exhausted answers 429 without storage,
  * claims on one counter are serialized in-process, and for large limits (≥ 1000) an instance claims a
- * small block at once (at most 1% of the limit, ≤ 50) and spends it locally. Unused claims are simply
+ * small block at once (at most 1% of the limit, ≤ 50) and spends it locally. A counter this instance
+ * has not seen yet is created without a read first (409 → read and retry). Unused claims are simply
  * lost at the end of the window, so the shared limit is never exceeded.
  */
 export class RateLimiter {
@@ -59,7 +62,7 @@ export class RateLimiter {
     let state = this.states.get(name);
     if (!state) {
       if (this.states.size >= MAX_LOCAL_STATES) this.sweep(windowStart);
-      state = { windowStart, reserved: 0, known: undefined, exhausted: false, queue: Promise.resolve() };
+      state = { windowStart, reserved: 0, known: undefined, exhausted: false, untouched: true, queue: Promise.resolve() };
       this.states.set(name, state);
     }
     return state;
@@ -87,7 +90,9 @@ export class RateLimiter {
     const block = limit >= 1000 ? Math.min(50, Math.floor(limit / 100)) : 1;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
       let known = state.known;
-      if (!known) {
+      const optimisticCreate = state.untouched;
+      state.untouched = false;
+      if (!known && !optimisticCreate) {
         const read = await this.repository.read(id);
         known = read ? { count: read.value, etag: read.etag } : undefined;
       }
@@ -106,6 +111,7 @@ export class RateLimiter {
         if (!isServiceError(error, 'PreconditionFailed') && !isServiceError(error, 'Conflict')) throw error;
         // Another instance counted: read again (with a little jitter so contenders spread out).
         state.known = undefined;
+        if (optimisticCreate) continue;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
       }
     }

@@ -1,5 +1,6 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditActivity, AuditEvent } from '../domain/audit.js';
+import { PartitionBatcher } from './partition-batcher.js';
 import { storageCall } from './storage-errors.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
@@ -39,14 +40,21 @@ export interface AuditPage {
 }
 
 export class AuditRepository {
+  /** Concurrent inserts into one tenant's partition go together in entity-group transactions. */
+  private readonly batcher = new PartitionBatcher<AuditEntity>(async (entities) => {
+    const table = await this.table();
+    if (entities.length === 1) await storageCall(() => table.createEntity(entities[0]!));
+    else await storageCall(() => table.submitTransaction(entities.map((entity): TransactionAction => ['create', { ...entity }])));
+  });
+
   constructor(private readonly store: TableStore) {}
 
   private table(): Promise<TableClient> {
     return this.store.table(TABLE_NAMES.auditEvents);
   }
 
+  /** Resolves once the event is stored (alone or in a batch with concurrent events of the tenant); throws if it is not. */
   async insert(event: AuditEvent): Promise<void> {
-    const table = await this.table();
     const entity: AuditEntity = {
       partitionKey: event.tenantId,
       rowKey: `${invertedTime(Date.parse(event.activityDateTime))}_${event.id}`,
@@ -59,7 +67,7 @@ export class AuditRepository {
       targetResources: JSON.stringify(event.targetResources),
       correlationId: event.correlationId,
     };
-    await storageCall(() => table.createEntity(entity));
+    await this.batcher.insert(entity);
   }
 
   async list(tenantId: string, query: AuditQuery): Promise<AuditPage> {

@@ -1,0 +1,61 @@
+/** Azure Table storage takes at most 100 operations in one entity-group transaction. */
+export const MAX_BATCH_SIZE = 100;
+
+interface Waiter<E> {
+  entity: E;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface PartitionQueue<E> {
+  waiting: Waiter<E>[];
+  inFlight: number;
+  scheduled: boolean;
+}
+
+/**
+ * Coalesces concurrent inserts into one partition into entity-group transactions. An insert is sent
+ * at once (after the current microtask) when nothing is in flight for its partition; while a batch is
+ * in flight, later inserts wait and go together in the next batch (≤ 100, a full batch goes at once).
+ * Each caller's promise settles with its own batch: if the batch fails, every insert in it fails
+ * (a transaction is all or nothing, so no insert is ever half-reported).
+ */
+export class PartitionBatcher<E extends { partitionKey: string }> {
+  private readonly partitions = new Map<string, PartitionQueue<E>>();
+
+  constructor(private readonly submit: (entities: E[]) => Promise<void>) {}
+
+  insert(entity: E): Promise<void> {
+    let queue = this.partitions.get(entity.partitionKey);
+    if (!queue) {
+      queue = { waiting: [], inFlight: 0, scheduled: false };
+      this.partitions.set(entity.partitionKey, queue);
+    }
+    const done = new Promise<void>((resolve, reject) => queue.waiting.push({ entity, resolve, reject }));
+    if (queue.waiting.length >= MAX_BATCH_SIZE) this.send(entity.partitionKey, queue);
+    else if (queue.inFlight === 0 && !queue.scheduled) {
+      queue.scheduled = true;
+      queueMicrotask(() => {
+        queue.scheduled = false;
+        if (queue.inFlight === 0) this.send(entity.partitionKey, queue);
+      });
+    }
+    return done;
+  }
+
+  private send(partitionKey: string, queue: PartitionQueue<E>): void {
+    const batch = queue.waiting.splice(0, MAX_BATCH_SIZE);
+    if (batch.length === 0) {
+      if (queue.inFlight === 0 && !queue.scheduled) this.partitions.delete(partitionKey);
+      return;
+    }
+    queue.inFlight += 1;
+    this.submit(batch.map((waiter) => waiter.entity)).then(
+      () => { for (const waiter of batch) waiter.resolve(); },
+      (error: unknown) => { for (const waiter of batch) waiter.reject(error); },
+    ).finally(() => {
+      queue.inFlight -= 1;
+      if (queue.inFlight === 0) this.send(partitionKey, queue);
+    });
+  }
+}

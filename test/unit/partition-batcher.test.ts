@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_BATCH_SIZE, PartitionBatcher } from '../../shared/storage/partition-batcher.js';
+
+interface Row { partitionKey: string; rowKey: string }
+const row = (partitionKey: string, index: number): Row => ({ partitionKey, rowKey: String(index) });
+
+function recorder(options: { fail?: (batch: Row[]) => boolean; delayMs?: number } = {}) {
+  const batches: Row[][] = [];
+  const batcher = new PartitionBatcher<Row>(async (entities) => {
+    batches.push(entities);
+    await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 5));
+    if (options.fail?.(entities)) throw new Error('transaction failed');
+  });
+  return { batches, batcher };
+}
+
+describe('partition batcher', () => {
+  it('sends a lone insert at once, and inserts made while a batch is in flight together in the next', async () => {
+    const { batches, batcher } = recorder();
+    const first = batcher.insert(row('t', 0));
+    await Promise.resolve();
+    expect(batches).toEqual([[row('t', 0)]]);
+    const later = Array.from({ length: 5 }, (_, index) => batcher.insert(row('t', index + 1)));
+    await Promise.all([first, ...later]);
+    expect(batches.map((batch) => batch.length)).toEqual([1, 5]);
+  });
+
+  it('never puts two partitions in one batch, and never more than 100 rows in one', async () => {
+    const { batches, batcher } = recorder();
+    await Promise.all(Array.from({ length: 250 }, (_, index) => batcher.insert(row(index % 2 ? 'a' : 'b', index))));
+    expect(batches.every((batch) => new Set(batch.map((entity) => entity.partitionKey)).size === 1)).toBe(true);
+    expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(MAX_BATCH_SIZE);
+    expect(batches.flat()).toHaveLength(250);
+  });
+
+  it('fails exactly the inserts of a failed batch, and the next batch still goes', async () => {
+    const { batcher } = recorder({ fail: (batch) => batch.some((entity) => entity.rowKey === '1') });
+    const first = batcher.insert(row('t', 0));
+    await Promise.resolve();
+    const failing = [batcher.insert(row('t', 1)), batcher.insert(row('t', 2))];
+    const results = await Promise.allSettled([first, ...failing]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    await expect(batcher.insert(row('t', 3))).resolves.toBeUndefined();
+  });
+});
