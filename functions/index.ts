@@ -3,6 +3,7 @@ import { createRouteHandler } from '../shared/http/pipeline.js';
 import { HTTP_METHODS } from '../shared/http/route-table.js';
 import { passcodeExpiryTimer, PASSCODE_EXPIRY_SCHEDULE } from './passcode-expiry-timer.js';
 import { keyRotationTimer, KEY_ROTATION_SCHEDULE } from './key-rotation-timer.js';
+import { housekeepingTimer, HOUSEKEEPING_SCHEDULE } from './housekeeping-timer.js';
 import { ROUTES } from './routes.js';
 
 // Native ESM: @azure/functions is CommonJS, so go through its default export.
@@ -17,6 +18,7 @@ for (const route of ROUTES) {
 
 app.timer('passcodeExpiry', { schedule: PASSCODE_EXPIRY_SCHEDULE, handler: passcodeExpiryTimer });
 app.timer('protectorKeyRotation', { schedule: KEY_ROTATION_SCHEDULE, handler: keyRotationTimer });
+app.timer('housekeeping', { schedule: HOUSEKEEPING_SCHEDULE, handler: housekeepingTimer });
 
 // Development mode under `func start`: answer Microsoft's endpoints from the simulation in this worker.
 if (process.env.PINRESET_DEV_MODE?.toLowerCase() === 'true') {

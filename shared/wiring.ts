@@ -21,6 +21,7 @@ import { GraphClient, type DirectoryReader } from './identity/graph-client.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './identity/http-retry.js';
 import { TenantResolver } from './identity/tenant-resolver.js';
 import { OnboardingService } from './services/onboarding.js';
+import { Housekeeping } from './services/housekeeping.js';
 import { TenantSettingsService } from './services/tenant-settings.js';
 import { OnboardingStateRepository } from './storage/onboarding-state-repository.js';
 import { DeviceAssertionVerifier } from './identity/device-assertion-verifier.js';
@@ -120,13 +121,26 @@ export class Services {
     return this.once('onboarding', () => new OnboardingService({
       config: this.config,
       tenants: this.tenants,
-      states: new OnboardingStateRepository(this.tables),
+      states: this.onboardingStates,
       directory: this.directoryReader,
       resolver: new TenantResolver({ authorityHost: this.config.authorityHost, retry: this.microsoftRetry }),
       audit: this.audit,
       listeners: () => this.tenantLifecycleListeners,
       clock: () => this.clock(),
     }));
+  }
+
+  get onboardingStates(): OnboardingStateRepository {
+    return this.once('onboardingStates', () => new OnboardingStateRepository(this.tables));
+  }
+
+  get rateLimits(): RateLimitRepository {
+    return this.once('rateLimits', () => new RateLimitRepository(this.tables));
+  }
+
+  /** Deletes expired onboarding states and past rate-limit windows (hourly timer). */
+  get housekeeping(): Housekeeping {
+    return this.once('housekeeping', () => new Housekeeping({ onboardingStates: this.onboardingStates, rateLimits: this.rateLimits, clock: () => this.clock() }));
   }
 
   get devices(): DeviceRepository {
@@ -182,7 +196,7 @@ export class Services {
   }
 
   get decryptRateLimiter(): RateLimiter {
-    return this.once('decryptRateLimiter', () => new RateLimiter(new RateLimitRepository(this.tables), () => this.clock(), this.config.decryptLimits.windowSeconds));
+    return this.once('decryptRateLimiter', () => new RateLimiter(this.rateLimits, () => this.clock(), this.config.decryptLimits.windowSeconds));
   }
 
   get protectorDecrypt(): ProtectorDecryptService {

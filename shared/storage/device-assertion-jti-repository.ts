@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import { isServiceError } from '../domain/errors.js';
-import { readOrUndefined, storageCall } from './storage-errors.js';
+import { storageCall } from './storage-errors.js';
+import { purgeRows } from './table-purge.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
 /**
@@ -37,13 +38,6 @@ export class DeviceAssertionJtiRepository {
 
   /** Deletes the entries that expired before `now`; answers how many. */
   async purgeExpired(now: Date): Promise<number> {
-    const table = await this.table();
-    const expired: JtiEntity[] = await storageCall(async () => {
-      const rows: JtiEntity[] = [];
-      for await (const row of table.listEntities<JtiEntity>({ queryOptions: { filter: odata`expiresDateTime lt ${now.toISOString()}` } })) rows.push(row);
-      return rows;
-    });
-    for (const row of expired) await readOrUndefined(() => table.deleteEntity(row.partitionKey, row.rowKey));
-    return expired.length;
+    return purgeRows(await this.table(), odata`expiresDateTime lt ${now.toISOString()}`);
   }
 }

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { ConsentStep } from '../domain/onboarding.js';
 import { isServiceError } from '../domain/errors.js';
 import { readOrUndefined, storageCall } from './storage-errors.js';
+import { purgeRows } from './table-purge.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
 /**
  * Table `OnboardingStates`: one row per issued `state` (PartitionKey = SHA-256 of the state, so the
  * value itself is never stored; RowKey = `state`). A state is consumed by an ETag-conditional update,
- * so of two concurrent callbacks carrying the same state exactly one wins.
+ * so of two concurrent callbacks carrying the same state exactly one wins. Until the first
+ * successful callback a pending onboarding exists only here (no tenant row); housekeeping deletes
+ * rows once they expire, used or not.
  */
 const ROW_KEY = 'state';
 
@@ -85,5 +88,28 @@ export class OnboardingStateRepository {
       throw error;
     }
     return { outcome: 'consumed', row };
+  }
+
+  /**
+   * When the newest service-consent link issued for the tenant that is still usable (not consumed,
+   * not expired) was created; undefined when there is none. The table only holds links of the last
+   * few minutes to hours (housekeeping), so this filtered scan stays small.
+   */
+  async latestPendingServiceConsent(tenantId: string, now: Date): Promise<string | undefined> {
+    const table = await this.table();
+    return storageCall(async () => {
+      let latest: string | undefined;
+      const filter = odata`tenantId eq ${tenantId} and step eq ${'service'} and expiresDateTime gt ${now.toISOString()}`;
+      for await (const entity of table.listEntities<StateEntity>({ queryOptions: { filter, select: ['createdDateTime', 'consumedDateTime'] } })) {
+        if (entity.consumedDateTime) continue;
+        if (latest === undefined || entity.createdDateTime > latest) latest = entity.createdDateTime;
+      }
+      return latest;
+    });
+  }
+
+  /** Deletes the rows that expired before `now` (used or not); answers how many. */
+  async purgeExpired(now: Date): Promise<number> {
+    return purgeRows(await this.table(), odata`expiresDateTime lt ${now.toISOString()}`);
   }
 }

@@ -1,12 +1,14 @@
-import type { TableClient } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { Versioned } from '../domain/tenant.js';
 import { readOrUndefined, storageCall } from './storage-errors.js';
+import { purgeRows } from './table-purge.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
 /**
  * Table `RateLimits`: fixed-window counters, PartitionKey = tenant id, RowKey =
  * `<scope>_<subject>_<window start, epoch seconds>`. Counts only go up within a window, always with
- * the row's ETag (create-once for the first use), so every instance shares one count.
+ * the row's ETag (create-once for the first use), so every instance shares one count. Counters of
+ * windows that ended are never read again; housekeeping deletes them.
  */
 interface CounterEntity {
   partitionKey: string;
@@ -45,5 +47,10 @@ export class RateLimitRepository {
     const table = await this.table();
     const response = await storageCall(() => table.updateEntity<CounterEntity>({ partitionKey: id.partition, rowKey: id.row, count, windowEnd: windowEnd.toISOString() }, 'Replace', { etag }));
     return response.etag ?? '';
+  }
+
+  /** Deletes the counters of windows that ended before `now`; answers how many. */
+  async purgeExpired(now: Date): Promise<number> {
+    return purgeRows(await this.table(), odata`windowEnd lt ${now.toISOString()}`);
   }
 }
