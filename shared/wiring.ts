@@ -14,6 +14,7 @@ import { ProtectorDecryptService } from './services/protector-decrypt.js';
 import { protectorKeyLifecycleListener } from './services/protector-key-lifecycle.js';
 import { ProtectorKeyService } from './services/protector-keys.js';
 import { RateLimiter } from './services/rate-limiter.js';
+import { TenantStateCache } from './services/tenant-state-cache.js';
 import { ProtectorKeyRepository } from './storage/protector-key-repository.js';
 import { RateLimitRepository } from './storage/rate-limit-repository.js';
 import { ClientCredentialsTokenProvider, selectClientCredential, type AppTokenProvider } from './identity/app-token-provider.js';
@@ -192,7 +193,13 @@ export class Services {
       new UnwrappedKeyCache({ maxEntries: this.config.keyCache.maxEntries, ttlMs: this.config.keyCache.ttlSeconds * 1000 }),
       this.audit,
       () => this.clock(),
+      this.tenantStateCache,
     ));
+  }
+
+  /** Decrypts' short-lived view of tenant and key state (PINRESET_KEY_STATE_CACHE_SECONDS). */
+  get tenantStateCache(): TenantStateCache {
+    return this.once('tenantStateCache', () => new TenantStateCache(this.config.keyCache.stateTtlSeconds * 1000));
   }
 
   get decryptRateLimiter(): RateLimiter {
@@ -206,6 +213,7 @@ export class Services {
       rateLimiter: this.decryptRateLimiter,
       audit: this.audit,
       limits: () => this.config.decryptLimits,
+      state: this.tenantStateCache,
     }));
   }
 
