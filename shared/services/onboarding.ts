@@ -53,6 +53,11 @@ function problem(status: number, title: string, detail: string, extra: { code?: 
  * Onboarding a tenant by admin consent to the two applications, then proving the result through
  * Microsoft Graph. The `tenant` that Entra puts on the callback is only compared with the tenant the
  * single-use state was issued for; it never selects a tenant by itself.
+ *
+ * `/onboarding/start` is anonymous, so it writes nothing but the expiring `state` row: until the
+ * admin comes back through a callback, the pending onboarding exists only there (the status reports
+ * `serviceConsentPending` while such a link is usable). The tenant record and the audit trail start
+ * with the first callback that consumes a service-consent state.
  */
 export class OnboardingService {
   constructor(private readonly deps: OnboardingDependencies) {}
@@ -77,8 +82,6 @@ export class OnboardingService {
     }
     if (!tenantId) return problem(400, 'Unknown tenant', `Microsoft Entra ID does not know a tenant with the domain "${input}". Use the tenant id or a verified domain.`);
 
-    await this.updateTenant(tenantId, (tenant) => startOnboarding(tenant, this.deps.clock()));
-    await this.audit(tenantId, 'onboardingStarted', 'success', null, SERVICE_INITIATOR, correlationId);
     return { kind: 'redirect', location: await this.issueConsent(tenantId, input, 'service') };
   }
 
@@ -97,25 +100,28 @@ export class OnboardingService {
     const { row } = consumed;
     const tenantId = row.tenantId;
     const restart = { restartTenant: tenantId };
+    // What /onboarding/start used to write: the first write of this callback starts from it.
+    const begun = (tenant: TenantRecord): TenantRecord => row.step === 'service' ? startOnboarding(tenant, this.deps.clock()) : tenant;
+    if (row.step === 'service') await this.audit(tenantId, 'onboardingStarted', 'success', null, SERVICE_INITIATOR, correlationId);
 
     const error = query.get('error');
     if (error !== null || query.get('admin_consent')?.toLowerCase() !== 'true') {
       const code: OnboardingFailureCode = error === 'access_denied' ? 'ConsentDenied' : 'ConsentFailed';
       const description = (query.get('error_description') ?? '').slice(0, MAX_DESCRIPTION);
       const message = `Admin consent to the ${appLabel(row.step)} was not granted (${(error ?? 'admin_consent missing').slice(0, 64)}${description ? `: ${description}` : ''}).`;
-      await this.fail(tenantId, code, message, correlationId);
+      await this.fail(tenantId, code, message, correlationId, [], begun);
       return problem(400, 'Admin consent was not granted', message, { code, ...restart });
     }
 
     const reportedTenant = query.get('tenant');
     if (reportedTenant !== null && reportedTenant.toLowerCase() !== tenantId) {
       const message = 'Consent was granted in a different tenant than the one onboarding was started for. Start again and sign in with an administrator of that tenant.';
-      await this.fail(tenantId, 'TenantMismatch', message, correlationId);
+      await this.fail(tenantId, 'TenantMismatch', message, correlationId, [], begun);
       return problem(400, 'Consent was granted in another tenant', message, { code: 'TenantMismatch', ...restart });
     }
 
     if (row.step === 'service') {
-      await this.updateTenant(tenantId, (tenant) => recordServiceConsent(tenant, this.deps.clock()));
+      await this.updateTenant(tenantId, (tenant) => recordServiceConsent(begun(tenant), this.deps.clock()));
       await this.audit(tenantId, 'serviceConsentGranted', 'success', null, SERVICE_INITIATOR, correlationId, this.config.serviceAppId);
       return { kind: 'redirect', location: await this.issueConsent(tenantId, row.requestedTenant, 'client') };
     }
@@ -124,9 +130,20 @@ export class OnboardingService {
     return this.complete(tenantId, correlationId);
   }
 
+  /**
+   * The tenant record's state, except that a service-consent link issued after the record last
+   * changed and still usable means the admin is on the consent page: `serviceConsentPending`, as if
+   * start had written it. A start that never came back reports the previous state again (for a new
+   * tenant `notStarted`) once its link expires.
+   */
   async status(tenantId: string): Promise<OnboardingStatus> {
-    const tenant = (await this.deps.tenants.get(tenantId))?.value ?? this.blankTenant(tenantId);
-    return statusOf(tenant);
+    const stored = (await this.deps.tenants.get(tenantId))?.value;
+    const tenant = stored ?? this.blankTenant(tenantId);
+    if (tenant.onboardingState === 'active') return statusOf(tenant);
+    const now = this.deps.clock();
+    const pendingSince = await this.deps.states.latestPendingServiceConsent(tenantId, now);
+    const pending = pendingSince !== undefined && (stored === undefined || pendingSince > stored.lastUpdatedDateTime);
+    return statusOf(pending ? startOnboarding(tenant, now) : tenant);
   }
 
   /** Re-checks both service principals now; a removed app moves the tenant to `failed`. */
@@ -227,8 +244,11 @@ export class OnboardingService {
     }
   }
 
-  private async fail(tenantId: string, code: OnboardingFailureCode, message: string, correlationId: string, missing: ('serviceApplication' | 'clientApplication')[] = []): Promise<void> {
-    await this.updateTenant(tenantId, (tenant) => recordFailure(missing.reduce(markServicePrincipalMissing, tenant), code, message, this.deps.clock()));
+  private async fail(
+    tenantId: string, code: OnboardingFailureCode, message: string, correlationId: string,
+    missing: ('serviceApplication' | 'clientApplication')[] = [], begun: (tenant: TenantRecord) => TenantRecord = (tenant) => tenant,
+  ): Promise<void> {
+    await this.updateTenant(tenantId, (tenant) => recordFailure(missing.reduce(markServicePrincipalMissing, begun(tenant)), code, message, this.deps.clock()));
     await this.audit(tenantId, 'onboardingFailed', 'failure', `${code}: ${message}`, SERVICE_INITIATOR, correlationId);
   }
 
