@@ -1,15 +1,20 @@
 import { walkOnboarding } from '../client/onboarding.js';
 import type { AuditEvent, DeviceActionResult, ManagedDevice, TenantSettingsPatch } from '../client/types.js';
-import { choiceOption, integerOption, stringOption, UsageError } from './args.js';
+import { choiceOption, integerOption, stringOption, UsageError, type OptionDefs } from './args.js';
 import type { CommandDef } from './command.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { heading, table } from './format.js';
-import { CHARACTER_USAGES } from '../../shared/domain/pin-policy.js';
+import { PIN_COMPLEXITY_OPTIONS, pinComplexityFromOptions } from './pin-complexity-options.js';
 
 const TENANT_OPTION = {
   tenant: { type: 'string' as const, valueName: '<tid>', description: 'Tenant id (env PINRESET_TENANT; default: the enrolled tenant; with --token: the token\'s).' },
 };
+
+/** `pinreset-agent admin <name>`: every admin command takes --tenant (listed first). */
+function adminCommand(name: string, def: Omit<CommandDef, 'path' | 'options'> & { options?: OptionDefs }): CommandDef {
+  return { ...def, path: ['admin', name], options: { ...TENANT_OPTION, ...def.options } };
+}
 
 async function admin(context: CommandContext) {
   const state = await context.tryLoadState();
@@ -43,13 +48,11 @@ function describeDevice(device: ManagedDevice): string {
   ].join('\n');
 }
 
-const onboard: CommandDef = {
-  path: ['admin', 'onboard'],
+const onboard = adminCommand('onboard', {
   maxPositionals: 0,
   summary: 'Development mode: onboard a tenant through the consent pages, as a browser would.',
   description: 'GET /onboarding/start?tenant=..., Accept on the service app\'s and the client app\'s consent pages, then checks the onboarding status.',
   options: {
-    ...TENANT_OPTION,
     cancel: { type: 'boolean', description: 'Press Cancel on the first consent page instead of Accept.' },
   },
   async run(context) {
@@ -67,13 +70,11 @@ const onboard: CommandDef = {
     context.say(`Onboarding state: ${status.state}${status.failure ? ` (${status.failure.code}: ${status.failure.message})` : ''}`);
     return status.state === 'active' ? EXIT.ok : EXIT.serviceError;
   },
-};
+});
 
-const policy: CommandDef = {
-  path: ['admin', 'policy'],
+const policy = adminCommand('policy', {
   maxPositionals: 0,
   summary: 'Print the client policy to deploy (Intune custom profile body + Group Policy equivalents).',
-  options: { ...TENANT_OPTION },
   async run(context) {
     const { client, credential, tenantId } = await admin(context);
     const body = await client.recoveryPolicy(credential, tenantId);
@@ -81,20 +82,13 @@ const policy: CommandDef = {
     context.say(JSON.stringify(body, null, 2));
     return EXIT.ok;
   },
-};
+});
 
-const settings: CommandDef = {
-  path: ['admin', 'settings'],
+const settings = adminCommand('settings', {
   maxPositionals: 0,
   summary: 'Show the tenant\'s pinResetSettings, or change them (PATCH) with the options below.',
   options: {
-    ...TENANT_OPTION,
-    'min-length': { type: 'string', valueName: '<n>', description: 'pinComplexity.pinMinimumLength.' },
-    'max-length': { type: 'string', valueName: '<n>', description: 'pinComplexity.pinMaximumLength.' },
-    digits: { type: 'string', valueName: '<usage>', description: 'pinComplexity.pinDigitsUsage: allowed | required | disallowed.' },
-    uppercase: { type: 'string', valueName: '<usage>', description: 'pinComplexity.pinUppercaseCharactersUsage.' },
-    lowercase: { type: 'string', valueName: '<usage>', description: 'pinComplexity.pinLowercaseCharactersUsage.' },
-    special: { type: 'string', valueName: '<usage>', description: 'pinComplexity.pinSpecialCharactersUsage.' },
+    ...PIN_COMPLEXITY_OPTIONS,
     'web-sign-in-urls': { type: 'string', valueName: '<a,b>', description: 'webSignInAllowedUrls (comma-separated host names; empty to clear).' },
     cloud: { type: 'string', valueName: '<cloud>', description: 'public | usGovernment | china.' },
     'rotation-days': { type: 'string', valueName: '<n>', description: 'protectorKeyRotationDays.' },
@@ -103,16 +97,8 @@ const settings: CommandDef = {
   async run(context) {
     const { values } = context;
     const patch: TenantSettingsPatch = {};
-    const complexity: NonNullable<TenantSettingsPatch['pinComplexity']> = {};
-    const min = integerOption(values, 'min-length');
-    const max = integerOption(values, 'max-length');
-    if (min !== undefined) complexity.pinMinimumLength = min;
-    if (max !== undefined) complexity.pinMaximumLength = max;
-    const usage = (name: string) => choiceOption(values, name, CHARACTER_USAGES);
-    const digits = usage('digits'); if (digits) complexity.pinDigitsUsage = digits;
-    const upper = usage('uppercase'); if (upper) complexity.pinUppercaseCharactersUsage = upper;
-    const lower = usage('lowercase'); if (lower) complexity.pinLowercaseCharactersUsage = lower;
-    const special = usage('special'); if (special) complexity.pinSpecialCharactersUsage = special;
+    // The service validates the ranges and names the field that is out of range.
+    const complexity = pinComplexityFromOptions(values);
     if (Object.keys(complexity).length > 0) patch.pinComplexity = complexity;
     const urls = stringOption(values, 'web-sign-in-urls');
     if (urls !== undefined) patch.webSignInAllowedUrls = urls.split(',').map((url) => url.trim()).filter(Boolean);
@@ -129,14 +115,12 @@ const settings: CommandDef = {
     context.say(JSON.stringify(result, null, 2));
     return EXIT.ok;
   },
-};
+});
 
-const keys: CommandDef = {
-  path: ['admin', 'keys'],
+const keys = adminCommand('keys', {
   args: '[rotate | retire <kid>]',
   maxPositionals: 2,
   summary: 'List the tenant\'s protector key versions, rotate the key, or retire a version.',
-  options: { ...TENANT_OPTION },
   async run(context) {
     const [action, kid] = context.positionals;
     if (action !== undefined && action !== 'rotate' && action !== 'retire') throw new UsageError(`Unknown keys action '${action}' (rotate | retire <kid>).`, 'admin keys');
@@ -154,15 +138,13 @@ const keys: CommandDef = {
     context.say(table(['kid', 'state', 'createdDateTime'], versions.map((v) => [v.kid, v.state, v.createdDateTime])));
     return EXIT.ok;
   },
-};
+});
 
-const devices: CommandDef = {
-  path: ['admin', 'devices'],
+const devices = adminCommand('devices', {
   args: '[deviceId]',
   maxPositionals: 1,
   summary: 'List the tenant\'s managed devices, or show one with its deviceActionResults.',
   options: {
-    ...TENANT_OPTION,
     filter: { type: 'string', valueName: '<odata>', description: "OData $filter, e.g. \"joinType eq 'azureADRegistered'\"." },
     top: { type: 'string', valueName: '<n>', description: 'Page size ($top).' },
   },
@@ -185,16 +167,14 @@ const devices: CommandDef = {
     })));
     return EXIT.ok;
   },
-};
+});
 
-const resetPasscode: CommandDef = {
-  path: ['admin', 'reset-passcode'],
+const resetPasscode = adminCommand('reset-passcode', {
   args: '<deviceId>',
   minPositionals: 1,
   maxPositionals: 1,
   summary: 'Request a passcode reset for a managed device (as Intune: Devices > device > Reset passcode).',
   options: {
-    ...TENANT_OPTION,
     'idempotency-key': { type: 'string', valueName: '<key>', description: 'Idempotency-Key header (a retry with the same key is not a second request).' },
   },
   async run(context) {
@@ -208,15 +188,13 @@ const resetPasscode: CommandDef = {
     if (action) context.say(describeAction(action).join('\n'));
     return EXIT.ok;
   },
-};
+});
 
-const cancel: CommandDef = {
-  path: ['admin', 'cancel'],
+const cancel = adminCommand('cancel', {
   args: '<deviceId> <actionId>',
   minPositionals: 2,
   maxPositionals: 2,
   summary: 'Cancel a pending or active device action.',
-  options: { ...TENANT_OPTION },
   async run(context) {
     const [deviceId = '', actionId = ''] = context.positionals;
     const { client, credential } = await admin(context);
@@ -225,7 +203,7 @@ const cancel: CommandDef = {
     context.say(`Action ${actionId} canceled.`);
     return EXIT.ok;
   },
-};
+});
 
 function initiator(event: AuditEvent): string {
   if (event.initiatedBy?.device) return `device ${event.initiatedBy.device.id}`;
@@ -233,12 +211,10 @@ function initiator(event: AuditEvent): string {
   return '-';
 }
 
-const audit: CommandDef = {
-  path: ['admin', 'audit'],
+const audit = adminCommand('audit', {
   maxPositionals: 0,
   summary: 'Print the tenant\'s PIN reset audit trail, newest first.',
   options: {
-    ...TENANT_OPTION,
     top: { type: 'string', valueName: '<n>', description: 'At most this many events (default 50).' },
     activity: { type: 'string', valueName: '<name>', description: "Only this activity (\$filter=activity eq '...')." },
     since: { type: 'string', valueName: '<iso>', description: 'Only events at or after this time ($filter=activityDateTime ge ...).' },
@@ -261,6 +237,6 @@ const audit: CommandDef = {
     ])));
     return EXIT.ok;
   },
-};
+});
 
 export const ADMIN_COMMANDS: readonly CommandDef[] = [onboard, policy, settings, keys, devices, resetPasscode, cancel, audit];

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { CHARACTER_USAGES, DEFAULT_PIN_COMPLEXITY, validatePinComplexity, type PinComplexity } from '../../shared/domain/pin-policy.js';
-import { choiceOption, integerOption, stringOption, UsageError, type OptionDefs, type OptionValues } from './args.js';
+import {
+  DEFAULT_PIN_COMPLEXITY, PIN_LENGTH_LOWER_BOUND, PIN_LENGTH_UPPER_BOUND, validatePinComplexity, type PinComplexity,
+} from '../../shared/domain/pin-policy.js';
+import { stringOption, UsageError, type OptionDefs, type OptionValues } from './args.js';
+import { PIN_COMPLEXITY_OPTIONS, pinComplexityFromOptions } from './pin-complexity-options.js';
+
+const LOCAL_LENGTHS = { min: PIN_LENGTH_LOWER_BOUND, max: PIN_LENGTH_UPPER_BOUND };
 
 /** Options describing the device's own PIN complexity policy (PassportForWork PINComplexity). */
 export const LOCAL_POLICY_OPTIONS: OptionDefs = {
-  'min-length': { type: 'string', valueName: '<n>', description: 'Local MinimumPINLength (4..127).' },
-  'max-length': { type: 'string', valueName: '<n>', description: 'Local MaximumPINLength (4..127).' },
-  digits: { type: 'string', valueName: '<usage>', description: 'Digits: allowed | required | disallowed.' },
-  uppercase: { type: 'string', valueName: '<usage>', description: 'Uppercase letters: allowed | required | disallowed.' },
-  lowercase: { type: 'string', valueName: '<usage>', description: 'Lowercase letters: allowed | required | disallowed.' },
-  special: { type: 'string', valueName: '<usage>', description: 'Special characters: allowed | required | disallowed.' },
+  ...PIN_COMPLEXITY_OPTIONS,
   'policy-file': { type: 'string', valueName: '<file>', description: 'JSON file with a pinComplexity object (the fields of pinResetSettings.pinComplexity).' },
 };
 
@@ -30,15 +30,7 @@ export async function localPolicyFrom(values: OptionValues, base: PinComplexity 
     const object = (parsed && typeof parsed === 'object' && 'pinComplexity' in parsed ? (parsed as { pinComplexity: unknown }).pinComplexity : parsed) as Partial<PinComplexity>;
     policy = { ...policy, ...object };
   }
-  const min = integerOption(values, 'min-length', { min: 4, max: 127 });
-  const max = integerOption(values, 'max-length', { min: 4, max: 127 });
-  if (min !== undefined) policy.pinMinimumLength = min;
-  if (max !== undefined) policy.pinMaximumLength = max;
-  const usage = (name: string) => choiceOption(values, name, CHARACTER_USAGES);
-  policy.pinDigitsUsage = usage('digits') ?? policy.pinDigitsUsage;
-  policy.pinUppercaseCharactersUsage = usage('uppercase') ?? policy.pinUppercaseCharactersUsage;
-  policy.pinLowercaseCharactersUsage = usage('lowercase') ?? policy.pinLowercaseCharactersUsage;
-  policy.pinSpecialCharactersUsage = usage('special') ?? policy.pinSpecialCharactersUsage;
+  policy = { ...policy, ...pinComplexityFromOptions(values, LOCAL_LENGTHS) };
   const violations = validatePinComplexity(policy);
   if (violations.length > 0) throw new UsageError(`Invalid local PIN policy: ${violations.map((v) => v.message).join(' ')}`);
   return policy;
@@ -46,9 +38,7 @@ export async function localPolicyFrom(values: OptionValues, base: PinComplexity 
 
 /** Checks the options' syntax only (before the state that gives the base policy is read). */
 export function checkLocalPolicyOptions(values: OptionValues): void {
-  integerOption(values, 'min-length', { min: 4, max: 127 });
-  integerOption(values, 'max-length', { min: 4, max: 127 });
-  for (const name of ['digits', 'uppercase', 'lowercase', 'special']) choiceOption(values, name, CHARACTER_USAGES);
+  pinComplexityFromOptions(values, LOCAL_LENGTHS);
 }
 
 export function hasLocalPolicyOptions(values: OptionValues): boolean {
