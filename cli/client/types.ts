@@ -83,6 +83,7 @@ export interface TenantSettingsPatch {
 export interface OmaSetting {
   '@odata.type': string;
   displayName?: string;
+  description?: string;
   omaUri: string;
   value: boolean | number | string;
 }

@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, compactDecrypt, decodeProtectedHeader, exportJWK, importJWK, jwtVerify, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateDeviceKey, signDeviceAssertion } from '../../cli/client/device-key.js';
 import { currentProtectorKey, generateProtector, matchesProtectorHash, protectorHash, protectSecret } from '../../cli/client/protector.js';
 
-async function rsaJwk(bits: number): Promise<{ publicJwk: JWK & { kid: string }; privateKey: CryptoKey | Uint8Array | import('node:crypto').KeyObject }> {
+async function rsaJwk(bits: number): Promise<{ publicJwk: JWK & { kid: string }; privateKey: KeyObject }> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
@@ -22,7 +22,7 @@ describe('protecting the PIN reset protector (client side)', () => {
     const jwe = await protectSecret({ protector, key: publicJwk, tenantId: tid.toUpperCase(), userObjectId: oid });
     expect(jwe.split('.')).toHaveLength(5);
     expect(decodeProtectedHeader(jwe)).toEqual({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: publicJwk.kid, tid, oid });
-    const { plaintext } = await compactDecrypt(jwe, privateKey as CryptoKey, { keyManagementAlgorithms: ['RSA-OAEP-256'], contentEncryptionAlgorithms: ['A256GCM'] });
+    const { plaintext } = await compactDecrypt(jwe, privateKey, { keyManagementAlgorithms: ['RSA-OAEP-256'], contentEncryptionAlgorithms: ['A256GCM'] });
     expect(Buffer.from(plaintext).equals(copy)).toBe(true);
     expect(jwe).not.toContain(copy.toString('base64url'));
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useLocalHost } from '../support/local-host.js';
+import type { GraphErrorEnvelope } from '../../cli/client/types.js';
+import { jsonOf, useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
 import { bearer, randomTenantId, userToken } from '../support/tokens.js';
 
@@ -37,7 +38,7 @@ describe('GET /v1.0/organization over HTTP', () => {
   it('refuses an unknown $select property with Request_BadRequest naming it', async () => {
     const response = await host.request('/v1.0/organization?$select=foo', { headers: bearer(await userToken({ tid: randomTenantId() })) });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = await jsonOf<GraphErrorEnvelope>(response);
     expect(body.error.code).toBe('Request_BadRequest');
     expect(body.error.message).toBe("Could not find a property named 'foo' on type 'Microsoft.DirectoryServices.Organization'.");
     expect(body.error.innerError['request-id']).toBe(response.headers.get('request-id'));
@@ -46,7 +47,7 @@ describe('GET /v1.0/organization over HTTP', () => {
   it('refuses an option the route does not support instead of ignoring it', async () => {
     const response = await host.request('/v1.0/organization?$expand=x', { headers: bearer(await userToken({ tid: randomTenantId() })) });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('Request_BadRequest');
+    expect((await jsonOf<GraphErrorEnvelope>(response)).error.code).toBe('Request_BadRequest');
   });
 
   it('answers the entity by id with the $entity context, and 404 for another tenant', async () => {
@@ -57,13 +58,13 @@ describe('GET /v1.0/organization over HTTP', () => {
     expect(await own.json()).toEqual({ '@odata.context': `${host.url}/v1.0/$metadata#organization(id,displayName)/$entity`, id: tid, displayName: null });
     const other = await host.request(`/v1.0/organization/${randomTenantId()}`, { headers: bearer(token) });
     expect(other.status).toBe(404);
-    expect((await other.json()).error.code).toBe('Request_ResourceNotFound');
+    expect((await jsonOf<GraphErrorEnvelope>(other)).error.code).toBe('Request_ResourceNotFound');
   });
 
   it('asks for a token with WWW-Authenticate when none is sent', async () => {
     const response = await host.request('/v1.0/organization');
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
-    expect((await response.json()).error.code).toBe('InvalidAuthenticationToken');
+    expect((await jsonOf<GraphErrorEnvelope>(response)).error.code).toBe('InvalidAuthenticationToken');
   });
 });

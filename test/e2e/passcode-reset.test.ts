@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Collection, ManagedDevice, PendingAction } from '../../cli/client/types.js';
 import { runPasscodeExpiry } from '../../functions/passcode-expiry-timer.js';
 import { getConfig } from '../../shared/config.js';
 import { ROLE_TEMPLATE_IDS } from '../../shared/config.js';
@@ -8,7 +9,7 @@ import { TABLE_NAMES } from '../../shared/storage/table-store.js';
 import { getServices, Services, setServices } from '../../shared/wiring.js';
 import { activateTenant } from '../support/active-tenant.js';
 import { DeviceClient } from '../support/device-client.js';
-import { useLocalHost } from '../support/local-host.js';
+import { jsonOf, useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
 import { bearer, userToken } from '../support/tokens.js';
 
@@ -39,7 +40,7 @@ describe('Intune-style passcode reset over HTTP', () => {
       method: 'POST', headers: { ...bearer(await userToken({ tid })), ...json }, body: JSON.stringify(device.enrollment({ deviceName: 'CONTOSO-LT-7', joinType: 'azureADJoined' })),
     });
     expect(enrolment.status).toBe(201);
-    device.deviceId = (await enrolment.json()).id;
+    device.deviceId = (await jsonOf<ManagedDevice>(enrolment)).id;
     const deviceAuth = async () => device.headers({ audience: host.url });
 
     // 2. The device reports its status.
@@ -57,7 +58,7 @@ describe('Intune-style passcode reset over HTTP', () => {
       const response = await host.request(`/v1.0/devices/${device.deviceId}/pendingActions`, { headers: await deviceAuth() });
       expect(response.status).toBe(200);
       expect(response.headers.get('cache-control')).toBe('no-store');
-      return (await response.json()).value as { id: string; actionName: string; passcode: string; policy: PinComplexity }[];
+      return (await jsonOf<Collection<PendingAction>>(response)).value;
     };
     const [first] = await fetchPending();
     expect(first!.actionName).toBe('newPasscode');
@@ -73,15 +74,15 @@ describe('Intune-style passcode reset over HTTP', () => {
     const adminView = async () => {
       const response = await host.request(`/v1.0/deviceManagement/managedDevices/${device.deviceId}`, { headers: admin });
       expect(response.status).toBe(200);
-      return response.json();
+      return jsonOf<ManagedDevice>(response);
     };
     const failedView = await adminView();
     expect(failedView).toMatchObject({ managedDeviceOwnerType: 'company', canReset: 'DestructiveAndNonDestructive' });
-    expect(failedView.deviceActionResults[0]).toMatchObject({
+    expect(failedView.deviceActionResults?.[0]).toMatchObject({
       '@odata.type': '#microsoft.graph.resetPasscodeActionResult', id: first!.id, actionName: 'newPasscode', actionState: 'failed',
       passcode: null, errorCode: 'InvalidPinTooFewCharacters',
     });
-    expect(failedView.deviceActionResults[0].errorDescription).toContain('align pinMinimumLength');
+    expect(failedView.deviceActionResults?.[0]?.errorDescription).toContain('align pinMinimumLength');
 
     // 6. The admin aligns the tenant's policy with the device and resets again; the device applies it.
     await setTenantComplexity(tid, { pinMinimumLength: 7, pinMaximumLength: 127 });
@@ -93,12 +94,12 @@ describe('Intune-style passcode reset over HTTP', () => {
 
     // 7. The admin sees the passcode.
     const doneView = await adminView();
-    expect(doneView.deviceActionResults[0]).toMatchObject({ id: second!.id, actionState: 'done', passcode: second!.passcode, errorCode: null });
+    expect(doneView.deviceActionResults?.[0]).toMatchObject({ id: second!.id, actionState: 'done', passcode: second!.passcode, errorCode: null });
 
     // 8. Seven days later the passcode is null and gone from the table.
     const eightDaysLater = new Date(Date.now() + 7 * 24 * 60 * 60 * 1000 + 60_000);
     setServices(new Services(getConfig(), { clock: () => eightDaysLater }));
-    expect((await adminView()).deviceActionResults[0]).toMatchObject({ id: second!.id, actionState: 'done', passcode: null });
+    expect((await adminView()).deviceActionResults?.[0]).toMatchObject({ id: second!.id, actionState: 'done', passcode: null });
     await runPasscodeExpiry(getServices(), { tenantId: tid });
     const table = await getServices().tables.table(TABLE_NAMES.deviceActions);
     const raw = await table.getEntity<Record<string, unknown>>(tid, `action|${device.deviceId}|${second!.id}`);

@@ -1,8 +1,10 @@
+import type { JSONWebKeySet } from 'jose';
 import { describe, expect, it } from 'vitest';
+import type { GraphErrorEnvelope, TokenResponse } from '../../cli/client/types.js';
 import { getConfig } from '../../shared/config.js';
 import { azuriteConnectionString } from '../../shared/dev/azurite.js';
 import { Services, setServices } from '../../shared/wiring.js';
-import { useLocalHost } from '../support/local-host.js';
+import { jsonOf, useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
 
 const host = useLocalHost();
@@ -13,10 +15,19 @@ function useUnreachableStorage(): void {
 }
 useSimulatedMicrosoft();
 
+/** The parts of the OpenAPI document these tests read. */
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, {
+    security?: unknown;
+    requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+  }>>;
+}
+
 async function expectEnvelope(response: Response, status: number, code: string) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = await response.json();
+  const body = await jsonOf<GraphErrorEnvelope>(response);
   expect(body).toEqual({
     error: {
       code,
@@ -24,7 +35,7 @@ async function expectEnvelope(response: Response, status: number, code: string) 
       innerError: { date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), 'request-id': response.headers.get('request-id'), 'client-request-id': response.headers.get('client-request-id') },
     },
   });
-  return body as { error: { message: string } };
+  return body;
 }
 
 describe('the request pipeline over HTTP', () => {
@@ -97,7 +108,7 @@ describe('the request pipeline over HTTP', () => {
   it('answers 503 ServiceUnavailable, not 500, for a data route when storage is unreachable', async () => {
     useUnreachableStorage();
     try {
-      const token = await (await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001' }) })).json();
+      const token = await jsonOf<TokenResponse>(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001' }) }));
       const response = await host.request('/v1.0/organization', { headers: { Authorization: `Bearer ${token.access_token}` } });
       await expectEnvelope(response, 503, 'ServiceUnavailable');
       expect(response.headers.get('retry-after')).toBeTruthy();
@@ -109,17 +120,17 @@ describe('the request pipeline over HTTP', () => {
   it('serves an OpenAPI 3.1 document that lists the routes of the route table', async () => {
     const response = await host.request('/openapi.json');
     expect(response.status).toBe(200);
-    const document = await response.json();
+    const document = await jsonOf<OpenApiDocument>(response);
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/v1.0/organization', '/v1.0/organization/{id}', '/dev/token']));
-    expect(document.paths['/v1.0/organization'].get.security).toEqual([{ entraBearer: [] }]);
-    expect(document.paths['/dev/token'].post.requestBody.content['application/json'].schema.properties.tid).toBeDefined();
+    expect(document.paths['/v1.0/organization']?.get?.security).toEqual([{ entraBearer: [] }]);
+    expect(document.paths['/dev/token']?.post?.requestBody?.content['application/json']?.schema.properties.tid).toBeDefined();
   });
 
   it('issues dev tokens and publishes their keys in development mode', async () => {
-    const keys = await (await host.request('/dev/keys')).json();
+    const keys = await jsonOf<JSONWebKeySet>(await host.request('/dev/keys'));
     expect(keys.keys[0]).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256' });
-    expect(keys.keys[0].d).toBeUndefined();
+    expect(keys.keys[0]?.d).toBeUndefined();
     const response = await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001', amr: ['pwd', 'mfa'] }) });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ access_token: expect.stringMatching(/^ey/), token_type: 'Bearer', expires_in: 3600 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { OmaSetting } from '../../cli/client/types.js';
 import { invoke } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
 import { adminToken, bearer, randomTenantId, userToken } from '../support/tokens.js';
@@ -28,7 +29,7 @@ async function policy(tid: string) {
   return response.json();
 }
 
-function setting(body: { omaSettings: { omaUri: string }[] }, omaUri: string) {
+function setting(body: { omaSettings: OmaSetting[] }, omaUri: string) {
   const found = body.omaSettings.find((entry) => entry.omaUri === omaUri);
   if (!found) throw new Error(`no setting ${omaUri}`);
   return found;

@@ -26,7 +26,7 @@ describe('decrypt under concurrent rotation and retirement', () => {
     const tid = await activateTenant();
     const admin = bearer(await adminToken(tid));
     const users = Array.from({ length: 4 }, () => randomUUID());
-    const tokens = new Map(await Promise.all(users.map(async (oid) => [oid, await userToken({ tid, oid, amr: ['mfa'] })] as const)));
+    const tokens = new Map<string, string>(await Promise.all(users.map(async (oid) => [oid, await userToken({ tid, oid, amr: ['mfa'] })] as const)));
     const protectors: { oid: string; kid: string; protected: Protected }[] = [];
     const addProtectors = async () => {
       const current = await currentKey(tid);

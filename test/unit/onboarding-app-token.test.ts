@@ -59,7 +59,7 @@ describe('ClientCredentialsTokenProvider', () => {
     if (status !== 200) return HttpResponse.json({ error: 'invalid_client' }, { status });
     return HttpResponse.json({ access_token: `token-for-${String(params.tenant)}`, token_type: 'Bearer', expires_in: 3600 });
   }));
-  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
   afterAll(() => server.close());
 
   const provider = (credential = new ClientSecretCredential(DEV_CLIENT_SECRET)) => new ClientCredentialsTokenProvider({
