@@ -38,6 +38,8 @@ const pendingActionsSchema = z.object({
   value: z.array(z.object({ id: z.string(), actionName: z.enum(['newPasscode', 'resetPasscode']), passcode: z.string(), policy: pinComplexitySchema, startDateTime: z.string() })),
 }).meta({ id: 'pendingActions' });
 
+const NOT_ONBOARDED = { description: 'A valid assertion, but the device\'s tenant is not onboarded (or was offboarded).' };
+
 /** A device route names the device itself: any other id is 404 (never reveal other devices). */
 function requireOwnDevice(context: OperationContext<unknown>) {
   const device = deviceOf(context);
@@ -68,7 +70,7 @@ export const reportDeviceStatus = defineOperation({
   tags: ['devices'],
   auth: 'device',
   body: { schema: statusSchema },
-  responses: { 204: { description: 'Recorded (also the device\'s lastSyncDateTime).' }, 401: { description: 'Invalid device assertion.' }, 404: { description: 'Not the calling device.' } },
+  responses: { 204: { description: 'Recorded (also the device\'s lastSyncDateTime).' }, 401: { description: 'Invalid device assertion.' }, 403: NOT_ONBOARDED, 404: { description: 'Not the calling device.' } },
   async handle(context) {
     await context.services.deviceEnrollment.reportStatus(requireOwnDevice(context), context.body, context.ids.requestId);
     return noContent();
@@ -80,7 +82,7 @@ export const getPendingActions = defineOperation({
   summary: 'The device\'s open passcode action with the passcode and the policy it was generated for; fetching moves it from pending to active.',
   tags: ['devices'],
   auth: 'device',
-  responses: { 200: { description: 'The pending or active actions (at most one).', schema: pendingActionsSchema }, 401: { description: 'Invalid device assertion.' } },
+  responses: { 200: { description: 'The pending or active actions (at most one).', schema: pendingActionsSchema }, 401: { description: 'Invalid device assertion.' }, 403: NOT_ONBOARDED },
   async handle(context) {
     const value = await context.services.passcodeReset.pendingActions(requireOwnDevice(context), context.ids.requestId);
     return json(200, { value }, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
@@ -95,6 +97,7 @@ export const reportActionResult = defineOperation({
   body: { schema: resultSchema },
   responses: {
     204: { description: 'Recorded.' },
+    403: NOT_ONBOARDED,
     404: { description: 'No such action for this device.' },
     409: { description: 'The action is not active (already final, or not delivered yet).' },
   },
