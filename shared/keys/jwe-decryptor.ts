@@ -1,4 +1,4 @@
-import { constants, createDecipheriv, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
+import { constants, createDecipheriv, createPublicKey, privateDecrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { isKid } from './tenant-key-generator.js';
 
 /**
@@ -89,17 +89,50 @@ export function parseProtectedSecret(compact: string): ParsedProtectedSecret {
   return parsed;
 }
 
+interface Modulus {
+  bytes: Buffer;
+  /** A fixed number below the modulus (RSA blinding makes its value irrelevant to the timing). */
+  standIn: Buffer;
+}
+
+const moduli = new WeakMap<KeyObject, Modulus>();
+
+function modulusOf(privateKey: KeyObject): Modulus {
+  let modulus = moduli.get(privateKey);
+  if (!modulus) {
+    const bytes = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).n ?? '', 'base64url');
+    const standIn = randomBytes(bytes.length);
+    standIn[0] = 0;
+    modulus = { bytes, standIn };
+    moduli.set(privateKey, modulus);
+  }
+  return modulus;
+}
+
+/**
+ * The RSA input: the key-wrap itself, or — when it is not a number below the modulus (wrong length, or
+ * too large), which OpenSSL refuses before any exponentiation — a stand-in below the modulus,
+ * so the private-key operation runs (and fails its OAEP check) just as long as for any other bad wrap.
+ */
+function rsaInput(encryptedKey: Buffer, privateKey: KeyObject): { input: Buffer; usable: boolean } {
+  const { bytes, standIn } = modulusOf(privateKey);
+  if (encryptedKey.length === bytes.length && Buffer.compare(encryptedKey, bytes) < 0) return { input: encryptedKey, usable: true };
+  return { input: standIn, usable: false };
+}
+
 /**
  * RSA-OAEP-256 unwrap of the content key, then AES-256-GCM. RFC 7516 §11.5: when the key-wrap is bad
  * (padding, length, anything) we carry on with a random content key and run the AES-GCM decrypt
- * anyway, so a bad key-wrap and a bad tag do the same work and fail the same way.
+ * anyway, so a bad key-wrap and a bad tag do the same work and fail the same way (the RSA operation
+ * always runs: see rsaInput).
  */
 export function decryptProtectedSecret(parsed: ParsedProtectedSecret, privateKey: KeyObject): Buffer {
   let cek: Buffer;
-  let wrapOk = true;
+  const { input, usable } = rsaInput(parsed.encryptedKey, privateKey);
+  let wrapOk = usable;
   try {
-    cek = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, parsed.encryptedKey);
-    if (cek.length !== CEK_BYTES) throw new Error('wrong content key size');
+    cek = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, input);
+    if (cek.length !== CEK_BYTES || !wrapOk) throw new Error('unusable content key');
   } catch {
     cek = randomBytes(CEK_BYTES);
     wrapOk = false;

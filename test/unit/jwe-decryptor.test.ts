@@ -35,6 +35,14 @@ describe('JWE decryptor', () => {
       .toBe(failure(() => decryptProtectedSecret(parseProtectedSecret(badTag), privateKey)));
   });
 
+  it.each([
+    ['not below the modulus (all 0xff)', Buffer.alloc(384, 0xff)],
+    ['one byte short', randomBytes(383)],
+    ['one byte long', randomBytes(385)],
+  ])('fails a key-wrap %s like any other bad wrap (the RSA operation runs on a stand-in)', (_name, encryptedKey) => {
+    expect(failure(() => decryptProtectedSecret(parseProtectedSecret(craftJwe(jwk, header, { encryptedKey })), privateKey))).toMatch(/\|decryptFailed$/);
+  });
+
   it('fails a key-wrap of a 16-byte content key (valid OAEP, wrong size) as decryptFailed', () => {
     const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, randomBytes(16));
     expect(failure(() => decryptProtectedSecret(parseProtectedSecret(craftJwe(jwk, header, { encryptedKey: wrapped })), privateKey))).toMatch(/\|decryptFailed$/);
