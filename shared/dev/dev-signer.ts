@@ -24,6 +24,24 @@ export class DevSigner {
     return this.keyPair;
   }
 
+  /** The private key as a JWK: the local host's cluster workers all sign and verify with the primary's key. */
+  async exportPrivateJwk(): Promise<JWK> {
+    const { pair } = await this.keys();
+    return (await jose()).exportJWK(pair.privateKey);
+  }
+
+  /** Uses `privateJwk` (from exportPrivateJwk of another process) instead of a key of its own. */
+  usePrivateJwk(privateJwk: JWK): void {
+    this.keyPair = (async () => {
+      const { calculateJwkThumbprint, importJWK } = await jose();
+      const privateKey = await importJWK(privateJwk, 'RS256');
+      const publicPart: JWK = { kty: 'RSA', n: privateJwk.n, e: privateJwk.e };
+      const publicKey = await importJWK(publicPart, 'RS256');
+      const kid = await calculateJwkThumbprint(publicPart);
+      return { pair: { privateKey, publicKey } as SigningKeyPair, publicJwk: { ...publicPart, use: 'sig', kid, alg: 'RS256' } };
+    })();
+  }
+
   async jwks(): Promise<{ keys: JWK[] }> {
     const { publicJwk } = await this.keys();
     return { keys: [{ ...publicJwk, issuer: 'https://login.microsoftonline.com/{tenantid}/v2.0' } as JWK] };

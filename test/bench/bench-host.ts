@@ -1,12 +1,31 @@
 /**
  * Child process for the HTTP benchmarks: the local host in development mode (simulated Entra ID),
  * on a free loopback port, against the Azurite named by TABLES_CONNECTION_STRING. Prints `READY <url>`.
+ * BENCH_HOST_WORKERS=N (default 1) serves the port from N cluster workers (shared/http/cluster-host.ts).
  */
+import type { JWK } from 'jose';
 import { ROUTES } from '../../functions/routes.js';
 import { startMicrosoftSimulation } from '../../shared/dev/interception.js';
+import { getSimulation } from '../../shared/dev/simulation.js';
+import { startClusterHost } from '../../shared/http/cluster-host.js';
 import { startLocalHost } from '../../shared/http/local-host.js';
 
-const host = await startLocalHost({ routes: ROUTES, port: Number(process.env.PORT ?? 0) });
-startMicrosoftSimulation();
+const port = Number(process.env.PORT ?? 0);
+const workers = Number(process.env.BENCH_HOST_WORKERS ?? 1);
+
+const host = workers > 1
+  ? await startClusterHost<JWK>({
+    workers,
+    // Every worker signs and verifies development tokens with one key.
+    init: () => getSimulation().signer.exportPrivateJwk(),
+    startWorker: async (signingKey) => {
+      getSimulation().signer.usePrivateJwk(signingKey);
+      const worker = await startLocalHost({ routes: ROUTES, port });
+      startMicrosoftSimulation();
+      return worker;
+    },
+  })
+  : await startLocalHost({ routes: ROUTES, port });
+if (workers <= 1) startMicrosoftSimulation();
 process.stdout.write(`READY ${host.url}\n`);
 process.on('SIGTERM', () => void host.close().then(() => process.exit(0)));

@@ -6,6 +6,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** A fixed body, or a function returning a fresh one per request. */
   body?: string | (() => string);
+  /** Per-request headers and body (e.g. a different user each time); overrides `headers`/`body`. */
+  next?: () => { headers: Record<string, string>; body?: string };
   concurrency: number;
   durationMs: number;
   warmupMs?: number;
@@ -20,7 +22,8 @@ export interface LoadResult {
   p99Ms: number;
 }
 
-function percentile(sorted: number[], fraction: number): number {
+/** The `fraction` percentile of already sorted values. */
+export function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
@@ -35,11 +38,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let stopped = false;
 
   const once = () => new Promise<void>((resolve) => {
-    const body = typeof options.body === 'function' ? options.body() : options.body;
+    const fresh = options.next?.();
+    const body = fresh ? fresh.body : typeof options.body === 'function' ? options.body() : options.body;
     const started = performance.now();
     const outgoing = request({
       agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: options.method ?? 'GET',
-      headers: { ...options.headers, ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) },
+      headers: { ...(fresh ? fresh.headers : options.headers), ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) },
     }, (response) => {
       response.resume();
       response.on('end', () => {

@@ -4,6 +4,8 @@ import { freePort, startAzurite } from '../../shared/dev/azurite.js';
 
 export interface BenchService {
   url: string;
+  /** The service's Azurite, for setting up state from the bench process. */
+  connectionString: string;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startBenchService(extraEnv: Record<string, string> = {}): 
   });
   return {
     url,
+    connectionString: azurite.connectionString,
     stop: async () => {
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
