@@ -214,7 +214,7 @@ export class ProtectorKeyService {
    */
   async decryptionKey(tenantId: string, kid: string): Promise<DecryptionKey> {
     let usable = await this.usableKey(tenantId, kid);
-    if (!usable.ok) {
+    if (!usable.ok && this.state.enabled) {
       this.state.forget(tenantId, CURRENT_ENTRY);
       this.state.forget(tenantId, keyEntry(kid));
       usable = await this.usableKey(tenantId, kid);

@@ -17,8 +17,13 @@ export class TenantStateCache {
 
   constructor(private readonly ttlMs: number, private readonly maxTenants = 10_000, private readonly now: () => number = Date.now) {}
 
+  /** False when the TTL is 0: every get reads storage. */
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
   get<T>(tenantId: string, name: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    if (this.ttlMs <= 0) return load();
+    if (!this.enabled) return load();
     const now = this.now();
     let entries = this.tenants.get(tenantId);
     const found = entries?.get(name);
