@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AuditActivity, AuditEvent } from '../shared/domain/audit.js';
 import { ServiceError } from '../shared/domain/errors.js';
-import { graphCollection, nextLinkFor } from '../shared/http/graph-responses.js';
+import { decodeSkiptoken, graphCollection, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
 import { defineOperation, userOf } from '../shared/http/pipeline.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
@@ -32,25 +32,6 @@ export const pinResetEventSchema = z.object({
   correlationId: z.string(),
 }).meta({ id: 'pinResetEvent' });
 
-function badSkiptoken(): ServiceError {
-  return new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
-}
-
-/** The storage continuation token, opaque to clients (base64url of JSON). */
-export function encodeSkiptoken(continuationToken: string): string {
-  return Buffer.from(JSON.stringify({ c: continuationToken })).toString('base64url');
-}
-
-export function decodeSkiptoken(skiptoken: string): string {
-  try {
-    const decoded = JSON.parse(Buffer.from(skiptoken, 'base64url').toString('utf8')) as { c?: unknown };
-    if (typeof decoded.c === 'string' && decoded.c.length > 0 && decoded.c.length < 2048) return decoded.c;
-  } catch {
-    // fall through
-  }
-  throw badSkiptoken();
-}
-
 function single(values: string[], property: string): string | undefined {
   if (values.length > 1) throw new ServiceError('Request_BadRequest', `Property '${property}' may appear only once in $filter.`);
   return values[0];
@@ -72,11 +53,11 @@ export const listPinResetEvents = defineOperation({
       top: top ?? DEFAULT_AUDIT_PAGE_SIZE,
       since,
       activity: activity as AuditActivity | undefined,
-      continuationToken: skiptoken === undefined ? undefined : decodeSkiptoken(skiptoken),
+      continuationToken: decodeSkiptoken(skiptoken),
     });
     const values = page.events.map(({ tenantId: _tenant, ...event }: AuditEvent) => event);
     return graphCollection(context, 'auditLogs/pinResetEvents', values, {
-      nextLink: nextLinkFor(context, page.continuationToken ? encodeSkiptoken(page.continuationToken) : undefined),
+      nextLink: nextLinkAfter(context, page.continuationToken),
     });
   },
 });

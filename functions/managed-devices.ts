@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { CAN_RESET_VALUES, JOIN_TYPES } from '../shared/domain/device.js';
-import { notFound, ServiceError } from '../shared/domain/errors.js';
-import { CHARACTER_USAGES } from '../shared/domain/pin-policy.js';
-import { graphCollection, graphEntity, nextLinkFor } from '../shared/http/graph-responses.js';
+import { notFound } from '../shared/domain/errors.js';
+import { decodeSkiptoken, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
 import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
 import { json, noContent } from '../shared/http/responses.js';
@@ -11,16 +10,6 @@ import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '..
 import { managedDeviceView, MANAGED_DEVICE_PROPERTIES, type ManagedDeviceView } from '../shared/services/managed-device-views.js';
 import type { DeviceFilterProperty } from '../shared/storage/device-repository.js';
 import type { ManagedDeviceRecord } from '../shared/domain/device.js';
-
-const usage = z.enum(CHARACTER_USAGES);
-export const pinComplexitySchema = z.object({
-  pinMinimumLength: z.number().int(),
-  pinMaximumLength: z.number().int(),
-  pinUppercaseCharactersUsage: usage,
-  pinLowercaseCharactersUsage: usage,
-  pinSpecialCharactersUsage: usage,
-  pinDigitsUsage: usage,
-}).meta({ id: 'pinComplexity' });
 
 const actionResultSchema = z.object({
   '@odata.type': z.literal('#microsoft.graph.resetPasscodeActionResult'),
@@ -69,13 +58,6 @@ function filterValue(property: DeviceFilterProperty, value: string): string {
   return property === 'azureADDeviceId' || property === 'userId' ? value.toLowerCase() : value;
 }
 
-function decodeSkiptoken(skiptoken: string | undefined): string | undefined {
-  if (skiptoken === undefined) return undefined;
-  const decoded = Buffer.from(skiptoken, 'base64url').toString('utf8');
-  if (!decoded || Buffer.from(decoded, 'utf8').toString('base64url') !== skiptoken) throw new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
-  return decoded;
-}
-
 async function withActionResults(context: OperationContext<unknown>, device: ManagedDeviceRecord): Promise<ManagedDeviceView> {
   const { select } = context.query;
   if (select && !select.includes('deviceActionResults')) return managedDeviceView(device);
@@ -104,8 +86,7 @@ export const listManagedDevices = defineOperation({
       continuationToken: decodeSkiptoken(skiptoken),
     });
     const values = await Promise.all(page.devices.map((device) => withActionResults(context, device)));
-    const next = page.continuationToken ? Buffer.from(page.continuationToken, 'utf8').toString('base64url') : undefined;
-    return graphCollection(context, SET, values, { nextLink: nextLinkFor(context, next) });
+    return graphCollection(context, SET, values, { nextLink: nextLinkAfter(context, page.continuationToken) });
   },
 });
 

@@ -1,27 +1,18 @@
 import { z } from 'zod';
 import { isDomainName } from '../shared/domain/onboarding.js';
-import { PIN_LENGTH_LOWER_BOUND, PIN_LENGTH_UPPER_BOUND } from '../shared/domain/pin-policy.js';
 import { defineOperation, userOf } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { actorOf } from './onboarding.js';
+import { pinComplexitySchema } from './shared-schemas.js';
 
-const usage = z.enum(['allowed', 'required', 'disallowed']);
-const pinLength = z.number().int().min(PIN_LENGTH_LOWER_BOUND).max(PIN_LENGTH_UPPER_BOUND);
 const hostName = z.string().max(253).refine(isDomainName, 'must be a host name such as signin.contoso.com (no scheme, path or port)');
 const cloud = z.enum(['public', 'usGovernment', 'china']);
 
 export const tenantSettingsSchema = z.object({
   webSignInAllowedUrls: z.array(z.string()),
   cloud,
-  pinComplexity: z.object({
-    pinMinimumLength: z.number(),
-    pinMaximumLength: z.number(),
-    pinUppercaseCharactersUsage: usage,
-    pinLowercaseCharactersUsage: usage,
-    pinSpecialCharactersUsage: usage,
-    pinDigitsUsage: usage,
-  }),
+  pinComplexity: pinComplexitySchema,
   protectorKeyRotationDays: z.number(),
 }).meta({ id: 'pinResetSettings' });
 
@@ -29,14 +20,7 @@ export const tenantSettingsSchema = z.object({
 export const tenantSettingsPatchSchema = z.strictObject({
   webSignInAllowedUrls: z.array(hostName).max(50).optional(),
   cloud: cloud.optional(),
-  pinComplexity: z.strictObject({
-    pinMinimumLength: pinLength.optional(),
-    pinMaximumLength: pinLength.optional(),
-    pinUppercaseCharactersUsage: usage.optional(),
-    pinLowercaseCharactersUsage: usage.optional(),
-    pinSpecialCharactersUsage: usage.optional(),
-    pinDigitsUsage: usage.optional(),
-  }).optional(),
+  pinComplexity: pinComplexitySchema.partial().optional(),
   protectorKeyRotationDays: z.number().int().min(1).max(3650).optional(),
 });
 

@@ -1,4 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { ServiceError } from '../domain/errors.js';
 import { contextFragment, project } from './odata.js';
 import type { OperationContext } from './pipeline.js';
 import { json } from './responses.js';
@@ -38,4 +39,26 @@ export function nextLinkFor(context: OperationContext<unknown>, skiptoken: strin
   for (const [name, value] of url.searchParams) if (name.toLowerCase() !== '$skiptoken') next.searchParams.append(name, value);
   next.searchParams.set('$skiptoken', skiptoken);
   return next.toString();
+}
+
+/** A storage continuation token as an opaque `$skiptoken` (base64url of JSON). */
+export function encodeSkiptoken(continuationToken: string): string {
+  return Buffer.from(JSON.stringify({ c: continuationToken })).toString('base64url');
+}
+
+/** The continuation token inside a `$skiptoken` this service issued; anything else is 400. */
+export function decodeSkiptoken(skiptoken: string | undefined): string | undefined {
+  if (skiptoken === undefined) return undefined;
+  try {
+    const decoded = JSON.parse(Buffer.from(skiptoken, 'base64url').toString('utf8')) as { c?: unknown };
+    if (typeof decoded.c === 'string' && decoded.c.length > 0 && decoded.c.length < 2048) return decoded.c;
+  } catch {
+    // not ours
+  }
+  throw new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
+}
+
+/** `@odata.nextLink` for the page after this one, or undefined on the last page. */
+export function nextLinkAfter(context: OperationContext<unknown>, continuationToken: string | undefined): string | undefined {
+  return nextLinkFor(context, continuationToken ? encodeSkiptoken(continuationToken) : undefined);
 }
