@@ -38,5 +38,5 @@ export const getClientPolicy = defineOperation({
 });
 
 export const clientPolicyRoutes: RouteDefinition[] = [
-  { name: 'pinRecoveryPolicy', route: 'v1.0/organization/{tid}/pinRecoveryPolicy', methods: { GET: getClientPolicy } },
+  { name: 'pinRecoveryPolicy', route: 'v1.0/organization/{tid:guid}/pinRecoveryPolicy', methods: { GET: getClientPolicy } },
 ];

@@ -111,7 +111,7 @@ export const reportActionResult = defineOperation({
 
 export const deviceRoutes: RouteDefinition[] = [
   { name: 'meManagedDevices', route: 'v1.0/me/managedDevices', methods: { POST: enrollDevice } },
-  { name: 'deviceStatus', route: 'v1.0/devices/{id}/status', methods: { POST: reportDeviceStatus } },
-  { name: 'devicePendingActions', route: 'v1.0/devices/{id}/pendingActions', methods: { GET: getPendingActions } },
-  { name: 'devicePendingActionResult', route: 'v1.0/devices/{id}/pendingActions/{actionId}/result', methods: { POST: reportActionResult } },
+  { name: 'deviceStatus', route: 'v1.0/devices/{id:guid}/status', methods: { POST: reportDeviceStatus } },
+  { name: 'devicePendingActions', route: 'v1.0/devices/{id:guid}/pendingActions', methods: { GET: getPendingActions } },
+  { name: 'devicePendingActionResult', route: 'v1.0/devices/{id:guid}/pendingActions/{actionId:guid}/result', methods: { POST: reportActionResult } },
 ];

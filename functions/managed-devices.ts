@@ -147,7 +147,7 @@ export const cancelDeviceAction = defineOperation({
 
 export const managedDeviceRoutes: RouteDefinition[] = [
   { name: 'managedDevices', route: 'v1.0/deviceManagement/managedDevices', methods: { GET: listManagedDevices } },
-  { name: 'managedDeviceById', route: 'v1.0/deviceManagement/managedDevices/{id}', methods: { GET: getManagedDevice } },
-  { name: 'managedDeviceResetPasscode', route: 'v1.0/deviceManagement/managedDevices/{id}/resetPasscode', methods: { POST: resetPasscode } },
-  { name: 'managedDeviceActionCancel', route: 'v1.0/deviceManagement/managedDevices/{id}/deviceActionResults/{actionId}/cancel', methods: { POST: cancelDeviceAction } },
+  { name: 'managedDeviceById', route: 'v1.0/deviceManagement/managedDevices/{id:guid}', methods: { GET: getManagedDevice } },
+  { name: 'managedDeviceResetPasscode', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/resetPasscode', methods: { POST: resetPasscode } },
+  { name: 'managedDeviceActionCancel', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/deviceActionResults/{actionId:guid}/cancel', methods: { POST: cancelDeviceAction } },
 ];

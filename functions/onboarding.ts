@@ -112,6 +112,6 @@ export const offboardTenant = defineOperation({
 export const onboardingRoutes: RouteDefinition[] = [
   { name: 'onboardingStart', route: 'onboarding/start', methods: { GET: startOnboarding } },
   { name: 'onboardingCallback', route: 'onboarding/callback', methods: { GET: onboardingCallback } },
-  { name: 'pinResetOnboarding', route: 'v1.0/organization/{tid}/pinResetOnboarding', methods: { GET: getOnboardingStatus, DELETE: offboardTenant } },
-  { name: 'pinResetOnboardingVerify', route: 'v1.0/organization/{tid}/pinResetOnboarding/verify', methods: { POST: verifyOnboarding } },
+  { name: 'pinResetOnboarding', route: 'v1.0/organization/{tid:guid}/pinResetOnboarding', methods: { GET: getOnboardingStatus, DELETE: offboardTenant } },
+  { name: 'pinResetOnboardingVerify', route: 'v1.0/organization/{tid:guid}/pinResetOnboarding/verify', methods: { POST: verifyOnboarding } },
 ];

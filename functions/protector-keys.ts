@@ -92,8 +92,8 @@ export const retireProtectorKeyVersion = defineOperation({
 });
 
 export const protectorKeyRoutes: RouteDefinition[] = [
-  { name: 'pinResetProtectorKeys', route: 'v1.0/organization/{tid}/pinResetProtectorKeys', methods: { GET: getProtectorKeys } },
-  { name: 'pinResetProtectorKeyVersions', route: 'v1.0/organization/{tid}/pinResetProtectorKeys/versions', methods: { GET: listProtectorKeyVersions } },
-  { name: 'pinResetProtectorKeysRotate', route: 'v1.0/organization/{tid}/pinResetProtectorKeys/rotate', methods: { POST: rotateProtectorKey } },
-  { name: 'pinResetProtectorKeyRetire', route: 'v1.0/organization/{tid}/pinResetProtectorKeys/versions/{kid}/retire', methods: { POST: retireProtectorKeyVersion } },
+  { name: 'pinResetProtectorKeys', route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys', methods: { GET: getProtectorKeys } },
+  { name: 'pinResetProtectorKeyVersions', route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys/versions', methods: { GET: listProtectorKeyVersions } },
+  { name: 'pinResetProtectorKeysRotate', route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys/rotate', methods: { POST: rotateProtectorKey } },
+  { name: 'pinResetProtectorKeyRetire', route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys/versions/{kid}/retire', methods: { POST: retireProtectorKeyVersion } },
 ];

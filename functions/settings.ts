@@ -58,5 +58,5 @@ export const patchTenantSettings = defineOperation({
 });
 
 export const settingsRoutes: RouteDefinition[] = [
-  { name: 'pinResetSettings', route: 'v1.0/organization/{tid}/pinResetSettings', methods: { GET: getTenantSettings, PATCH: patchTenantSettings } },
+  { name: 'pinResetSettings', route: 'v1.0/organization/{tid:guid}/pinResetSettings', methods: { GET: getTenantSettings, PATCH: patchTenantSettings } },
 ];

@@ -34,7 +34,9 @@ function jsonSchema(schema: z.ZodType): unknown {
 }
 
 function operationObject(operation: AnyOperation, route: string): Record<string, unknown> {
-  const parameters: unknown[] = [...route.matchAll(/\{(\w+)\}/g)].map((match) => ({ name: match[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const parameters: unknown[] = [...route.matchAll(/\{(\w+)(:guid)?\}/g)].map((match) => ({
+    name: match[1], in: 'path', required: true, schema: match[2] ? { type: 'string', format: 'uuid' } : { type: 'string' },
+  }));
   for (const parameter of operation.queryParameters ?? []) parameters.push({ name: parameter.name, in: 'query', required: parameter.required ?? false, description: parameter.description, schema: { type: 'string' } });
   const odata = operation.odata;
   if (odata?.selectable) parameters.push({ name: '$select', in: 'query', description: `Comma list of: ${odata.selectable.join(', ')}`, schema: { type: 'string' } });
@@ -76,7 +78,7 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], baseUrl
     for (const [method, operation] of Object.entries(route.methods)) {
       if (operation) item[method.toLowerCase()] = operationObject(operation, route.route);
     }
-    paths[`/${route.route}`] = item;
+    paths[`/${route.route.replace(/\{(\w+):guid\}/g, '{$1}')}`] = item;
   }
   return {
     openapi: '3.1.0',

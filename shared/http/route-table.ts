@@ -13,6 +13,7 @@ export type RouteHandler = (request: HttpRequest, context: InvocationContext) =>
 export interface RouteDefinition {
   /** Function name: unique, letters, digits, `_` and `-`. */
   name: string;
+  /** Functions route template; `{id:guid}` constrains a parameter to a GUID, as the host does. */
   route: string;
   methods: Partial<Record<HttpMethod, AnyOperation>>;
 }
@@ -29,6 +30,13 @@ export interface RouteMatch {
   params: Record<string, string>;
 }
 
+/**
+ * `{name:guid}` is the Functions host's route constraint: a segment that is not a GUID does not match
+ * the route (it falls through to the catch-all 404), so a malformed id never reaches a handler or a
+ * storage key.
+ */
+const GUID_SEGMENT = '([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})';
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -42,10 +50,10 @@ function compile(definition: RouteDefinition): CompiledRoute {
       parameterNames.push(catchAll[1]);
       return '(.*)';
     }
-    const parameter = /^\{(\w+)\}$/.exec(segment);
+    const parameter = /^\{(\w+)(?::(guid))?\}$/.exec(segment);
     if (parameter?.[1]) {
       parameterNames.push(parameter[1]);
-      return '([^/]+)';
+      return parameter[2] === 'guid' ? GUID_SEGMENT : '([^/]+)';
     }
     literalSegments += 1;
     return escapeRegExp(segment);

@@ -16,6 +16,13 @@ describe('route matching (as the Functions host does it)', () => {
     expect(matcher.match('/V1.0/Organization/')?.definition.name).toBe('organization');
   });
 
+  it('applies {name:guid} constraints as the Functions host does: a non-GUID segment falls through to the catch-all', () => {
+    const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    expect(matcher.match(`/v1.0/devices/${id}/status`)?.params).toEqual({ id });
+    expect(matcher.match('/v1.0/devices/..%2F..%2Fetc/status')?.definition.name).toBe('notFound');
+    expect(matcher.match(`/v1.0/organization/contoso.com/pinResetSettings`)?.definition.name).toBe('notFound');
+  });
+
   it('sends unknown paths to the catch-all 404 route', () => {
     expect(matcher.match('/v1.0/unknown/thing')?.definition.name).toBe('notFound');
   });
