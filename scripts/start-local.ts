@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { ROUTES } from '../functions/routes.js';
 import { getConfig } from '../shared/config.js';
 import { startAzurite } from '../shared/dev/azurite.js';
+import { persistDirectory } from '../shared/dev/directory-file.js';
 import { startMicrosoftSimulation } from '../shared/dev/interception.js';
+import { getSimulation } from '../shared/dev/simulation.js';
 import { startLocalHost } from '../shared/http/local-host.js';
 
 function loadLocalSettings(): void {
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
   const azurite = await startAzurite({ port: Number(process.env.AZURITE_TABLE_PORT ?? 10002), location: '.azurite' });
   process.env.TABLES_CONNECTION_STRING = azurite.connectionString;
   const config = getConfig();
+  persistDirectory(getSimulation().directory, '.azurite/dev-directory.json');
   const simulation = startMicrosoftSimulation();
   const host = await startLocalHost({
     routes: ROUTES,

@@ -45,7 +45,8 @@ export async function startAzurite(options: { port?: number; location?: string }
     '--loose',
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl+C in the terminal reaches only us, and we stop Azurite exactly once.
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${output}`)), 20_000);
@@ -71,11 +72,16 @@ export async function startAzurite(options: { port?: number; location?: string }
   return {
     port,
     connectionString: azuriteConnectionString(port),
+    // Azurite saves its on-disk data only on SIGINT (SIGTERM loses up to 5 s of writes); SIGKILL if it hangs.
     stop: () => new Promise((resolve) => {
       process.removeListener('exit', killChild);
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const hung = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(hung);
+        resolve();
+      });
+      child.kill('SIGINT');
     }),
   };
 }

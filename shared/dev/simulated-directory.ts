@@ -20,8 +20,15 @@ export interface SimulatedTenant {
  * display name and an onmicrosoft.com domain derived from its id. Admin consent creates service
  * principals here; the simulated Graph answers from here.
  */
+/** What consent changed in the directory (tenants themselves are derived from their ids). */
+export interface DirectorySnapshot {
+  servicePrincipals: (SimulatedServicePrincipal & { tenantId: string })[];
+}
+
 export class SimulatedDirectory {
   private readonly tenants = new Map<string, SimulatedTenant>();
+  /** Called after every consent or removal (the local host persists the directory there). */
+  onChange: (() => void) | undefined;
 
   tenant(tenantId: string): SimulatedTenant {
     const id = tenantId.toLowerCase();
@@ -63,15 +70,29 @@ export class SimulatedDirectory {
     if (existing) return existing;
     const servicePrincipal = { id: randomUUID(), appId: key, displayName };
     tenant.servicePrincipals.set(key, servicePrincipal);
+    this.onChange?.();
     return servicePrincipal;
   }
 
   /** An admin deleting the enterprise application. */
   removeServicePrincipal(tenantId: string, appId: string): void {
     this.tenant(tenantId).servicePrincipals.delete(appId.toLowerCase());
+    this.onChange?.();
   }
 
   servicePrincipal(tenantId: string, appId: string): SimulatedServicePrincipal | undefined {
     return this.tenant(tenantId).servicePrincipals.get(appId.toLowerCase());
+  }
+
+  snapshot(): DirectorySnapshot {
+    return {
+      servicePrincipals: [...this.tenants.values()].flatMap((tenant) => [...tenant.servicePrincipals.values()].map((sp) => ({ tenantId: tenant.id, ...sp }))),
+    };
+  }
+
+  restore(snapshot: DirectorySnapshot): void {
+    for (const { tenantId, ...servicePrincipal } of snapshot.servicePrincipals) {
+      this.tenant(tenantId).servicePrincipals.set(servicePrincipal.appId.toLowerCase(), servicePrincipal);
+    }
   }
 }
