@@ -1,10 +1,8 @@
 import functions from '@azure/functions';
 import { createRouteHandler } from '../shared/http/pipeline.js';
 import { HTTP_METHODS } from '../shared/http/route-table.js';
-import { passcodeExpiryTimer, PASSCODE_EXPIRY_SCHEDULE } from './passcode-expiry-timer.js';
-import { keyRotationTimer, KEY_ROTATION_SCHEDULE } from './key-rotation-timer.js';
-import { housekeepingTimer, HOUSEKEEPING_SCHEDULE } from './housekeeping-timer.js';
 import { ROUTES } from './routes.js';
+import { TIMERS } from './timers.js';
 
 // Native ESM: @azure/functions is CommonJS, so go through its default export.
 const { app } = functions;
@@ -16,9 +14,9 @@ for (const route of ROUTES) {
   app.http(route.name, { route: route.route, methods: [...HTTP_METHODS], authLevel: 'anonymous', handler: createRouteHandler(route) });
 }
 
-app.timer('passcodeExpiry', { schedule: PASSCODE_EXPIRY_SCHEDULE, handler: passcodeExpiryTimer });
-app.timer('protectorKeyRotation', { schedule: KEY_ROTATION_SCHEDULE, handler: keyRotationTimer });
-app.timer('housekeeping', { schedule: HOUSEKEEPING_SCHEDULE, handler: housekeepingTimer });
+for (const timer of TIMERS) {
+  app.timer(timer.name, { schedule: timer.schedule, handler: timer.handler });
+}
 
 // Development mode under `func start`: answer Microsoft's endpoints from the simulation in this worker.
 if (process.env.PINRESET_DEV_MODE?.toLowerCase() === 'true') {

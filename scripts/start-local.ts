@@ -5,12 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { ROUTES } from '../functions/routes.js';
+import { TIMERS } from '../functions/timers.js';
 import { getConfig } from '../shared/config.js';
 import { startAzurite } from '../shared/dev/azurite.js';
 import { persistDirectory } from '../shared/dev/directory-file.js';
 import { startMicrosoftSimulation } from '../shared/dev/interception.js';
 import { getSimulation } from '../shared/dev/simulation.js';
 import { startLocalHost } from '../shared/http/local-host.js';
+import { startLocalScheduler } from '../shared/http/local-scheduler.js';
 
 function loadLocalSettings(): void {
   try {
@@ -38,12 +40,14 @@ async function main(): Promise<void> {
   const config = getConfig();
   persistDirectory(getSimulation().directory, '.azurite/dev-directory.json');
   const simulation = startMicrosoftSimulation();
+  const functionLog = (level: string, message: string) => (level === 'error' || level === 'warning' ? console.error(`[${level}] ${message}`) : undefined);
   const host = await startLocalHost({
     routes: ROUTES,
     port,
     accessLog: process.env.PINRESET_ACCESS_LOG === 'false' ? undefined : (line) => console.log(line),
-    functionLog: (level, message) => (level === 'error' || level === 'warning' ? console.error(`[${level}] ${message}`) : undefined),
+    functionLog,
   });
+  const scheduler = startLocalScheduler(TIMERS, (level, message) => (level === 'information' ? console.log(`[timer] ${message}`) : functionLog(level, message)));
 
   const base = config.publicBaseUrl;
   const tenant = '00000000-0000-4000-8000-000000000001';
@@ -51,6 +55,7 @@ async function main(): Promise<void> {
 PIN reset service (development mode) listening on ${host.url}
   public base URL : ${base}
   storage         : Azurite on 127.0.0.1:${azurite.port} (data in .azurite/)
+  timers          : ${TIMERS.map((timer) => `${timer.name} (${timer.schedule})`).join(', ')}
   identity        : simulated Entra ID and Microsoft Graph (POST ${base}/dev/token)
   API description : ${base}/openapi.json
 
@@ -66,6 +71,7 @@ Press Ctrl+C to stop.`);
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    scheduler.stop();
     await host.close();
     simulation.close();
     await azurite.stop();
