@@ -77,6 +77,8 @@ Press Ctrl+C to stop.`);
     await azurite.stop();
     process.exit(0);
   };
+  // A bug must be logged, not take the local service down for everyone using it.
+  process.on('unhandledRejection', (reason) => console.error('[error] unhandled rejection:', reason instanceof Error ? reason.stack : reason));
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
 }

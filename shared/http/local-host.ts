@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import functions, { type HttpResponseInit, type LogLevel } from '@azure/functions';
-import { notFound, type ServiceError } from '../domain/errors.js';
+import { notFound, ServiceError } from '../domain/errors.js';
 import { createRouteHandler, MAX_BODY_BYTES, standaloneErrorResponse, tooLargeError } from './pipeline.js';
 import { RouteMatcher, type RouteDefinition, type RouteHandler } from './route-table.js';
 
@@ -87,38 +87,63 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   };
   const host = options.host ?? '127.0.0.1';
 
-  const server = createServer(async (incoming, outgoing) => {
+  let origin = '';
+  /** The request's URL on this host. The Host header is not trusted (it is only a client's claim). */
+  const urlOf = (incoming: IncomingMessage): URL | undefined => {
+    try {
+      const target = incoming.url ?? '/';
+      return target.startsWith('/') ? new URL(`${origin}${target}`) : new URL(target);
+    } catch {
+      return undefined;
+    }
+  };
+
+  const serve = async (incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> => {
     const started = performance.now();
-    const url = new URL(incoming.url ?? '/', `http://${incoming.headers.host ?? `${host}:${options.port}`}`);
-    const match = matcher.match(url.pathname);
+    const url = urlOf(incoming);
+    const match = url ? matcher.match(url.pathname) : undefined;
     const invocation = new InvocationContext({
       invocationId: randomUUID(),
       functionName: match?.definition.name ?? 'localHost',
       logHandler: (level, ...args) => options.functionLog?.(level, args.map(String).join(' ')),
     });
+    const read = await readBody(incoming);
+    const request = new HttpRequest({
+      method: incoming.method ?? 'GET',
+      url: (url ?? new URL(`${origin}/`)).toString(),
+      headers: headersOf(incoming),
+      params: match?.params ?? {},
+      ...(read.kind === 'ok' && read.body.length > 0 ? { body: { bytes: read.body } } : {}),
+    });
+    const standalone = (error: ServiceError) => standaloneErrorResponse(error, request, invocation);
     let result: HttpResponseInit;
-    try {
-      const read = await readBody(incoming);
-      const request = new HttpRequest({
-        method: incoming.method ?? 'GET',
-        url: url.toString(),
-        headers: headersOf(incoming),
-        params: match?.params ?? {},
-        ...(read.kind === 'ok' && read.body.length > 0 ? { body: { bytes: read.body } } : {}),
-      });
-      const standalone = (error: ServiceError) => standaloneErrorResponse(error, request, invocation);
-      if (read.kind === 'tooLarge') {
-        result = standalone(tooLargeError());
-        outgoing.setHeader('Connection', 'close');
-      } else if (!match) result = standalone(notFound());
-      else result = await handlerFor(match.definition)(request, invocation);
-    } catch (error) {
-      options.functionLog?.('error', `local host: ${error instanceof Error ? error.message : String(error)}`);
-      result = { status: 500, headers: { 'Content-Type': 'application/json' }, body: '{"error":{"code":"InternalServerError","message":"An internal server error occurred."}}' };
-    }
+    if (!url) result = standalone(new ServiceError('BadRequest', 'The request target is not a valid URL.'));
+    else if (read.kind === 'tooLarge') {
+      result = standalone(tooLargeError());
+      outgoing.setHeader('Connection', 'close');
+    } else if (!match) result = standalone(notFound());
+    else result = await handlerFor(match.definition)(request, invocation);
     await writeResponse(outgoing, result);
     const headers = new Headers(result.headers as ConstructorParameters<typeof Headers>[0]);
-    options.accessLog?.(`${incoming.method} ${url.pathname} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${headers.get('request-id') ?? ''}`);
+    options.accessLog?.(`${incoming.method} ${url?.pathname ?? '(invalid URL)'} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${headers.get('request-id') ?? ''}`);
+  };
+
+  // Nothing a client sends may take the host down: a failure here is logged and answered with 500.
+  const server = createServer((incoming, outgoing) => {
+    serve(incoming, outgoing).catch((error: unknown) => {
+      options.functionLog?.('error', `local host: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      if (outgoing.headersSent) {
+        outgoing.destroy();
+        return;
+      }
+      const body = JSON.stringify({ error: { code: 'InternalServerError', message: 'An internal server error occurred.', innerError: { date: new Date().toISOString(), 'request-id': randomUUID() } } });
+      outgoing.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      outgoing.end(body);
+    });
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
   server.keepAliveTimeout = 5_000;
 
@@ -127,6 +152,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     server.listen(options.port, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  origin = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   return {
     url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
     port,

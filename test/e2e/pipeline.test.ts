@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose';
+import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { GraphErrorEnvelope, TokenResponse } from '../../cli/client/types.js';
 import { getConfig } from '../../shared/config.js';
@@ -38,7 +39,30 @@ async function expectEnvelope(response: Response, status: number, code: string) 
   return body;
 }
 
+/** A raw request, so that the path and Host header are sent exactly as given (fetch normalises both). */
+function rawRequest(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest({ host: '127.0.0.1', port, path, headers, setHost: !('host' in headers) }, (incoming) => {
+      let body = '';
+      incoming.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      incoming.on('end', () => resolve({ status: incoming.statusCode ?? 0, body }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
 describe('the request pipeline over HTTP', () => {
+  it('answers a path with a doubled slash and a malformed Host header instead of failing, and keeps serving', async () => {
+    const doubled = await rawRequest(host.url, '//v1.0/organization');
+    expect(doubled.status).toBe(404);
+    expect(JSON.parse(doubled.body).error.code).toBe('Request_ResourceNotFound');
+    const badHost = await rawRequest(host.url, '/health', { host: 'a b' });
+    expect(badHost.status).toBe(200);
+    expect((await host.request('/health')).status).toBe(200);
+  });
+
   it('answers an unknown path with the Graph 404 envelope', async () => {
     await expectEnvelope(await host.request('/v1.0/noSuchThing'), 404, 'Request_ResourceNotFound');
   });
