@@ -72,6 +72,11 @@ export class DeviceEnrollmentService {
     for (let attempt = 0; ; attempt += 1) {
       const existingId = await this.deps.devices.deviceIdFor(user.tenantId, azureADDeviceId);
       const existing = existingId === undefined ? undefined : await this.deps.devices.get(user.tenantId, existingId);
+      // Re-enrolling replaces the device key, and the key receives the device's passcodes: only the
+      // user who enrolled the device may do that (Intune never re-owns a device on a user token).
+      if (existing && existing.value.userId !== user.objectId) {
+        throw conflict('This device is enrolled by another user. Only that user can enrol it again.');
+      }
       try {
         const result = existing ? await this.update(existing, fields) : await this.create(fields);
         if (!result) {

@@ -45,12 +45,13 @@ describe('POST /v1.0/me/managedDevices', () => {
     const tid = await activateTenant();
     const first = await DeviceClient.create();
     const azureADDeviceId = randomUUID();
-    const created = await enrol(tid, first.enrollment({ azureADDeviceId, deviceName: 'OLD-NAME' }));
+    const owner = randomUUID();
+    const created = await enrol(tid, first.enrollment({ azureADDeviceId, deviceName: 'OLD-NAME' }), owner);
     expect(created.status).toBe(201);
     const deviceId = created.json().id;
 
     const second = await DeviceClient.create();
-    const again = await enrol(tid, second.enrollment({ azureADDeviceId: azureADDeviceId.toUpperCase(), deviceName: 'NEW-NAME' }));
+    const again = await enrol(tid, second.enrollment({ azureADDeviceId: azureADDeviceId.toUpperCase(), deviceName: 'NEW-NAME' }), owner);
     expect(again.status).toBe(200);
     expect(again.json()).toMatchObject({ id: deviceId, deviceName: 'NEW-NAME' });
 
@@ -63,11 +64,31 @@ describe('POST /v1.0/me/managedDevices', () => {
     expect(list.json().value).toHaveLength(1);
   });
 
+  it('refuses with 409 another user re-enrolling the device, so that user can never take over its key or its passcodes', async () => {
+    const tid = await activateTenant();
+    const azureADDeviceId = randomUUID();
+    const ownerClient = await DeviceClient.create();
+    const created = await enrol(tid, ownerClient.enrollment({ azureADDeviceId }));
+    ownerClient.deviceId = created.json().id;
+    expect((await invoke('POST', `/v1.0/deviceManagement/managedDevices/${ownerClient.deviceId}/resetPasscode`, { headers: await helpdeskHeaders(tid) })).status).toBe(204);
+
+    const intruder = await DeviceClient.create();
+    const takeover = await enrol(tid, intruder.enrollment({ azureADDeviceId }));
+    expect(takeover.status).toBe(409);
+    expect(takeover.json().error.code).toBe('Conflict');
+    intruder.deviceId = ownerClient.deviceId;
+    expect((await invoke('GET', `/v1.0/devices/${ownerClient.deviceId}/pendingActions`, { headers: await deviceHeaders(intruder) })).status).toBe(401);
+    const delivered = await invoke('GET', `/v1.0/devices/${ownerClient.deviceId}/pendingActions`, { headers: await deviceHeaders(ownerClient) });
+    expect(delivered.status).toBe(200);
+    expect(delivered.json().value).toHaveLength(1);
+  });
+
   it('makes exactly one device when the same azureADDeviceId enrols 10 times concurrently', async () => {
     const tid = await activateTenant();
     const azureADDeviceId = randomUUID();
     const clients = await Promise.all(Array.from({ length: 10 }, () => DeviceClient.create()));
-    const responses = await Promise.all(clients.map((client) => enrol(tid, client.enrollment({ azureADDeviceId }))));
+    const owner = randomUUID();
+    const responses = await Promise.all(clients.map((client) => enrol(tid, client.enrollment({ azureADDeviceId }), owner)));
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
     const list = await invoke('GET', '/v1.0/deviceManagement/managedDevices', { headers: await helpdeskHeaders(tid) });
