@@ -102,7 +102,12 @@ describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
     const [lh, lk, liv, lc, lt] = live.jwe.split('.') as [string, string, string, string, string];
     const liveHeader = { ...header, kid: key.kid };
 
-    const attacks: Record<string, string> = {
+    const attacks: Record<string, unknown> = {
+      'empty string': '',
+      'longer than any protected secret (9,000 chars)': `${live.jwe}.${'A'.repeat(9_000)}`,
+      'a number instead of a string': 12345,
+      'null': null,
+      'an object instead of a string': { jwe: live.jwe },
       'tampered ciphertext': [lh, lk, liv, flip(lc), lt].join('.'),
       'tampered tag': [lh, lk, liv, lc, flip(lt)].join('.'),
       'tampered key-wrap': [lh, flip(lk), liv, lc, lt].join('.'),

@@ -57,7 +57,7 @@ export function craftJwe(jwk: JWK, header: Record<string, unknown>, options: { p
 }
 
 /** POST the decrypt route (direct invoke) with a fresh MFA token of `oid` unless `token` is given. */
-export async function decrypt(protectedSecret: string, caller: { tid: string; oid: string; token?: string }, path = '/v1.0/me/pinResetProtector/decrypt') {
+export async function decrypt(protectedSecret: unknown, caller: { tid: string; oid: string; token?: string }, path = '/v1.0/me/pinResetProtector/decrypt') {
   const token = caller.token ?? await userToken({ tid: caller.tid, oid: caller.oid, amr: ['pwd', 'mfa'] });
   return invoke('POST', path, { headers: bearer(token), body: { protectedSecret } });
 }
