@@ -41,13 +41,20 @@ function unknownProperty(name: string, spec: ODataSpec): ServiceError {
   return odataError(`Could not find a property named '${name}' on type '${spec.entityType}'.`);
 }
 
+/** Property names are case-insensitive in OData requests (as Graph treats them); answers use the declared spelling. */
+function canonicalName(name: string, names: readonly string[] | undefined): string | undefined {
+  const lower = name.toLowerCase();
+  return names?.find((candidate) => candidate.toLowerCase() === lower);
+}
+
 function parseSelect(raw: string, spec: ODataSpec): string[] {
   const names = raw.split(',').map((name) => name.trim());
   if (names.some((name) => name === '')) throw odataError(`Invalid $select value '${raw}'.`);
-  for (const name of names) {
-    if (!spec.selectable?.includes(name)) throw unknownProperty(name, spec);
-  }
-  return [...new Set(names)];
+  return [...new Set(names.map((name) => {
+    const canonical = canonicalName(name, spec.selectable);
+    if (!canonical) throw unknownProperty(name, spec);
+    return canonical;
+  }))];
 }
 
 function parseTop(raw: string): number {
@@ -84,11 +91,12 @@ function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
   return splitConjunction(raw).map((clauseText) => {
     const match = CLAUSE.exec(clauseText);
     if (!match) throw odataError(`Invalid $filter clause '${clauseText.trim()}'. Supported: <property> eq '<value>' joined by 'and'.`);
-    const [, property = '', operatorText = '', literal = ''] = match;
-    const definition = filterable[property];
-    if (!definition) {
-      if (!spec.selectable?.includes(property)) throw unknownProperty(property, spec);
-      throw odataError(`Filtering on property '${property}' is not supported. Supported: ${Object.keys(filterable).join(', ')}.`);
+    const [, requested = '', operatorText = '', literal = ''] = match;
+    const property = canonicalName(requested, Object.keys(filterable));
+    const definition = property === undefined ? undefined : filterable[property];
+    if (property === undefined || !definition) {
+      if (!canonicalName(requested, spec.selectable)) throw unknownProperty(requested, spec);
+      throw odataError(`Filtering on property '${requested}' is not supported. Supported: ${Object.keys(filterable).join(', ')}.`);
     }
     const operator = operatorText.toLowerCase() as FilterOperator;
     if (!definition.operators.includes(operator)) {

@@ -37,6 +37,11 @@ describe('OData query parsing', () => {
     });
   });
 
+  it('matches property names case-insensitively and answers with the declared spelling', () => {
+    expect(parse('$select=ID,Activity').select).toEqual(['id', 'activity']);
+    expect(parse("$filter=ACTIVITY eq 'x'").filter).toEqual([{ property: 'activity', operator: 'eq', value: 'x' }]);
+  });
+
   it('names an unknown $select property the way Graph does', () => {
     expect(refusal('$select=id,foo')).toBe("Could not find a property named 'foo' on type 'microsoft.graph.pinResetEvent'.");
   });
