@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { CAN_RESET_VALUES, JOIN_TYPES } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
 import { PIN_FAILURE_CODES } from '../shared/domain/pin-policy.js';
-import { graphEntity } from '../shared/http/graph-responses.js';
+import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
 import { defineOperation, deviceOf, userOf, type OperationContext } from '../shared/http/pipeline.js';
-import { json, noContent } from '../shared/http/responses.js';
+import { noContent } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { managedDeviceView } from '../shared/services/managed-device-views.js';
 import { managedDeviceSchema } from './managed-devices.js';
@@ -85,8 +85,9 @@ export const getPendingActions = defineOperation({
   auth: 'device',
   responses: { 200: { description: 'The pending or active actions (at most one).', schema: pendingActionsSchema }, 401: { description: 'Invalid device assertion.' }, 403: NOT_ONBOARDED },
   async handle(context) {
-    const value = await context.services.passcodeReset.pendingActions(requireOwnDevice(context), context.ids.requestId);
-    return json(200, { value }, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    const device = requireOwnDevice(context);
+    const value = await context.services.passcodeReset.pendingActions(device, context.ids.requestId);
+    return graphCollection(context, `devices('${device.deviceId}')/pendingActions`, value, { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
   },
 });
 

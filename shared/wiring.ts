@@ -225,13 +225,21 @@ export class Services {
     ]);
   }
 
+  /**
+   * `WWW-Authenticate` of a refused device call: the Bearer challenge every 401 carries (api.md), then
+   * the DeviceAssertion scheme the device routes take.
+   */
+  deviceChallenge(invalidToken: boolean): string {
+    return `${this.tokens.wwwAuthenticate(invalidToken)}, DeviceAssertion realm="${this.config.publicBaseUrl}"`;
+  }
+
   get deviceAuthenticator(): DeviceAuthenticator | undefined {
     return this.once<DeviceAuthenticator | undefined>('deviceAuthenticator', () => new DeviceAssertionVerifier({
       devices: this.devices,
       tenants: this.tenants,
       jtis: this.deviceAssertionJtis,
       clock: () => this.clock(),
-      challenge: `DeviceAssertion realm="${this.config.publicBaseUrl}", error="invalid_token"`,
+      challenge: this.deviceChallenge(true),
     }));
   }
 }

@@ -163,7 +163,7 @@ async function authenticate(
     const authenticator = services.deviceAuthenticator;
     if (!authorization || !isDeviceAssertion || !authenticator) {
       throw new ServiceError('InvalidAuthenticationToken', 'A device assertion is required: Authorization: DeviceAssertion <JWT>.', {
-        headers: { 'WWW-Authenticate': `DeviceAssertion realm="${services.config.publicBaseUrl}", ${services.tokens.wwwAuthenticate(false)}` },
+        headers: { 'WWW-Authenticate': services.deviceChallenge(false) },
       });
     }
     return { user: undefined, device: await authenticator.authenticate(authorization, services.config.publicBaseUrl) };

@@ -101,11 +101,13 @@ export class DeviceEnrollmentService {
   }
 
   private async create(fields: Omit<ManagedDeviceRecord, 'id' | 'enrolledDateTime' | 'lastSyncDateTime' | 'canReset' | 'ngcSet' | 'pinRecoveryEnabled'>) {
+    const now = this.deps.clock().toISOString();
     const device: ManagedDeviceRecord = {
       ...fields,
       id: randomUUID(),
-      enrolledDateTime: this.deps.clock().toISOString(),
-      lastSyncDateTime: null,
+      enrolledDateTime: now,
+      // Enrolment is the device's first contact with the service, as in Intune.
+      lastSyncDateTime: now,
       canReset: 'Unknown',
       ngcSet: null,
       pinRecoveryEnabled: null,

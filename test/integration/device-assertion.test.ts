@@ -18,7 +18,8 @@ function pending(client: DeviceClient, headers: Record<string, string>): Promise
 function expectRefused(response: InvokeResult): void {
   expect(response.status).toBe(401);
   expect(response.json().error.code).toBe('InvalidAuthenticationToken');
-  expect(response.headers.get('www-authenticate')).toMatch(/^DeviceAssertion /);
+  // Every 401 carries the Bearer challenge (api.md), then the DeviceAssertion scheme of device routes.
+  expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="[^"]+", client_id="[^"]+"(, error="invalid_token")?, DeviceAssertion realm="http/);
 }
 
 describe('Authorization: DeviceAssertion', () => {
@@ -26,7 +27,7 @@ describe('Authorization: DeviceAssertion', () => {
     const { client } = await enrolledDevice(await activateTenant());
     const response = await pending(client, await deviceHeaders(client));
     expect(response.status).toBe(200);
-    expect(response.json()).toEqual({ value: [] });
+    expect(response.json()).toEqual({ '@odata.context': expect.stringMatching(/\/v1\.0\/\$metadata#devices\('[0-9a-f-]{36}'\)\/pendingActions$/), value: [] });
     expect(response.headers.get('cache-control')).toBe('no-store');
   });
 

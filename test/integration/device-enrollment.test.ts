@@ -28,10 +28,11 @@ describe('POST /v1.0/me/managedDevices', () => {
     expect(device['@odata.context']).toBe(`${getConfig().publicBaseUrl}/v1.0/$metadata#deviceManagement/managedDevices/$entity`);
     expect(device).toMatchObject({
       deviceName: 'DESKTOP-42', userId: oid, azureADDeviceId: body.azureADDeviceId, joinType: 'azureADJoined',
-      managedDeviceOwnerType: 'company', operatingSystem: 'Windows', canReset: 'Unknown', lastSyncDateTime: null,
+      managedDeviceOwnerType: 'company', operatingSystem: 'Windows', canReset: 'Unknown',
     });
     expect(device.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(device.id).not.toBe(body.azureADDeviceId);
+    expect(device.lastSyncDateTime).toBe(device.enrolledDateTime);
     expect(device).not.toHaveProperty('deviceKey');
   });
 
