@@ -90,7 +90,9 @@ function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
   const filterable = spec.filterable ?? {};
   return splitConjunction(raw).map((clauseText) => {
     const match = CLAUSE.exec(clauseText);
-    if (!match) throw odataError(`Invalid $filter clause '${clauseText.trim()}'. Supported: <property> eq '<value>' joined by 'and'.`);
+    if (!match) {
+      throw odataError(`Invalid $filter clause '${clauseText.trim()}'. Use <property> eq '<text>' or <property> ge <ISO-8601 date-time> (e.g. 2024-01-31T00:00:00Z), joined by 'and'.`);
+    }
     const [, requested = '', operatorText = '', literal = ''] = match;
     const property = canonicalName(requested, Object.keys(filterable));
     const definition = property === undefined ? undefined : filterable[property];

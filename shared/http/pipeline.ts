@@ -218,7 +218,8 @@ export async function runOperation(
 }
 
 function methodNotAllowed(definition: RouteDefinition): ServiceError {
-  const allowed = Object.keys(definition.methods).join(', ');
+  const methods = Object.keys(definition.methods);
+  const allowed = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
   return new ServiceError('MethodNotAllowed', `The HTTP method is not supported on this resource. Allowed: ${allowed}.`, { headers: { Allow: allowed } });
 }
 
@@ -229,9 +230,11 @@ export function createRouteHandler(definition: RouteDefinition): RouteHandler {
     const pathname = pathnameOf(request);
     let response: HttpResponseInit;
     try {
-      const operation = definition.methods[request.method.toUpperCase() as HttpMethod];
+      const method = request.method.toUpperCase();
+      const operation = definition.methods[(method === 'HEAD' ? 'GET' : method) as HttpMethod];
       if (!operation) throw methodNotAllowed(definition);
       response = await runOperation(operation, request, invocation, { ...request.params }, ids);
+      if (method === 'HEAD') response = { ...response, body: undefined };
     } catch (error) {
       response = failureResponse(error, ids, invocation);
     }

@@ -2,7 +2,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { AnyOperation } from './pipeline.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-export const HTTP_METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
+/** Methods registered on every route; HEAD is answered by a route's GET operation without the body. */
+export const HTTP_METHODS: readonly (HttpMethod | 'HEAD')[] = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'];
 
 export type RouteHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 

@@ -59,8 +59,10 @@ export class EntraTokenValidator {
 
   async validate(authorization: string | null | undefined): Promise<UserPrincipal> {
     if (!authorization || !authorization.trim()) throw this.reject('Access token is empty.', false);
-    const match = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)\s*$/i.exec(authorization.trim());
-    if (!match?.[1]) throw this.reject('Invalid authorization header: expected "Bearer <access token>".');
+    const bearer = /^Bearer\s+(.*)$/i.exec(authorization.trim());
+    if (!bearer) throw this.reject('Invalid authorization header: expected "Bearer <access token>".');
+    const match = /^([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)\s*$/.exec(bearer[1] ?? '');
+    if (!match?.[1]) throw this.reject('Access token validation failure: the token is not a well-formed JWT.');
     const token = match[1];
 
     let header: ReturnType<typeof decodeProtectedHeader>;

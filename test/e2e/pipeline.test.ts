@@ -70,7 +70,14 @@ describe('the request pipeline over HTTP', () => {
   it('answers a wrong method with 405, an Allow header and the envelope', async () => {
     const response = await host.request('/health', { method: 'DELETE' });
     await expectEnvelope(response, 405, 'MethodNotAllowed');
-    expect(response.headers.get('allow')).toBe('GET');
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('answers HEAD on a GET route with the GET status and headers but no body', async () => {
+    const response = await host.request('/health', { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('request-id')).toBeTruthy();
+    expect(await response.text()).toBe('');
   });
 
   it('refuses a body over 64 KiB with 413 before parsing it', async () => {
