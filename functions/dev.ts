@@ -31,7 +31,7 @@ export const getDevKeys = defineOperation({
   responses: { 200: { description: 'A JWKS.' } },
   async handle(context) {
     requireDevMode(context);
-    return json(200, await getSimulation().signer.jwks(), { 'Cache-Control': 'max-age=300' });
+    return json(200, await getSimulation().signer.jwks(getSimulation().authorityHost), { 'Cache-Control': 'max-age=300' });
   },
 });
 

@@ -59,8 +59,8 @@ export function microsoftHandlers(simulation: MicrosoftSimulation): HttpHandler[
   const authority = `https://${simulation.authorityHost}`;
   const graph = `https://${simulation.graphHost}`;
   return [
-    http.get(`${authority}/:tenant/discovery/v2.0/keys`, async () => HttpResponse.json(await simulation.signer.jwks())),
-    http.get(`${authority}/:tenant/discovery/keys`, async () => HttpResponse.json(await simulation.signer.jwks())),
+    http.get(`${authority}/:tenant/discovery/v2.0/keys`, async () => HttpResponse.json(await simulation.signer.jwks(simulation.authorityHost))),
+    http.get(`${authority}/:tenant/discovery/keys`, async () => HttpResponse.json(await simulation.signer.jwks(simulation.authorityHost))),
     http.get(`${authority}/:tenant/v2.0/.well-known/openid-configuration`, ({ params }) => {
       const tenantId = simulation.directory.resolve(String(params.tenant));
       if (!tenantId) {

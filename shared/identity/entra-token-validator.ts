@@ -1,7 +1,7 @@
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { ServiceError } from '../domain/errors.js';
 import { isGuid } from '../domain/tenant.js';
-import type { JwksCache } from './jwks-cache.js';
+import type { JwksCache, SigningKey } from './jwks-cache.js';
 import type { UserPrincipal } from './principal.js';
 
 export interface EntraTokenValidatorOptions {
@@ -74,8 +74,9 @@ export class EntraTokenValidator {
     if (header.alg !== 'RS256') throw this.reject('Access token validation failure: the signing algorithm is not allowed.');
     if (typeof header.kid !== 'string' || !header.kid) throw this.reject('Access token validation failure: the token has no key id.');
 
-    const key = await this.options.jwks.getKey(header.kid);
-    if (!key) throw this.reject('Access token validation failure: the signing key is not trusted.');
+    const signingKey = await this.options.jwks.getKey(header.kid);
+    if (!signingKey) throw this.reject('Access token validation failure: the signing key is not trusted.');
+    const { key } = signingKey;
 
     let claims: EntraClaims;
     try {
@@ -94,7 +95,24 @@ export class EntraTokenValidator {
       if (error instanceof joseErrors.JWSSignatureVerificationFailed) throw this.reject('Access token validation failure. Invalid signature.', true, error);
       throw this.reject('Access token validation failure.', true, error);
     }
-    return this.principalFrom(claims);
+    const principal = this.principalFrom(claims);
+    this.requireKeyIssuedFor(signingKey, principal.tenantId);
+    return principal;
+  }
+
+  /**
+   * A key in the authority's JWKS may be restricted to one issuer (Entra publishes `issuer`, e.g.
+   * `https://login.microsoftonline.com/{tenantid}/v2.0`, or a fixed tenant for keys of other token
+   * services). A key that is not for the token's own tenant at this authority must not vouch for it,
+   * whatever the token's `iss` says (the Storm-0558 class of forgery). Keys without `issuer` are
+   * unrestricted, as Microsoft.IdentityModel treats them.
+   */
+  private requireKeyIssuedFor(signingKey: SigningKey, tenantId: string): void {
+    if (signingKey.issuer === undefined) return;
+    const keyIssuer = signingKey.issuer.replace(/\{tenantid\}/gi, tenantId).toLowerCase();
+    if (keyIssuer !== `https://${this.options.authorityHost}/${tenantId}/v2.0`.toLowerCase()) {
+      throw this.reject('Access token validation failure: the signing key is not valid for this issuer.');
+    }
   }
 
   private principalFrom(claims: EntraClaims): UserPrincipal {

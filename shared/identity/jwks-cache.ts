@@ -4,6 +4,12 @@ import { outboundFetch } from '../outbound-fetch.js';
 
 type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
 
+/** A signing key and the issuer it may sign for (Entra publishes it as a template with `{tenantid}`). */
+export interface SigningKey {
+  key: VerificationKey;
+  issuer: string | undefined;
+}
+
 export interface JwksCacheOptions {
   url: string;
   /** An unknown kid triggers a refetch at most this often (Entra rolls keys; attackers send junk kids). */
@@ -20,7 +26,7 @@ export interface JwksCacheOptions {
  * caller's token may be perfectly valid.
  */
 export class JwksCache {
-  private keys = new Map<string, VerificationKey>();
+  private keys = new Map<string, SigningKey>();
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<void> | undefined;
   private readonly refetchCooldownMs: number;
@@ -36,7 +42,7 @@ export class JwksCache {
   }
 
   /** The RS256 key for `kid`, or undefined when the JWKS does not hold it. */
-  async getKey(kid: string): Promise<VerificationKey | undefined> {
+  async getKey(kid: string): Promise<SigningKey | undefined> {
     const age = this.now() - this.fetchedAt;
     const known = this.keys.get(kid);
     if (known && age < this.maxAgeMs) return known;
@@ -68,11 +74,12 @@ export class JwksCache {
         cause: error,
       });
     }
-    const keys = new Map<string, VerificationKey>();
+    const keys = new Map<string, SigningKey>();
     for (const jwk of document.keys) {
       if (jwk.kty !== 'RSA' || typeof jwk.kid !== 'string' || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
       try {
-        keys.set(jwk.kid, await importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e }, 'RS256'));
+        const issuer = typeof (jwk as { issuer?: unknown }).issuer === 'string' ? (jwk as { issuer: string }).issuer : undefined;
+        keys.set(jwk.kid, { key: await importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e }, 'RS256'), issuer });
       } catch {
         // A malformed key in the set must not take the other keys down with it.
       }

@@ -1,5 +1,5 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { http, HttpResponse } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getConfig } from '../../shared/config.js';
@@ -103,6 +103,22 @@ describe('Entra access token validation', () => {
     expectRefused(await callOrganization(`Bearer ${await forged()}`), /signing key is not trusted/);
     server.events.removeAllListeners();
     expect(fetches).toBe(1);
+  });
+
+  it('refuses a token signed by a JWKS key that is restricted to another issuer (Storm-0558 class), and accepts the same key when it is valid for the tenant', async () => {
+    const other = await generateKeyPair('RS256', { extractable: true });
+    const publicJwk = await exportJWK(other.publicKey);
+    const devKeys = (await simulation.signer.jwks(simulation.authorityHost)).keys;
+    const serveWithIssuer = (issuer: string) => server.use(http.get(JWKS_URL, () => HttpResponse.json({ keys: [...devKeys, { ...publicJwk, kid: 'other-service-key', use: 'sig', issuer }] })));
+    const tid = randomTenantId();
+    const forged = await new SignJWT(validClaims(tid)).setProtectedHeader({ alg: 'RS256', kid: 'other-service-key' }).sign(other.privateKey);
+
+    serveWithIssuer('https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0');
+    expectRefused(await callOrganization(`Bearer ${forged}`), /not valid for this issuer/);
+
+    setServices(new Services(getConfig()));
+    serveWithIssuer('https://login.microsoftonline.com/{tenantid}/v2.0');
+    expect((await callOrganization(`Bearer ${forged}`)).status).toBe(200);
   });
 
   it('refuses a wrong audience', async () => {
