@@ -3,6 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { http, HttpResponse } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getConfig } from '../../shared/config.js';
+import { JwksCache } from '../../shared/identity/jwks-cache.js';
 import { Services, setServices } from '../../shared/wiring.js';
 import { invoke, type InvokeResult } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
@@ -174,5 +175,37 @@ describe('Entra access token validation', () => {
     const token = await userToken({ tid: randomTenantId(), aud: 'wrong' });
     const response = await callOrganization(`Bearer ${token}`);
     expect(response.text).not.toContain(token.split('.')[1]);
+  });
+});
+
+describe('the JWKS cache', () => {
+  it('refetches for an unknown kid again once 30 seconds have passed, not before', async () => {
+    let now = 1_000_000;
+    let fetches = 0;
+    server.events.on('request:start', ({ request }) => {
+      if (request.url === JWKS_URL) fetches += 1;
+    });
+    const cache = new JwksCache({ url: JWKS_URL, now: () => now });
+    expect(await cache.getKey('unknown-kid')).toBeUndefined();
+    now += 29_000;
+    expect(await cache.getKey('unknown-kid')).toBeUndefined();
+    expect(fetches).toBe(1);
+    now += 2_000;
+    expect(await cache.getKey('unknown-kid')).toBeUndefined();
+    expect(await cache.getKey(await devKid())).toBeDefined();
+    server.events.removeAllListeners();
+    expect(fetches).toBe(2);
+  });
+});
+
+describe('MFA on the decrypt route', () => {
+  it('answers 401 MfaRequired with the claims challenge for a token that has no amr claim at all', async () => {
+    const tid = randomTenantId();
+    const { amr: _omitted, ...claims } = { ...validClaims(tid), amr: undefined };
+    const token = await simulation.signer.sign(claims);
+    const response = await invoke('POST', '/v1.0/me/pinResetProtector/decrypt', { headers: { Authorization: `Bearer ${token}` }, body: { protectedSecret: 'x' } });
+    expect(response.status).toBe(401);
+    expect(response.json().error.code).toBe('MfaRequired');
+    expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_claims", claims="[A-Za-z0-9+/=]+"/);
   });
 });
