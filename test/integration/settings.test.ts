@@ -149,4 +149,14 @@ describe('GET|PATCH /v1.0/organization/{tid}/pinResetSettings', () => {
     expect(user.status).toBe(403);
     expect(user.json().error.code).toBe('Authorization_RequestDenied');
   });
+
+  it('accepts the PinReset.Administrator app role as admin, and no other app role or directory role', async () => {
+    const tid = randomTenantId();
+    const appRole = await invoke('GET', path(tid), { headers: bearer(await userToken({ tid, roles: ['PinReset.Administrator'] })) });
+    expect(appRole.status).toBe(200);
+    const otherRole = await invoke('GET', path(tid), { headers: bearer(await userToken({ tid, roles: ['PinReset.Reader'] })) });
+    expect(otherRole.status).toBe(403);
+    const helpdesk = await invoke('GET', path(tid), { headers: bearer(await userToken({ tid, wids: ['729827e3-9c14-49f7-bb1b-9608f156bbb8'] })) });
+    expect(helpdesk.status).toBe(403);
+  });
 });
