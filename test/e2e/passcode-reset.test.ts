@@ -3,27 +3,32 @@ import type { Collection, ManagedDevice, PendingAction } from '../../cli/client/
 import { runPasscodeExpiry } from '../../functions/passcode-expiry-timer.js';
 import { getConfig } from '../../shared/config.js';
 import { ROLE_TEMPLATE_IDS } from '../../shared/config.js';
-import { checkPin, type PinComplexity } from '../../shared/domain/pin-policy.js';
-import { defaultTenantSettings } from '../../shared/domain/tenant-settings.js';
+import { checkPin, DEFAULT_PIN_COMPLEXITY, type PinComplexity } from '../../shared/domain/pin-policy.js';
 import { TABLE_NAMES } from '../../shared/storage/table-store.js';
 import { getServices, Services, setServices } from '../../shared/wiring.js';
 import { activateTenant } from '../support/active-tenant.js';
 import { DeviceClient } from '../support/device-client.js';
 import { jsonOf, useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { bearer, userToken } from '../support/tokens.js';
+import { adminToken, bearer, userToken } from '../support/tokens.js';
 
 const host = useLocalHost();
 useSimulatedMicrosoft();
 
 /** The device's own Windows Hello for Business policy: stricter than the tenant's (7 characters). */
-const DEVICE_POLICY: PinComplexity = { ...defaultTenantSettings().pinComplexity, pinMinimumLength: 7 };
+const DEVICE_POLICY: PinComplexity = { ...DEFAULT_PIN_COMPLEXITY, pinMinimumLength: 7 };
 
+/** The tenant's administrator changes the PIN complexity through the settings API, ETag-guarded. */
 async function setTenantComplexity(tid: string, change: Partial<PinComplexity>): Promise<void> {
-  const services = getServices();
-  const existing = await services.tenantSettings.get(tid);
-  const settings = existing?.value ?? defaultTenantSettings();
-  await services.tenantSettings.save(tid, { ...settings, pinComplexity: { ...settings.pinComplexity, ...change } }, existing?.etag, services.clock());
+  const admin = bearer(await adminToken(tid));
+  const current = await host.request(`/v1.0/organization/${tid}/pinResetSettings`, { headers: admin });
+  expect(current.status).toBe(200);
+  const patched = await host.request(`/v1.0/organization/${tid}/pinResetSettings`, {
+    method: 'PATCH',
+    headers: { ...admin, 'Content-Type': 'application/json', 'If-Match': current.headers.get('etag') ?? '' },
+    body: JSON.stringify({ pinComplexity: change }),
+  });
+  expect(patched.status).toBe(200);
 }
 
 describe('Intune-style passcode reset over HTTP', () => {
