@@ -43,6 +43,15 @@ describe('Authorization: DeviceAssertion', () => {
     expect(responses.filter((r) => r.status === 401)).toHaveLength(9);
   });
 
+  it('refuses on a second instance an assertion the first instance accepted (the jti store is shared)', async () => {
+    const { client } = await enrolledDevice(await activateTenant());
+    const headers = await deviceHeaders(client);
+    setServices(new Services(getConfig()));
+    expect((await pending(client, headers)).status).toBe(200);
+    setServices(new Services(getConfig()));
+    expectRefused(await pending(client, headers));
+  });
+
   it('refuses an expired assertion and one issued in the future', async () => {
     const { client } = await enrolledDevice(await activateTenant());
     expectRefused(await pending(client, await deviceHeaders(client, { now: new Date(Date.now() - 10 * 60_000) })));

@@ -307,6 +307,9 @@ describe('GET /v1.0/deviceManagement/managedDevices', () => {
     expect(registered.json().value.map((d: { deviceName: string }) => d.deviceName)).toEqual(['LAPTOP-C']);
     const byUser = await invoke('GET', `/v1.0/deviceManagement/managedDevices?$filter=userId eq '${enrolled[0]!.userId.toUpperCase()}'`, { headers });
     expect(byUser.json().value).toHaveLength(1);
+    const azureADDeviceId = enrolled[2]!.response.json().azureADDeviceId as string;
+    const byAzureADDeviceId = await invoke('GET', `/v1.0/deviceManagement/managedDevices?$filter=azureADDeviceId eq '${azureADDeviceId.toUpperCase()}' and joinType eq 'azureADRegistered'`, { headers });
+    expect(byAzureADDeviceId.json().value.map((d: { deviceName: string }) => d.deviceName)).toEqual(['LAPTOP-C']);
 
     const seen: string[] = [];
     let next: string | undefined = '/v1.0/deviceManagement/managedDevices?$top=2&$select=deviceName';
