@@ -102,7 +102,14 @@ export const offboardTenant = defineOperation({
   tags: ['onboarding'],
   auth: 'admin',
   tenantParam: 'tid',
-  responses: { 204: { description: 'Offboarded.' } },
+  responses: {
+    204: {
+      description: 'Offboarded. The enterprise applications stay in the tenant, and while they do, anyone can re-activate it through '
+        + "/onboarding/start and forged consent callbacks (audited as onboardingCompleted, 'Re-activated a tenant that was offboarded …'). "
+        + 'To offboard for good, the tenant\'s administrator deletes both enterprise applications (PIN reset service and PIN reset client); '
+        + 'every verification then fails with ServicePrincipalMissing.',
+    },
+  },
   async handle(context) {
     await context.services.onboarding.offboard(userOf(context).tenantId, actorOf(context), context.ids.requestId);
     return noContent();

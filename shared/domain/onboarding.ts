@@ -75,6 +75,7 @@ export function activate(tenant: TenantRecord, verified: VerifiedDirectory, now:
     clientApplication: verifiedApp(tenant.clientApplication, verified.clientApplication, now),
     lastVerifiedDateTime: now.toISOString(),
     failure: null,
+    offboardedDateTime: null,
   });
 }
 
@@ -94,7 +95,7 @@ export function markServicePrincipalMissing(tenant: TenantRecord, which: 'servic
 }
 
 export function offboard(tenant: TenantRecord, now: Date): TenantRecord {
-  return touched(tenant, now, { onboardingState: 'offboarded', failure: null });
+  return touched(tenant, now, { onboardingState: 'offboarded', failure: null, offboardedDateTime: now.toISOString() });
 }
 
 /** The status document of `GET .../pinResetOnboarding` (api.md). */

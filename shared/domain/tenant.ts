@@ -35,6 +35,11 @@ export interface TenantRecord {
   clientApplication: ApplicationConsent;
   lastVerifiedDateTime: string | null;
   failure: OnboardingFailure | null;
+  /**
+   * When the tenant was last offboarded, until it is active again: an activation that finds it set
+   * re-activates an offboarded tenant, which the audit log says in so many words.
+   */
+  offboardedDateTime: string | null;
   createdDateTime: string;
   lastUpdatedDateTime: string;
 }
@@ -58,6 +63,7 @@ export function newTenantRecord(tenantId: string, apps: { serviceAppId: string; 
     clientApplication: pendingApp(apps.clientAppId),
     lastVerifiedDateTime: null,
     failure: null,
+    offboardedDateTime: null,
     createdDateTime: now.toISOString(),
     lastUpdatedDateTime: now.toISOString(),
   };

@@ -38,11 +38,35 @@ type VerifyResult =
   | { ok: true; verified: VerifiedDirectory }
   | { ok: false; code: OnboardingFailureCode; message: string; missing?: ('serviceApplication' | 'clientApplication')[] };
 
-const MAX_DESCRIPTION = 400;
+const ERROR_CODE = /^[a-z_]{1,64}$/;
+const ENTRA_ERROR_NUMBER = /AADSTS\d{5,7}/;
+
+/**
+ * What a consent-error callback may contribute to the page, the tenant's failure and the audit log.
+ * Anyone holding a `state` from the anonymous /onboarding/start can forge this callback, so its free
+ * text never reaches them: only Entra's `error` code (when it looks like one) and the AADSTS number
+ * found in `error_description`. Our own wording is built around these.
+ */
+export function consentErrorCodes(error: string | null, description: string | null): string[] {
+  const codes = [error === null ? 'admin_consent missing' : ERROR_CODE.test(error) ? error : 'unknown_error'];
+  const entraNumber = description?.match(ENTRA_ERROR_NUMBER)?.[0];
+  if (entraNumber) codes.push(entraNumber);
+  return codes;
+}
 const WRITE_ATTEMPTS = 5;
 
 function appLabel(step: ConsentStep): string {
   return step === 'service' ? 'PIN reset service application' : 'PIN reset client application';
+}
+
+/**
+ * The audit reason of an activation that brought an offboarded tenant back. The consent callbacks
+ * cannot prove who consented, so this is how the tenant's admins learn of it (docs/onboarding.md).
+ */
+function reactivationNote(offboardedSince: string | null): string | null {
+  if (offboardedSince === null) return null;
+  return `Re-activated a tenant that was offboarded at ${offboardedSince}. If none of your administrators onboarded it again, `
+    + 'offboard it and delete both enterprise applications (PIN reset service and PIN reset client) to keep it offboarded.';
 }
 
 function problem(status: number, title: string, detail: string, extra: { code?: OnboardingFailureCode; restartTenant?: string } = {}): OnboardingOutcome {
@@ -107,8 +131,7 @@ export class OnboardingService {
     const error = query.get('error');
     if (error !== null || query.get('admin_consent')?.toLowerCase() !== 'true') {
       const code: OnboardingFailureCode = error === 'access_denied' ? 'ConsentDenied' : 'ConsentFailed';
-      const description = (query.get('error_description') ?? '').slice(0, MAX_DESCRIPTION);
-      const message = `Admin consent to the ${appLabel(row.step)} was not granted (${(error ?? 'admin_consent missing').slice(0, 64)}${description ? `: ${description}` : ''}).`;
+      const message = `Admin consent to the ${appLabel(row.step)} was not granted (${consentErrorCodes(error, query.get('error_description')).join(', ')}).`;
       await this.fail(tenantId, code, message, correlationId, [], begun);
       return problem(400, 'Admin consent was not granted', message, { code, ...restart });
     }
@@ -161,8 +184,12 @@ export class OnboardingService {
       return statusOf(updated);
     }
     if (current.onboardingState !== 'active') await this.notifyActivated(tenantId, correlationId);
-    const updated = await this.updateTenant(tenantId, (tenant) => activate(tenant, result.verified, this.deps.clock()));
-    await this.audit(tenantId, 'onboardingVerified', 'success', null, actor, correlationId);
+    let offboardedSince: string | null = null;
+    const updated = await this.updateTenant(tenantId, (tenant) => {
+      offboardedSince = tenant.offboardedDateTime;
+      return activate(tenant, result.verified, this.deps.clock());
+    });
+    await this.audit(tenantId, 'onboardingVerified', 'success', reactivationNote(offboardedSince), actor, correlationId);
     return statusOf(updated);
   }
 
@@ -196,8 +223,12 @@ export class OnboardingService {
       await this.fail(tenantId, 'ActivationFailed', message, correlationId);
       return problem(503, 'Onboarding could not be finished', message, { code: 'ActivationFailed', ...restart });
     }
-    const tenant = await this.updateTenant(tenantId, (current) => activate(current, result.verified, this.deps.clock()));
-    await this.audit(tenantId, 'onboardingCompleted', 'success', null, SERVICE_INITIATOR, correlationId);
+    let offboardedSince: string | null = null;
+    const tenant = await this.updateTenant(tenantId, (current) => {
+      offboardedSince = current.offboardedDateTime;
+      return activate(current, result.verified, this.deps.clock());
+    });
+    await this.audit(tenantId, 'onboardingCompleted', 'success', reactivationNote(offboardedSince), SERVICE_INITIATOR, correlationId);
     return { kind: 'success', tenant, policyUrl: `${this.config.publicBaseUrl}/v1.0/organization/${tenantId}/pinRecoveryPolicy` };
   }
 

@@ -18,6 +18,7 @@ interface TenantEntity {
   clientApplication: string;
   lastVerifiedDateTime?: string;
   failure?: string;
+  offboardedDateTime?: string;
   createdDateTime: string;
   lastUpdatedDateTime: string;
 }
@@ -35,6 +36,7 @@ function toEntity(tenant: TenantRecord): TenantEntity {
     clientApplication: JSON.stringify(tenant.clientApplication),
     lastVerifiedDateTime: tenant.lastVerifiedDateTime ?? undefined,
     failure: tenant.failure ? JSON.stringify(tenant.failure) : undefined,
+    offboardedDateTime: tenant.offboardedDateTime ?? undefined,
     createdDateTime: tenant.createdDateTime,
     lastUpdatedDateTime: tenant.lastUpdatedDateTime,
   };
@@ -52,6 +54,7 @@ function fromEntity(entity: TenantEntity): TenantRecord {
     clientApplication: JSON.parse(entity.clientApplication),
     lastVerifiedDateTime: entity.lastVerifiedDateTime ?? null,
     failure: entity.failure ? JSON.parse(entity.failure) : null,
+    offboardedDateTime: entity.offboardedDateTime ?? null,
     createdDateTime: entity.createdDateTime,
     lastUpdatedDateTime: entity.lastUpdatedDateTime,
   };

@@ -14,6 +14,12 @@ const { server, simulation } = useSimulatedMicrosoft();
 
 afterEach(() => setServices(undefined));
 
+/** Entra's success redirect, made up with a state from /onboarding/start: no consent page, no sign-in. */
+async function forgedConsent(tid: string, consentUrl: string): Promise<Response> {
+  const state = new URL(consentUrl).searchParams.get('state')!;
+  return host.request(`/onboarding/callback?admin_consent=True&tenant=${tid}&state=${state}`);
+}
+
 async function status(tid: string) {
   const response = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { headers: bearer(await adminToken(tid)) });
   expect(response.status).toBe(200);
@@ -110,7 +116,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(page.status).toBe(400);
     const text = await page.text();
     expect(text).toContain('Admin consent was not granted');
-    expect(text).toContain('AADSTS65004');
+    expect(text).toContain('Admin consent to the PIN reset service application was not granted (access_denied, AADSTS65004).');
     expect(text).toContain(`/onboarding/start?tenant=${tid}`);
     expect(simulation.directory.servicePrincipal(tid, getConfig().serviceAppId)).toBeUndefined();
     const after = await status(tid);
@@ -124,7 +130,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     const callback = await decide(host, clientConsent, 'cancel');
     const page = await host.request(pathOf(callback));
     expect(page.status).toBe(400);
-    expect(await page.text()).toContain('PIN reset client application');
+    expect(await page.text()).toContain('Admin consent to the PIN reset client application was not granted (access_denied, AADSTS65004).');
     const after = await status(tid);
     expect(after.state).toBe('failed');
     expect(after.failure?.code).toBe('ConsentDenied');
@@ -202,20 +208,42 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(after.failure?.code).toBe('GraphUnavailable');
   });
 
-  it('escapes an HTML injection attempt in error_description', async () => {
+  it('keeps the free text of a forged consent-error callback out of the page, the tenant status and the audit log, keeping only the error code and AADSTS number', async () => {
     const tid = randomTenantId();
     const consentUrl = new URL(locationOf(await host.request(`/onboarding/start?tenant=${tid}`)));
     const state = consentUrl.searchParams.get('state')!;
-    const attack = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'';
-    const page = await host.request(`/onboarding/callback?error=consent_required&error_description=${encodeURIComponent(attack)}&state=${state}`);
+    const injected = ['Your tenant is suspended', 'https://evil.example/reverify', '<script>alert(1)</script>', '<img src=x onerror=alert(2)>'];
+    const attack = `AADSTS65004: ${injected.join(' ')}"'`;
+    const page = await host.request(`/onboarding/callback?error=access_denied&error_description=${encodeURIComponent(attack)}&state=${state}`);
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const expected = 'Admin consent to the PIN reset service application was not granted (access_denied, AADSTS65004).';
+    const text = await page.text();
+    expect(text).toContain(expected);
+
+    const after = await status(tid);
+    expect(after.failure).toEqual({ code: 'ConsentDenied', message: expected });
+    const audit = await host.request('/v1.0/auditLogs/pinResetEvents?$top=50', { headers: bearer(await adminToken(tid)) });
+    const events = (await jsonOf<Collection<AuditEvent>>(audit)).value;
+    expect(events.find((event) => event.activity === 'onboardingFailed')?.resultReason).toBe(`ConsentDenied: ${expected}`);
+
+    const stored = [text, JSON.stringify(after), JSON.stringify(events)];
+    for (const fragment of [...injected, 'suspended', 'evil.example', 'alert(', 'onerror', '&#60;script']) {
+      for (const place of stored) expect(place).not.toContain(fragment);
+    }
+  });
+
+  it('replaces an error code that is not one of Entra\'s with unknown_error, and names no AADSTS number when there is none', async () => {
+    const tid = randomTenantId();
+    const state = new URL(locationOf(await host.request(`/onboarding/start?tenant=${tid}`))).searchParams.get('state')!;
+    const forgedCode = 'Call +1-800-555-0100 to re-verify';
+    const page = await host.request(`/onboarding/callback?error=${encodeURIComponent(forgedCode)}&error_description=${encodeURIComponent('Visit https://evil.example')}&state=${state}`);
     expect(page.status).toBe(400);
     const text = await page.text();
-    expect(text).not.toContain('<script>');
-    expect(text).not.toContain('<img');
-    expect(text).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
-    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
-    const after = await status(tid);
-    expect(after.failure?.code).toBe('ConsentFailed');
+    expect(text).toContain('Admin consent to the PIN reset service application was not granted (unknown_error).');
+    expect(text).not.toContain('555-0100');
+    expect(text).not.toContain('evil.example');
+    expect((await status(tid)).failure).toEqual({ code: 'ConsentFailed', message: 'Admin consent to the PIN reset service application was not granted (unknown_error).' });
   });
 
   it('never lets the callback\'s tenant value choose the tenant: a different tenant fails with TenantMismatch', async () => {
@@ -277,8 +305,47 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(calls).toEqual([`activated:${tid}`, `offboarded:${tid}`, `activated:${tid}`]);
 
     const audit = await host.request('/v1.0/auditLogs/pinResetEvents?$top=50', { headers: bearer(token) });
-    const activities = (await jsonOf<Collection<AuditEvent>>(audit)).value.map((event) => event.activity);
-    expect(activities).toEqual(expect.arrayContaining(['onboardingStarted', 'serviceConsentGranted', 'clientConsentGranted', 'onboardingCompleted', 'tenantOffboarded']));
+    const events = (await jsonOf<Collection<AuditEvent>>(audit)).value;
+    expect(events.map((event) => event.activity)).toEqual(expect.arrayContaining(['onboardingStarted', 'serviceConsentGranted', 'clientConsentGranted', 'onboardingCompleted', 'tenantOffboarded']));
+    const [latest, first] = events.filter((event) => event.activity === 'onboardingCompleted');
+    expect(latest?.resultReason).toMatch(/^Re-activated a tenant that was offboarded at \d{4}-.*Z\. /);
+    expect(first?.resultReason ?? null).toBeNull();
+  });
+
+  it('lets forged callbacks re-activate an offboarded tenant whose enterprise applications remain, and says so in the audit log', async () => {
+    const tid = randomTenantId();
+    expect((await walkOnboarding({ baseUrl: host.url, tenant: tid })).finalStatus).toBe(200);
+    const token = await adminToken(tid);
+    expect((await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { method: 'DELETE', headers: bearer(token) })).status).toBe(204);
+
+    const clientConsent = locationOf(await forgedConsent(tid, locationOf(await host.request(`/onboarding/start?tenant=${tid}`))));
+    const done = await forgedConsent(tid, clientConsent);
+    expect(done.status).toBe(200);
+    expect((await status(tid)).state).toBe('active');
+
+    const audit = await host.request('/v1.0/auditLogs/pinResetEvents?$top=50', { headers: bearer(token) });
+    const completed = (await jsonOf<Collection<AuditEvent>>(audit)).value.find((event) => event.activity === 'onboardingCompleted');
+    expect(completed?.result).toBe('success');
+    expect(completed?.resultReason).toContain('Re-activated a tenant that was offboarded');
+    expect(completed?.resultReason).toContain('delete both enterprise applications');
+  });
+
+  it('keeps a tenant offboarded for good once its admin deleted both enterprise applications: forged callbacks fail with ServicePrincipalMissing', async () => {
+    const tid = randomTenantId();
+    const config = getConfig();
+    expect((await walkOnboarding({ baseUrl: host.url, tenant: tid })).finalStatus).toBe(200);
+    const token = await adminToken(tid);
+    expect((await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { method: 'DELETE', headers: bearer(token) })).status).toBe(204);
+    simulation.directory.removeServicePrincipal(tid, config.serviceAppId);
+    simulation.directory.removeServicePrincipal(tid, config.clientAppId);
+
+    const clientConsent = locationOf(await forgedConsent(tid, locationOf(await host.request(`/onboarding/start?tenant=${tid}`))));
+    const refused = await forgedConsent(tid, clientConsent);
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('ServicePrincipalMissing');
+    const after = await status(tid);
+    expect(after.state).not.toBe('active');
+    expect(after.failure?.code).toBe('ServicePrincipalMissing');
   });
 
   it('answers 404 to another tenant\'s admin and 403 to a non-admin of the tenant', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { activate, isDomainName, offboard, recordFailure, recordServiceConsent, startOnboarding, type VerifiedDirectory } from '../../shared/domain/onboarding.js';
 import { newTenantRecord } from '../../shared/domain/tenant.js';
+import { consentErrorCodes } from '../../shared/services/onboarding.js';
 
 const now = new Date('2025-01-01T00:00:00Z');
 const apps = { serviceAppId: 'service', clientAppId: 'client' };
@@ -41,6 +42,32 @@ describe('onboarding state transitions', () => {
     const gone = offboard(activate(fresh(), verified, now), now);
     expect(recordFailure(gone, 'ServicePrincipalMissing', 'x', now).onboardingState).toBe('offboarded');
     expect(startOnboarding(gone, now).onboardingState).toBe('serviceConsentPending');
+  });
+
+  it('remembers when a tenant was offboarded through later failures, until it is active again', () => {
+    const later = new Date('2025-02-01T00:00:00Z');
+    const gone = offboard(activate(fresh(), verified, now), later);
+    expect(gone.offboardedDateTime).toBe(later.toISOString());
+    const failedAgain = recordFailure(startOnboarding(gone, now), 'ConsentDenied', 'x', now);
+    expect(failedAgain).toMatchObject({ onboardingState: 'failed', offboardedDateTime: later.toISOString() });
+    expect(activate(recordServiceConsent(startOnboarding(failedAgain, now), now), verified, now).offboardedDateTime).toBeNull();
+  });
+});
+
+describe('consentErrorCodes', () => {
+  it('keeps Entra\'s error code and the AADSTS number, and nothing else of the callback', () => {
+    expect(consentErrorCodes('access_denied', 'AADSTS65004: User declined to consent to access the app.')).toEqual(['access_denied', 'AADSTS65004']);
+    expect(consentErrorCodes('consent_required', 'Re-verify at https://evil.example AADSTS700016 now')).toEqual(['consent_required', 'AADSTS700016']);
+    expect(consentErrorCodes('invalid_request', 'no number here')).toEqual(['invalid_request']);
+    expect(consentErrorCodes('invalid_request', null)).toEqual(['invalid_request']);
+    expect(consentErrorCodes(null, null)).toEqual(['admin_consent missing']);
+  });
+
+  it('replaces anything that is not a lowercase error code with unknown_error', () => {
+    for (const forged of ['Access_Denied', 'access denied', 'call https://evil.example', '', 'a'.repeat(65), 'access_denied\n', '<b>x</b>']) {
+      expect(consentErrorCodes(forged, null), forged).toEqual(['unknown_error']);
+    }
+    expect(consentErrorCodes('a'.repeat(64), null)).toEqual(['a'.repeat(64)]);
   });
 });
 
