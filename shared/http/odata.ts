@@ -70,23 +70,29 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+
 /** Splits on ` and ` outside string literals (a doubled '' inside a literal toggles twice). */
 function splitConjunction(raw: string): string[] {
   const parts: string[] = [];
+  const separator = /\s+and\s+/iy;
   let start = 0;
   let inString = false;
   for (let index = 0; index < raw.length; index += 1) {
-    if (raw[index] === "'") inString = !inString;
-    if (inString) continue;
-    const separator = /^\s+and\s+/i.exec(raw.slice(index));
-    if (separator) {
+    const char = raw[index];
+    if (char === "'") inString = !inString;
+    if (inString || !/\s/.test(char ?? '')) continue;
+    separator.lastIndex = index;
+    if (separator.test(raw)) {
       parts.push(raw.slice(start, index));
-      index += separator[0].length - 1;
-      start = index + 1;
+      start = separator.lastIndex;
+      index = start - 1;
     }
   }
   parts.push(raw.slice(start));
   return parts;
 }
 
+/** Longer filters than any real client sends are refused before parsing. */
+const MAX_FILTER_LENGTH = 2_048;
+
 function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
+  if (raw.length > MAX_FILTER_LENGTH) throw odataError(`The $filter value is longer than ${MAX_FILTER_LENGTH} characters.`);
   const filterable = spec.filterable ?? {};
   return splitConjunction(raw).map((clauseText) => {
     const match = CLAUSE.exec(clauseText);

@@ -79,6 +79,12 @@ describe('OData query parsing', () => {
     expect(parse("$filter=activity eq 'it''s a and b'").filter).toEqual([{ property: 'activity', operator: 'eq', value: "it's a and b" }]);
   });
 
+  it('refuses an overlong $filter before parsing it, and still splits on AND with any whitespace', () => {
+    expect(refusal(`$filter=activity eq '${'x'.repeat(3000)}'`)).toMatch(/longer than 2048/);
+    expect(refusal(`$filter=activity eq 'a'${' '.repeat(2000)}x`)).toMatch(/Invalid \$filter clause/);
+    expect(parse("$filter=activity eq 'a'   AND   activityDateTime ge 2024-01-01T00:00:00Z").filter).toHaveLength(2);
+  });
+
   it('leaves plain (non-$) query parameters to the route', () => {
     expect(parse('tenant=contoso.com')).toEqual({ select: undefined, top: undefined, filter: [], skiptoken: undefined });
   });
