@@ -65,6 +65,14 @@ export class ServiceUnreachableError extends Error {
   }
 }
 
+/** A URL the client will not request with a credential: an absolute link off the service's origin. */
+export class UntrustedUrlError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UntrustedUrlError';
+  }
+}
+
 export interface BearerChallenge {
   scheme: string;
   params: Record<string, string>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorFromResponse, GraphApiError, ServiceUnreachableError } from './errors.js';
+import { errorFromResponse, GraphApiError, ServiceUnreachableError, UntrustedUrlError } from './errors.js';
 
 /**
  * Produces the `Authorization` header value for one attempt. Called again for every retry, so a
@@ -71,8 +71,24 @@ export class HttpClient {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
+  /**
+   * A path is resolved against the base URL. An absolute URL (e.g. `@odata.nextLink`) is used only when
+   * its origin is the service's: the request carries the caller's credential, which must never go to
+   * another host.
+   */
   url(path: string): string {
-    return /^https?:\/\//.test(path) ? path : `${this.baseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(path)) return `${this.baseUrl}${path.startsWith('/') ? '' : '/'}${path}`;
+    const origin = new URL(this.baseUrl).origin;
+    let target: URL;
+    try {
+      target = new URL(path);
+    } catch {
+      throw new UntrustedUrlError(`Refusing to request '${path}': not a valid URL on the service (${origin}).`);
+    }
+    if (target.origin !== origin) {
+      throw new UntrustedUrlError(`Refusing to follow a link to ${target.origin}: it is not the service's origin (${origin}), and the request would carry your credential there.`);
+    }
+    return target.href;
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ServiceResponse<T>> {

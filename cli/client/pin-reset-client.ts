@@ -168,6 +168,11 @@ export class PinResetClient {
     });
   }
 
+  /** Deletes (retires) a managed device: its azureADDeviceId can then be enrolled again. */
+  async deleteManagedDevice(admin: Credential, id: string): Promise<void> {
+    await this.http.request('DELETE', `/v1.0/deviceManagement/managedDevices/${segment(id)}`, { credential: admin });
+  }
+
   async cancelDeviceAction(admin: Credential, id: string, actionId: string): Promise<void> {
     await this.http.request('POST', `/v1.0/deviceManagement/managedDevices/${segment(id)}/deviceActionResults/${segment(actionId)}/cancel`, { credential: admin });
   }

@@ -40,6 +40,8 @@ export interface DevTokenRequest {
   acrs?: string[];
   ver?: '1.0' | '2.0';
   issuedSecondsAgo?: number;
+  /** Entra's `deviceid` claim (the azureADDeviceId of the device the token is for). */
+  deviceid?: string;
 }
 
 export interface Organization {

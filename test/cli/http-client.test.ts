@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GraphApiError, ServiceUnreachableError } from '../../cli/client/errors.js';
-import { HttpClient } from '../../cli/client/http.js';
+import { GraphApiError, ServiceUnreachableError, UntrustedUrlError } from '../../cli/client/errors.js';
+import { bearerCredential, HttpClient } from '../../cli/client/http.js';
+import { PinResetClient } from '../../cli/client/pin-reset-client.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse, body: string) => void;
 
@@ -105,5 +106,73 @@ describe('the client transport', () => {
   it('reports an unreachable service as ServiceUnreachableError', async () => {
     const unreachable = new HttpClient({ baseUrl: 'http://127.0.0.1:1' });
     await expect(unreachable.request('GET', '/health')).rejects.toBeInstanceOf(ServiceUnreachableError);
+  });
+
+  it('deletes a managed device with DELETE on its Graph path', async () => {
+    script = [(_request, response) => void response.writeHead(204).end()];
+    seen.length = 0;
+    await new PinResetClient({ baseUrl }).deleteManagedDevice(bearerCredential('t'), '0b0e4d2c-5f0a-4c55-9a43-0d7c0d3a9f11');
+    expect(seen).toEqual([expect.objectContaining({ method: 'DELETE', url: '/v1.0/deviceManagement/managedDevices/0b0e4d2c-5f0a-4c55-9a43-0d7c0d3a9f11', authorization: 'Bearer t' })]);
+  });
+});
+
+describe('absolute URLs such as @odata.nextLink', () => {
+  /** Another origin (same host, other port) that records whether anything reached it. */
+  const foreignHits: { url: string; authorization: string | undefined }[] = [];
+  const foreign = createServer((request, response) => {
+    foreignHits.push({ url: request.url ?? '', authorization: request.headers.authorization });
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{"value":[]}');
+  });
+  let foreignUrl = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', () => resolve()));
+    foreignUrl = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => foreign.close(() => resolve())));
+
+  const page = (value: unknown[], nextLink?: string): Handler => (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ value, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) }));
+  };
+
+  it('follows a link on the service\'s own origin with the credential', async () => {
+    script = [ok];
+    seen.length = 0;
+    const { http } = client();
+    await http.request('GET', `${baseUrl}/v1.0/auditLogs/pinResetEvents?$skiptoken=abc`, { credential: bearerCredential('t0ken') });
+    expect(seen).toEqual([expect.objectContaining({ url: '/v1.0/auditLogs/pinResetEvents?$skiptoken=abc', authorization: 'Bearer t0ken' })]);
+  });
+
+  it('refuses a link to another origin with a clear error, before asking for the credential or sending anything', async () => {
+    foreignHits.length = 0;
+    let credentialCalls = 0;
+    const { http } = client();
+    const credential = async () => `Bearer ${++credentialCalls}`;
+    for (const link of [`${foreignUrl}/steal`, 'https://attacker.example/v1.0/x', `${baseUrl.replace('http:', 'https:')}/v1.0/x`, `HTTP://attacker.example/x`]) {
+      const error = await http.request('GET', link, { credential }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(UntrustedUrlError);
+      expect((error as Error).message).toMatch(/^Refusing to follow a link to .+: it is not the service's origin \(http:\/\/127\.0\.0\.1:\d+\)/);
+    }
+    expect(credentialCalls).toBe(0);
+    expect(foreignHits).toEqual([]);
+  });
+
+  it('stops a listing whose @odata.nextLink points off the service, so the token never leaves it', async () => {
+    script = [page([{ id: 'e1' }], `${foreignUrl}/v1.0/auditLogs/pinResetEvents?$skiptoken=2`)];
+    seen.length = 0;
+    foreignHits.length = 0;
+    const pinReset = new PinResetClient({ baseUrl });
+    await expect(pinReset.auditEvents(bearerCredential('secret-token'), { all: true })).rejects.toBeInstanceOf(UntrustedUrlError);
+    expect(seen).toHaveLength(1);
+    expect(foreignHits).toEqual([]);
+  });
+
+  it('follows a same-origin @odata.nextLink to the last page', async () => {
+    script = [page([{ id: 'e1' }], `${baseUrl}/v1.0/auditLogs/pinResetEvents?$skiptoken=2`), page([{ id: 'e2' }])];
+    seen.length = 0;
+    const pinReset = new PinResetClient({ baseUrl });
+    const events = await pinReset.auditEvents(bearerCredential('t'), { all: true });
+    expect(events.map((event) => (event as { id: string }).id)).toEqual(['e1', 'e2']);
+    expect(seen.map((s) => s.authorization)).toEqual(['Bearer t', 'Bearer t']);
   });
 });
