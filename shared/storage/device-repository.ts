@@ -86,6 +86,17 @@ function fromEntity(entity: DeviceEntity): ManagedDeviceRecord {
 /** Equality filters the admin list supports, by entity property. */
 export type DeviceFilterProperty = 'deviceName' | 'azureADDeviceId' | 'joinType' | 'userId';
 
+/** One equality clause; the property is matched against the closed set, the value goes through the odata tag. */
+function filterClause(property: DeviceFilterProperty, value: string): string {
+  switch (property) {
+    case 'deviceName': return odata`deviceName eq ${value}`;
+    case 'azureADDeviceId': return odata`azureADDeviceId eq ${value}`;
+    case 'joinType': return odata`joinType eq ${value}`;
+    case 'userId': return odata`userId eq ${value}`;
+    default: throw new Error(`Not a filterable device property: ${String(property)}`);
+  }
+}
+
 export interface DevicePageQuery {
   filter: readonly { property: DeviceFilterProperty; value: string }[];
   pageSize: number;
@@ -152,20 +163,36 @@ export class DeviceRepository {
     return { value: device, etag: response.etag ?? '' };
   }
 
-  /** Removes the device, its index and its lookup: its assertions stop working at once. */
-  async delete(tenantId: string, deviceId: string): Promise<void> {
+  /**
+   * Removes every row of the device: the id lookup first (its assertions stop working at once), then
+   * the device row and its azureADDeviceId index in one transaction (same partition), so the
+   * azureADDeviceId is free to enrol again exactly when the device is gone. An index row that already
+   * names another device (never expected) is left alone. Answers false when there was no such device.
+   */
+  async delete(tenantId: string, deviceId: string): Promise<boolean> {
     const table = await this.table();
     const existing = await this.get(tenantId, deviceId);
     await readOrUndefined(() => table.deleteEntity(lookupPartition(deviceId), LOOKUP_ROW));
-    await readOrUndefined(() => table.deleteEntity(tenantId, deviceRowKey(deviceId)));
-    if (existing) await readOrUndefined(() => table.deleteEntity(tenantId, indexRowKey(existing.value.azureADDeviceId)));
+    if (!existing) return false;
+    const indexKey = indexRowKey(existing.value.azureADDeviceId);
+    const index = await readOrUndefined(() => table.getEntity<{ deviceId: string }>(tenantId, indexKey));
+    const actions: TransactionAction[] = [['delete', { partitionKey: tenantId, rowKey: deviceRowKey(deviceId) }]];
+    if (index?.deviceId === deviceId) actions.push(['delete', { partitionKey: tenantId, rowKey: indexKey }]);
+    try {
+      await storageCall(() => table.submitTransaction(actions));
+      return true;
+    } catch (error) {
+      if (!isServiceError(error, 'Request_ResourceNotFound')) throw error;
+      // A concurrent delete removed a row first: done if the device is gone, otherwise read again and retry.
+      return (await this.get(tenantId, deviceId)) === undefined ? false : this.delete(tenantId, deviceId);
+    }
   }
 
   async list(tenantId: string, query: DevicePageQuery): Promise<DevicePage> {
     const table = await this.table();
-    let filter = odata`PartitionKey eq ${tenantId} and RowKey ge ${DEVICE_PREFIX} and RowKey lt ${'device}'}`;
-    // Property names come from a closed union; values are quoted OData string literals.
-    for (const clause of query.filter) filter += ` and ${clause.property} eq '${clause.value.replace(/'/g, "''")}'`;
+    const clauses = [odata`PartitionKey eq ${tenantId} and RowKey ge ${DEVICE_PREFIX} and RowKey lt ${'device}'}`];
+    for (const clause of query.filter) clauses.push(filterClause(clause.property, clause.value));
+    const filter = clauses.join(' and ');
     return storageCall(async () => {
       const pages = table.listEntities<DeviceEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: query.pageSize, continuationToken: query.continuationToken });
       for await (const page of pages) {
