@@ -57,7 +57,8 @@ export const enrollDevice = defineOperation({
   responses: {
     201: { description: 'Enrolled.', schema: managedDeviceSchema },
     200: { description: 'Enrolled again: the record was updated and its key replaced.', schema: managedDeviceSchema },
-    403: { description: 'The tenant is not onboarded.' },
+    403: { description: 'The tenant is not onboarded, or the token\'s deviceid claim (a token obtained on a joined device) names another device than azureADDeviceId.' },
+    409: { description: 'The azureADDeviceId is enrolled by another user.' },
   },
   async handle(context) {
     const { device, created } = await context.services.deviceEnrollment.enroll(userOf(context), context.body, context.ids.requestId);

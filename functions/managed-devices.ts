@@ -145,9 +145,22 @@ export const cancelDeviceAction = defineOperation({
   },
 });
 
+export const deleteManagedDevice = defineOperation({
+  operationId: 'deviceManagement_managedDevices_delete',
+  summary: "Deletes (retires) a device of the caller's tenant, as Intune's Delete: its records go, its open passcode action is canceled, its assertions stop working, and its azureADDeviceId can be enrolled again.",
+  tags: ['deviceManagement'],
+  auth: 'passcodeAdmin',
+  responses: { 204: { description: 'Deleted.' }, 404: { description: 'Not a device of the caller\'s tenant.' } },
+  async handle(context) {
+    const user = userOf(context);
+    await context.services.deviceDeletion.delete(user.tenantId, context.params.id ?? '', user, context.ids.requestId);
+    return noContent();
+  },
+});
+
 export const managedDeviceRoutes: RouteDefinition[] = [
   { name: 'managedDevices', route: 'v1.0/deviceManagement/managedDevices', methods: { GET: listManagedDevices } },
-  { name: 'managedDeviceById', route: 'v1.0/deviceManagement/managedDevices/{id:guid}', methods: { GET: getManagedDevice } },
+  { name: 'managedDeviceById', route: 'v1.0/deviceManagement/managedDevices/{id:guid}', methods: { GET: getManagedDevice, DELETE: deleteManagedDevice } },
   { name: 'managedDeviceResetPasscode', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/resetPasscode', methods: { POST: resetPasscode } },
   { name: 'managedDeviceActionCancel', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/deviceActionResults/{actionId:guid}/cancel', methods: { POST: cancelDeviceAction } },
 ];

@@ -26,6 +26,7 @@ import { Housekeeping } from './services/housekeeping.js';
 import { TenantSettingsService } from './services/tenant-settings.js';
 import { OnboardingStateRepository } from './storage/onboarding-state-repository.js';
 import { DeviceAssertionVerifier } from './identity/device-assertion-verifier.js';
+import { DeviceDeletionService } from './services/device-deletion.js';
 import { DeviceEnrollmentService } from './services/device-enrollment.js';
 import { PasscodeResetService } from './services/passcode-reset.js';
 import { PasscodeSealer } from './services/passcode-sealer.js';
@@ -169,6 +170,10 @@ export class Services {
     return this.once('deviceEnrollment', () => new DeviceEnrollmentService({ tenants: this.tenants, devices: this.devices, audit: this.audit, clock: () => this.clock() }));
   }
 
+  get deviceDeletion(): DeviceDeletionService {
+    return this.once('deviceDeletion', () => new DeviceDeletionService({ devices: this.devices, passcodeReset: this.passcodeReset, audit: this.audit }));
+  }
+
   get passcodeReset(): PasscodeResetService {
     return this.once('passcodeReset', () => new PasscodeResetService({
       tenants: this.tenants,
@@ -194,6 +199,7 @@ export class Services {
       this.audit,
       () => this.clock(),
       this.tenantStateCache,
+      () => ({ minIntervalSeconds: this.config.keyRotationMinIntervalSeconds }),
     ));
   }
 

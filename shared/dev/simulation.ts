@@ -21,6 +21,8 @@ export const devTokenRequestSchema = z.strictObject({
   iss: z.string().max(512).optional(),
   expiresInSeconds: z.number().int().min(-31_536_000).max(86_400).optional(),
   notBeforeSecondsFromNow: z.number().int().min(-86_400).max(86_400).optional(),
+  /** Entra's `deviceid` claim: the azureADDeviceId of the device the token was obtained on. */
+  deviceid: guid.optional(),
 });
 
 export type DevTokenRequest = z.infer<typeof devTokenRequestSchema>;
@@ -72,6 +74,7 @@ export class MicrosoftSimulation {
       ...(request.wids ? { wids: request.wids } : {}),
       ...(request.roles ? { roles: request.roles } : {}),
       ...(request.acrs ? { acrs: request.acrs } : {}),
+      ...(request.deviceid ? { deviceid: request.deviceid.toLowerCase() } : {}),
       scp: 'user_impersonation',
       uti: randomUUID(),
     };

@@ -15,6 +15,7 @@ export type AuditActivity =
   | 'protectorDecrypt'
   | 'deviceEnrolled'
   | 'deviceStatusReported'
+  | 'deviceDeleted'
   | 'passcodeResetRequested'
   | 'passcodeResetDelivered'
   | 'passcodeResetDone'

@@ -143,6 +143,7 @@ export class EntraTokenValidator {
       tokenVersion,
       issuedAt: typeof claims.iat === 'number' ? claims.iat : 0,
       authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
+      deviceId: typeof claims.deviceid === 'string' ? claims.deviceid.toLowerCase() : undefined,
     };
   }
 }

@@ -13,6 +13,8 @@ export interface UserPrincipal {
   /** Seconds since the epoch. */
   issuedAt: number;
   authTime: number | undefined;
+  /** Entra's `deviceid` claim (the azureADDeviceId, lower case) when the token was obtained on a joined or registered device. */
+  deviceId: string | undefined;
 }
 
 /** The authenticated caller of a device route (DeviceAssertion). */

@@ -1,7 +1,7 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
 import type { AuditLog, Clock } from './audit-log.js';
 import type { CanReset, DevicePublicKey, JoinType, ManagedDeviceRecord } from '../domain/device.js';
-import { badRequest, conflict, isServiceError, notFound } from '../domain/errors.js';
+import { badRequest, conflict, forbidden, isServiceError, notFound } from '../domain/errors.js';
 import type { Versioned } from '../domain/tenant.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { DeviceRepository } from '../storage/device-repository.js';
@@ -58,6 +58,10 @@ export class DeviceEnrollmentService {
     await requireActiveTenant(this.deps.tenants, user.tenantId);
     const deviceKey = publicDeviceKey(request.deviceKey);
     const azureADDeviceId = request.azureADDeviceId.toLowerCase();
+    // A token obtained on a joined device names that device: it can only enrol itself.
+    if (user.deviceId !== undefined && user.deviceId !== azureADDeviceId) {
+      throw forbidden("The azureADDeviceId does not match the device the access token was issued on (its 'deviceid' claim). Enrol from that device, with its own azureADDeviceId.");
+    }
     const fields = {
       tenantId: user.tenantId,
       userId: user.objectId,

@@ -147,8 +147,25 @@ export class PasscodeResetService {
 
   /** Admin: cancels a pending or active action (409 on a final one); the passcode is erased. */
   async cancel(tenantId: string, deviceId: string, actionId: string, admin: UserPrincipal | undefined, correlationId: string): Promise<void> {
-    const device = await this.deviceIn(tenantId, deviceId);
-    const { action, changed } = await this.transition(tenantId, device.id, actionId, (current) => {
+    await this.cancelAction(await this.deviceIn(tenantId, deviceId), actionId, admin, correlationId);
+  }
+
+  /**
+   * Device deletion: cancels the device's open action, if any, as `cancel` does. Works from the record,
+   * so it may run after the device rows are gone; an action that finished meanwhile is left as it is.
+   */
+  async cancelOpenAction(device: ManagedDeviceRecord, admin: UserPrincipal, correlationId: string): Promise<void> {
+    const open = await this.deps.actions.open(device.tenantId, device.id);
+    if (!open) return;
+    try {
+      await this.cancelAction(device, open.value.id, admin, correlationId);
+    } catch (error) {
+      if (!isServiceError(error, 'Conflict') && !isServiceError(error, 'Request_ResourceNotFound')) throw error;
+    }
+  }
+
+  private async cancelAction(device: ManagedDeviceRecord, actionId: string, admin: UserPrincipal | undefined, correlationId: string): Promise<void> {
+    const { action, changed } = await this.transition(device.tenantId, device.id, actionId, (current) => {
       if (!canTransition(current.actionState, 'canceled')) throw conflict(`The action is already ${current.actionState} and cannot be canceled.`);
       return { next: { ...current, actionState: 'canceled', sealedPasscode: null }, close: true };
     });

@@ -14,7 +14,7 @@ afterEach(() => setServices(undefined));
 const ACTOR = { initiatedBy: { user: { id: 'admin-1' } }, correlationId: 'test' };
 
 function caller(tenantId: string, objectId: string): UserPrincipal {
-  return { tenantId, objectId, userPrincipalName: undefined, roles: [], wids: [], amr: ['mfa'], acrs: [], tokenVersion: '2.0', issuedAt: Math.floor(Date.now() / 1000), authTime: undefined };
+  return { tenantId, objectId, userPrincipalName: undefined, roles: [], wids: [], amr: ['mfa'], acrs: [], tokenVersion: '2.0', issuedAt: Math.floor(Date.now() / 1000), authTime: undefined, deviceId: undefined };
 }
 
 /** Two instances of the service (two processes in production) with the given key state cache TTL. */

@@ -279,7 +279,7 @@ describe('decrypt rate limits', () => {
     // Direct service calls so both instances really run at once.
     const results = await Promise.allSettled(users.map(async ({ oid, index, protector }) => {
       const services = instances[index % 2]!;
-      const principal = { tenantId: tid, objectId: oid, userPrincipalName: undefined, roles: [], wids: [], amr: ['mfa'], acrs: [], tokenVersion: '2.0' as const, issuedAt: 0, authTime: undefined };
+      const principal = { tenantId: tid, objectId: oid, userPrincipalName: undefined, roles: [], wids: [], amr: ['mfa'], acrs: [], tokenVersion: '2.0' as const, issuedAt: 0, authTime: undefined, deviceId: undefined };
       return services.protectorDecrypt.decrypt(principal, protector.jwe, randomUUID());
     }));
     const ok = results.filter((result) => result.status === 'fulfilled').length;
