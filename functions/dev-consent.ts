@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { ServiceConfig } from '../shared/config.js';
-import { notFound } from '../shared/domain/errors.js';
 import { getSimulation } from '../shared/dev/simulation.js';
 import { defineOperation, type OperationContext } from '../shared/http/pipeline.js';
 import { escapeHtml, html, redirect } from '../shared/http/responses.js';
@@ -57,9 +56,6 @@ function refusal(parsed: Extract<Parsed, { ok: false }>) {
   return html(400, page(parsed.title, `<h1>${escapeHtml(parsed.title)}</h1><p>${escapeHtml(parsed.detail)}</p>`));
 }
 
-function requireDevMode(context: OperationContext<unknown>): void {
-  if (!context.config.devMode) throw notFound();
-}
 
 export const showDevConsent = defineOperation({
   operationId: 'dev_adminConsent_show',
@@ -74,7 +70,6 @@ export const showDevConsent = defineOperation({
   ],
   responses: { 200: { description: 'HTML consent form.' }, 400: { description: 'HTML error page.' } },
   async handle(context) {
-    requireDevMode(context);
     const parsed = parse(context);
     if (!parsed.ok) return refusal(parsed);
     const { request } = parsed;
@@ -101,7 +96,6 @@ export const decideDevConsent = defineOperation({
   body: { schema: z.object({ decision: z.enum(['accept', 'cancel']) }), format: 'form' },
   responses: { 302: { description: 'Back to redirect_uri with admin_consent=True or error=access_denied.' }, 400: { description: 'HTML error page.' } },
   async handle(context) {
-    requireDevMode(context);
     const parsed = parse(context);
     if (!parsed.ok) return refusal(parsed);
     const { request } = parsed;
@@ -122,5 +116,5 @@ export const decideDevConsent = defineOperation({
 });
 
 export const devConsentRoutes: RouteDefinition[] = [
-  { name: 'devAdminConsent', route: 'dev/login/{tenant}/v2.0/adminconsent', methods: { GET: showDevConsent, POST: decideDevConsent } },
+  { name: 'devAdminConsent', route: 'dev/login/{tenant}/v2.0/adminconsent', methods: { GET: showDevConsent, POST: decideDevConsent }, devOnly: true },
 ];

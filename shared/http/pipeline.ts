@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import type { ServiceConfig } from '../config.js';
+import { getConfig, type ServiceConfig } from '../config.js';
 import { ServiceError } from '../domain/errors.js';
 import { requireAdministrator, requireOwnTenant, requireRecentMfa } from '../identity/authorization.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
@@ -230,6 +230,7 @@ export function createRouteHandler(definition: RouteDefinition): RouteHandler {
     const pathname = pathnameOf(request);
     let response: HttpResponseInit;
     try {
+      if (definition.devOnly && !getConfig().devMode) throw new ServiceError('Request_ResourceNotFound', 'The requested resource was not found.');
       const method = request.method.toUpperCase();
       const operation = definition.methods[(method === 'HEAD' ? 'GET' : method) as HttpMethod];
       if (!operation) throw methodNotAllowed(definition);

@@ -17,6 +17,8 @@ export interface RouteDefinition {
   /** Functions route template; `{id:guid}` constrains a parameter to a GUID, as the host does. */
   route: string;
   methods: Partial<Record<HttpMethod, AnyOperation>>;
+  /** Development mode only: when PINRESET_DEV_MODE is off the route answers 404 to everything, as if absent. */
+  devOnly?: true;
 }
 
 interface CompiledRoute {
