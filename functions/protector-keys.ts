@@ -67,7 +67,11 @@ export const rotateProtectorKey = defineOperation({
   tags: ['protector keys'],
   auth: 'admin',
   tenantParam: 'tid',
-  responses: { 200: { description: 'The new active version.', schema: versionSchema }, 409: { description: 'Rotated concurrently by another request.' } },
+  responses: {
+    200: { description: 'The new active version.', schema: versionSchema },
+    409: { description: 'Rotated concurrently by another request, or 20 versions are not retired yet (retire old versions first).' },
+    429: { description: 'The current key is younger than PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS; Retry-After says when rotating is allowed.' },
+  },
   async handle(context) {
     const tenantId = await activeTenantOf(context);
     return graphEntity(context, VERSIONS_SET, await context.services.protectorKeys.rotate(tenantId, actorOf(context)));

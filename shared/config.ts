@@ -89,6 +89,8 @@ export const SETTINGS = [
     description: 'How long an unwrapped tenant private key stays in memory before it is unwrapped again.' },
   { name: 'PINRESET_KEY_STATE_CACHE_SECONDS', requiredInAzure: false, defaultValue: '5',
     description: 'How long one instance reuses a tenant\'s active state, current-key pointer and key rows for decrypts (0 = read storage every time). Another instance\'s retire or offboarding reaches this one within this bound; its own take effect at once.' },
+  { name: 'PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS', requiredInAzure: false, defaultValue: '60',
+    description: 'Minimum time between two rotations of a tenant\'s protector key on request; a sooner rotation answers 429 with Retry-After (0 = no minimum). The scheduled rotation is not affected.' },
   { name: 'PINRESET_DECRYPT_LIMIT_PER_USER', requiredInAzure: false, defaultValue: '10',
     description: 'Decrypt attempts one user may make per rate-limit window, across all instances (0 = no limit).' },
   { name: 'PINRESET_DECRYPT_LIMIT_PER_TENANT', requiredInAzure: false, defaultValue: '1000',
@@ -120,6 +122,8 @@ export interface ServiceConfig {
   keyCustody: { kind: 'keyVault'; keyId: string; clientId: string | undefined } | { kind: 'local'; kek: Buffer; devOnly: boolean } | { kind: 'unconfigured' };
   keyCache: { maxEntries: number; ttlSeconds: number; stateTtlSeconds: number };
   decryptLimits: { perUser: number; perTenant: number; windowSeconds: number };
+  /** Seconds an admin must wait after a tenant's key became current before rotating it again (0 = off). */
+  keyRotationMinIntervalSeconds: number;
 }
 
 export class ConfigurationError extends Error {
@@ -279,6 +283,7 @@ export function loadConfig(env: Env): ServiceConfig {
       perTenant: nonNegativeInt(env, 'PINRESET_DECRYPT_LIMIT_PER_TENANT', 1000),
       windowSeconds: positiveInt(env, 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS', 3600),
     },
+    keyRotationMinIntervalSeconds: nonNegativeInt(env, 'PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS', 60),
   };
 }
 

@@ -26,6 +26,14 @@ export interface KeyActor {
   correlationId: string;
 }
 
+/** A requested rotation is refused while the tenant has this many versions that still decrypt. */
+export const MAX_UNRETIRED_VERSIONS = 20;
+
+export interface RotationLimits {
+  /** Seconds after the current key became current before an admin may rotate again (0 = off). */
+  minIntervalSeconds: number;
+}
+
 const CURRENT_ENTRY = 'current';
 const keyEntry = (kid: string) => `key_${kid}`;
 
@@ -49,6 +57,7 @@ export class ProtectorKeyService {
     private readonly clock: Clock,
     /** Decrypts' short-lived view of pointer and key rows; this instance's own changes invalidate it. */
     private readonly state: TenantStateCache = new TenantStateCache(0),
+    private readonly rotationLimits: () => RotationLimits = () => ({ minIntervalSeconds: 0 }),
   ) {}
 
   /** The tenant's current key, creating the first one if there is none (create-once across instances). */
@@ -109,7 +118,9 @@ export class ProtectorKeyService {
 
   /**
    * A new active key; the previous one becomes decryptOnly. `ifCurrentKid` (the scheduled rotation)
-   * rotates only if that kid is still current, so concurrent timers rotate once.
+   * rotates only if that kid is still current, so concurrent timers rotate once. A requested rotation
+   * (no `ifCurrentKid`) is limited: each one costs an RSA key generation on the shared threadpool and
+   * leaves one more decryptOnly version behind.
    */
   async rotate(tenantId: string, actor: KeyActor, options: { ifCurrentKid?: string } = {}): Promise<ProtectorKeyVersion> {
     const current = await this.repository.getCurrent(tenantId);
@@ -120,6 +131,7 @@ export class ProtectorKeyService {
     if (options.ifCurrentKid !== undefined && current.value.kid !== options.ifCurrentKid) {
       return { kid: current.value.kid, state: 'active', createdDateTime: current.value.since };
     }
+    if (options.ifCurrentKid === undefined) await this.requireRotationAllowed(tenantId, current.value);
     const key = await this.newPendingKey(tenantId);
     await this.demote(tenantId, current.value.kid);
     try {
@@ -136,6 +148,23 @@ export class ProtectorKeyService {
       targetResources: [{ id: key.kid, type: 'protectorKey', displayName: 'active' }, { id: current.value.kid, type: 'protectorKey', displayName: 'decryptOnly' }],
       correlationId: actor.correlationId });
     return { kid: key.kid, state: 'active', createdDateTime: key.createdDateTime };
+  }
+
+  /** Decided from what is stored already: the current key's `since` and the versions' states. */
+  private async requireRotationAllowed(tenantId: string, current: CurrentKeyPointer): Promise<void> {
+    const { minIntervalSeconds } = this.rotationLimits();
+    const waitMs = Date.parse(current.since) + minIntervalSeconds * 1000 - this.clock().getTime();
+    if (minIntervalSeconds > 0 && waitMs > 0) {
+      const retryAfterSeconds = Math.min(Math.ceil(waitMs / 1000), minIntervalSeconds);
+      throw new ServiceError('TooManyRequests',
+        `The protector key was rotated less than ${minIntervalSeconds} seconds ago. Rotate again in ${retryAfterSeconds} seconds.`,
+        { retryAfterSeconds });
+    }
+    const unretired = (await this.versions(tenantId)).filter((version) => version.state !== 'retired').length;
+    if (unretired >= MAX_UNRETIRED_VERSIONS) {
+      throw conflict(`The tenant already has ${unretired} protector key versions that are not retired (at most ${MAX_UNRETIRED_VERSIONS}). `
+        + 'Retire old versions first (POST .../pinResetProtectorKeys/versions/{kid}/retire), then rotate.');
+    }
   }
 
   /** The outgoing key's stored state becomes decryptOnly before the pointer moves (the pointer decides anyway). */

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runKeyRotation } from '../../functions/key-rotation-timer.js';
 import { KeyVaultKekProvider } from '../../shared/keys/key-vault-kek-provider.js';
 import { ProtectorKeyRepository } from '../../shared/storage/protector-key-repository.js';
+import { loadConfig } from '../../shared/config.js';
 import { getServices, Services, setServices } from '../../shared/wiring.js';
 import { activateTenant, offboardTenant } from '../support/active-tenant.js';
 import { invoke } from '../support/invoke.js';
@@ -117,6 +118,68 @@ describe('key lifecycle (admin)', () => {
     await offboardTenant(tid);
     expect(await repository.listKeys(tid)).toEqual([]);
     expect(await repository.getCurrent(tid)).toBeUndefined();
+  });
+});
+
+describe('rotation limits', () => {
+  const limited = (interval: string, clock?: Date) => new Services(
+    loadConfig({ ...process.env, PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS: interval }), clock ? { clock: () => clock } : {});
+
+  /** An active tenant whose first key was made `ageMs` ago. */
+  async function tenantWithKeyAged(ageMs: number): Promise<string> {
+    setServices(new Services(getServices().config, { clock: () => new Date(Date.now() - ageMs) }));
+    const tid = await activateTenant();
+    setServices(undefined);
+    return tid;
+  }
+
+  it('answers 429 with Retry-After to a rotation sooner than PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS after the last, and rotates once the interval passed', async () => {
+    const tid = await tenantWithKeyAged(3_600_000);
+    const headers = bearer(await adminToken(tid));
+    setServices(limited('60'));
+    const first = await invoke('POST', `${keysPath(tid)}/rotate`, { headers });
+    expect(first.status).toBe(200);
+    const second = await invoke('POST', `${keysPath(tid)}/rotate`, { headers });
+    expect(second.status).toBe(429);
+    expect(second.json().error.code).toBe('TooManyRequests');
+    expect(second.json().error.message).toContain('60 seconds');
+    const retryAfter = Number(second.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(59);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect((await getServices().protectorKeys.versions(tid)).map((version) => version.kid)).toEqual([first.json().kid, expect.any(String)]);
+
+    setServices(limited('60', new Date(Date.now() + 61_000)));
+    const later = await invoke('POST', `${keysPath(tid)}/rotate`, { headers });
+    expect(later.status).toBe(200);
+    expect(later.json().kid).not.toBe(first.json().kid);
+  });
+
+  it('leaves the scheduled rotation alone: an old key rotates even under a long minimum interval', async () => {
+    const tid = await tenantWithKeyAged(366 * 86_400_000);
+    const services = limited(String(400 * 86_400));
+    const rotated = await services.protectorKeys.rotateDueKeys({ rotationDaysOf: async () => 365, isActive: async (id) => id === tid, correlationId: 'test' });
+    expect(rotated).toEqual([tid]);
+  });
+
+  it('refuses a rotation with 409 while 20 versions are not retired, and rotates again once one is retired', async () => {
+    const tid = await activateTenant();
+    const repository = new ProtectorKeyRepository(getServices().tables);
+    const [current] = await repository.listKeys(tid);
+    const old = Array.from({ length: 19 }, (_, index) => ({
+      ...current!, kid: randomBytes(32).toString('base64url'), state: 'decryptOnly' as const, sealed: undefined,
+      createdDateTime: new Date(Date.now() - (index + 1) * 86_400_000).toISOString(),
+    }));
+    await Promise.all(old.map((key) => repository.insertKey(key)));
+    const headers = bearer(await adminToken(tid));
+
+    const refused = await invoke('POST', `${keysPath(tid)}/rotate`, { headers });
+    expect(refused.status).toBe(409);
+    expect(refused.json().error.code).toBe('Conflict');
+    expect(refused.json().error.message).toContain('Retire old versions first');
+    expect(await repository.listKeys(tid)).toHaveLength(20);
+
+    expect((await invoke('POST', `${keysPath(tid)}/versions/${old[18]!.kid}/retire`, { headers })).status).toBe(200);
+    expect((await invoke('POST', `${keysPath(tid)}/rotate`, { headers })).status).toBe(200);
   });
 });
 

@@ -65,6 +65,13 @@ describe('configuration', () => {
     expect(configurationError({ ...azure, PINRESET_MFA_MAX_AGE_SECONDS: 'ten' }).setting).toBe('PINRESET_MFA_MAX_AGE_SECONDS');
   });
 
+  it('limits requested key rotations to one a minute by default, and 0 turns the limit off', () => {
+    expect(loadConfig(azure).keyRotationMinIntervalSeconds).toBe(60);
+    expect(loadConfig({ ...azure, PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS: '0' }).keyRotationMinIntervalSeconds).toBe(0);
+    expect(loadConfig({ ...azure, PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS: '300' }).keyRotationMinIntervalSeconds).toBe(300);
+    expect(configurationError({ ...azure, PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS: '-1' }).setting).toBe('PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS');
+  });
+
   it('describes every setting in the catalogue', () => {
     for (const setting of SETTINGS) expect(setting.description.length).toBeGreaterThan(10);
     expect(new Set(SETTINGS.map((setting) => setting.name)).size).toBe(SETTINGS.length);
