@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ServiceConfig } from '../shared/config.js';
 import { getSimulation } from '../shared/dev/simulation.js';
+import { ServiceError } from '../shared/domain/errors.js';
 import { defineOperation, type OperationContext } from '../shared/http/pipeline.js';
 import { escapeHtml, html, redirect } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
@@ -96,6 +97,12 @@ export const decideDevConsent = defineOperation({
   body: { schema: z.object({ decision: z.enum(['accept', 'cancel']) }), format: 'form' },
   responses: { 302: { description: 'Back to redirect_uri with admin_consent=True or error=access_denied.' }, 400: { description: 'HTML error page.' } },
   async handle(context) {
+    // The form is ours: a submission from another site (a page auto-posting to localhost) is refused.
+    const site = context.request.headers.get('sec-fetch-site');
+    const origin = context.request.headers.get('origin');
+    if ((site !== null && site !== 'same-origin' && site !== 'none') || (origin !== null && origin !== new URL(context.config.publicBaseUrl).origin && origin !== new URL(context.request.url).origin)) {
+      throw new ServiceError('Authorization_RequestDenied', 'The consent form can only be submitted from this service\'s own consent page.');
+    }
     const parsed = parse(context);
     if (!parsed.ok) return refusal(parsed);
     const { request } = parsed;
