@@ -15,7 +15,7 @@ async function submit(headers: Record<string, string>) {
 
 describe('the development consent form', () => {
   it('refuses a submission from another site (Origin or Sec-Fetch-Site), so a web page cannot consent on the developer\'s behalf', async () => {
-    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+    for (const headers of [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
       const response = await submit(headers);
       expect(response.status).toBe(403);
       expect(response.json().error.code).toBe('Authorization_RequestDenied');
@@ -23,7 +23,7 @@ describe('the development consent form', () => {
   });
 
   it('accepts a submission from its own page (same origin, or a client that sends neither header)', async () => {
-    for (const headers of [{ origin: new URL(getConfig().publicBaseUrl).origin, 'sec-fetch-site': 'same-origin' }, {}]) {
+    for (const headers of [{ origin: new URL(getConfig().publicBaseUrl).origin, 'sec-fetch-site': 'same-origin' }, {}] as Record<string, string>[]) {
       const response = await submit(headers);
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toContain('admin_consent=True');
