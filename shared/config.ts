@@ -119,7 +119,7 @@ export interface ServiceConfig {
   port: number;
   /** AZURE_CLIENT_ID: the user-assigned managed identity (Graph federated credential in Azure). */
   managedIdentityClientId: string | undefined;
-  keyCustody: { kind: 'keyVault'; keyId: string; clientId: string | undefined } | { kind: 'local'; kek: Buffer; devOnly: boolean } | { kind: 'unconfigured' };
+  keyCustody: { kind: 'keyVault'; keyId: string; clientId: string | undefined } | { kind: 'local'; kek: Buffer; devOnly: boolean };
   keyCache: { maxEntries: number; ttlSeconds: number; stateTtlSeconds: number };
   decryptLimits: { perUser: number; perTenant: number; windowSeconds: number };
   /** Seconds an admin must wait after a tenant's key became current before rotating it again (0 = off). */
@@ -136,9 +136,12 @@ export class ConfigurationError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** The Functions host in Azure always sets these; locally (func start or our host) they are absent. */
+/** App Service / Functions, Container Apps, or anything with a managed identity endpoint. */
 export function isRunningInAzure(env: Env): boolean {
-  return Boolean(env.WEBSITE_INSTANCE_ID || env.WEBSITE_SITE_NAME);
+  return Boolean(env.WEBSITE_INSTANCE_ID || env.WEBSITE_SITE_NAME || env.CONTAINER_APP_NAME || env.IDENTITY_ENDPOINT);
 }
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function text(env: Env, name: SettingName): string | undefined {
   const value = env[name]?.trim();
@@ -197,8 +200,7 @@ function keyCustodyOf(env: Env, devMode: boolean, runningInAzure: boolean, clien
     return { kind: 'local', kek, devOnly: false };
   }
   if (devMode) return { kind: 'local', kek: DEV_ONLY_KEK, devOnly: true };
-  // Reported when the first key is wrapped or unwrapped (shared/keys/select-kek-provider.ts), with this setting's name.
-  return { kind: 'unconfigured' };
+  throw new ConfigurationError('PINRESET_KEY_VAULT_KEY_ID', 'is required (or PINRESET_LOCAL_KEK when self-hosting outside Azure)');
 }
 
 function list(env: Env, name: SettingName, fallback: readonly string[]): readonly string[] {
@@ -239,6 +241,10 @@ export function loadConfig(env: Env): ServiceConfig {
     ?? (runningInAzure && env.WEBSITE_HOSTNAME ? `https://${env.WEBSITE_HOSTNAME}` : `http://localhost:${port}`)).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/?#]+$/.test(publicBaseUrl)) {
     throw new ConfigurationError('PINRESET_PUBLIC_BASE_URL', 'expected an absolute http(s) origin without path');
+  }
+  // Development mode mints admin tokens for anyone who asks: it is for this machine only.
+  if (devMode && !LOOPBACK_HOSTS.has(new URL(publicBaseUrl).hostname)) {
+    throw new ConfigurationError('PINRESET_DEV_MODE', `development mode serves loopback only; PINRESET_PUBLIC_BASE_URL ${publicBaseUrl} is not localhost`);
   }
 
   const serviceAppId = devMode ? text(env, 'PINRESET_SERVICE_APP_ID') ?? DEV_APP_IDS.serviceAppId : required(env, 'PINRESET_SERVICE_APP_ID');

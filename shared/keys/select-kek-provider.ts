@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { ConfigurationError, type ServiceConfig } from '../config.js';
+import type { ServiceConfig } from '../config.js';
 import type { KekProvider } from './kek-provider.js';
 import { KeyVaultKekProvider } from './key-vault-kek-provider.js';
 import { LocalKekProvider } from './local-kek-provider.js';
@@ -8,19 +8,16 @@ import { LocalKekProvider } from './local-kek-provider.js';
 export function selectKekProvider(config: ServiceConfig): KekProvider {
   const custody = config.keyCustody;
   if (custody.kind === 'local') return new LocalKekProvider(custody.kek);
-  if (custody.kind === 'keyVault') {
-    let managedIdentity: Promise<TokenCredential> | undefined;
-    return new KeyVaultKekProvider({
-      keyId: custody.keyId,
-      credential: {
-        // @azure/identity is loaded on the first Key Vault call only (cold start).
-        async getToken(scopes, options) {
-          managedIdentity ??= import('@azure/identity').then(({ ManagedIdentityCredential }) =>
-            (custody.clientId ? new ManagedIdentityCredential({ clientId: custody.clientId }) : new ManagedIdentityCredential()));
-          return (await managedIdentity).getToken(scopes, options);
-        },
+  let managedIdentity: Promise<TokenCredential> | undefined;
+  return new KeyVaultKekProvider({
+    keyId: custody.keyId,
+    credential: {
+      // @azure/identity is loaded on the first Key Vault call only (cold start).
+      async getToken(scopes, options) {
+        managedIdentity ??= import('@azure/identity').then(({ ManagedIdentityCredential }) =>
+          (custody.clientId ? new ManagedIdentityCredential({ clientId: custody.clientId }) : new ManagedIdentityCredential()));
+        return (await managedIdentity).getToken(scopes, options);
       },
-    });
-  }
-  throw new ConfigurationError('PINRESET_KEY_VAULT_KEY_ID', 'is required (or PINRESET_LOCAL_KEK when self-hosting outside Azure)');
+    },
+  });
 }

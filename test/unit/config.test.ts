@@ -9,6 +9,7 @@ const azure = {
   PINRESET_CLIENT_APP_ID: '22222222-2222-4222-8222-222222222222',
   TABLES_ENDPOINT: 'https://stpinreset.table.core.windows.net',
   AZURE_CLIENT_ID: '33333333-3333-4333-8333-333333333333',
+  PINRESET_KEY_VAULT_KEY_ID: 'https://kv-pinreset.vault.azure.net/keys/tenant-key-encryption-key',
 };
 
 function configurationError(env: Record<string, string>): ConfigurationError {
@@ -75,5 +76,30 @@ describe('configuration', () => {
   it('describes every setting in the catalogue', () => {
     for (const setting of SETTINGS) expect(setting.description.length).toBeGreaterThan(10);
     expect(new Set(SETTINGS.map((setting) => setting.name)).size).toBe(SETTINGS.length);
+  });
+
+  it('wraps tenant keys with the Key Vault key in Azure, and refuses to start without one', () => {
+    expect(loadConfig(azure).keyCustody).toEqual({ kind: 'keyVault', keyId: azure.PINRESET_KEY_VAULT_KEY_ID, clientId: azure.AZURE_CLIENT_ID });
+    const { PINRESET_KEY_VAULT_KEY_ID: _omitted, ...withoutKek } = azure;
+    expect(configurationError(withoutKek).setting).toBe('PINRESET_KEY_VAULT_KEY_ID');
+    expect(configurationError({ ...withoutKek, PINRESET_LOCAL_KEK: Buffer.alloc(32, 1).toString('base64') }).setting).toBe('PINRESET_LOCAL_KEK');
+    expect(configurationError({ ...azure, PINRESET_KEY_VAULT_KEY_ID: 'https://evil.example/keys/x' }).setting).toBe('PINRESET_KEY_VAULT_KEY_ID');
+  });
+
+  it('uses a local KEK when self-hosting outside Azure, the dev-only KEK only in development mode, and nothing otherwise', () => {
+    const { WEBSITE_INSTANCE_ID: _a, WEBSITE_HOSTNAME: _b, PINRESET_KEY_VAULT_KEY_ID: _c, ...selfHosted } = azure;
+    const kek = Buffer.alloc(32, 9);
+    expect(loadConfig({ ...selfHosted, PINRESET_LOCAL_KEK: kek.toString('base64') }).keyCustody).toEqual({ kind: 'local', kek, devOnly: false });
+    expect(configurationError({ ...selfHosted, PINRESET_LOCAL_KEK: Buffer.alloc(16).toString('base64') }).setting).toBe('PINRESET_LOCAL_KEK');
+    expect(configurationError(selfHosted).setting).toBe('PINRESET_KEY_VAULT_KEY_ID');
+    expect(loadConfig({ PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).keyCustody).toMatchObject({ kind: 'local', devOnly: true });
+  });
+
+  it('keeps development mode on loopback and out of any Azure host', () => {
+    const dev = { PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
+    expect(loadConfig({ ...dev, PINRESET_PUBLIC_BASE_URL: 'http://127.0.0.1:8080' }).devMode).toBe(true);
+    expect(configurationError({ ...dev, PINRESET_PUBLIC_BASE_URL: 'https://pinreset.contoso.com' }).setting).toBe('PINRESET_DEV_MODE');
+    expect(configurationError({ ...dev, IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token' }).setting).toBe('PINRESET_DEV_MODE');
+    expect(configurationError({ ...dev, CONTAINER_APP_NAME: 'pinreset' }).setting).toBe('PINRESET_DEV_MODE');
   });
 });
