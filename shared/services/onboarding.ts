@@ -95,7 +95,7 @@ export class OnboardingService {
     const input = requested?.trim() ?? '';
     if (input === '') return { kind: 'startForm' };
     if (!isGuid(input) && !isDomainName(input)) {
-      return problem(400, 'Not a tenant id or domain', `"${input.slice(0, 100)}" is neither a tenant id (GUID) nor a domain name such as contoso.onmicrosoft.com.`);
+      return problem(400, 'Not a tenant id or domain', 'The tenant value is neither a tenant id (GUID) nor a domain name such as contoso.onmicrosoft.com.');
     }
     let tenantId: string | undefined;
     try {
