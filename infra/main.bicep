@@ -63,6 +63,18 @@ param adminRoleIds string = '62e90394-69f5-4237-9190-012177145e10,9b895d92-2cd3-
 @description('Directory role template ids (comma-separated) allowed to reset device passcodes and read devices.')
 param passcodeResetRoleIds string = '62e90394-69f5-4237-9190-012177145e10,9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3,158c047a-c907-4556-b7ef-446551a6b5f7,3a2c62db-5318-420d-8d74-23affee5d9d5,729827e3-9c14-49f7-bb1b-9608f156bbb8'
 
+@description('Decrypt attempts one user may make per rate-limit window, across all instances (0 = no limit).')
+@minValue(0)
+param decryptLimitPerUser int = 10
+
+@description('Decrypt attempts one tenant may make per rate-limit window, across all instances (0 = no limit).')
+@minValue(0)
+param decryptLimitPerTenant int = 1000
+
+@description('Length in seconds of the fixed decrypt rate-limit window.')
+@minValue(1)
+param decryptLimitWindowSeconds int = 3600
+
 @description('Public origin when a custom domain fronts the app (no trailing slash); empty means https://<function app default host name>.')
 param publicBaseUrl string = ''
 
@@ -190,6 +202,9 @@ var serviceSettings = {
   PINRESET_CLIENT_APP_ID: clientAppId
   PINRESET_ADMIN_ROLE_IDS: adminRoleIds
   PINRESET_PASSCODE_RESET_ROLE_IDS: passcodeResetRoleIds
+  PINRESET_DECRYPT_LIMIT_PER_USER: string(decryptLimitPerUser)
+  PINRESET_DECRYPT_LIMIT_PER_TENANT: string(decryptLimitPerTenant)
+  PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS: string(decryptLimitWindowSeconds)
   // No trailing slash: the tables client appends /<table>.
   TABLES_ENDPOINT: 'https://${storage.outputs.name}.table.${environment().suffixes.storage}'
   // Versionless: wraps use the key's current version; each wrapped key records the version it used.

@@ -55,6 +55,15 @@ describe('Function App settings against shared/config.ts', () => {
     expect(missingAppSettings(infra, requiredInAzure)).toEqual([]);
   });
 
+  it('sets the decrypt rate limits from template parameters with config.ts defaults', () => {
+    expect(missingAppSettings(infra, ['PINRESET_DECRYPT_LIMIT_PER_USER', 'PINRESET_DECRYPT_LIMIT_PER_TENANT', 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS'])).toEqual([]);
+    const main = readInfraText('main.bicep');
+    for (const [parameter, setting] of [['decryptLimitPerUser', 'PINRESET_DECRYPT_LIMIT_PER_USER'], ['decryptLimitPerTenant', 'PINRESET_DECRYPT_LIMIT_PER_TENANT'], ['decryptLimitWindowSeconds', 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS']] as const) {
+      const fallback = SETTINGS.find((entry) => entry.name === setting)?.defaultValue;
+      expect(main).toMatch(new RegExp(`param ${parameter} int = ${fallback}\\b`));
+    }
+  });
+
   it.each(requiredInAzure)('reports %s as missing once its line is removed from the template', (name) => {
     const overrides = withoutSetting(name);
     expect(Object.keys(overrides).length, `${name} is set somewhere in infra/`).toBeGreaterThan(0);
