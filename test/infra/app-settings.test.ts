@@ -59,7 +59,7 @@ describe('Function App settings against shared/config.ts', () => {
     expect(missingAppSettings(infra, ['PINRESET_DECRYPT_LIMIT_PER_USER', 'PINRESET_DECRYPT_LIMIT_PER_TENANT', 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS'])).toEqual([]);
     const main = readInfraText('main.bicep');
     for (const [parameter, setting] of [['decryptLimitPerUser', 'PINRESET_DECRYPT_LIMIT_PER_USER'], ['decryptLimitPerTenant', 'PINRESET_DECRYPT_LIMIT_PER_TENANT'], ['decryptLimitWindowSeconds', 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS']] as const) {
-      const fallback = SETTINGS.find((entry) => entry.name === setting)?.defaultValue;
+      const fallback = (SETTINGS as readonly SettingDefinition[]).find((entry) => entry.name === setting)?.defaultValue;
       expect(main).toMatch(new RegExp(`param ${parameter} int = ${fallback}\\b`));
     }
   });
