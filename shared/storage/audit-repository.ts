@@ -1,7 +1,7 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditActivity, AuditEvent } from '../domain/audit.js';
 import { PartitionBatcher } from './partition-batcher.js';
-import { storageCall } from './storage-errors.js';
+import { checkedContinuationToken, storageCall } from './storage-errors.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
 /**
@@ -78,7 +78,7 @@ export class AuditRepository {
     if (query.activity) clauses.push(odata`activity eq ${query.activity}`);
     const pages = table
       .listEntities<AuditEntity>({ queryOptions: { filter: clauses.join(' and ') } })
-      .byPage({ maxPageSize: query.top, continuationToken: query.continuationToken });
+      .byPage({ maxPageSize: query.top, continuationToken: checkedContinuationToken(query.continuationToken) });
     return storageCall(async () => {
       for await (const page of pages) {
         return {

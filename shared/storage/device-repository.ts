@@ -2,7 +2,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import type { CanReset, JoinType, ManagedDeviceRecord } from '../domain/device.js';
 import type { Versioned } from '../domain/tenant.js';
 import { isServiceError } from '../domain/errors.js';
-import { readOrUndefined, storageCall } from './storage-errors.js';
+import { checkedContinuationToken, readOrUndefined, storageCall } from './storage-errors.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
 /**
@@ -194,7 +194,7 @@ export class DeviceRepository {
     for (const clause of query.filter) clauses.push(filterClause(clause.property, clause.value));
     const filter = clauses.join(' and ');
     return storageCall(async () => {
-      const pages = table.listEntities<DeviceEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: query.pageSize, continuationToken: query.continuationToken });
+      const pages = table.listEntities<DeviceEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: query.pageSize, continuationToken: checkedContinuationToken(query.continuationToken) });
       for await (const page of pages) {
         return { devices: page.map(fromEntity), continuationToken: page.continuationToken };
       }

@@ -7,6 +7,9 @@ interface RestErrorLike {
   details?: { errorCode?: string };
 }
 
+/** Errors of the storage pipeline itself (network, identity, timeouts): the dependency is down, not our code. */
+const DEPENDENCY_ERROR_NAMES = new Set(['RestError', 'CredentialUnavailableError', 'AuthenticationError', 'AbortError']);
+
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'REQUEST_SEND_ERROR', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /** The storage error code, wherever data-tables put it (single-entity errors keep it in details). */
@@ -22,7 +25,8 @@ export function isStorageNotFound(error: unknown): boolean {
 /**
  * The one place where Table storage errors become domain errors:
  * 409 → Conflict, 412 → PreconditionFailed, unreachable or 5xx → ServiceUnavailable (503, Retry-After).
- * Anything else (400 from a malformed entity, for instance) is a bug and is rethrown unchanged.
+ * Anything else (a 400 from a malformed entity, a TypeError in our code) is a bug and is rethrown
+ * unchanged, to become a logged 500.
  */
 export function translateStorageError(error: unknown): never {
   if (error instanceof ServiceError) throw error;
@@ -32,7 +36,8 @@ export function translateStorageError(error: unknown): never {
   if (status === 409) throw new ServiceError('Conflict', 'The resource was changed or created by another request.', { cause: error });
   if (status === 412) throw new ServiceError('PreconditionFailed', 'The resource was changed by another request; read it again and retry.', { cause: error });
   if (status === 404) throw new ServiceError('Request_ResourceNotFound', 'The requested resource was not found.', { cause: error });
-  if ((status !== undefined && status >= 500) || (status === undefined && (code === undefined || UNREACHABLE_CODES.has(code) || restError?.name === 'RestError'))) {
+  const unreachable = (code !== undefined && UNREACHABLE_CODES.has(code)) || DEPENDENCY_ERROR_NAMES.has(restError?.name ?? '');
+  if ((status !== undefined && status >= 500) || (status === undefined && unreachable)) {
     throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.', { retryAfterSeconds: 5, cause: error });
   }
   throw error;
@@ -55,4 +60,19 @@ export async function readOrUndefined<T>(call: () => Promise<T>): Promise<T | un
     if (isStorageNotFound(error)) return undefined;
     return translateStorageError(error);
   }
+}
+
+/**
+ * A continuation token a client handed back (inside a `$skiptoken`) must be one the Tables SDK made:
+ * base64 JSON with `nextPartitionKey`. Anything else is the client's error, not storage's.
+ */
+export function checkedContinuationToken(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { nextPartitionKey?: unknown; nextRowKey?: unknown };
+    if (typeof parsed.nextPartitionKey === 'string' && (parsed.nextRowKey === undefined || typeof parsed.nextRowKey === 'string')) return token;
+  } catch {
+    // not a token of ours
+  }
+  throw new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
 }

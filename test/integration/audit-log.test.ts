@@ -83,7 +83,9 @@ describe('GET /v1.0/auditLogs/pinResetEvents', () => {
 
   it('refuses a forged $skiptoken, unsupported operators and options with Request_BadRequest', async () => {
     const tid = randomTenantId();
-    for (const query of ['$skiptoken=not-a-token', '$filter=activity ne \'x\'', '$orderby=activity', '$filter=correlationId eq \'x\'']) {
+    const wrappedGarbage = Buffer.from(JSON.stringify({ c: 'garbage' })).toString('base64url');
+    const wrappedForeignToken = Buffer.from(JSON.stringify({ c: Buffer.from('{"other":1}').toString('base64') })).toString('base64url');
+    for (const query of ['$skiptoken=not-a-token', `$skiptoken=${wrappedGarbage}`, `$skiptoken=${wrappedForeignToken}`, '$filter=activity ne \'x\'', '$orderby=activity', '$filter=correlationId eq \'x\'']) {
       const response = await get(tid, `/v1.0/auditLogs/pinResetEvents?${query}`);
       expect(response.status, query).toBe(400);
       expect(response.json().error.code).toBe('Request_BadRequest');
