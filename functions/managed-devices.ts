@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAN_RESET_VALUES, JOIN_TYPES } from '../shared/domain/device.js';
+import { CAN_RESET_VALUES, JOIN_TYPES, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
 import { decodeSkiptoken, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
@@ -8,8 +8,6 @@ import { json, noContent } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../shared/services/idempotency.js';
 import { managedDeviceView, MANAGED_DEVICE_PROPERTIES, type ManagedDeviceView } from '../shared/services/managed-device-views.js';
-import type { DeviceFilterProperty } from '../shared/storage/device-repository.js';
-import type { ManagedDeviceRecord } from '../shared/domain/device.js';
 
 const actionResultSchema = z.object({
   '@odata.type': z.literal('#microsoft.graph.resetPasscodeActionResult'),

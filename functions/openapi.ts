@@ -1,6 +1,5 @@
 import { buildOpenApiDocument } from '../shared/http/openapi.js';
 import { defineOperation } from '../shared/http/pipeline.js';
-import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 
 let document: string | undefined;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
-import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
+import { defineOperation, type OperationContext } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { requireActiveTenant } from '../shared/services/active-tenant.js';

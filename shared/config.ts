@@ -7,7 +7,9 @@
  * configuration; `getConfig` reads `process.env` once per process.
  */
 
-export type Cloud = 'public' | 'usGovernment' | 'china';
+import type { Cloud } from './domain/tenant-settings.js';
+
+export type { Cloud };
 
 export const CLOUD_HOSTS: Record<Cloud, { authorityHost: string; graphHost: string }> = {
   public: { authorityHost: 'login.microsoftonline.com', graphHost: 'graph.microsoft.com' },

@@ -1,8 +1,10 @@
 import { getConfig, type ServiceConfig } from './config.js';
 import { EntraTokenValidator } from './identity/entra-token-validator.js';
 import { JwksCache } from './identity/jwks-cache.js';
-import type { DevicePrincipal } from './identity/principal.js';
-import { AuditLog, systemClock, type Clock } from './services/audit-log.js';
+import type { DeviceAuthenticator } from './identity/principal.js';
+import type { TenantLifecycleListener } from './services/tenant-lifecycle.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { AuditLog } from './services/audit-log.js';
 import { AuditRepository } from './storage/audit-repository.js';
 import { TableStore } from './storage/table-store.js';
 import { TenantRepository } from './storage/tenant-repository.js';
@@ -35,21 +37,6 @@ import { DeviceAssertionJtiRepository } from './storage/device-assertion-jti-rep
 import { DeviceRepository } from './storage/device-repository.js';
 import { IdempotencyRepository } from './storage/idempotency-repository.js';
 
-/** Verifies `Authorization: DeviceAssertion <JWT>` (implemented by the devices feature). */
-export interface DeviceAuthenticator {
-  authenticate(authorization: string, audience: string): Promise<DevicePrincipal>;
-}
-
-/**
- * Features that keep per-tenant state react to the tenant's lifecycle here: protector keys are
- * created on activation and destroyed on offboarding; pending device actions are canceled.
- * Onboarding calls every listener; a listener that fails makes the step fail (and it is retried).
- */
-export interface TenantLifecycleListener {
-  readonly name: string;
-  onTenantActivated?(tenantId: string, correlationId: string): Promise<void>;
-  onTenantOffboarded?(tenantId: string, correlationId: string): Promise<void>;
-}
 
 /**
  * The composition root: builds the real implementations once per process, lazily, so that
@@ -239,8 +226,8 @@ export class Services {
     return `${this.tokens.wwwAuthenticate(invalidToken)}, DeviceAssertion realm="${this.config.publicBaseUrl}"`;
   }
 
-  get deviceAuthenticator(): DeviceAuthenticator | undefined {
-    return this.once<DeviceAuthenticator | undefined>('deviceAuthenticator', () => new DeviceAssertionVerifier({
+  get deviceAuthenticator(): DeviceAuthenticator {
+    return this.once<DeviceAuthenticator>('deviceAuthenticator', () => new DeviceAssertionVerifier({
       devices: this.devices,
       tenants: this.tenants,
       jtis: this.deviceAssertionJtis,
@@ -257,7 +244,7 @@ export function getServices(): Services {
   return current;
 }
 
-/** Tests (and the local host) replace the process's services, e.g. with an injected clock. */
+/** Tests replace the process's services, e.g. with an injected clock. */
 export function setServices(services: Services | undefined): void {
   current = services;
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { calculateJwkThumbprint, CompactEncrypt, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, CompactEncrypt, importJWK, type JWK } from 'jose';
 
 /** The PIN reset protector is an AES-256 key: exactly 32 bytes. */
 export const PROTECTOR_BYTES = 32;
@@ -76,9 +76,4 @@ export async function protectSecret(input: { protector: Uint8Array; key: JWK & {
     oid: input.userObjectId.toLowerCase(),
   };
   return new CompactEncrypt(input.protector).setProtectedHeader({ ...header }).encrypt(publicKey);
-}
-
-/** The protected header of a protected secret (no decryption; for display and checks). */
-export function protectedSecretHeader(protectedSecret: string): Partial<ProtectedSecretHeader> {
-  return decodeProtectedHeader(protectedSecret) as Partial<ProtectedSecretHeader>;
 }

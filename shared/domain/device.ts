@@ -112,3 +112,6 @@ export interface DeviceActionRecord {
   errorCode: string | null;
   errorDescription: string | null;
 }
+
+/** Properties an admin may filter managed devices on (`$filter ... eq`). */
+export type DeviceFilterProperty = 'deviceName' | 'azureADDeviceId' | 'joinType' | 'userId';

@@ -50,3 +50,9 @@ export const notFound = (message = 'The requested resource was not found.') => n
 export const badRequest = (message: string) => new ServiceError('BadRequest', message);
 export const forbidden = (message = 'Insufficient privileges to complete the operation.') => new ServiceError('Authorization_RequestDenied', message);
 export const conflict = (message: string) => new ServiceError('Conflict', message);
+
+/** A feature other than onboarding used for a tenant that is not `active`. */
+export function tenantNotOnboarded(): ServiceError {
+  return new ServiceError('Authorization_RequestDenied',
+    'This tenant is not onboarded to the PIN reset service (or was offboarded). An administrator must complete onboarding at /onboarding/start first.');
+}

@@ -1,5 +1,7 @@
-import type { Cloud } from '../config.js';
 import { DEFAULT_PIN_COMPLEXITY, type PinComplexity } from './pin-policy.js';
+
+/** The Microsoft cloud a tenant lives in (selects authority and Graph hosts). */
+export type Cloud = 'public' | 'usGovernment' | 'china';
 
 /** What an admin configures per tenant (`/pinResetSettings`). */
 export interface TenantSettings {

@@ -58,7 +58,7 @@ export interface Operation<TBody = undefined> {
   handle(context: OperationContext<TBody>): Promise<HttpResponseInit>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a route table holds operations of any body type
+/** A route table holds operations of any body type. */
 export type AnyOperation = Operation<any>;
 
 /** The caller of a user/admin operation; the pipeline guarantees it for those auth requirements. */
@@ -161,7 +161,7 @@ async function authenticate(
   const isDeviceAssertion = /^DeviceAssertion\s/i.test(authorization ?? '');
   if (auth === 'device' || (auth === 'userOrDevice' && isDeviceAssertion)) {
     const authenticator = services.deviceAuthenticator;
-    if (!authorization || !isDeviceAssertion || !authenticator) {
+    if (!authorization || !isDeviceAssertion) {
       throw new ServiceError('InvalidAuthenticationToken', 'A device assertion is required: Authorization: DeviceAssertion <JWT>.', {
         headers: { 'WWW-Authenticate': services.deviceChallenge(false) },
       });

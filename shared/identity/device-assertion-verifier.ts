@@ -1,13 +1,11 @@
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import { ServiceError } from '../domain/errors.js';
+import { ServiceError, tenantNotOnboarded } from '../domain/errors.js';
 import { isGuid, isTenantActive } from '../domain/tenant.js';
-import { tenantNotOnboarded } from '../services/active-tenant.js';
-import type { Clock } from '../services/audit-log.js';
+import type { Clock } from '../domain/clock.js';
 import type { DeviceAssertionJtiRepository } from '../storage/device-assertion-jti-repository.js';
 import type { DeviceRepository } from '../storage/device-repository.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
-import type { DeviceAuthenticator } from '../wiring.js';
-import type { DevicePrincipal } from './principal.js';
+import type { DeviceAuthenticator, DevicePrincipal } from './principal.js';
 
 /** Longest accepted assertion lifetime (exp - iat). */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;

@@ -23,3 +23,8 @@ export interface DevicePrincipal {
   deviceId: string;
   userId: string;
 }
+
+/** Verifies `Authorization: DeviceAssertion <JWT>` (shared/identity/device-assertion-verifier.ts). */
+export interface DeviceAuthenticator {
+  authenticate(authorization: string, audience: string): Promise<DevicePrincipal>;
+}

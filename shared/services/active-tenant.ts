@@ -1,4 +1,4 @@
-import { ServiceError } from '../domain/errors.js';
+import { tenantNotOnboarded } from '../domain/errors.js';
 import type { TenantRecord } from '../domain/tenant.js';
 import { defaultTenantSettings, type TenantSettings } from '../domain/tenant-settings.js';
 import type { TenantSettingsRepository } from '../storage/tenant-settings-repository.js';
@@ -15,10 +15,6 @@ export async function requireActiveTenant(tenants: TenantRepository, tenantId: s
 }
 
 /** 403 for a caller whose credential is valid but whose tenant is not (or no longer) onboarded. */
-export function tenantNotOnboarded(): ServiceError {
-  return new ServiceError('Authorization_RequestDenied',
-    'This tenant is not onboarded to the PIN reset service (or was offboarded). An administrator must complete onboarding at /onboarding/start first.');
-}
 
 /** The tenant's settings, or the defaults when an admin never changed them. */
 export async function tenantSettingsOrDefaults(settings: TenantSettingsRepository, tenantId: string): Promise<TenantSettings> {

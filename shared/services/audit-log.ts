@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent, AuditEventInput } from '../domain/audit.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import type { AuditPage, AuditQuery, AuditRepository } from '../storage/audit-repository.js';
 
-export type Clock = () => Date;
-export const systemClock: Clock = () => new Date();
 
 /**
  * The one audit writer every feature uses. `record` throws if the event cannot be stored

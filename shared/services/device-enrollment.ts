@@ -1,5 +1,6 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
-import type { AuditLog, Clock } from './audit-log.js';
+import type { Clock } from '../domain/clock.js';
+import type { AuditLog } from './audit-log.js';
 import type { CanReset, DevicePublicKey, JoinType, ManagedDeviceRecord } from '../domain/device.js';
 import { badRequest, conflict, forbidden, isServiceError, notFound } from '../domain/errors.js';
 import type { Versioned } from '../domain/tenant.js';

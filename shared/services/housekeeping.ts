@@ -1,6 +1,6 @@
 import type { OnboardingStateRepository } from '../storage/onboarding-state-repository.js';
 import type { RateLimitRepository } from '../storage/rate-limit-repository.js';
-import type { Clock } from './audit-log.js';
+import type { Clock } from '../domain/clock.js';
 
 export interface HousekeepingDependencies {
   onboardingStates: OnboardingStateRepository;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isServiceError, ServiceError } from '../domain/errors.js';
 import type { IdempotencyRepository } from '../storage/idempotency-repository.js';
-import type { Clock } from './audit-log.js';
+import type { Clock } from '../domain/clock.js';
 
 /** How long a key is remembered. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;

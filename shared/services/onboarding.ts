@@ -13,8 +13,9 @@ import { GraphError } from '../identity/http-retry.js';
 import type { TenantResolver } from '../identity/tenant-resolver.js';
 import type { OnboardingStateRepository } from '../storage/onboarding-state-repository.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
-import type { TenantLifecycleListener } from '../wiring.js';
-import type { AuditLog, Clock } from './audit-log.js';
+import type { TenantLifecycleListener } from './tenant-lifecycle.js';
+import type { Clock } from '../domain/clock.js';
+import type { AuditLog } from './audit-log.js';
 
 /** What the browser-facing onboarding routes answer; the adapter renders pages from it. */
 export type OnboardingOutcome =

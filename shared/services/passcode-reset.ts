@@ -14,7 +14,8 @@ import type { DeviceRepository } from '../storage/device-repository.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { TenantSettingsRepository } from '../storage/tenant-settings-repository.js';
 import { requireActiveTenant, tenantSettingsOrDefaults } from './active-tenant.js';
-import type { AuditLog, Clock } from './audit-log.js';
+import type { Clock } from '../domain/clock.js';
+import type { AuditLog } from './audit-log.js';
 import type { PendingActionView, ResetPasscodeActionResult } from './managed-device-views.js';
 import { passcodeBinding, type PasscodeSealer } from './passcode-sealer.js';
 

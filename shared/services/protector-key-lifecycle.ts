@@ -1,5 +1,5 @@
 import { SERVICE_INITIATOR } from '../domain/audit.js';
-import type { TenantLifecycleListener } from '../wiring.js';
+import type { TenantLifecycleListener } from './tenant-lifecycle.js';
 import type { ProtectorKeyService } from './protector-keys.js';
 
 /** Onboarding's hook: the first key on activation (create-once), every key row destroyed on offboarding. */

@@ -7,7 +7,8 @@ import { generateTenantKey, isKid, type PublicRsaJwk } from '../keys/tenant-key-
 import { openPrivateKey, sealPrivateKey, type SealedPrivateKey } from '../keys/tenant-key-custody.js';
 import type { UnwrappedKeyCache } from '../keys/unwrapped-key-cache.js';
 import type { CurrentKeyPointer, ProtectorKeyRepository, StoredProtectorKey } from '../storage/protector-key-repository.js';
-import type { AuditLog, Clock } from './audit-log.js';
+import type { Clock } from '../domain/clock.js';
+import type { AuditLog } from './audit-log.js';
 import { TenantStateCache } from './tenant-state-cache.js';
 
 export interface Jwks {

@@ -1,6 +1,6 @@
 import { isServiceError, ServiceError } from '../domain/errors.js';
 import type { CounterId, RateLimitRepository } from '../storage/rate-limit-repository.js';
-import type { Clock } from './audit-log.js';
+import type { Clock } from '../domain/clock.js';
 
 export interface RateLimitRule {
   /** e.g. `user` or `tenant`: part of the counter's row key. */

@@ -3,7 +3,8 @@ import { ServiceError, badRequest, isServiceError } from '../domain/errors.js';
 import { validatePinComplexity, type PinComplexity } from '../domain/pin-policy.js';
 import { defaultTenantSettings, type TenantSettings } from '../domain/tenant-settings.js';
 import type { TenantSettingsRepository } from '../storage/tenant-settings-repository.js';
-import type { AuditLog, Clock } from './audit-log.js';
+import type { Clock } from '../domain/clock.js';
+import type { AuditLog } from './audit-log.js';
 
 /** A merge patch of `/pinResetSettings` (already type-checked by the adapter's schema). */
 export interface TenantSettingsPatch {

@@ -1,5 +1,5 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import type { CanReset, JoinType, ManagedDeviceRecord } from '../domain/device.js';
+import type { CanReset, JoinType, ManagedDeviceRecord, DeviceFilterProperty } from '../domain/device.js';
 import type { Versioned } from '../domain/tenant.js';
 import { isServiceError } from '../domain/errors.js';
 import { checkedContinuationToken, readOrUndefined, storageCall } from './storage-errors.js';
@@ -84,7 +84,7 @@ function fromEntity(entity: DeviceEntity): ManagedDeviceRecord {
 }
 
 /** Equality filters the admin list supports, by entity property. */
-export type DeviceFilterProperty = 'deviceName' | 'azureADDeviceId' | 'joinType' | 'userId';
+export type { DeviceFilterProperty };
 
 /** One equality clause; the property is matched against the closed set, the value goes through the odata tag. */
 function filterClause(property: DeviceFilterProperty, value: string): string {

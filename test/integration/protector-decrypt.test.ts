@@ -89,7 +89,6 @@ describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
     const { tid, oid, jwk } = await activeUser();
     const other = await activeUser();
     const good = await protect(jwk, { tid, oid });
-    const [h, k, iv, c, t] = good.jwe.split('.') as [string, string, string, string, string];
     const flip = (part: string) => { const bytes = Buffer.from(part, 'base64url'); bytes[0]! ^= 1; return bytes.toString('base64url'); };
     const header = { alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: jwk.kid, tid, oid };
     const admin = bearer(await adminToken(tid));

@@ -7,7 +7,7 @@ import { JwksCache } from '../../shared/identity/jwks-cache.js';
 import { Services, setServices } from '../../shared/wiring.js';
 import { invoke, type InvokeResult } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { bearer, randomTenantId, userToken } from '../support/tokens.js';
+import { randomTenantId, userToken } from '../support/tokens.js';
 
 const { server, simulation } = useSimulatedMicrosoft();
 const JWKS_URL = 'https://login.microsoftonline.com/common/discovery/v2.0/keys';
