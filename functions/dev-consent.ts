@@ -5,7 +5,7 @@ import { ServiceError } from '../shared/domain/errors.js';
 import { defineOperation, type OperationContext } from '../shared/http/pipeline.js';
 import { escapeHtml, html, redirect } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
-import { page } from '../shared/services/onboarding-pages.js';
+import { page } from '../shared/http/onboarding-pages.js';
 
 /**
  * Development mode's stand-in for Entra ID's admin consent page

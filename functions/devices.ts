@@ -7,8 +7,7 @@ import { defineOperation, deviceOf, userOf, type OperationContext } from '../sha
 import { noContent } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { managedDeviceView } from '../shared/services/managed-device-views.js';
-import { managedDeviceSchema } from './managed-devices.js';
-import { pinComplexitySchema } from './shared-schemas.js';
+import { managedDeviceSchema, pinComplexitySchema } from './shared-schemas.js';
 
 const deviceKeySchema = z.record(z.string(), z.unknown()).describe('The device\'s public EC P-256 JWK (kty, crv, x, y); a private key (d) is refused.');
 

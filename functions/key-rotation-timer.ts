@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InvocationContext, Timer } from '@azure/functions';
+import { isTenantActive } from '../shared/domain/tenant.js';
+import { tenantSettingsOrDefaults } from '../shared/services/active-tenant.js';
 import type { Services } from '../shared/wiring.js';
 
 /** Daily at 03:00 UTC: tenants whose current protector key is older than their protectorKeyRotationDays get a new one. */
@@ -7,10 +9,9 @@ export const KEY_ROTATION_SCHEDULE = '0 0 3 * * *';
 
 /** The timer's work, callable directly (tests inject a clock through `services`). */
 export async function runKeyRotation(services: Services, correlationId: string = randomUUID()): Promise<string[]> {
-  const { tenantSettingsOrDefaults } = await import('../shared/services/active-tenant.js');
   return services.protectorKeys.rotateDueKeys({
     rotationDaysOf: async (tenantId) => (await tenantSettingsOrDefaults(services.tenantSettings, tenantId)).protectorKeyRotationDays,
-    isActive: async (tenantId) => (await services.tenants.get(tenantId))?.value.onboardingState === 'active',
+    isActive: async (tenantId) => isTenantActive((await services.tenants.get(tenantId))?.value),
     correlationId,
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAN_RESET_VALUES, JOIN_TYPES, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
+import type { DeviceFilterProperty, ManagedDeviceRecord } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
 import { decodeSkiptoken, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
@@ -8,34 +8,7 @@ import { json, noContent } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../shared/services/idempotency.js';
 import { managedDeviceView, MANAGED_DEVICE_PROPERTIES, type ManagedDeviceView } from '../shared/services/managed-device-views.js';
-
-const actionResultSchema = z.object({
-  '@odata.type': z.literal('#microsoft.graph.resetPasscodeActionResult'),
-  id: z.string(),
-  actionName: z.enum(['newPasscode', 'resetPasscode']),
-  actionState: z.enum(['pending', 'active', 'done', 'failed', 'canceled']),
-  startDateTime: z.string(),
-  lastUpdatedDateTime: z.string(),
-  passcode: z.string().nullable().describe('Shown for 7 days from generation, then null (and erased).'),
-  errorCode: z.string().nullable(),
-  errorDescription: z.string().nullable().describe('What the admin should change after a failure.'),
-}).meta({ id: 'resetPasscodeActionResult' });
-
-export const managedDeviceSchema = z.object({
-  id: z.string(),
-  deviceName: z.string(),
-  userId: z.string(),
-  userPrincipalName: z.string().nullable(),
-  azureADDeviceId: z.string(),
-  joinType: z.enum(JOIN_TYPES),
-  managedDeviceOwnerType: z.enum(['company', 'personal']),
-  operatingSystem: z.string(),
-  osVersion: z.string(),
-  enrolledDateTime: z.string(),
-  lastSyncDateTime: z.string().nullable(),
-  canReset: z.enum(CAN_RESET_VALUES),
-  deviceActionResults: z.array(actionResultSchema).optional(),
-}).meta({ id: 'managedDevice' });
+import { managedDeviceSchema } from './shared-schemas.js';
 
 const SET = 'deviceManagement/managedDevices';
 const DEFAULT_PAGE_SIZE = 100;

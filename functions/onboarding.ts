@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { AuditInitiator } from '../shared/domain/audit.js';
+import { type AuditInitiator, userInitiator } from '../shared/domain/audit.js';
 import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
 import { html, json, noContent, redirect } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import type { OnboardingOutcome } from '../shared/services/onboarding.js';
-import { problemPage, startFormPage, successPage } from '../shared/services/onboarding-pages.js';
+import { problemPage, startFormPage, successPage } from '../shared/http/onboarding-pages.js';
 
 function render(context: OperationContext<unknown>, outcome: OnboardingOutcome) {
   switch (outcome.kind) {
@@ -16,8 +16,7 @@ function render(context: OperationContext<unknown>, outcome: OnboardingOutcome) 
 }
 
 export function actorOf(context: OperationContext<unknown>): AuditInitiator {
-  const user = userOf(context);
-  return { user: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) } };
+  return userInitiator(userOf(context));
 }
 
 const applicationSchema = z.object({

@@ -1,6 +1,7 @@
+import { userInitiator } from '../shared/domain/audit.js';
 import { z } from 'zod';
 import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
-import { defineOperation, type OperationContext } from '../shared/http/pipeline.js';
+import { defineOperation, deviceOf, type OperationContext } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { requireActiveTenant } from '../shared/services/active-tenant.js';
@@ -12,11 +13,8 @@ const versionSchema = z.object({ kid: z.string(), state: z.enum(['active', 'decr
 const VERSIONS_SET = 'pinResetProtectorKeyVersions';
 
 function actorOf(context: OperationContext<unknown>): KeyActor {
-  if (context.user) {
-    const { objectId, userPrincipalName } = context.user;
-    return { initiatedBy: { user: { id: objectId, ...(userPrincipalName ? { userPrincipalName } : {}) } }, correlationId: context.ids.requestId };
-  }
-  return { initiatedBy: { device: { id: context.device?.deviceId ?? 'unknown' } }, correlationId: context.ids.requestId };
+  const initiatedBy = context.user ? userInitiator(context.user) : { device: { id: deviceOf(context).deviceId } };
+  return { initiatedBy, correlationId: context.ids.requestId };
 }
 
 /** The route's tenant; the pipeline (tenantParam) already made sure it is the caller's own. */

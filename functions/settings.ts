@@ -3,7 +3,7 @@ import { isDomainName } from '../shared/domain/onboarding.js';
 import { defineOperation, userOf } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
-import { actorOf } from './onboarding.js';
+import { userInitiator } from '../shared/domain/audit.js';
 import { pinComplexitySchema } from './shared-schemas.js';
 
 const hostName = z.string().max(253).refine(isDomainName, 'must be a host name such as signin.contoso.com (no scheme, path or port)');
@@ -52,7 +52,7 @@ export const patchTenantSettings = defineOperation({
   async handle(context) {
     const ifMatch = context.request.headers.get('if-match') ?? undefined;
     const { settings, etag } = await context.services.tenantSettingsService.patch(
-      userOf(context).tenantId, context.body, ifMatch, actorOf(context), context.ids.requestId);
+      userOf(context).tenantId, context.body, ifMatch, userInitiator(userOf(context)), context.ids.requestId);
     return json(200, settings, { ETag: etag });
   },
 });

@@ -28,6 +28,11 @@ export type AuditInitiator =
   | { device: { id: string } }
   | { app: { id: string; displayName: string } };
 
+/** The audit initiator for a signed-in user (or admin). */
+export function userInitiator(user: { objectId: string; userPrincipalName: string | undefined }): AuditInitiator {
+  return { user: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) } };
+}
+
 export interface AuditTarget {
   id: string;
   type: string;

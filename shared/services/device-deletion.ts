@@ -1,3 +1,4 @@
+import { userInitiator } from '../domain/audit.js';
 import { notFound } from '../domain/errors.js';
 import type { UserPrincipal } from '../identity/principal.js';
 import type { DeviceRepository } from '../storage/device-repository.js';
@@ -29,7 +30,7 @@ export class DeviceDeletionService {
       activity: 'deviceDeleted',
       result: 'success',
       resultReason: `Deleted by an administrator; azureADDeviceId ${device.azureADDeviceId} (enrolled by user ${device.userId}) can be enrolled again.`,
-      initiatedBy: { user: { id: admin.objectId, ...(admin.userPrincipalName ? { userPrincipalName: admin.userPrincipalName } : {}) } },
+      initiatedBy: userInitiator(admin),
       targetResources: [{ id: device.id, type: 'managedDevice', displayName: device.deviceName }],
       correlationId,
     });

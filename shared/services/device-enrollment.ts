@@ -1,3 +1,4 @@
+import { userInitiator } from '../domain/audit.js';
 import { createPublicKey, randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import type { AuditLog } from './audit-log.js';
@@ -94,7 +95,7 @@ export class DeviceEnrollmentService {
           activity: 'deviceEnrolled',
           result: 'success',
           resultReason: result.created ? 'Enrolled.' : 'Enrolled again: record updated, device key replaced.',
-          initiatedBy: { user: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) } },
+          initiatedBy: userInitiator(user),
           targetResources: [{ id: result.device.id, type: 'managedDevice', displayName: result.device.deviceName }],
           correlationId,
         });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SERVICE_INITIATOR, type AuditActivity, type AuditInitiator } from '../domain/audit.js';
+import { SERVICE_INITIATOR, type AuditActivity, type AuditInitiator, userInitiator } from '../domain/audit.js';
 import {
   canTransition, isFinalState, isOpenState, isPasscodeExpired, passcodeActionNameFor, passcodeExpiry, PASSCODE_EXPIRED_ERROR,
   type DeviceActionRecord, type ManagedDeviceRecord,
@@ -52,7 +52,6 @@ export function failureDescription(errorCode: string, action: DeviceActionRecord
   return isPinFailureCode(errorCode) ? describePinFailure(errorCode, action.policy) : unknownFailureDescription(errorCode);
 }
 
-const userInitiator = (user: UserPrincipal): AuditInitiator => ({ user: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) } });
 const deviceInitiator = (device: DevicePrincipal): AuditInitiator => ({ device: { id: device.deviceId } });
 
 /**

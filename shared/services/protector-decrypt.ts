@@ -1,4 +1,4 @@
-import type { AuditEventInput } from '../domain/audit.js';
+import { type AuditEventInput, userInitiator } from '../domain/audit.js';
 import { ServiceError } from '../domain/errors.js';
 import type { UserPrincipal } from '../identity/principal.js';
 import { decryptProtectedSecret, parseProtectedSecret, ProtectedSecretError, type ParsedProtectedSecret } from '../keys/jwe-decryptor.js';
@@ -126,7 +126,7 @@ export class ProtectorDecryptService {
       activity: 'protectorDecrypt',
       result,
       resultReason: reason,
-      initiatedBy: { user: { id: caller.objectId, ...(caller.userPrincipalName ? { userPrincipalName: caller.userPrincipalName } : {}) } },
+      initiatedBy: userInitiator(caller),
       targetResources: kid ? [{ id: kid, type: 'protectorKey' }] : [],
       correlationId,
     };

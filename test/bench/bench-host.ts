@@ -1,13 +1,13 @@
 /**
  * Child process for the HTTP benchmarks: the local host in development mode (simulated Entra ID),
  * on a free loopback port, against the Azurite named by TABLES_CONNECTION_STRING. Prints `READY <url>`.
- * BENCH_HOST_WORKERS=N (default 1) serves the port from N cluster workers (shared/http/cluster-host.ts).
+ * BENCH_HOST_WORKERS=N (default 1) serves the port from N cluster workers (test/bench/cluster-host.ts).
  */
 import type { JWK } from 'jose';
 import { ROUTES } from '../../functions/routes.js';
 import { startMicrosoftSimulation } from '../../shared/dev/interception.js';
 import { getSimulation } from '../../shared/dev/simulation.js';
-import { startClusterHost } from '../../shared/http/cluster-host.js';
+import { startClusterHost } from './cluster-host.js';
 import { startLocalHost } from '../../shared/http/local-host.js';
 
 const port = Number(process.env.PORT ?? 0);

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { RunningLocalHost } from './local-host.js';
+import type { RunningLocalHost } from '../../shared/http/local-host.js';
 
 interface ReadyMessage {
   type: 'ready';

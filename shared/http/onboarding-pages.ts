@@ -1,6 +1,6 @@
 import type { ApplicationConsent } from '../domain/tenant.js';
-import { escapeHtml } from '../http/responses.js';
-import type { OnboardingOutcome } from './onboarding.js';
+import { escapeHtml } from './responses.js';
+import type { OnboardingOutcome } from '../services/onboarding.js';
 
 /** The HTML pages of onboarding. Every value that came from a request or a directory is escaped. */
 
