@@ -1,6 +1,7 @@
 import { userInitiator } from '../shared/domain/audit.js';
 import { z } from 'zod';
 import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
+import { etagListMatches } from '../shared/domain/etag.js';
 import { defineOperation, deviceOf, type OperationContext } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
@@ -24,12 +25,6 @@ async function activeTenantOf(context: OperationContext<unknown>): Promise<strin
   return tenantId;
 }
 
-/** Weak comparison of If-None-Match (a list or `*`) against our strong ETag. */
-function matchesIfNoneMatch(header: string | null, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').map((tag) => tag.trim().replace(/^W\//, '')).some((tag) => tag === '*' || tag === etag);
-}
-
 export const getProtectorKeys = defineOperation({
   operationId: 'pinResetProtectorKeys_get',
   summary: "The tenant's protector encryption keys as a JWKS: the current key first, then keys still valid for decryption.",
@@ -41,7 +36,7 @@ export const getProtectorKeys = defineOperation({
     const tenantId = await activeTenantOf(context);
     const { jwks, etag } = await context.services.protectorKeys.jwks(tenantId, actorOf(context));
     const headers = { ETag: etag, 'Cache-Control': 'max-age=300' };
-    if (matchesIfNoneMatch(context.request.headers.get('if-none-match'), etag)) return { status: 304, headers };
+    if (etagListMatches(context.request.headers.get('if-none-match') ?? '', etag, 'weak')) return { status: 304, headers };
     return json(200, jwks, headers);
   },
 });

@@ -1,3 +1,4 @@
+import { etagListMatches } from '../domain/etag.js';
 import type { AuditInitiator } from '../domain/audit.js';
 import { ServiceError, badRequest, isServiceError } from '../domain/errors.js';
 import { validatePinComplexity, type PinComplexity } from '../domain/pin-policy.js';
@@ -58,10 +59,6 @@ export function validateSettings(settings: TenantSettings): void {
   if (violation) throw badRequest(`Invalid value for '${violation.field}': ${violation.message}`);
 }
 
-function ifMatchAccepts(ifMatch: string, etag: string): boolean {
-  return ifMatch.split(',').map((tag) => tag.trim()).some((tag) => tag === '*' || tag === etag);
-}
-
 export class TenantSettingsService {
   constructor(private readonly repository: TenantSettingsRepository, private readonly audit: AuditLog, private readonly clock: Clock) {}
 
@@ -80,7 +77,8 @@ export class TenantSettingsService {
       const stored = await this.repository.get(tenantId);
       const current = stored?.value ?? defaultTenantSettings();
       const currentEtag = httpEtag(stored?.etag);
-      if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, currentEtag)) {
+      // Table storage ETags are weak (W/"datetime'…'"), so If-Match compares weakly here.
+      if (ifMatch !== undefined && !etagListMatches(ifMatch, currentEtag, 'weak')) {
         throw new ServiceError('PreconditionFailed', 'The settings were changed since you read them (If-Match does not match the current ETag). Read them again and retry.');
       }
       const next = mergeSettings(current, patch);
