@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { PIN_RESET_EVENT_PROPERTIES, pinResetEventCollectionSchema } from '../shared/contract/audit.js';
 import type { AuditActivity, AuditEvent } from '../shared/domain/audit.js';
 import { ServiceError } from '../shared/domain/errors.js';
 import { decodeSkiptoken, graphCollection, nextLinkAfter } from '../shared/http/graph-responses.js';
@@ -8,11 +8,9 @@ import type { RouteDefinition } from '../shared/http/route-table.js';
 
 export const DEFAULT_AUDIT_PAGE_SIZE = 100;
 
-const EVENT_PROPERTIES = ['id', 'activityDateTime', 'activity', 'result', 'resultReason', 'initiatedBy', 'targetResources', 'correlationId'] as const;
-
 const auditOData: ODataSpec = {
   entityType: 'microsoft.graph.pinResetEvent',
-  selectable: EVENT_PROPERTIES,
+  selectable: PIN_RESET_EVENT_PROPERTIES,
   top: true,
   skiptoken: true,
   filterable: {
@@ -20,17 +18,6 @@ const auditOData: ODataSpec = {
     activity: { operators: ['eq'], type: 'string' },
   },
 };
-
-export const pinResetEventSchema = z.object({
-  id: z.string(),
-  activityDateTime: z.string(),
-  activity: z.string(),
-  result: z.enum(['success', 'failure']),
-  resultReason: z.string().nullable(),
-  initiatedBy: z.record(z.string(), z.unknown()),
-  targetResources: z.array(z.object({ id: z.string(), type: z.string(), displayName: z.string().optional() })),
-  correlationId: z.string(),
-}).meta({ id: 'pinResetEvent' });
 
 function single(values: string[], property: string): string | undefined {
   if (values.length > 1) throw new ServiceError('Request_BadRequest', `Property '${property}' may appear only once in $filter.`);
@@ -43,7 +30,7 @@ export const listPinResetEvents = defineOperation({
   tags: ['audit'],
   auth: 'admin',
   odata: auditOData,
-  responses: { 200: { description: 'A page of audit events.', schema: z.object({ value: z.array(pinResetEventSchema) }) } },
+  responses: { 200: { description: 'A page of audit events.', schema: pinResetEventCollectionSchema } },
   async handle(context) {
     const tenantId = userOf(context).tenantId;
     const { filter, top, skiptoken } = context.query;

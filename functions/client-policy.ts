@@ -1,24 +1,9 @@
-import { z } from 'zod';
+import { pinRecoveryPolicySchema } from '../shared/contract/settings.js';
 import { defineOperation, userOf } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { tenantSettingsOrDefaults } from '../shared/services/active-tenant.js';
 import { buildClientPolicy } from '../shared/services/client-policy.js';
-
-const omaSetting = z.object({
-  '@odata.type': z.enum(['#microsoft.graph.omaSettingBoolean', '#microsoft.graph.omaSettingInteger', '#microsoft.graph.omaSettingString']),
-  displayName: z.string(),
-  description: z.string(),
-  omaUri: z.string(),
-  value: z.union([z.boolean(), z.number(), z.string()]),
-});
-
-export const clientPolicySchema = z.object({
-  '@odata.type': z.literal('#microsoft.graph.windows10CustomConfiguration'),
-  displayName: z.string(),
-  description: z.string(),
-  omaSettings: z.array(omaSetting),
-}).meta({ id: 'pinRecoveryPolicy' });
 
 export const getClientPolicy = defineOperation({
   operationId: 'pinRecoveryPolicy_get',
@@ -26,7 +11,7 @@ export const getClientPolicy = defineOperation({
   tags: ['settings'],
   auth: 'admin',
   tenantParam: 'tid',
-  responses: { 200: { description: 'A windows10CustomConfiguration.', schema: clientPolicySchema } },
+  responses: { 200: { description: 'A windows10CustomConfiguration.', schema: pinRecoveryPolicySchema } },
   async handle(context) {
     const tenantId = userOf(context).tenantId;
     const [settings, tenant] = await Promise.all([

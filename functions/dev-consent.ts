@@ -69,7 +69,7 @@ export const showDevConsent = defineOperation({
     { name: 'state', description: 'Returned unchanged.' },
     { name: 'scope', description: 'Returned unchanged.' },
   ],
-  responses: { 200: { description: 'HTML consent form.' }, 400: { description: 'HTML error page.' } },
+  responses: { 200: { description: 'HTML consent form.', html: true }, 400: { description: 'HTML error page.', html: true } },
   async handle(context) {
     const parsed = parse(context);
     if (!parsed.ok) return refusal(parsed);
@@ -95,7 +95,11 @@ export const decideDevConsent = defineOperation({
   tags: ['development'],
   auth: 'anonymous',
   body: { schema: z.object({ decision: z.enum(['accept', 'cancel']) }), format: 'form' },
-  responses: { 302: { description: 'Back to redirect_uri with admin_consent=True or error=access_denied.' }, 400: { description: 'HTML error page.' } },
+  responses: {
+    302: { description: 'Back to redirect_uri with admin_consent=True or error=access_denied.', headers: ['Location'] },
+    400: { description: 'HTML error page.', html: true },
+    403: { description: 'The form was submitted from another site.' },
+  },
   async handle(context) {
     // The form is ours: a submission from another site (a page auto-posting to localhost) is refused.
     const site = context.request.headers.get('sec-fetch-site');

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { devJwksSchema, tokenResponseSchema } from '../shared/contract/health.js';
 import { devTokenRequestSchema, getSimulation } from '../shared/dev/simulation.js';
 import { defineOperation } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
@@ -10,7 +10,7 @@ export const issueDevToken = defineOperation({
   tags: ['development'],
   auth: 'anonymous',
   body: { schema: devTokenRequestSchema },
-  responses: { 200: { description: 'A token response.', schema: z.object({ access_token: z.string(), token_type: z.literal('Bearer'), expires_in: z.number() }) } },
+  responses: { 200: { description: 'A token response.', schema: tokenResponseSchema } },
   async handle(context) {
     return json(200, await getSimulation().issueUserToken(context.body));
   },
@@ -21,7 +21,7 @@ export const getDevKeys = defineOperation({
   summary: 'Development mode: the JWKS (public keys) of the simulated token signer.',
   tags: ['development'],
   auth: 'anonymous',
-  responses: { 200: { description: 'A JWKS.' } },
+  responses: { 200: { description: 'A JWKS.', schema: devJwksSchema } },
   async handle(context) {
     return json(200, await getSimulation().signer.jwks(getSimulation().authorityHost), { 'Cache-Control': 'max-age=300' });
   },

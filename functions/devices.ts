@@ -1,42 +1,12 @@
-import { z } from 'zod';
-import { CAN_RESET_VALUES, JOIN_TYPES } from '../shared/domain/device.js';
+import {
+  actionResultReportSchema, deviceStatusSchema, enrollmentRequestSchema, managedDeviceEntitySchema, pendingActionCollectionSchema,
+} from '../shared/contract/managed-devices.js';
 import { notFound } from '../shared/domain/errors.js';
-import { PIN_FAILURE_CODES } from '../shared/domain/pin-policy.js';
 import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
 import { defineOperation, deviceOf, userOf, type OperationContext } from '../shared/http/pipeline.js';
 import { noContent } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { managedDeviceView } from '../shared/services/managed-device-views.js';
-import { managedDeviceSchema, pinComplexitySchema } from './shared-schemas.js';
-
-const deviceKeySchema = z.record(z.string(), z.unknown()).describe('The device\'s public EC P-256 JWK (kty, crv, x, y); a private key (d) is refused.');
-
-const enrollmentSchema = z.strictObject({
-  deviceName: z.string().trim().min(1).max(256),
-  azureADDeviceId: z.guid(),
-  joinType: z.enum(JOIN_TYPES),
-  operatingSystem: z.string().trim().min(1).max(64),
-  osVersion: z.string().trim().min(1).max(64),
-  deviceKey: deviceKeySchema,
-}).meta({ id: 'managedDeviceEnrollment' });
-
-const statusSchema = z.strictObject({
-  canReset: z.enum(CAN_RESET_VALUES),
-  ngcSet: z.boolean(),
-  pinRecoveryEnabled: z.boolean(),
-}).meta({ id: 'deviceStatus' });
-
-const resultSchema = z.strictObject({
-  actionState: z.enum(['done', 'failed']),
-  errorCode: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/).optional().describe(`With failed: the device's reason, e.g. ${PIN_FAILURE_CODES.join(', ')}.`),
-}).refine((result) => result.actionState === 'done' ? result.errorCode === undefined : result.errorCode !== undefined, {
-  message: 'errorCode is required with failed and not allowed with done',
-  path: ['errorCode'],
-}).meta({ id: 'deviceActionResultReport' });
-
-const pendingActionsSchema = z.object({
-  value: z.array(z.object({ id: z.string(), actionName: z.enum(['newPasscode', 'resetPasscode']), passcode: z.string(), policy: pinComplexitySchema, startDateTime: z.string() })),
-}).meta({ id: 'pendingActions' });
 
 const NOT_ONBOARDED = { description: 'A valid assertion, but the device\'s tenant is not onboarded (or was offboarded).' };
 
@@ -52,16 +22,18 @@ export const enrollDevice = defineOperation({
   summary: 'Enrol the caller\'s device with its public signing key; enrolling the same azureADDeviceId again updates it (200).',
   tags: ['devices'],
   auth: 'user',
-  body: { schema: enrollmentSchema },
+  requires: 'activeTenant',
+  body: { schema: enrollmentRequestSchema },
   responses: {
-    201: { description: 'Enrolled.', schema: managedDeviceSchema },
-    200: { description: 'Enrolled again: the record was updated and its key replaced.', schema: managedDeviceSchema },
+    201: { description: 'Enrolled.', schema: managedDeviceEntitySchema },
+    200: { description: 'Enrolled again: the record was updated and its key replaced.', schema: managedDeviceEntitySchema },
     403: { description: 'The tenant is not onboarded, or the token\'s deviceid claim (a token obtained on a joined device) names another device than azureADDeviceId.' },
     409: { description: 'The azureADDeviceId is enrolled by another user.' },
   },
   async handle(context) {
     const { device, created } = await context.services.deviceEnrollment.enroll(userOf(context), context.body, context.ids.requestId);
-    return graphEntity(context, 'deviceManagement/managedDevices', managedDeviceView(device), created ? 201 : 200);
+    const view = managedDeviceView(device);
+    return created ? graphEntity(context, 'deviceManagement/managedDevices', view, 201) : graphEntity(context, 'deviceManagement/managedDevices', view);
   },
 });
 
@@ -70,7 +42,7 @@ export const reportDeviceStatus = defineOperation({
   summary: 'The device reports its PIN reset capability (dsregcmd CanReset), whether a Hello container exists and whether PIN recovery is enabled.',
   tags: ['devices'],
   auth: 'device',
-  body: { schema: statusSchema },
+  body: { schema: deviceStatusSchema },
   responses: { 204: { description: 'Recorded (also the device\'s lastSyncDateTime).' }, 401: { description: 'Invalid device assertion.' }, 403: NOT_ONBOARDED, 404: { description: 'Not the calling device.' } },
   async handle(context) {
     await context.services.deviceEnrollment.reportStatus(requireOwnDevice(context), context.body, context.ids.requestId);
@@ -83,7 +55,7 @@ export const getPendingActions = defineOperation({
   summary: 'The device\'s open passcode action with the passcode and the policy it was generated for; fetching moves it from pending to active.',
   tags: ['devices'],
   auth: 'device',
-  responses: { 200: { description: 'The pending or active actions (at most one).', schema: pendingActionsSchema }, 401: { description: 'Invalid device assertion.' }, 403: NOT_ONBOARDED },
+  responses: { 200: { description: 'The pending or active actions (at most one).', schema: pendingActionCollectionSchema }, 401: { description: 'Invalid device assertion.' }, 403: NOT_ONBOARDED },
   async handle(context) {
     const device = requireOwnDevice(context);
     const value = await context.services.passcodeReset.pendingActions(device, context.ids.requestId);
@@ -96,7 +68,7 @@ export const reportActionResult = defineOperation({
   summary: 'The device reports done, or failed with the reason (e.g. InvalidPinTooFewCharacters).',
   tags: ['devices'],
   auth: 'device',
-  body: { schema: resultSchema },
+  body: { schema: actionResultReportSchema },
   responses: {
     204: { description: 'Recorded.' },
     403: NOT_ONBOARDED,

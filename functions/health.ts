@@ -1,17 +1,16 @@
-import { z } from 'zod';
+import { healthSchema } from '../shared/contract/health.js';
 import { defineOperation } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { serviceVersion } from '../shared/version.js';
 
-const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), storage: z.enum(['ok', 'unreachable']), version: z.string() });
 
 export const getHealth = defineOperation({
   operationId: 'health_get',
   summary: 'Liveness and storage reachability.',
   tags: ['operations'],
   auth: 'anonymous',
-  responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'Storage unreachable.', schema: healthSchema } },
+  responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'Storage unreachable (Retry-After).', schema: healthSchema, headers: ['Retry-After'] } },
   async handle(context) {
     try {
       await context.services.tables.ping();

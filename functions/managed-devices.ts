@@ -1,14 +1,14 @@
-import { z } from 'zod';
+import {
+  MANAGED_DEVICE_PROPERTIES, managedDeviceCollectionSchema, managedDeviceSelectedEntitySchema,
+} from '../shared/contract/managed-devices.js';
 import type { DeviceFilterProperty, ManagedDeviceRecord } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
 import { decodeSkiptoken, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
 import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
-import { json, noContent } from '../shared/http/responses.js';
+import { noContent } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
-import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../shared/services/idempotency.js';
-import { managedDeviceView, MANAGED_DEVICE_PROPERTIES, type ManagedDeviceView } from '../shared/services/managed-device-views.js';
-import { managedDeviceSchema } from './shared-schemas.js';
+import { managedDeviceView, type ManagedDeviceView } from '../shared/services/managed-device-views.js';
 
 const SET = 'deviceManagement/managedDevices';
 const DEFAULT_PAGE_SIZE = 100;
@@ -48,7 +48,7 @@ export const listManagedDevices = defineOperation({
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
   odata: managedDeviceOData,
-  responses: { 200: { description: 'A page of managed devices.', schema: z.object({ value: z.array(managedDeviceSchema) }) } },
+  responses: { 200: { description: 'A page of managed devices.', schema: managedDeviceCollectionSchema } },
   async handle(context) {
     const { filter, top, skiptoken } = context.query;
     const page = await context.services.devices.list(userOf(context).tenantId, {
@@ -67,7 +67,7 @@ export const getManagedDevice = defineOperation({
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
   odata: managedDeviceEntityOData,
-  responses: { 200: { description: 'The managed device.', schema: managedDeviceSchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
+  responses: { 200: { description: 'The managed device.', schema: managedDeviceSelectedEntitySchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
   async handle(context) {
     return graphEntity(context, SET, await withActionResults(context, await deviceOfTenant(context)));
   },
@@ -78,6 +78,9 @@ export const resetPasscode = defineOperation({
   summary: "A new passcode that satisfies the tenant's PIN complexity (newPasscode for joined devices, resetPasscode for registered ones). Honours Idempotency-Key.",
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
+  requires: 'activeTenant',
+  idempotent: { scope: 'resetPasscode' },
+  headers: [{ name: 'Idempotency-Key', description: '1 to 255 printable ASCII characters: the same key and request within 24 hours answers the first result (Idempotent-Replayed: true) instead of a second reset.' }],
   responses: {
     204: { description: 'Requested; the device fetches it on its next check-in.' },
     404: { description: 'Not a device of the caller\'s tenant.' },
@@ -86,20 +89,8 @@ export const resetPasscode = defineOperation({
   },
   async handle(context) {
     const user = userOf(context);
-    const deviceId = (context.params.id ?? '').toLowerCase();
-    const execute = async (): Promise<IdempotentOutcome> => {
-      await context.services.passcodeReset.requestReset(user.tenantId, deviceId, user, context.ids.requestId);
-      return { status: 204 };
-    };
-    const key = parseIdempotencyKey(context.request.headers.get('idempotency-key'));
-    const outcome = key === undefined ? await execute() : await runIdempotently(context.services.idempotencyKeys, context.services.clock, {
-      tenantId: user.tenantId,
-      scope: `${user.objectId}|resetPasscode`,
-      key,
-      fingerprint: `POST /v1.0/deviceManagement/managedDevices/${deviceId}/resetPasscode`,
-    }, execute);
-    const headers: Record<string, string> = outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {};
-    return outcome.body === undefined ? { ...noContent(headers), status: outcome.status } : json(outcome.status, JSON.parse(outcome.body), headers);
+    await context.services.passcodeReset.requestReset(user.tenantId, (context.params.id ?? '').toLowerCase(), user, context.ids.requestId);
+    return noContent();
   },
 });
 

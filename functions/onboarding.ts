@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { onboardingStatusSchema } from '../shared/contract/onboarding.js';
 import { type AuditInitiator, userInitiator } from '../shared/domain/audit.js';
 import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
 import { html, json, noContent, redirect } from '../shared/http/responses.js';
@@ -19,21 +19,14 @@ export function actorOf(context: OperationContext<unknown>): AuditInitiator {
   return userInitiator(userOf(context));
 }
 
-const applicationSchema = z.object({
-  appId: z.string(),
-  displayName: z.string().nullable(),
-  consented: z.boolean(),
-  servicePrincipalId: z.string().nullable(),
-  consentedDateTime: z.string().nullable(),
-});
-
-export const onboardingStatusSchema = z.object({
-  state: z.enum(['notStarted', 'serviceConsentPending', 'clientConsentPending', 'active', 'failed', 'offboarded']),
-  serviceApplication: applicationSchema,
-  clientApplication: applicationSchema,
-  lastVerifiedDateTime: z.string().nullable(),
-  failure: z.object({ code: z.string(), message: z.string() }).nullable(),
-}).meta({ id: 'pinResetOnboarding' });
+/** What the browser-facing onboarding routes answer: a redirect on, or an HTML page. */
+const ONBOARDING_PAGES = {
+  302: { description: 'On to the authority\'s admin consent page (for the service app, then for the client app).', headers: ['Location'] },
+  200: { description: 'HTML page: the form asking for the tenant, or onboarding succeeded with both service principal ids.', html: true },
+  400: { description: 'HTML page naming the problem: not a tenant, consent denied, unknown/used/expired state.', html: true },
+  409: { description: 'HTML page: a service principal is missing.', html: true },
+  503: { description: 'HTML page: Microsoft Entra ID or Graph unavailable; try again.', html: true },
+} as const;
 
 export const startOnboarding = defineOperation({
   operationId: 'onboarding_start',
@@ -41,7 +34,7 @@ export const startOnboarding = defineOperation({
   tags: ['onboarding'],
   auth: 'anonymous',
   queryParameters: [{ name: 'tenant', description: 'Tenant id (GUID) or a verified domain of the tenant.' }],
-  responses: { 302: { description: 'To the authority\'s admin consent page.' }, 200: { description: 'HTML form asking for the tenant.' }, 400: { description: 'HTML page naming the problem.' } },
+  responses: ONBOARDING_PAGES,
   async handle(context) {
     return render(context, await context.services.onboarding.start(context.request.query.get('tenant'), context.ids.requestId));
   },
@@ -59,13 +52,7 @@ export const onboardingCallback = defineOperation({
     { name: 'error', description: 'Entra\'s error code, e.g. access_denied.' },
     { name: 'error_description', description: 'Entra\'s error description.' },
   ],
-  responses: {
-    302: { description: 'On to the client application\'s admin consent.' },
-    200: { description: 'HTML page: onboarding succeeded, with both service principal ids.' },
-    400: { description: 'HTML page: consent denied, unknown/used/expired state.' },
-    409: { description: 'HTML page: a service principal is missing.' },
-    503: { description: 'HTML page: Microsoft Graph unavailable.' },
-  },
+  responses: ONBOARDING_PAGES,
   async handle(context) {
     return render(context, await context.services.onboarding.callback(context.request.query, context.ids.requestId));
   },

@@ -1,20 +1,12 @@
-import { z } from 'zod';
+import { ORGANIZATION_PROPERTIES, organizationCollectionSchema, organizationEntitySchema } from '../shared/contract/organization.js';
 import { notFound } from '../shared/domain/errors.js';
 import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
 import { defineOperation, userOf } from '../shared/http/pipeline.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
-import { getOrganization, ORGANIZATION_PROPERTIES } from '../shared/services/organization.js';
+import { getOrganization } from '../shared/services/organization.js';
 
 const organizationOData: ODataSpec = { entityType: 'Microsoft.DirectoryServices.Organization', selectable: ORGANIZATION_PROPERTIES };
-
-export const organizationSchema = z.object({
-  id: z.string(),
-  displayName: z.string().nullable(),
-  verifiedDomains: z.array(z.object({ capabilities: z.string(), isDefault: z.boolean(), isInitial: z.boolean(), name: z.string(), type: z.string() })).nullable(),
-  tenantType: z.string().nullable(),
-  createdDateTime: z.string().nullable(),
-}).meta({ id: 'organization' });
 
 export const listOrganization = defineOperation({
   operationId: 'organization_list',
@@ -22,7 +14,7 @@ export const listOrganization = defineOperation({
   tags: ['organization'],
   auth: 'user',
   odata: organizationOData,
-  responses: { 200: { description: 'A collection holding the caller\'s organization.', schema: z.object({ value: z.array(organizationSchema) }) } },
+  responses: { 200: { description: 'A collection holding the caller\'s organization.', schema: organizationCollectionSchema } },
   async handle(context) {
     const organization = await getOrganization(context.services.tenants, userOf(context).tenantId);
     return graphCollection(context, 'organization', [organization]);
@@ -35,7 +27,7 @@ export const getOrganizationById = defineOperation({
   tags: ['organization'],
   auth: 'user',
   odata: organizationOData,
-  responses: { 200: { description: 'The organization.', schema: organizationSchema }, 404: { description: 'Not the caller\'s tenant.' } },
+  responses: { 200: { description: 'The organization.', schema: organizationEntitySchema }, 404: { description: 'Not the caller\'s tenant.' } },
   async handle(context) {
     const tenantId = userOf(context).tenantId;
     if (context.params.id?.toLowerCase() !== tenantId) throw notFound(`Resource '${context.params.id ?? ''}' does not exist or one of its queried reference-property objects are not present.`);

@@ -1,16 +1,12 @@
+import { protectorJwksSchema, protectorKeyVersionCollectionSchema, protectorKeyVersionEntitySchema } from '../shared/contract/protector-keys.js';
 import { userInitiator } from '../shared/domain/audit.js';
-import { z } from 'zod';
 import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
 import { etagListMatches } from '../shared/domain/etag.js';
 import { defineOperation, deviceOf, type OperationContext } from '../shared/http/pipeline.js';
-import { json } from '../shared/http/responses.js';
+import { empty, json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
-import { requireActiveTenant } from '../shared/services/active-tenant.js';
 import type { KeyActor } from '../shared/services/protector-keys.js';
 
-const jwkSchema = z.object({ kty: z.literal('RSA'), use: z.literal('enc'), alg: z.literal('RSA-OAEP-256'), kid: z.string(), n: z.string(), e: z.string() });
-const jwksSchema = z.object({ keys: z.array(jwkSchema) }).meta({ id: 'pinResetProtectorKeys' });
-const versionSchema = z.object({ kid: z.string(), state: z.enum(['active', 'decryptOnly', 'retired']), createdDateTime: z.string() }).meta({ id: 'pinResetProtectorKeyVersion' });
 const VERSIONS_SET = 'pinResetProtectorKeyVersions';
 
 function actorOf(context: OperationContext<unknown>): KeyActor {
@@ -18,11 +14,9 @@ function actorOf(context: OperationContext<unknown>): KeyActor {
   return { initiatedBy, correlationId: context.ids.requestId };
 }
 
-/** The route's tenant; the pipeline (tenantParam) already made sure it is the caller's own. */
-async function activeTenantOf(context: OperationContext<unknown>): Promise<string> {
-  const tenantId = (context.params.tid ?? '').toLowerCase();
-  await requireActiveTenant(context.services.tenants, tenantId);
-  return tenantId;
+/** The route's tenant: the pipeline (tenantParam, requires) made sure it is the caller's own and active. */
+function tenantOf(context: OperationContext<unknown>): string {
+  return (context.params.tid ?? '').toLowerCase();
 }
 
 export const getProtectorKeys = defineOperation({
@@ -31,12 +25,14 @@ export const getProtectorKeys = defineOperation({
   tags: ['protector keys'],
   auth: 'userOrDevice',
   tenantParam: 'tid',
-  responses: { 200: { description: 'JWKS (ETag, Cache-Control: max-age=300).', schema: jwksSchema }, 304: { description: 'If-None-Match matched.' } },
+  requires: 'activeTenant',
+  headers: [{ name: 'If-None-Match', description: 'An ETag of an earlier answer: 304 when the keys did not change.' }],
+  responses: { 200: { description: 'JWKS (ETag, Cache-Control: max-age=300).', schema: protectorJwksSchema, headers: ['ETag', 'Cache-Control'] }, 304: { description: 'If-None-Match matched.', headers: ['ETag'] } },
   async handle(context) {
-    const tenantId = await activeTenantOf(context);
+    const tenantId = tenantOf(context);
     const { jwks, etag } = await context.services.protectorKeys.jwks(tenantId, actorOf(context));
     const headers = { ETag: etag, 'Cache-Control': 'max-age=300' };
-    if (etagListMatches(context.request.headers.get('if-none-match') ?? '', etag, 'weak')) return { status: 304, headers };
+    if (etagListMatches(context.request.headers.get('if-none-match') ?? '', etag, 'weak')) return empty(304, headers);
     return json(200, jwks, headers);
   },
 });
@@ -47,9 +43,10 @@ export const listProtectorKeyVersions = defineOperation({
   tags: ['protector keys'],
   auth: 'admin',
   tenantParam: 'tid',
-  responses: { 200: { description: 'The versions, current first.', schema: z.object({ value: z.array(versionSchema) }) } },
+  requires: 'activeTenant',
+  responses: { 200: { description: 'The versions, current first.', schema: protectorKeyVersionCollectionSchema } },
   async handle(context) {
-    const tenantId = await activeTenantOf(context);
+    const tenantId = tenantOf(context);
     return graphCollection(context, VERSIONS_SET, await context.services.protectorKeys.versions(tenantId));
   },
 });
@@ -60,13 +57,14 @@ export const rotateProtectorKey = defineOperation({
   tags: ['protector keys'],
   auth: 'admin',
   tenantParam: 'tid',
+  requires: 'activeTenant',
   responses: {
-    200: { description: 'The new active version.', schema: versionSchema },
+    200: { description: 'The new active version.', schema: protectorKeyVersionEntitySchema },
     409: { description: 'Rotated concurrently by another request, or 20 versions are not retired yet (retire old versions first).' },
     429: { description: 'The current key is younger than PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS; Retry-After says when rotating is allowed.' },
   },
   async handle(context) {
-    const tenantId = await activeTenantOf(context);
+    const tenantId = tenantOf(context);
     return graphEntity(context, VERSIONS_SET, await context.services.protectorKeys.rotate(tenantId, actorOf(context)));
   },
 });
@@ -77,13 +75,14 @@ export const retireProtectorKeyVersion = defineOperation({
   tags: ['protector keys'],
   auth: 'admin',
   tenantParam: 'tid',
+  requires: 'activeTenant',
   responses: {
-    200: { description: 'The retired version.', schema: versionSchema },
+    200: { description: 'The retired version.', schema: protectorKeyVersionEntitySchema },
     404: { description: 'No such version.' },
     409: { description: 'The version is the current key.' },
   },
   async handle(context) {
-    const tenantId = await activeTenantOf(context);
+    const tenantId = tenantOf(context);
     return graphEntity(context, VERSIONS_SET, await context.services.protectorKeys.retire(tenantId, context.params.kid ?? '', actorOf(context)));
   },
 });

@@ -1,28 +1,8 @@
-import { z } from 'zod';
-import { isDomainName } from '../shared/domain/onboarding.js';
+import { tenantSettingsPatchSchema, tenantSettingsSchema } from '../shared/contract/settings.js';
 import { defineOperation, userOf } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { userInitiator } from '../shared/domain/audit.js';
-import { pinComplexitySchema } from './shared-schemas.js';
-
-const hostName = z.string().max(253).refine(isDomainName, 'must be a host name such as signin.contoso.com (no scheme, path or port)');
-const cloud = z.enum(['public', 'usGovernment', 'china']);
-
-export const tenantSettingsSchema = z.object({
-  webSignInAllowedUrls: z.array(z.string()),
-  cloud,
-  pinComplexity: pinComplexitySchema,
-  protectorKeyRotationDays: z.number(),
-}).meta({ id: 'pinResetSettings' });
-
-/** A JSON merge patch: every property optional, nested pinComplexity merges too; unknown properties are refused. */
-export const tenantSettingsPatchSchema = z.strictObject({
-  webSignInAllowedUrls: z.array(hostName).max(50).optional(),
-  cloud: cloud.optional(),
-  pinComplexity: pinComplexitySchema.partial().optional(),
-  protectorKeyRotationDays: z.number().int().min(1).max(3650).optional(),
-});
 
 export const getTenantSettings = defineOperation({
   operationId: 'pinResetSettings_get',
@@ -30,7 +10,7 @@ export const getTenantSettings = defineOperation({
   tags: ['settings'],
   auth: 'admin',
   tenantParam: 'tid',
-  responses: { 200: { description: 'The settings; ETag header for If-Match.', schema: tenantSettingsSchema } },
+  responses: { 200: { description: 'The settings; ETag header for If-Match.', schema: tenantSettingsSchema, headers: ['ETag'] } },
   async handle(context) {
     const { settings, etag } = await context.services.tenantSettingsService.get(userOf(context).tenantId);
     return json(200, settings, { ETag: etag });
@@ -44,8 +24,9 @@ export const patchTenantSettings = defineOperation({
   auth: 'admin',
   tenantParam: 'tid',
   body: { schema: tenantSettingsPatchSchema },
+  headers: [{ name: 'If-Match', description: 'The ETag of a GET: the change applies only to that version (412 otherwise); * or absent applies to any.' }],
   responses: {
-    200: { description: 'The settings after the change; ETag header.', schema: tenantSettingsSchema },
+    200: { description: 'The settings after the change; ETag header.', schema: tenantSettingsSchema, headers: ['ETag'] },
     400: { description: 'A value is invalid; the message names the field.' },
     412: { description: 'If-Match does not match the current ETag.' },
   },

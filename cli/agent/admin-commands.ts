@@ -1,5 +1,5 @@
 import { walkOnboarding } from '../client/onboarding.js';
-import type { AuditEvent, DeviceActionResult, ManagedDevice, TenantSettingsPatch } from '../client/types.js';
+import type { AuditEvent, DeviceActionResult, ManagedDeviceSelection, TenantSettingsPatch } from '../client/types.js';
 import { choiceOption, integerOption, stringOption, UsageError, type OptionDefs } from './args.js';
 import type { CommandDef } from './command.js';
 import type { CommandContext } from './context.js';
@@ -22,7 +22,7 @@ async function admin(context: CommandContext) {
   return { client: context.client(state), credential: token.credential, tenantId: token.claims.tid };
 }
 
-function latestAction(device: ManagedDevice): DeviceActionResult | undefined {
+function latestAction(device: ManagedDeviceSelection): DeviceActionResult | undefined {
   return [...(device.deviceActionResults ?? [])].sort((a, b) => (b.startDateTime ?? '').localeCompare(a.startDateTime ?? ''))[0];
 }
 
@@ -34,7 +34,7 @@ function describeAction(action: DeviceActionResult): string[] {
   return lines;
 }
 
-function describeDevice(device: ManagedDevice): string {
+function describeDevice(device: ManagedDeviceSelection): string {
   return [
     heading(`${device.deviceName ?? device.id}`, '-'),
     `id                     : ${device.id}`,
@@ -206,9 +206,10 @@ const cancel = adminCommand('cancel', {
 });
 
 function initiator(event: AuditEvent): string {
-  if (event.initiatedBy?.device) return `device ${event.initiatedBy.device.id}`;
-  if (event.initiatedBy?.user) return `user ${event.initiatedBy.user.id}`;
-  return '-';
+  const by = event.initiatedBy;
+  if ('device' in by) return `device ${by.device.id}`;
+  if ('user' in by) return `user ${by.user.id}`;
+  return 'app' in by ? `app ${by.app.id}` : '-';
 }
 
 const audit = adminCommand('audit', {

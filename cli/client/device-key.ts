@@ -1,13 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 
-/** An EC P-256 public JWK as enrolment sends it (`deviceKey` of POST /v1.0/me/managedDevices). */
-export interface DevicePublicJwk {
-  kty: 'EC';
-  crv: 'P-256';
-  x: string;
-  y: string;
-}
+import type { DevicePublicJwk } from '../../shared/contract/managed-devices.js';
+
+export type { DevicePublicJwk };
 
 /** The device key pair as JWKs (the private one includes `d`; keep it only in the state file). */
 export interface DeviceKeyPair {

@@ -2,7 +2,7 @@ import type { PinComplexity } from '../../shared/domain/pin-policy.js';
 import { HttpClient, type Credential, type HttpClientOptions } from './http.js';
 import type {
   ActionResultReport, AuditEvent, Collection, DecryptResult, DeviceStatusReport, DevTokenRequest, EnrollDeviceRequest, Health,
-  ManagedDevice, OnboardingStatus, Organization, PendingAction, PinRecoveryPolicy, ProtectorJwks, ProtectorKeyVersion,
+  ManagedDevice, ManagedDeviceEntity, ManagedDeviceSelection, OnboardingStatus, Organization, PendingAction, PinRecoveryPolicy, ProtectorJwks, ProtectorKeyVersion,
   TenantSettings, TenantSettingsPatch, TokenResponse,
 } from './types.js';
 
@@ -135,8 +135,8 @@ export class PinResetClient {
   // --- Devices --------------------------------------------------------------------------------------
 
   /** Enrols (201) or updates (200, same azureADDeviceId) the caller's device. */
-  async enrollDevice(user: Credential, device: EnrollDeviceRequest): Promise<ManagedDevice> {
-    return (await this.http.request<ManagedDevice>('POST', '/v1.0/me/managedDevices', { credential: user, json: device })).body;
+  async enrollDevice(user: Credential, device: EnrollDeviceRequest): Promise<ManagedDeviceEntity> {
+    return (await this.http.request<ManagedDeviceEntity>('POST', '/v1.0/me/managedDevices', { credential: user, json: device })).body;
   }
 
   async reportDeviceStatus(device: Credential, deviceId: string, status: DeviceStatusReport): Promise<void> {
@@ -152,12 +152,13 @@ export class PinResetClient {
     await this.http.request('POST', `/v1.0/devices/${segment(deviceId)}/pendingActions/${segment(actionId)}/result`, { credential: device, json: result });
   }
 
-  async managedDevices(admin: Credential, options: ListOptions = {}): Promise<ManagedDevice[]> {
-    return this.list<ManagedDevice>(admin, `/v1.0/deviceManagement/managedDevices${query(options)}`, options.all ?? false);
+  /** With `select`, properties not named are absent: the answer is a selection. */
+  async managedDevices(admin: Credential, options: ListOptions = {}): Promise<ManagedDeviceSelection[]> {
+    return this.list<ManagedDeviceSelection>(admin, `/v1.0/deviceManagement/managedDevices${query(options)}`, options.all ?? false);
   }
 
-  async managedDevice(admin: Credential, id: string, select?: readonly string[]): Promise<ManagedDevice> {
-    return (await this.http.request<ManagedDevice>('GET', `/v1.0/deviceManagement/managedDevices/${segment(id)}${query({ select })}`, { credential: admin })).body;
+  async managedDevice(admin: Credential, id: string, select?: readonly string[]): Promise<ManagedDeviceSelection> {
+    return (await this.http.request<ManagedDeviceSelection>('GET', `/v1.0/deviceManagement/managedDevices/${segment(id)}${query({ select })}`, { credential: admin })).body;
   }
 
   /** 204 as Graph; 409 while an action is pending or active. */

@@ -27,11 +27,7 @@ export const devTokenRequestSchema = z.strictObject({
 
 export type DevTokenRequest = z.infer<typeof devTokenRequestSchema>;
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-}
+import type { TokenResponse } from '../contract/health.js';
 
 /**
  * Development mode's stand-in for Entra ID and Microsoft Graph: one signer, one directory. The local

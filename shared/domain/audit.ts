@@ -1,27 +1,32 @@
 /** Audit events: what happened in a tenant, by whom, with what result. Never a secret. */
 
-export type AuditActivity =
-  | 'onboardingStarted'
-  | 'serviceConsentGranted'
-  | 'clientConsentGranted'
-  | 'onboardingCompleted'
-  | 'onboardingFailed'
-  | 'onboardingVerified'
-  | 'tenantOffboarded'
-  | 'settingsUpdated'
-  | 'protectorKeyCreated'
-  | 'protectorKeyRotated'
-  | 'protectorKeyRetired'
-  | 'protectorDecrypt'
-  | 'deviceEnrolled'
-  | 'deviceStatusReported'
-  | 'deviceDeleted'
-  | 'passcodeResetRequested'
-  | 'passcodeResetDelivered'
-  | 'passcodeResetDone'
-  | 'passcodeResetFailed'
-  | 'passcodeResetCanceled'
-  | 'passcodeResetExpired';
+export const AUDIT_ACTIVITIES = [
+  'onboardingStarted',
+  'serviceConsentGranted',
+  'clientConsentGranted',
+  'onboardingCompleted',
+  'onboardingFailed',
+  'onboardingVerified',
+  'tenantOffboarded',
+  'settingsUpdated',
+  'protectorKeyCreated',
+  'protectorKeyRotated',
+  'protectorKeyRetired',
+  'protectorDecrypt',
+  'deviceEnrolled',
+  'deviceStatusReported',
+  'deviceDeleted',
+  'passcodeResetRequested',
+  'passcodeResetDelivered',
+  'passcodeResetDone',
+  'passcodeResetFailed',
+  'passcodeResetCanceled',
+  'passcodeResetExpired',
+] as const;
+export type AuditActivity = (typeof AUDIT_ACTIVITIES)[number];
+
+export const AUDIT_RESULTS = ['success', 'failure'] as const;
+export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
 export type AuditInitiator =
   | { user: { id: string; userPrincipalName?: string } }
@@ -42,7 +47,7 @@ export interface AuditTarget {
 export interface AuditEventInput {
   tenantId: string;
   activity: AuditActivity;
-  result: 'success' | 'failure';
+  result: AuditResult;
   resultReason?: string | null;
   initiatedBy: AuditInitiator;
   targetResources?: AuditTarget[];
@@ -54,7 +59,7 @@ export interface AuditEvent {
   tenantId: string;
   activityDateTime: string;
   activity: AuditActivity;
-  result: 'success' | 'failure';
+  result: AuditResult;
   resultReason: string | null;
   initiatedBy: AuditInitiator;
   targetResources: AuditTarget[];

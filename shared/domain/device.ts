@@ -7,7 +7,8 @@ import type { PinComplexity } from './pin-policy.js';
 export const JOIN_TYPES = ['azureADJoined', 'azureADRegistered', 'hybridAzureADJoined'] as const;
 export type JoinType = (typeof JOIN_TYPES)[number];
 
-export type ManagedDeviceOwnerType = 'company' | 'personal';
+export const OWNER_TYPES = ['company', 'personal'] as const;
+export type ManagedDeviceOwnerType = (typeof OWNER_TYPES)[number];
 
 /** dsregcmd `CanReset`. */
 export const CAN_RESET_VALUES = ['DestructiveOnly', 'NonDestructiveOnly', 'DestructiveAndNonDestructive', 'Unknown'] as const;
@@ -22,7 +23,8 @@ export function ownerTypeFor(joinType: JoinType): ManagedDeviceOwnerType {
  * Intune runs two different device actions: "New Passcode" on Entra-joined (corporate) devices and
  * "Reset Passcode" on workplace-registered (personal) ones.
  */
-export type PasscodeActionName = 'newPasscode' | 'resetPasscode';
+export const PASSCODE_ACTION_NAMES = ['newPasscode', 'resetPasscode'] as const;
+export type PasscodeActionName = (typeof PASSCODE_ACTION_NAMES)[number];
 
 export function passcodeActionNameFor(joinType: JoinType): PasscodeActionName {
   return joinType === 'azureADRegistered' ? 'resetPasscode' : 'newPasscode';
@@ -58,7 +60,10 @@ export interface ManagedDeviceRecord {
 // ---------------------------------------------------------------------------------------------------
 // Action lifecycle
 
-export type ActionState = 'pending' | 'active' | 'done' | 'failed' | 'canceled';
+export const ACTION_STATES = ['pending', 'active', 'done', 'failed', 'canceled'] as const;
+export type ActionState = (typeof ACTION_STATES)[number];
+/** What a device may report for its action. */
+export const REPORTED_ACTION_STATES = ['done', 'failed'] as const;
 
 /** pending → active (delivered) → done | failed; pending | active → canceled; nothing leaves a final state. */
 const TRANSITIONS: Readonly<Record<ActionState, readonly ActionState[]>> = {

@@ -7,9 +7,9 @@
  */
 
 /** CSP values: `allowed` = 0, `required` = 1 (at least one), `disallowed` = 2. */
-export type CharacterUsage = 'allowed' | 'required' | 'disallowed';
+export const CHARACTER_USAGES = ['allowed', 'required', 'disallowed'] as const;
+export type CharacterUsage = (typeof CHARACTER_USAGES)[number];
 
-export const CHARACTER_USAGES: readonly CharacterUsage[] = ['allowed', 'required', 'disallowed'];
 
 /** The tenant's PIN complexity, field names as in `pinResetSettings.pinComplexity` (api.md). */
 export interface PinComplexity {

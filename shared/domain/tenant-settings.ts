@@ -1,7 +1,8 @@
 import { DEFAULT_PIN_COMPLEXITY, type PinComplexity } from './pin-policy.js';
 
 /** The Microsoft cloud a tenant lives in (selects authority and Graph hosts). */
-export type Cloud = 'public' | 'usGovernment' | 'china';
+export const CLOUDS = ['public', 'usGovernment', 'china'] as const;
+export type Cloud = (typeof CLOUDS)[number];
 
 /** What an admin configures per tenant (`/pinResetSettings`). */
 export interface TenantSettings {

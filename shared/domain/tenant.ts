@@ -1,6 +1,7 @@
 /** A tenant as this service knows it: the organization facts read from Graph and its onboarding. */
 
-export type OnboardingState = 'notStarted' | 'serviceConsentPending' | 'clientConsentPending' | 'active' | 'failed' | 'offboarded';
+export const ONBOARDING_STATES = ['notStarted', 'serviceConsentPending', 'clientConsentPending', 'active', 'failed', 'offboarded'] as const;
+export type OnboardingState = (typeof ONBOARDING_STATES)[number];
 
 export interface VerifiedDomain {
   capabilities: string;

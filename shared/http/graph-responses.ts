@@ -1,34 +1,40 @@
-import type { HttpResponseInit } from '@azure/functions';
+import { isWellFormedText } from '../domain/text.js';
+import type { Collection } from '../contract/graph.js';
 import { ServiceError } from '../domain/errors.js';
 import { contextFragment, project } from './odata.js';
 import type { OperationContext } from './pipeline.js';
-import { json } from './responses.js';
+import { json, type Reply } from './responses.js';
 
 /** `<base>/v1.0/$metadata#<fragment>` with this service's own public base URL. */
 export function odataContext(context: OperationContext<unknown>, fragment: string): string {
   return `${context.config.publicBaseUrl}/v1.0/$metadata#${fragment}`;
 }
 
-/** A Graph collection; `nextLink` is omitted on the last page (never null). */
+/**
+ * A Graph collection; `nextLink` is omitted on the last page (never null). With `$select` the values are
+ * projections: operations that allow `$select` declare a selection schema (no property required).
+ */
 export function graphCollection<T extends object>(
   context: OperationContext<unknown>,
   set: string,
   values: readonly T[],
   options: { nextLink?: string | undefined; headers?: Record<string, string> } = {},
-): HttpResponseInit {
+): Reply<200, Collection<T>> {
   const { select } = context.query;
-  const body: Record<string, unknown> = {
+  const body: Collection<T> = {
     '@odata.context': odataContext(context, contextFragment(set, select)),
-    value: values.map((value) => project(value, select)),
+    value: values.map((value) => project(value, select) as T),
   };
   if (options.nextLink) body['@odata.nextLink'] = options.nextLink;
   return json(200, body, options.headers);
 }
 
 /** A single Graph entity (`#<set>/$entity`). */
-export function graphEntity<T extends object>(context: OperationContext<unknown>, set: string, entity: T, status = 200): HttpResponseInit {
+export function graphEntity<T extends object, Status extends number = 200>(
+  context: OperationContext<unknown>, set: string, entity: T, status: Status = 200 as Status,
+): Reply<NoInfer<Status>, T & { '@odata.context': string }> {
   const { select } = context.query;
-  return json(status, { '@odata.context': odataContext(context, `${contextFragment(set, select)}/$entity`), ...project(entity, select) });
+  return json(status, { '@odata.context': odataContext(context, `${contextFragment(set, select)}/$entity`), ...project(entity, select) as T });
 }
 
 /** The request's own URL with `$skiptoken` replaced: the `@odata.nextLink` of a paged collection. */
@@ -46,16 +52,38 @@ export function encodeSkiptoken(continuationToken: string): string {
   return Buffer.from(JSON.stringify({ c: continuationToken })).toString('base64url');
 }
 
-/** The continuation token inside a `$skiptoken` this service issued; anything else is 400. */
+const MAX_CONTINUATION_CHARS = 2048;
+
+/**
+ * The continuation token inside a `$skiptoken` this service issued; anything else is 400: not
+ * base64url, not a JSON object with exactly the key `c`, or a `c` that is not a non-empty, bounded,
+ * well-formed string (a lone surrogate would make the storage SDK's encodeURIComponent throw).
+ */
 export function decodeSkiptoken(skiptoken: string | undefined): string | undefined {
   if (skiptoken === undefined) return undefined;
-  try {
-    const decoded = JSON.parse(Buffer.from(skiptoken, 'base64url').toString('utf8')) as { c?: unknown };
-    if (typeof decoded.c === 'string' && decoded.c.length > 0 && decoded.c.length < 2048) return decoded.c;
-  } catch {
-    // not ours
+  if (/^[A-Za-z0-9_-]{1,4096}$/.test(skiptoken)) {
+    const bytes = Buffer.from(skiptoken, 'base64url');
+    const text = bytes.toString('utf8');
+    // A round trip proves valid UTF-8 (no replacement characters were made up).
+    if (Buffer.from(text, 'utf8').equals(bytes)) {
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(text);
+      } catch {
+        decoded = undefined;
+      }
+      if (isContinuation(decoded)) return decoded.c;
+    }
   }
   throw new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
+}
+
+function isContinuation(value: unknown): value is { c: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const c = (value as { c?: unknown }).c;
+  return keys.length === 1 && keys[0] === 'c' && typeof c === 'string'
+    && c.length > 0 && c.length < MAX_CONTINUATION_CHARS && isWellFormedText(c);
 }
 
 /** `@odata.nextLink` for the page after this one, or undefined on the last page. */

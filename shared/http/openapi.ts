@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { OpenApiDocument } from '../contract/health.js';
 import { serviceVersion } from '../version.js';
 import { statusOf } from './error-catalogue.js';
-import type { AnyOperation, AuthRequirement } from './pipeline.js';
+import type { AnyOperation, AuthRequirement, ResponseSpecs } from './pipeline.js';
 import type { RouteDefinition } from './route-table.js';
 
 const ERROR_SCHEMA = {
@@ -45,7 +46,7 @@ function operationObject(operation: AnyOperation, route: string): Record<string,
   if (odata?.skiptoken) parameters.push({ name: '$skiptoken', in: 'query', description: 'From @odata.nextLink.', schema: { type: 'string' } });
 
   const responses: Record<string, unknown> = {};
-  for (const [status, response] of Object.entries(operation.responses)) {
+  for (const [status, response] of Object.entries(operation.responses as ResponseSpecs)) {
     responses[status] = response.schema
       ? { description: response.description, content: { 'application/json': { schema: jsonSchema(response.schema) } } }
       : { description: response.description };
@@ -70,7 +71,7 @@ function operationObject(operation: AnyOperation, route: string): Record<string,
 }
 
 /** OpenAPI 3.1 built from the route table and the same zod schemas that validate requests. */
-export function buildOpenApiDocument(routes: readonly RouteDefinition[], baseUrl: string): Record<string, unknown> {
+export function buildOpenApiDocument(routes: readonly RouteDefinition[], baseUrl: string): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     if (route.route.includes('{*')) continue;

@@ -7,7 +7,9 @@ import { requireAdministrator, requireOwnTenant, requireRecentMfa } from '../ide
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { Services } from '../wiring.js';
 import { EMPTY_ODATA_QUERY, parseODataQuery, type ODataQuery, type ODataSpec } from './odata.js';
-import { errorResponse, type RequestIds } from './responses.js';
+import { empty, errorResponse, json, type HtmlPage, type Reply, type RequestIds } from './responses.js';
+import { requireActiveTenant } from '../services/active-tenant.js';
+import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../services/idempotency.js';
 import { type HttpMethod, type RouteDefinition, type RouteHandler } from './route-table.js';
 
 /** Bodies over this size are refused with 413 before they are parsed. */
@@ -24,9 +26,35 @@ export const MAX_BODY_BYTES = 64 * 1024;
  */
 export type AuthRequirement = 'anonymous' | 'user' | 'mfaUser' | 'admin' | 'passcodeAdmin' | 'device' | 'userOrDevice';
 
-export interface OpenApiResponse {
+/**
+ * One answer an operation can give, by status:
+ * - `schema`: a JSON body that the handler's returned body must match (checked by `tsc`);
+ * - `html`: an HTML page;
+ * - neither: no body (2xx/3xx), or Graph's error envelope (4xx/5xx).
+ */
+export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
+  html?: true;
+  /** Response headers worth documenting (ETag, Retry-After, Location ...). */
+  headers?: readonly string[];
+}
+
+export type ResponseSpecs = Readonly<Record<number, ResponseSpec>>;
+
+/** The response a handler may return for one declared status. */
+type ReplyFor<Status extends number, Spec> =
+  Spec extends { schema: infer Schema extends z.ZodType } ? Reply<Status, z.input<Schema>>
+    : Spec extends { html: true } ? Reply<Status, HtmlPage>
+      : Reply<Status, undefined>;
+
+/** Any response the operation declares; returning an undeclared status or a mismatched body fails `tsc`. */
+export type RepliesOf<R extends ResponseSpecs> = { [Status in keyof R & number]: ReplyFor<Status, R[Status]> }[keyof R & number];
+
+/** An `Idempotency-Key` makes the operation run once per key, caller and operation (24 h). */
+export interface IdempotencySpec {
+  /** Names the operation in the key's scope. */
+  scope: string;
 }
 
 export interface OperationContext<TBody> {
@@ -42,24 +70,38 @@ export interface OperationContext<TBody> {
   device: DevicePrincipal | undefined;
 }
 
-export interface Operation<TBody = undefined> {
-  /** OpenAPI operationId; also names the operation in logs. */
+export interface Operation<TBody = undefined, R extends ResponseSpecs = ResponseSpecs> {
+  /** OpenAPI operationId (unique); also names the operation in logs. */
   operationId: string;
   summary: string;
   tags: readonly string[];
   auth: AuthRequirement;
   /** Route parameter holding a tenant id that must be the caller's own (else 404). */
   tenantParam?: string;
+  /** `activeTenant`: the caller's tenant must be onboarded (`active`), else 403; checked by the pipeline. */
+  requires?: 'activeTenant';
+  /** Honours `Idempotency-Key` (enforced by the pipeline; user operations only). */
+  idempotent?: IdempotencySpec;
+  /** Request headers the operation reads, documented in OpenAPI. */
+  headers?: readonly RequestHeaderSpec[];
   odata?: ODataSpec;
   body?: { schema: z.ZodType<TBody>; format?: 'json' | 'form' };
   /** Route-specific plain query parameters, documented in OpenAPI. */
   queryParameters?: readonly { name: string; description: string; required?: boolean }[];
-  responses: Readonly<Record<string, OpenApiResponse>>;
-  handle(context: OperationContext<TBody>): Promise<HttpResponseInit>;
+  responses: R;
+  /** An example response body for the main success status (OpenAPI and docs). */
+  example?: unknown;
+  handle(context: OperationContext<TBody>): Promise<RepliesOf<NoInfer<R>>>;
 }
 
-/** A route table holds operations of any body type. */
-export type AnyOperation = Operation<any>;
+export interface RequestHeaderSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+}
+
+/** A route table holds operations of any body and response type. */
+export type AnyOperation = Operation<any, any>;
 
 /** The caller of a user/admin operation; the pipeline guarantees it for those auth requirements. */
 export function userOf(context: OperationContext<unknown>): UserPrincipal {
@@ -73,8 +115,8 @@ export function deviceOf(context: OperationContext<unknown>): DevicePrincipal {
   return context.device;
 }
 
-/** Identity function that lets TypeScript infer the body type from the schema. */
-export function defineOperation<TBody = undefined>(operation: Operation<TBody>): Operation<TBody> {
+/** Lets TypeScript infer the body type from the request schema and the replies from the response specs. */
+export function defineOperation<TBody = undefined, const R extends ResponseSpecs = ResponseSpecs>(operation: Operation<TBody, R>): Operation<TBody, R> {
   return operation;
 }
 
@@ -214,7 +256,37 @@ export async function runOperation(
     ? parseODataQuery(request.query, operation.odata)
     : EMPTY_ODATA_QUERY;
   const body = operation.body ? await readBody(request, operation.body) : undefined;
-  return operation.handle({ request, invocation, ids, services, config: services.config, params, query, body, user, device });
+  const context: OperationContext<unknown> = { request, invocation, ids, services, config: services.config, params, query, body, user, device };
+  if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, (user ?? device)?.tenantId ?? '');
+  if (operation.idempotent && user) return runIdempotentOperation(operation, operation.idempotent, context, user);
+  return operation.handle(context);
+}
+
+/**
+ * `Idempotency-Key` (operations that declare `idempotent`): the first request with a key runs, the same
+ * key and request again answers the stored status and body (`Idempotent-Replayed: true`), the same key
+ * with another request is 422. Keys are scoped to the caller and the operation.
+ */
+async function runIdempotentOperation(
+  operation: AnyOperation,
+  spec: IdempotencySpec,
+  context: OperationContext<unknown>,
+  user: UserPrincipal,
+): Promise<HttpResponseInit> {
+  const key = parseIdempotencyKey(context.request.headers.get('idempotency-key'));
+  if (key === undefined) return operation.handle(context);
+  const { pathname } = new URL(context.request.url);
+  const outcome = await runIdempotently(context.services.idempotencyKeys, context.services.clock, {
+    tenantId: user.tenantId,
+    scope: `${user.objectId}|${spec.scope}`,
+    key,
+    fingerprint: `${context.request.method.toUpperCase()} ${pathname.toLowerCase()}\n${JSON.stringify(context.body ?? null)}`,
+  }, async (): Promise<IdempotentOutcome> => {
+    const response: HttpResponseInit = await operation.handle(context);
+    return { status: response.status ?? 200, body: typeof response.body === 'string' ? response.body : undefined };
+  });
+  const headers: Record<string, string> = outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {};
+  return outcome.body === undefined ? empty(outcome.status, headers) : { ...json(outcome.status, JSON.parse(outcome.body), headers) };
 }
 
 function methodNotAllowed(definition: RouteDefinition): ServiceError {

@@ -4,15 +4,35 @@ import { statusOf } from './error-catalogue.js';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
-  return { status, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) };
+declare const replyBody: unique symbol;
+declare const htmlPage: unique symbol;
+
+/**
+ * A response whose type carries its status and the type of its body (type-only: at run time it is a
+ * plain `HttpResponseInit`). Operations declare which replies they give; `tsc` checks the handlers.
+ */
+export interface Reply<Status extends number = number, Body = unknown> extends HttpResponseInit {
+  status: Status;
+  readonly [replyBody]: Body;
 }
 
-export function noContent(headers: Record<string, string> = {}): HttpResponseInit {
-  return { status: 204, headers };
+/** The body type of an HTML page reply. */
+export interface HtmlPage { readonly [htmlPage]: true }
+
+export function json<Status extends number, Body>(status: Status, body: Body, headers: Record<string, string> = {}): Reply<Status, Body> {
+  return { status, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) } as unknown as Reply<Status, Body>;
 }
 
-export function html(status: number, page: string, headers: Record<string, string> = {}): HttpResponseInit {
+/** A reply with no body: 204, 304, or a stored answer of any status replayed without one. */
+export function empty<Status extends number>(status: Status, headers: Record<string, string> = {}): Reply<Status, undefined> {
+  return { status, headers } as Reply<Status, undefined>;
+}
+
+export function noContent(headers: Record<string, string> = {}): Reply<204, undefined> {
+  return empty(204, headers);
+}
+
+export function html<Status extends number>(status: Status, page: string, headers: Record<string, string> = {}): Reply<Status, HtmlPage> {
   return {
     status,
     headers: {
@@ -22,11 +42,11 @@ export function html(status: number, page: string, headers: Record<string, strin
       ...headers,
     },
     body: page,
-  };
+  } as unknown as Reply<Status, HtmlPage>;
 }
 
-export function redirect(location: string): HttpResponseInit {
-  return { status: 302, headers: { Location: location, 'Cache-Control': 'no-store' } };
+export function redirect(location: string): Reply<302, undefined> {
+  return empty(302, { Location: location, 'Cache-Control': 'no-store' });
 }
 
 /** Escapes text for HTML element content and quoted attribute values. */

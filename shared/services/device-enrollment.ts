@@ -8,7 +8,6 @@ import type { Versioned } from '../domain/tenant.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { DeviceRepository } from '../storage/device-repository.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
-import { requireActiveTenant } from './active-tenant.js';
 
 export interface EnrollmentDependencies {
   tenants: TenantRepository;
@@ -57,7 +56,6 @@ export class DeviceEnrollmentService {
   constructor(private readonly deps: EnrollmentDependencies) {}
 
   async enroll(user: UserPrincipal, request: EnrollmentRequest, correlationId: string): Promise<{ device: ManagedDeviceRecord; created: boolean }> {
-    await requireActiveTenant(this.deps.tenants, user.tenantId);
     const deviceKey = publicDeviceKey(request.deviceKey);
     const azureADDeviceId = request.azureADDeviceId.toLowerCase();
     // A token obtained on a joined device names that device: it can only enrol itself.

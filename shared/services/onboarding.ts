@@ -21,7 +21,7 @@ import type { AuditLog } from './audit-log.js';
 export type OnboardingOutcome =
   | { kind: 'redirect'; location: string }
   | { kind: 'startForm' }
-  | { kind: 'problem'; status: number; title: string; detail: string; code?: OnboardingFailureCode; restartTenant?: string }
+  | { kind: 'problem'; status: ProblemStatus; title: string; detail: string; code?: OnboardingFailureCode; restartTenant?: string }
   | { kind: 'success'; tenant: TenantRecord; policyUrl: string };
 
 export interface OnboardingDependencies {
@@ -70,7 +70,10 @@ function reactivationNote(offboardedSince: string | null): string | null {
     + 'offboard it and delete both enterprise applications (PIN reset service and PIN reset client) to keep it offboarded.';
 }
 
-function problem(status: number, title: string, detail: string, extra: { code?: OnboardingFailureCode; restartTenant?: string } = {}): OnboardingOutcome {
+/** The statuses of the onboarding HTML problem pages. */
+export type ProblemStatus = 400 | 409 | 503;
+
+function problem(status: ProblemStatus, title: string, detail: string, extra: { code?: OnboardingFailureCode; restartTenant?: string } = {}): OnboardingOutcome {
   return { kind: 'problem', status, title, detail, ...extra };
 }
 

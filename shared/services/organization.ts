@@ -1,15 +1,6 @@
+import type { Organization } from '../contract/organization.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
 
-/** Graph's organization entity as this service exposes it. */
-export interface Organization {
-  id: string;
-  displayName: string | null;
-  verifiedDomains: unknown[] | null;
-  tenantType: string | null;
-  createdDateTime: string | null;
-}
-
-export const ORGANIZATION_PROPERTIES = ['id', 'displayName', 'verifiedDomains', 'tenantType', 'createdDateTime'] as const;
 
 /**
  * The caller's organization. It exists before onboarding (only `id` is known then): that is how an

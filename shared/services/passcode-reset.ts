@@ -13,7 +13,7 @@ import type { DeviceActionRepository } from '../storage/device-action-repository
 import type { DeviceRepository } from '../storage/device-repository.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { TenantSettingsRepository } from '../storage/tenant-settings-repository.js';
-import { requireActiveTenant, tenantSettingsOrDefaults } from './active-tenant.js';
+import { tenantSettingsOrDefaults } from './active-tenant.js';
 import type { Clock } from '../domain/clock.js';
 import type { AuditLog } from './audit-log.js';
 import type { PendingActionView, ResetPasscodeActionResult } from './managed-device-views.js';
@@ -71,7 +71,6 @@ export class PasscodeResetService {
 
   /** `resetPasscode`: a new passcode for the device, made for the tenant's current PIN complexity. */
   async requestReset(tenantId: string, deviceId: string, admin: UserPrincipal, correlationId: string): Promise<DeviceActionRecord> {
-    await requireActiveTenant(this.deps.tenants, tenantId);
     const device = await this.deviceIn(tenantId, deviceId);
     const { pinComplexity } = await tenantSettingsOrDefaults(this.deps.tenantSettings, tenantId);
     const now = this.deps.clock();

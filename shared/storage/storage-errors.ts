@@ -1,3 +1,4 @@
+import { isWellFormedText } from '../domain/text.js';
 import { ServiceError } from '../domain/errors.js';
 
 interface RestErrorLike {
@@ -69,10 +70,24 @@ export async function readOrUndefined<T>(call: () => Promise<T>): Promise<T | un
 export function checkedContinuationToken(token: string | undefined): string | undefined {
   if (token === undefined) return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { nextPartitionKey?: unknown; nextRowKey?: unknown };
-    if (typeof parsed.nextPartitionKey === 'string' && (parsed.nextRowKey === undefined || typeof parsed.nextRowKey === 'string')) return token;
+    const bytes = Buffer.from(token, 'base64');
+    const text = bytes.toString('utf8');
+    const parsed: unknown = Buffer.from(text, 'utf8').equals(bytes) ? JSON.parse(text) : undefined;
+    if (isTableContinuation(parsed)) return token;
   } catch {
     // not a token of ours
   }
   throw new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
+}
+
+/**
+ * The storage SDK's continuation: `{nextPartitionKey, nextRowKey?}`, nothing else, each a well-formed
+ * string (the SDK puts them through encodeURIComponent, which throws on a lone surrogate).
+ */
+function isTableContinuation(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  const keys = new Set(entries.map(([key]) => key));
+  return keys.has('nextPartitionKey')
+    && entries.every(([key, part]) => (key === 'nextPartitionKey' || key === 'nextRowKey') && typeof part === 'string' && isWellFormedText(part));
 }
