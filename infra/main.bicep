@@ -8,8 +8,12 @@
 //   ├─ Flex Consumption plan (FC1) + Linux Function App, Node 22
 //   └─ role assignments for the identity (storage blob/queue/table, metrics publisher, crypto user)
 //
-// The two Entra app registrations are not created here: register them first and pass their ids
-// (infra/README.md walks through it).
+//   home tenant (Microsoft Graph Bicep extension, app/registrations.bicep)
+//   ├─ service app registration + service principal ─ the API; trusts the identity (federated credential)
+//   └─ client app registration + service principal ── public client of the agent and the admin center
+//
+// Order: identity → Function App (its URL) → app registrations (redirect URIs, federated credential)
+// → app settings (the registrations' ids). infra/README.md says what stays manual.
 
 targetScope = 'subscription'
 
@@ -30,21 +34,13 @@ param location string
 @description('Resource group name; empty means rg-<environmentName>.')
 param resourceGroupName string = ''
 
-// --- The two app registrations (see infra/README.md, "Register the applications") ---
+// --- The two app registrations (app/registrations.bicep; infra/README.md) ---
 
-@description('Application (client) id of the PIN reset service app registration: the API audience.')
-@minLength(36)
-@maxLength(36)
-param serviceAppId string
+@description('App ID URI of the service app registration, e.g. api://pinreset.contoso.com on a verified domain; empty means api://<tenant id>/<service app unique name>.')
+param serviceAppIdUri string = ''
 
-@description('App ID URI of the service app registration, e.g. api://pinreset.contoso.com.')
-@minLength(1)
-param serviceAppIdUri string
-
-@description('Application (client) id of the PIN reset client app registration (public client devices sign in with).')
-@minLength(36)
-@maxLength(36)
-param clientAppId string
+@description('Also grant, in the home tenant, the consent each customer tenant grants at onboarding (Graph application permissions, the client app\'s access to the service). The deploying identity then needs Privileged Role Administrator or Global Administrator.')
+param grantHomeTenantConsent bool = false
 
 @description('Entra ID / Microsoft Graph cloud of the app registrations; empty means the cloud this deployment runs in.')
 @allowed([
@@ -130,6 +126,14 @@ var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(t
 var azureCloud = environment().name
 var entraCloud = !empty(cloud) ? cloud : (azureCloud == 'AzureUSGovernment' ? 'usGovernment' : (azureCloud == 'AzureChinaCloud' ? 'china' : 'public'))
 
+// The audience the managed identity asks for when it makes the service app's client assertion; the
+// code picks it by PINRESET_CLOUD (TOKEN_EXCHANGE_AUDIENCE in shared/identity/app-token-provider.ts).
+var tokenExchangeAudiences = {
+  public: 'api://AzureADTokenExchange'
+  usGovernment: 'api://AzureADTokenExchangeUSGov'
+  china: 'api://AzureADTokenExchangeChina'
+}
+
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
   location: location
@@ -194,12 +198,12 @@ module rbac 'app/rbac.bicep' = {
 }
 
 // The service's own settings: every `requiredInAzure` entry of SETTINGS in shared/config.ts is set
-// here or in app/api.bicep (test/infra checks it, so the two cannot drift apart).
+// here or in app/settings.bicep (test/infra checks it, so the two cannot drift apart).
 var serviceSettings = {
   PINRESET_CLOUD: entraCloud
-  PINRESET_SERVICE_APP_ID: serviceAppId
-  PINRESET_SERVICE_APP_ID_URI: serviceAppIdUri
-  PINRESET_CLIENT_APP_ID: clientAppId
+  PINRESET_SERVICE_APP_ID: registrations.outputs.serviceAppId
+  PINRESET_SERVICE_APP_ID_URI: registrations.outputs.serviceAppIdUri
+  PINRESET_CLIENT_APP_ID: registrations.outputs.clientAppId
   PINRESET_ADMIN_ROLE_IDS: adminRoleIds
   PINRESET_PASSCODE_RESET_ROLE_IDS: passcodeResetRoleIds
   PINRESET_DECRYPT_LIMIT_PER_USER: string(decryptLimitPerUser)
@@ -221,16 +225,43 @@ module api 'app/api.bicep' = {
     tags: tags
     serviceName: 'api'
     identityId: identity.outputs.resourceId
-    identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
     deploymentContainerName: storage.outputs.deploymentContainerName
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
-    serviceSettings: union(additionalAppSettings, serviceSettings)
     publicBaseUrl: publicBaseUrl
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
   }
-  // Start the app only once its identity can reach storage, Key Vault and Application Insights.
+}
+
+// The app registrations live in the tenant, not in the resource group; the module needs a scope all
+// the same. Their unique names follow the environment, like every other resource name.
+module registrations 'app/registrations.bicep' = {
+  name: 'registrations'
+  scope: rg
+  params: {
+    serviceAppUniqueName: 'pinreset-service-${resourceToken}'
+    clientAppUniqueName: 'pinreset-client-${resourceToken}'
+    serviceAppIdUri: serviceAppIdUri
+    serviceUrl: api.outputs.serviceUrl
+    identityPrincipalId: identity.outputs.principalId
+    tokenExchangeAudience: tokenExchangeAudiences[entraCloud]
+    grantHomeTenantConsent: grantHomeTenantConsent
+  }
+}
+
+module settings 'app/settings.bicep' = {
+  name: 'settings'
+  scope: rg
+  params: {
+    functionAppName: api.outputs.name
+    serviceUrl: api.outputs.serviceUrl
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    serviceSettings: union(additionalAppSettings, serviceSettings)
+  }
+  // Start the app (give the host its settings) only once its identity can reach storage, Key Vault
+  // and Application Insights.
   dependsOn: [
     rbac
   ]
@@ -251,3 +282,6 @@ output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output PINRESET_CLOUD string = entraCloud
+output SERVICE_APP_ID string = registrations.outputs.serviceAppId
+output SERVICE_APP_ID_URI string = registrations.outputs.serviceAppIdUri
+output CLIENT_APP_ID string = registrations.outputs.clientAppId

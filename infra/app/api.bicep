@@ -1,6 +1,8 @@
 // The PIN reset service: a Linux Function App on the Flex Consumption plan (FC1), Node 22, running as
 // the user-assigned managed identity. Everything it reaches (host storage, deployment package, tables,
 // Key Vault, Application Insights) is reached by that identity: no keys, no secrets in settings.
+// Its app settings are written by app/settings.bicep, once the app registrations exist: those need
+// this app's URL for their redirect URIs, and the settings need their ids.
 
 param name string
 param planName string
@@ -16,15 +18,8 @@ param serviceName string = 'api'
 @description('Resource id of the user-assigned managed identity.')
 param identityId string
 
-@description('Client id of the user-assigned managed identity.')
-param identityClientId string
-
 param storageAccountName string
 param deploymentContainerName string
-param applicationInsightsName string
-
-@description('Settings of the service itself (PINRESET_*, TABLES_ENDPOINT, key custody); merged over the host settings below.')
-param serviceSettings object
 
 @description('Public origin of the service when it is served from a custom domain; empty means https://<default host name>.')
 param publicBaseUrl string = ''
@@ -49,10 +44,6 @@ param httpPerInstanceConcurrency int = 16
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
-}
-
-resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
-  name: applicationInsightsName
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -135,32 +126,6 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 }
 
 var serviceUrl = !empty(publicBaseUrl) ? publicBaseUrl : 'https://${functionApp.properties.defaultHostName}'
-
-// What the Functions host itself needs. No AzureWebJobsStorage connection string and no
-// FUNCTIONS_WORKER_RUNTIME: Flex Consumption takes the runtime from functionAppConfig and rejects it.
-var hostSettings = {
-  AzureWebJobsStorage__credential: 'managedidentity'
-  AzureWebJobsStorage__clientId: identityClientId
-  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
-  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
-  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-}
-
-// Settings that depend on this site (its host name) or on the identity it runs as.
-var siteSettings = {
-  PINRESET_PUBLIC_BASE_URL: serviceUrl
-  AZURE_CLIENT_ID: identityClientId
-  PINRESET_DEV_MODE: 'false'
-}
-
-// The full, authoritative list of app settings (a deploy replaces settings not listed here).
-resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
-  parent: functionApp
-  name: 'appsettings'
-  properties: union(serviceSettings, hostSettings, siteSettings)
-}
 
 output name string = functionApp.name
 output resourceId string = functionApp.id

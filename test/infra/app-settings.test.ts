@@ -187,15 +187,15 @@ describe('No secrets in the templates', () => {
   });
 
   it('reports a storage connection string with an account key added to the app settings', () => {
-    const api = readInfraText('app/api.bicep');
-    const leaked = api.replace(
+    const settings = readInfraText('app/settings.bicep');
+    const leaked = settings.replace(
       "  AzureWebJobsStorage__credential: 'managedidentity'\n",
       "  AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${storage.name};AccountKey=${storage.listKeys().keys[0].value}'\n",
     );
-    expect(leaked).not.toBe(api);
-    const findings = secretFindings(loadInfra({ 'app/api.bicep': leaked }));
+    expect(leaked).not.toBe(settings);
+    const findings = secretFindings(loadInfra({ 'app/settings.bicep': leaked }));
     expect(findings).toEqual(expect.arrayContaining([
-      expect.stringMatching(/app\/api\.bicep:\d+ calls listKeys\(\)/),
+      expect.stringMatching(/app\/settings\.bicep:\d+ calls listKeys\(\)/),
       'app setting AzureWebJobsStorage is a storage connection string',
       'app setting AzureWebJobsStorage carries a credential',
     ]));

@@ -36,18 +36,24 @@ describe('azd wiring', () => {
 
   it('main.parameters.json supplies every parameter that has no default', () => {
     const withoutDefault = parameters(main).filter((param) => param.defaultValue === undefined).map((param) => param.name);
-    expect(withoutDefault.sort()).toEqual(['clientAppId', 'environmentName', 'location', 'serviceAppId', 'serviceAppIdUri']);
+    expect(withoutDefault.sort()).toEqual(['environmentName', 'location']);
     for (const name of withoutDefault) expect(Object.keys(parametersFile.parameters)).toContain(name);
   });
 
-  it('takes the environment, region and app registrations from azd environment variables', () => {
+  it('takes the environment, region and the optional choices from azd environment variables', () => {
     const value = (name: string): unknown => parametersFile.parameters[name]?.value;
     expect(value('environmentName')).toBe('${AZURE_ENV_NAME}');
     expect(value('location')).toBe('${AZURE_LOCATION}');
-    expect(value('serviceAppId')).toBe('${PINRESET_SERVICE_APP_ID}');
     expect(value('serviceAppIdUri')).toBe('${PINRESET_SERVICE_APP_ID_URI}');
-    expect(value('clientAppId')).toBe('${PINRESET_CLIENT_APP_ID}');
+    expect(value('grantHomeTenantConsent')).toBe('${PINRESET_GRANT_HOME_TENANT_CONSENT=false}');
     expect(value('cloud')).toBe('${PINRESET_CLOUD}');
+  });
+
+  it('asks nobody for app registration ids: the template creates the registrations', () => {
+    const declared = parameters(main).map((param) => param.name);
+    expect(declared).not.toContain('serviceAppId');
+    expect(declared).not.toContain('clientAppId');
+    expect(stringLiteral(parameters(main).find((param) => param.name === 'serviceAppIdUri')?.defaultValue)).toBe('');
   });
 
   it('outputs the service URL and the names a deploy script needs, none of them a secret', () => {
@@ -62,6 +68,9 @@ describe('azd wiring', () => {
       'AZURE_STORAGE_ACCOUNT_NAME',
       'AZURE_MANAGED_IDENTITY_CLIENT_ID',
       'AZURE_MANAGED_IDENTITY_PRINCIPAL_ID',
+      'SERVICE_APP_ID',
+      'SERVICE_APP_ID_URI',
+      'CLIENT_APP_ID',
     ]));
     expect(outputs(main).filter((output) => output.secure)).toEqual([]);
   });

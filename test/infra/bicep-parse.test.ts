@@ -12,6 +12,8 @@ describe('Bicep templates parse', () => {
       'app/keyvault.bicep',
       'app/monitoring.bicep',
       'app/rbac.bicep',
+      'app/registrations.bicep',
+      'app/settings.bicep',
       'app/storage.bicep',
     ]));
   });
@@ -21,6 +23,23 @@ describe('Bicep templates parse', () => {
     expect(file).toBeDefined();
     expect(syntaxProblems(file!.root)).toEqual([]);
     expect(file!.root.hasError).toBe(false);
+  });
+
+  it('reads `extension <alias>` declarations, which tree-sitter-bicep 1.1.0 does not know, without shifting rows', () => {
+    const text = "extension microsoftGraphV1\n\nresource app 'Microsoft.Graph/applications@v1.0' = {\n  uniqueName: 'x'\n}\n";
+    const file = parseBicep(text);
+    expect(file.extensions).toEqual(['microsoftGraphV1']);
+    expect(syntaxProblems(file.root)).toEqual([]);
+    const resource = file.root.namedChildren.find((node) => node.type === 'resource_declaration');
+    expect(resource?.startPosition.row).toBe(2);
+    expect(parseBicep("extension 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0'\n").extensions)
+      .toEqual(['br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0']);
+  });
+
+  it('still reports a malformed extension declaration as a syntax problem', () => {
+    const broken = parseBicep('extension microsoftGraphV1 as = {\n');
+    expect(broken.extensions).toEqual([]);
+    expect(syntaxProblems(broken.root).length).toBeGreaterThan(0);
   });
 
   it('reports a broken template, so a clean parse means something', () => {

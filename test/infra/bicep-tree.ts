@@ -22,6 +22,8 @@ export interface BicepFile {
   path: string;
   text: string;
   root: Node;
+  /** `extension <alias>` declarations (e.g. `microsoftGraphV1`), in order. */
+  extensions: string[];
 }
 
 /** Every .bicep file of a template directory, by path relative to infra/. */
@@ -29,12 +31,25 @@ export type Infra = ReadonlyMap<string, BicepFile>;
 
 let parser: Parser | undefined;
 
+/**
+ * A whole-line `extension <alias>` or `extension '<registry reference>'` declaration. tree-sitter-bicep
+ * 1.1.0 (the newest) predates the `extension` keyword (it knows only `import`/`provider`), so such lines
+ * are taken out before parsing (blanked, so rows and columns stay put) and recorded in `extensions`.
+ * Anything else starting with `extension` still reaches the parser and fails as a syntax error.
+ */
+const EXTENSION_LINE = /^extension[ \t]+([A-Za-z_][A-Za-z0-9_]*|'[^'\n]*')[ \t]*(?:\/\/[^\n]*)?$/gm;
+
 export function parseBicep(text: string, path = 'inline.bicep'): BicepFile {
   if (!parser) {
     parser = new Parser();
     parser.setLanguage(Bicep as unknown as Parser.Language);
   }
-  return { path, text, root: parser.parse(text).rootNode };
+  const extensions: string[] = [];
+  const parsable = text.replace(EXTENSION_LINE, (line: string, name: string) => {
+    extensions.push(name.replace(/^'|'$/g, ''));
+    return ' '.repeat(line.length);
+  });
+  return { path, text, root: parser.parse(parsable).rootNode, extensions };
 }
 
 function bicepPaths(dir: string): string[] {
@@ -455,4 +470,72 @@ export function appSettings(infra: Infra, certainty: Certainty = 'definite'): Ma
 export function missingAppSettings(infra: Infra, required: readonly string[]): string[] {
   const set = appSettings(infra, 'definite');
   return required.filter((name) => !set.has(name));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module outputs, resource references and string templates
+
+/**
+ * `<module>.outputs.<name>` written in `scope.file`: the output's expression inside the module's
+ * file, in a scope that binds the module's parameters to the caller's arguments.
+ */
+export function moduleOutput(node: Node, scope: Scope): Bound | undefined {
+  if (node.type !== 'member_expression') return undefined;
+  const outputsOf = node.childForFieldName('object');
+  const name = node.childForFieldName('property')?.text;
+  if (outputsOf?.type !== 'member_expression' || outputsOf.childForFieldName('property')?.text !== 'outputs') return undefined;
+  const symbol = outputsOf.childForFieldName('object')?.text;
+  const module = modules(scope.file).find((candidate) => candidate.symbolicName === symbol);
+  const target = module ? scope.infra.get(module.target) : undefined;
+  const output = target ? outputs(target).find((candidate) => candidate.name === name) : undefined;
+  if (!module || !target || !output?.value) return undefined;
+  return { node: output.value, scope: { infra: scope.infra, file: target, caller: { scope, params: module.params } } };
+}
+
+/** Follows variables, module parameters and module outputs to the expression that gives the value. */
+export function resolve(node: Node, scope: Scope): Bound {
+  let bound = dereference(node, scope);
+  for (let hops = 0; hops < 32; hops += 1) {
+    const next = moduleOutput(bound.node, bound.scope);
+    if (!next) return bound;
+    bound = dereference(next.node, next.scope);
+  }
+  return bound;
+}
+
+/** The resource a reference like `app.appId`, `app.identifierUris[0]` or `app.id` starts from. */
+export function referencedResource(node: Node, file: BicepFile): ResourceDeclaration | undefined {
+  let base: Node | null = node;
+  while (base && (base.type === 'member_expression' || base.type === 'subscript_expression')) base = base.childForFieldName('object');
+  return base?.type === 'identifier' ? resourceBySymbol(file, base.text) : undefined;
+}
+
+/**
+ * A string with each interpolation shown as `${<what it dereferences to>}` (variables and module
+ * parameters followed, module outputs not), e.g. `${api.outputs.serviceUrl}/portal/`. Any other
+ * expression: the source text it dereferences to.
+ */
+export function template(node: Node, scope: Scope): string {
+  const { node: value, scope: valueScope } = dereference(node, scope);
+  if (value.type !== 'string') return value.text;
+  return value.namedChildren.map((child) => {
+    if (child.type === 'interpolation') {
+      const expression = child.namedChildren[0];
+      return expression ? `\${${template(expression, valueScope)}}` : '${}';
+    }
+    return child.type === 'escape_sequence' ? unescape(child.text) : child.text;
+  }).join('');
+}
+
+/** The `key: value` node of an object (for removing a property from a copy of the text). */
+export function propertyNode(object: Node | undefined, key: string): Node | undefined {
+  if (!object || object.type !== 'object') return undefined;
+  return object.namedChildren.find((child) => child.type === 'object_property' && propertyKey(child) === key);
+}
+
+/** `file`'s text without the lines `node` spans. */
+export function textWithout(file: BicepFile, node: Node): string {
+  const { row: first } = node.startPosition;
+  const { row: last } = node.endPosition;
+  return file.text.split('\n').filter((_, row) => row < first || row > last).join('\n');
 }
