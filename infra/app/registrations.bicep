@@ -155,9 +155,11 @@ resource clientApp 'Microsoft.Graph/applications@v1.0' = {
     ]
   }
   publicClient: {
-    // Loopback for authorization code + PKCE (`pinreset-agent login --browser`): any port matches.
+    // Loopback for authorization code + PKCE (`pinreset-agent login --browser` listens on
+    // 127.0.0.1, as RFC 8252 recommends; other tools use localhost): Entra ignores the port.
     redirectUris: [
       'http://localhost'
+      'http://127.0.0.1'
     ]
   }
   spa: {

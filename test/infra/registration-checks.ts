@@ -200,7 +200,7 @@ export function redirectUriFindings(registrations: AppRegistrations, serviceUrl:
     [service, 'web', [`${serviceUrl}/onboarding/signin`, `${serviceUrl}/onboarding/callback`], 'the admin signs in at /onboarding/signin and returns from consent to /onboarding/callback'],
     [client, 'web', [`${serviceUrl}/onboarding/callback`], 'the admin returns from consenting to the client app to /onboarding/callback'],
     [client, 'spa', [`${serviceUrl}/portal/`], 'the admin center signs in at /portal/'],
-    [client, 'publicClient', ['http://localhost'], 'the agent\'s loopback sign-in (any port)'],
+    [client, 'publicClient', ['http://localhost', 'http://127.0.0.1'], 'loopback sign-in, any port: the agent listens on 127.0.0.1'],
   ];
   const findings = expected.flatMap(([app, platform, uris, why]) => {
     const actual = redirectUris(registrations, app, platform);
