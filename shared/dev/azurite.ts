@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { TableStore } from '../storage/table-store.js';
 
 /** The well-known Azurite development account (public, documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -24,13 +25,16 @@ export async function freePort(): Promise<number> {
 
 export interface RunningAzurite {
   port: number;
+  /** Azurite's process id (a test freezes storage with SIGSTOP on it). */
+  pid: number;
   connectionString: string;
   stop(): Promise<void>;
 }
 
 /**
  * Starts Azurite's Table service as a child process. `location` undefined = in-memory (tests).
- * Resolves once Azurite prints that it is listening.
+ * Resolves once Azurite listens and the service's tables exist (created here, once: the service never
+ * creates tables at request time).
  */
 export async function startAzurite(options: { port?: number; location?: string } = {}): Promise<RunningAzurite> {
   const require = createRequire(import.meta.url);
@@ -69,8 +73,10 @@ export async function startAzurite(options: { port?: number; location?: string }
   // Azurite must not outlive the process that started it.
   const killChild = () => child.kill('SIGTERM');
   process.once('exit', killChild);
+  await new TableStore({ kind: 'connectionString', connectionString: azuriteConnectionString(port) }).createTables();
   return {
     port,
+    pid: child.pid ?? 0,
     connectionString: azuriteConnectionString(port),
     // Azurite saves its on-disk data only on SIGINT (SIGTERM loses up to 5 s of writes); SIGKILL if it hangs.
     stop: () => new Promise((resolve) => {

@@ -2,10 +2,11 @@ import { type AuditEventInput, userInitiator } from '../domain/audit.js';
 import { ServiceError } from '../domain/errors.js';
 import type { UserPrincipal } from '../identity/principal.js';
 import { decryptProtectedSecret, parseProtectedSecret, ProtectedSecretError, type ParsedProtectedSecret } from '../keys/jwe-decryptor.js';
+import { StagedWriteConflict, type StagedWrite } from '../storage/audit-repository.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { AuditLog } from './audit-log.js';
 import type { ProtectorKeyService } from './protector-keys.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimitDecision, RateLimiter } from './rate-limiter.js';
 import type { TenantStateCache } from './tenant-state-cache.js';
 
 /** Recorded in the audit log only; the caller always gets the same answer for every one of them. */
@@ -31,6 +32,15 @@ export function invalidProtectedSecret(): ServiceError {
   return new ServiceError('InvalidProtectedSecret', INVALID_PROTECTED_SECRET_MESSAGE);
 }
 
+/** How many times an attempt is recorded when other instances keep counting the same user first. */
+const MAX_RECORD_ATTEMPTS = 10;
+
+interface Outcome {
+  kid: string | undefined;
+  result?: DecryptedProtector;
+  refused?: DecryptRefused;
+}
+
 class DecryptRefused extends Error {
   /** `answer`: the response when it is not the uniform 400 (only the 429 of a rate limit). */
   constructor(readonly reason: DecryptFailureReason, readonly answer: ServiceError = invalidProtectedSecret()) {
@@ -43,8 +53,10 @@ class DecryptRefused extends Error {
  * (every attempt counts), JWE structure and allow-list, binding of the header's tid/oid to the caller,
  * active tenant and key state (short-lived state cache, refusals confirmed by storage), then the RSA-OAEP + AES-GCM decrypt.
  *
- * Every attempt is audited. If the audit record cannot be written the request fails closed with 503
- * and the secret is not returned: a decrypt that leaves no trace must not happen.
+ * Every attempt is audited, and its rate-limit claims are stored in the same transaction as its audit
+ * row (one Table transaction per batch of concurrent attempts of a tenant). If the audit record cannot
+ * be written the request fails closed with 503 and the secret is not returned: a decrypt that leaves
+ * no trace must not happen.
  */
 export class ProtectorDecryptService {
   constructor(private readonly deps: {
@@ -58,32 +70,51 @@ export class ProtectorDecryptService {
   }) {}
 
   async decrypt(caller: UserPrincipal, protectedSecret: string, correlationId: string): Promise<DecryptedProtector> {
-    let kid: string | undefined;
-    try {
-      await this.checkRateLimits(caller);
-      const parsed = this.parse(protectedSecret);
-      kid = parsed.header.kid;
-      const result = await this.decryptParsed(caller, parsed);
-      await this.record(caller, correlationId, 'success', null, kid);
-      return result;
-    } catch (error) {
-      if (error instanceof DecryptRefused) {
-        await this.record(caller, correlationId, 'failure', error.reason, kid);
-        throw error.answer;
+    // The decrypt is done once; its outcome is recorded with the attempt's rate-limit claims in one
+    // transaction. If another instance counted the same user meanwhile, nothing was stored: count again.
+    let outcome: Outcome | undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      const admission = await this.admit(caller);
+      if (!admission.allowed) {
+        await this.record(caller, correlationId, 'failure', 'rateLimited', outcome?.kid, []);
+        throw new ServiceError('TooManyRequests', `Too many decrypt attempts. Retry after ${admission.retryAfterSeconds} seconds.`, { retryAfterSeconds: admission.retryAfterSeconds });
       }
-      throw error;
+      try {
+        outcome ??= await this.attempt(caller, protectedSecret);
+      } catch (error) {
+        admission.release();
+        throw error;
+      }
+      try {
+        await this.record(caller, correlationId, outcome.refused ? 'failure' : 'success', outcome.refused?.reason ?? null, outcome.kid, admission.claims);
+      } catch (error) {
+        if (error instanceof StagedWriteConflict && attempt < MAX_RECORD_ATTEMPTS) continue;
+        throw unaudited(error);
+      }
+      if (outcome.refused) throw outcome.refused.answer;
+      return outcome.result!;
     }
   }
 
-  private async checkRateLimits(caller: UserPrincipal): Promise<void> {
+  private admit(caller: UserPrincipal): Promise<RateLimitDecision> {
     const limits = this.deps.limits();
-    const decision = await this.deps.rateLimiter.consume([
+    return this.deps.rateLimiter.consume([
       { scope: 'user', tenantId: caller.tenantId, subject: caller.objectId, limit: limits.perUser },
       { scope: 'tenant', tenantId: caller.tenantId, subject: 'all', limit: limits.perTenant },
     ]);
-    if (decision.allowed) return;
-    throw new DecryptRefused('rateLimited', new ServiceError('TooManyRequests',
-      `Too many decrypt attempts. Retry after ${decision.retryAfterSeconds} seconds.`, { retryAfterSeconds: decision.retryAfterSeconds }));
+  }
+
+  /** Parse, check and decrypt; a refusal is an outcome (to be audited), anything else throws. */
+  private async attempt(caller: UserPrincipal, protectedSecret: string): Promise<Outcome> {
+    let kid: string | undefined;
+    try {
+      const parsed = this.parse(protectedSecret);
+      kid = parsed.header.kid;
+      return { kid, result: await this.decryptParsed(caller, parsed) };
+    } catch (error) {
+      if (error instanceof DecryptRefused) return { kid, refused: error };
+      throw error;
+    }
   }
 
   private parse(protectedSecret: string): ParsedProtectedSecret {
@@ -120,7 +151,7 @@ export class ProtectorDecryptService {
     return (await (this.deps.state ? this.deps.state.get(tenantId, 'tenantActive', read) : read())) === true;
   }
 
-  private async record(caller: UserPrincipal, correlationId: string, result: 'success' | 'failure', reason: DecryptFailureReason | null, kid: string | undefined): Promise<void> {
+  private async record(caller: UserPrincipal, correlationId: string, result: 'success' | 'failure', reason: DecryptFailureReason | null, kid: string | undefined, claims: readonly StagedWrite[]): Promise<void> {
     const event: AuditEventInput = {
       tenantId: caller.tenantId,
       activity: 'protectorDecrypt',
@@ -131,9 +162,15 @@ export class ProtectorDecryptService {
       correlationId,
     };
     try {
-      await this.deps.audit.record(event);
+      await this.deps.audit.record(event, claims);
     } catch (error) {
-      throw new ServiceError('ServiceUnavailable', 'The attempt could not be audited, so nothing was decrypted. Retry later.', { retryAfterSeconds: 5, cause: error });
+      if (error instanceof StagedWriteConflict) throw error;
+      throw unaudited(error);
     }
   }
+}
+
+function unaudited(error: unknown): ServiceError {
+  if (error instanceof ServiceError && error.code === 'ServiceUnavailable' && error.message.startsWith('The attempt could not be audited')) return error;
+  return new ServiceError('ServiceUnavailable', 'The attempt could not be audited, so nothing was decrypted. Retry later.', { retryAfterSeconds: 5, cause: error });
 }

@@ -1,12 +1,16 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { AuditActivity, AuditEvent } from '../domain/audit.js';
-import { PartitionBatcher } from './partition-batcher.js';
+import { isServiceError } from '../domain/errors.js';
+import { MAX_BATCH_SIZE, PartitionBatcher } from './partition-batcher.js';
+import { FIRST_NON_AUDIT_ROW_KEY } from './rate-limit-repository.js';
 import { checkedContinuationToken, storageCall } from './storage-errors.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
 /**
  * Table `AuditEvents`: PartitionKey = tenant id (a tenant never reads another's rows),
- * RowKey = inverted timestamp + id, so a plain partition scan is newest first.
+ * RowKey = inverted timestamp + id, so a plain partition scan is newest first. The partition also
+ * holds the tenant's rate-limit counters (rate-limit-repository.ts, row keys from `~`), which the
+ * listing never returns.
  */
 const MAX_TIME = 9_999_999_999_999;
 
@@ -39,13 +43,47 @@ export interface AuditPage {
   continuationToken: string | undefined;
 }
 
+/**
+ * A conditional write of another row of the same partition that rides in the audit row's
+ * entity-group transaction (a rate-limit counter claim): stored together with the audit row or not
+ * at all. The same write object given with several events of one batch is merged into one action
+ * (a transaction names each entity once).
+ */
+export interface StagedWrite {
+  /** The action for `uses` claims at once, computed when the batch goes (from the last settled state). */
+  action(uses: number): TransactionAction;
+  /** After the transaction: the row's new ETag, or undefined when it failed (then its state is unknown). */
+  settle(uses: number, etag: string | undefined): void;
+}
+
+/**
+ * The transaction failed because a staged write's condition did not hold (another instance wrote the
+ * counter, or it was deleted): nothing of it was stored. The caller claims again and retries.
+ */
+export class StagedWriteConflict extends Error {
+  constructor(cause: unknown) {
+    super('A staged write of the audit transaction conflicted; nothing was stored.', { cause });
+  }
+}
+
+interface PendingInsert {
+  partitionKey: string;
+  entity: AuditEntity;
+  writes: readonly StagedWrite[];
+}
+
+/** Audit rows per transaction: each may bring up to two staged writes (user and tenant counter), ≤ 100 actions. */
+const MAX_EVENTS_PER_BATCH = Math.floor(MAX_BATCH_SIZE / 3);
+/** An event without staged writes whose batch failed on another event's conflict goes again (bounded). */
+const MAX_INNOCENT_RETRIES = 10;
+
+function isConditionFailure(error: unknown): boolean {
+  return isServiceError(error, 'Conflict') || isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Request_ResourceNotFound');
+}
+
 export class AuditRepository {
   /** Concurrent inserts into one tenant's partition go together in entity-group transactions. */
-  private readonly batcher = new PartitionBatcher<AuditEntity>(async (entities) => {
-    const table = await this.table();
-    if (entities.length === 1) await storageCall(() => table.createEntity(entities[0]!));
-    else await storageCall(() => table.submitTransaction(entities.map((entity): TransactionAction => ['create', { ...entity }])));
-  });
+  private readonly batcher = new PartitionBatcher<PendingInsert>((inserts) => this.submit(inserts), MAX_EVENTS_PER_BATCH);
 
   constructor(private readonly store: TableStore) {}
 
@@ -53,8 +91,34 @@ export class AuditRepository {
     return this.store.table(TABLE_NAMES.auditEvents);
   }
 
-  /** Resolves once the event is stored (alone or in a batch with concurrent events of the tenant); throws if it is not. */
-  async insert(event: AuditEvent): Promise<void> {
+  private async submit(inserts: PendingInsert[]): Promise<void> {
+    const uses = new Map<StagedWrite, number>();
+    for (const insert of inserts) for (const write of insert.writes) uses.set(write, (uses.get(write) ?? 0) + 1);
+    const staged = [...uses];
+    const actions: TransactionAction[] = inserts.map((insert): TransactionAction => ['create', { ...insert.entity }]);
+    let etags: (string | undefined)[] = [];
+    try {
+      for (const [write, count] of staged) actions.push(write.action(count));
+      const table = await this.table();
+      if (actions.length === 1) await storageCall(() => table.createEntity(inserts[0]!.entity));
+      else {
+        const response = await storageCall(() => table.submitTransaction(actions));
+        etags = staged.map((_, index) => response.subResponses[inserts.length + index]?.etag);
+      }
+    } catch (error) {
+      for (const [write, count] of staged) write.settle(count, undefined);
+      if (staged.length > 0 && isConditionFailure(error)) throw new StagedWriteConflict(error);
+      throw error;
+    }
+    staged.forEach(([write, count], index) => write.settle(count, etags[index]));
+  }
+
+  /**
+   * Resolves once the event is stored (alone or in a batch with concurrent events of the tenant),
+   * together with its `writes`; throws if it is not: StagedWriteConflict when a write's condition
+   * failed (claim again), ServiceUnavailable when storage did not answer.
+   */
+  async insert(event: AuditEvent, writes: readonly StagedWrite[] = []): Promise<void> {
     const entity: AuditEntity = {
       partitionKey: event.tenantId,
       rowKey: `${invertedTime(Date.parse(event.activityDateTime))}_${event.id}`,
@@ -67,12 +131,21 @@ export class AuditRepository {
       targetResources: JSON.stringify(event.targetResources),
       correlationId: event.correlationId,
     };
-    await this.batcher.insert(entity);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.batcher.insert({ partitionKey: entity.partitionKey, entity, writes });
+        return;
+      } catch (error) {
+        // Another event's counter conflicted and took this one's transaction down: this one goes again.
+        if (error instanceof StagedWriteConflict && writes.length === 0 && attempt < MAX_INNOCENT_RETRIES) continue;
+        throw error;
+      }
+    }
   }
 
   async list(tenantId: string, query: AuditQuery): Promise<AuditPage> {
     const table = await this.table();
-    const clauses = [odata`PartitionKey eq ${tenantId}`];
+    const clauses = [odata`PartitionKey eq ${tenantId}`, odata`RowKey lt ${FIRST_NON_AUDIT_ROW_KEY}`];
     // Newest first: events at or after `since` have row keys at or below its inverted time.
     if (query.since) clauses.push(odata`RowKey lt ${`${invertedTime(Date.parse(query.since))}~`}`);
     if (query.activity) clauses.push(odata`activity eq ${query.activity}`);

@@ -9,53 +9,54 @@ interface Waiter<E> {
 
 interface PartitionQueue<E> {
   waiting: Waiter<E>[];
-  inFlight: number;
+  inFlight: boolean;
   scheduled: boolean;
 }
 
 /**
  * Coalesces concurrent inserts into one partition into entity-group transactions. An insert is sent
  * at once (after the current microtask) when nothing is in flight for its partition; while a batch is
- * in flight, later inserts wait and go together in the next batch (≤ 100, a full batch goes at once).
+ * in flight, later inserts wait and go together in the next batch (≤ `maxBatch`). At most one batch
+ * per partition is in flight, so a batch may carry conditional writes computed from the outcome of
+ * the previous one (rate-limit counters with their ETag) without racing itself.
  * Each caller's promise settles with its own batch: if the batch fails, every insert in it fails
  * (a transaction is all or nothing, so no insert is ever half-reported).
  */
 export class PartitionBatcher<E extends { partitionKey: string }> {
   private readonly partitions = new Map<string, PartitionQueue<E>>();
 
-  constructor(private readonly submit: (entities: E[]) => Promise<void>) {}
+  constructor(private readonly submit: (entities: E[]) => Promise<void>, private readonly maxBatch = MAX_BATCH_SIZE) {}
 
   insert(entity: E): Promise<void> {
     let queue = this.partitions.get(entity.partitionKey);
     if (!queue) {
-      queue = { waiting: [], inFlight: 0, scheduled: false };
+      queue = { waiting: [], inFlight: false, scheduled: false };
       this.partitions.set(entity.partitionKey, queue);
     }
     const done = new Promise<void>((resolve, reject) => queue.waiting.push({ entity, resolve, reject }));
-    if (queue.waiting.length >= MAX_BATCH_SIZE) this.send(entity.partitionKey, queue);
-    else if (queue.inFlight === 0 && !queue.scheduled) {
+    if (!queue.inFlight && !queue.scheduled) {
       queue.scheduled = true;
       queueMicrotask(() => {
         queue.scheduled = false;
-        if (queue.inFlight === 0) this.send(entity.partitionKey, queue);
+        if (!queue.inFlight) this.send(entity.partitionKey, queue);
       });
     }
     return done;
   }
 
   private send(partitionKey: string, queue: PartitionQueue<E>): void {
-    const batch = queue.waiting.splice(0, MAX_BATCH_SIZE);
+    const batch = queue.waiting.splice(0, this.maxBatch);
     if (batch.length === 0) {
-      if (queue.inFlight === 0 && !queue.scheduled) this.partitions.delete(partitionKey);
+      if (!queue.scheduled) this.partitions.delete(partitionKey);
       return;
     }
-    queue.inFlight += 1;
+    queue.inFlight = true;
     this.submit(batch.map((waiter) => waiter.entity)).then(
       () => { for (const waiter of batch) waiter.resolve(); },
       (error: unknown) => { for (const waiter of batch) waiter.reject(error); },
     ).finally(() => {
-      queue.inFlight -= 1;
-      if (queue.inFlight === 0) this.send(partitionKey, queue);
+      queue.inFlight = false;
+      this.send(partitionKey, queue);
     });
   }
 }

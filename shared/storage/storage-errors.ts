@@ -20,12 +20,20 @@ export function storageErrorCode(error: unknown): string | undefined {
 }
 
 export function isStorageNotFound(error: unknown): boolean {
-  return (error as RestErrorLike | undefined)?.statusCode === 404;
+  return (error as RestErrorLike | undefined)?.statusCode === 404 && storageErrorCode(error) !== 'TableNotFound';
+}
+
+/** 409 from storage itself (e.g. a table or entity that already exists). */
+export function isStorageConflict(error: unknown): boolean {
+  const cause = error instanceof ServiceError ? error.cause : error;
+  return (cause as RestErrorLike | undefined)?.statusCode === 409;
 }
 
 /**
  * The one place where Table storage errors become domain errors:
- * 409 → Conflict, 412 → PreconditionFailed, unreachable or 5xx → ServiceUnavailable (503, Retry-After).
+ * 409 → Conflict, 412 → PreconditionFailed, unreachable, past its deadline (AbortError) or 5xx →
+ * ServiceUnavailable (503, Retry-After). A missing table is storage not provisioned (Bicep or
+ * `createTables` makes them; never at request time): also 503, not a 404 about the caller's resource.
  * Anything else (a 400 from a malformed entity, a TypeError in our code) is a bug and is rethrown
  * unchanged, to become a logged 500.
  */
@@ -36,6 +44,9 @@ export function translateStorageError(error: unknown): never {
   const code = storageErrorCode(error);
   if (status === 409) throw new ServiceError('Conflict', 'The resource was changed or created by another request.', { cause: error });
   if (status === 412) throw new ServiceError('PreconditionFailed', 'The resource was changed by another request; read it again and retry.', { cause: error });
+  if (status === 404 && code === 'TableNotFound') {
+    throw new ServiceError('ServiceUnavailable', 'Storage is not provisioned (a table is missing). Retry later.', { retryAfterSeconds: 5, cause: error });
+  }
   if (status === 404) throw new ServiceError('Request_ResourceNotFound', 'The requested resource was not found.', { cause: error });
   const unreachable = (code !== undefined && UNREACHABLE_CODES.has(code)) || DEPENDENCY_ERROR_NAMES.has(restError?.name ?? '');
   if ((status !== undefined && status >= 500) || (status === undefined && unreachable)) {
