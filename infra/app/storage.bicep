@@ -63,6 +63,59 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+// The service's tables (shared/storage/table-store.ts TABLE_NAMES; test/infra/service-tables.test.ts
+// keeps the two lists equal). Created here, so the app never creates a table at request time; locally
+// `npm start` and the tests create them once at start.
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource tenantsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'Tenants'
+}
+
+resource tenantSettingsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'TenantSettings'
+}
+
+resource onboardingStatesTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'OnboardingStates'
+}
+
+resource auditEventsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'AuditEvents'
+}
+
+resource protectorKeysTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'ProtectorKeys'
+}
+
+resource devicesTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'Devices'
+}
+
+resource deviceActionsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'DeviceActions'
+}
+
+resource deviceAssertionJtisTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'DeviceAssertionJtis'
+}
+
+resource idempotencyKeysTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: 'IdempotencyKeys'
+}
+
 output name string = storage.name
 output resourceId string = storage.id
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
