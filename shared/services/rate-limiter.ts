@@ -1,5 +1,4 @@
 import type { TransactionAction } from '@azure/data-tables';
-import { isServiceError, ServiceError } from '../domain/errors.js';
 import type { StagedWrite } from '../storage/audit-repository.js';
 import type { CounterId, RateLimitRepository } from '../storage/rate-limit-repository.js';
 import type { Clock } from '../domain/clock.js';
@@ -23,19 +22,24 @@ export type RateLimitDecision =
   | { allowed: true; claims: readonly StagedWrite[]; release(): void }
   | { allowed: false; scope: string; retryAfterSeconds: number };
 
-/** Limits from this size on are claimed in blocks, in their own transaction; smaller ones are staged per attempt. */
-const BLOCK_LIMIT = 1000;
-const MAX_ATTEMPTS = 25;
 const MAX_LOCAL_STATES = 10_000;
 
 type Committed = { count: number; etag: string } | 'absent' | 'unknown';
 
-/** A counter claimed with each attempt, stored with the attempt's audit row (one transaction for both). */
-class StagedCounter implements StagedWrite {
+/**
+ * One shared counter as this instance sees it. Its claims are staged: stored with the attempts'
+ * audit rows, in the same transaction (AuditRepository.insert), conditional on the row's ETag.
+ */
+class Counter implements StagedWrite {
   /** What storage held after this instance's last write or read; 'absent' = create it (the first claim tries that without a read). */
   committed: Committed = 'absent';
   /** Attempts allowed here whose claim is not stored yet (in a waiting or in-flight audit batch). */
   pending = 0;
+  /** Claimed and stored by this instance, not used yet (block claims of large limits). */
+  reserve = 0;
+  /** The current limit (a setting can change while the process runs). */
+  limit = 0;
+  private granted = 0;
   queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly id: CounterId, readonly windowStart: number, private readonly windowEnd: Date, private readonly repository: RateLimitRepository) {}
@@ -44,48 +48,55 @@ class StagedCounter implements StagedWrite {
     return typeof this.committed === 'object' ? this.committed.count : 0;
   }
 
-  action(uses: number): TransactionAction {
-    const known = typeof this.committed === 'object' ? this.committed : undefined;
-    return this.repository.action(this.id, this.committedCount() + uses, this.windowEnd, known?.etag);
+  /** Large limits (≥ 1000) are claimed in blocks of 1% (≤ 50): fewer writes of a row every instance shares. */
+  private block(): number {
+    return this.limit >= 1000 ? Math.min(50, Math.floor(this.limit / 100)) : 1;
   }
 
-  settle(uses: number, etag: string | undefined): void {
+  action(uses: number): TransactionAction | undefined {
+    // What was admitted no longer fits what storage holds (a read after another attempt's conflict
+    // learnt a higher count), or the count is unknown: the attempts claim again.
+    if (this.committed === 'unknown' || this.committedCount() + uses > this.limit) return undefined;
+    this.granted = Math.max(uses, Math.min(this.block(), this.limit - this.committedCount()));
+    const known = typeof this.committed === 'object' ? this.committed : undefined;
+    return this.repository.action(this.id, this.committedCount() + this.granted, this.windowEnd, known?.etag);
+  }
+
+  settle(uses: number, etag: string | undefined, suspect: boolean): void {
     this.pending -= uses;
-    this.committed = etag === undefined ? 'unknown' : { count: this.committedCount() + uses, etag };
+    if (etag !== undefined) {
+      this.committed = { count: this.committedCount() + this.granted, etag };
+      this.reserve += this.granted - uses;
+    } else if (suspect) {
+      this.committed = 'unknown';
+    }
   }
 }
 
-/** A counter of a large limit: this instance claims a block (1% of the limit, ≤ 50) and spends it locally. */
-class BlockCounter {
-  reserved = 0;
-  known: { count: number; etag: string } | undefined;
-  exhausted = false;
-  untouched = true;
-  queue: Promise<unknown> = Promise.resolve();
-
-  constructor(readonly id: CounterId, readonly windowStart: number, readonly windowEnd: Date) {}
+/** How one rule admitted an attempt: from this instance's stored reserve, or with a claim to store. */
+interface Admission {
+  counter: Counter;
+  staged: boolean;
 }
 
 /**
  * Fixed-window rate limits shared by every instance through Table storage, with no transaction of
- * their own on the common path:
+ * their own on the common path. An attempt is allowed from what this instance knows (the count it
+ * last stored or read, plus its own attempts not stored yet), and its claim is **stored with the
+ * attempt's audit row**, in the same entity-group transaction (the counters live in the tenant's audit
+ * partition), conditional on the counter's ETag (create-once for a new window). If another instance
+ * counted meanwhile, or the row was deleted, that transaction fails as a whole, nothing of the attempt
+ * is stored, and the caller claims again from a fresh read (AuditRepository's StagedWriteConflict). The
+ * answer leaves only after that transaction, so **over-admission across instances is zero**: every
+ * answered attempt is in the shared count.
  *
- * - A small limit (per user) is **staged**: the attempt is allowed from what this instance knows
- *   (the count it last stored or read, plus its own attempts not stored yet), and the increment is
- *   written with the attempt's audit row, in the same entity-group transaction, conditional on the
- *   row's ETag (create-once for a new counter). If another instance counted meanwhile (or the row was
- *   deleted), the transaction fails as a whole, nothing of the attempt is stored, and the caller claims
- *   again from a fresh read (`StagedWriteConflict`). The secret leaves only after that transaction,
- *   so over-admission across instances is zero: every answered attempt is in the shared count.
- * - A large limit (≥ 1000, per tenant) is claimed in blocks (1% of the limit, ≤ 50) in a transaction
- *   of its own, spent locally; unused claims are lost at the end of the window (an instance may refuse
- *   slightly early, never late).
- *
- * A counter known to be exhausted answers 429 without storage. Claims on one counter are serialized
- * in-process. A counter whose row disappeared (deleted by hand or by storage) is created again.
+ * Large limits (≥ 1000, per tenant) claim a block (1% of the limit, ≤ 50) with one attempt and spend
+ * the rest locally: unused claims are lost at the end of the window (an instance may refuse slightly
+ * early, never late). A counter known to be exhausted answers 429 without storage. A counter whose row
+ * disappeared is read as absent and created again.
  */
 export class RateLimiter {
-  private readonly states = new Map<string, StagedCounter | BlockCounter>();
+  private readonly states = new Map<string, Counter>();
 
   constructor(private readonly repository: RateLimitRepository, private readonly clock: Clock, private readonly windowSeconds: number) {}
 
@@ -95,108 +106,69 @@ export class RateLimiter {
     const windowMs = this.windowSeconds * 1000;
     const windowStart = Math.floor(nowMs / windowMs) * windowMs;
     const windowEnd = new Date(windowStart + windowMs);
-    const claims: StagedCounter[] = [];
+    const admitted: Admission[] = [];
     const release = () => {
-      for (const claim of claims.splice(0)) claim.pending -= 1;
+      for (const { counter, staged } of admitted.splice(0)) {
+        if (staged) counter.pending -= 1;
+        else counter.reserve += 1;
+      }
     };
     try {
       for (const rule of rules) {
         if (rule.limit <= 0) continue;
         const id: CounterId = { partition: rule.tenantId, row: `${rule.scope}_${rule.subject}_${windowStart / 1000}` };
-        const allowed = rule.limit >= BLOCK_LIMIT
-          ? await this.claimBlock(this.stateOf(id, windowStart, () => new BlockCounter(id, windowStart, windowEnd)), rule.limit)
-          : await this.claimStaged(this.stateOf(id, windowStart, () => new StagedCounter(id, windowStart, windowEnd, this.repository)), rule.limit, claims);
-        if (!allowed) {
+        const counter = this.stateOf(id, windowStart, windowEnd);
+        counter.limit = rule.limit;
+        const admission = await this.admit(counter);
+        if (!admission) {
           release();
           return { allowed: false, scope: rule.scope, retryAfterSeconds: Math.max(1, Math.ceil((windowEnd.getTime() - nowMs) / 1000)) };
         }
+        admitted.push(admission);
       }
     } catch (error) {
       release();
       throw error;
     }
-    return { allowed: true, claims: [...claims], release };
+    return { allowed: true, claims: admitted.filter((admission) => admission.staged).map((admission) => admission.counter), release };
   }
 
-  private stateOf<S extends StagedCounter | BlockCounter>(id: CounterId, windowStart: number, create: () => S): S {
+  private stateOf(id: CounterId, windowStart: number, windowEnd: Date): Counter {
     const name = `${id.partition}/${id.row}`;
     let state = this.states.get(name);
     if (!state) {
       if (this.states.size >= MAX_LOCAL_STATES) this.sweep(windowStart);
-      state = create();
+      state = new Counter(id, windowStart, windowEnd, this.repository);
       this.states.set(name, state);
     }
-    return state as S;
+    return state;
   }
 
   private sweep(windowStart: number): void {
     for (const [name, state] of this.states) if (state.windowStart < windowStart || this.states.size >= MAX_LOCAL_STATES) this.states.delete(name);
   }
 
-  /** Serializes work on one counter in this process. */
-  private serialized<T>(state: { queue: Promise<unknown> }, work: () => Promise<T>): Promise<T> {
-    const result = state.queue.then(work);
-    state.queue = result.catch(() => undefined);
-    return result;
-  }
-
-  private claimStaged(state: StagedCounter, limit: number, claims: StagedCounter[]): Promise<boolean> {
-    const decide = () => {
-      if (state.committedCount() + state.pending >= limit) return false;
-      state.pending += 1;
-      claims.push(state);
-      return true;
+  private admit(counter: Counter): Promise<Admission | undefined> {
+    const decide = (): Admission | undefined => {
+      if (counter.reserve > 0) {
+        counter.reserve -= 1;
+        return { counter, staged: false };
+      }
+      if (counter.committedCount() + counter.pending >= counter.limit) return undefined;
+      counter.pending += 1;
+      return { counter, staged: true };
     };
-    // The common case decides synchronously; only an unknown count (after a conflict) reads first.
-    if (state.committed !== 'unknown') return Promise.resolve(decide());
-    return this.serialized(state, async () => {
-      if (state.committed === 'unknown') {
-        const read = await this.repository.read(state.id);
-        state.committed = read ? { count: read.value, etag: read.etag } : 'absent';
+    // The common case decides synchronously; only an unknown count (after a conflict) is read first,
+    // once for every attempt waiting on it.
+    if (counter.committed !== 'unknown') return Promise.resolve(decide());
+    const result = counter.queue.then(async () => {
+      if (counter.committed === 'unknown') {
+        const read = await this.repository.read(counter.id);
+        counter.committed = read ? { count: read.value, etag: read.etag } : 'absent';
       }
       return decide();
     });
-  }
-
-  private claimBlock(state: BlockCounter, limit: number): Promise<boolean> {
-    return this.serialized(state, () => this.claimBlockSerialized(state, limit));
-  }
-
-  private async claimBlockSerialized(state: BlockCounter, limit: number): Promise<boolean> {
-    if (state.reserved > 0) {
-      state.reserved -= 1;
-      return true;
-    }
-    if (state.exhausted) return false;
-    const block = Math.min(50, Math.floor(limit / 100));
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      let known = state.known;
-      const optimisticCreate = state.untouched;
-      state.untouched = false;
-      if (!known && !optimisticCreate) {
-        const read = await this.repository.read(state.id);
-        known = read ? { count: read.value, etag: read.etag } : undefined;
-      }
-      const count = known?.count ?? 0;
-      if (count >= limit) {
-        state.exhausted = true;
-        return false;
-      }
-      const grant = Math.min(block, limit - count);
-      try {
-        const etag = known ? await this.repository.replace(state.id, count + grant, state.windowEnd, known.etag) : await this.repository.create(state.id, count + grant, state.windowEnd);
-        state.known = { count: count + grant, etag };
-        state.reserved += grant - 1;
-        return true;
-      } catch (error) {
-        // Another instance counted (412, 409), or the row is gone (404: it is created again).
-        if (!isServiceError(error, 'PreconditionFailed') && !isServiceError(error, 'Conflict') && !isServiceError(error, 'Request_ResourceNotFound')) throw error;
-        state.known = undefined;
-        if (optimisticCreate) continue;
-        // A little jitter so contenders spread out.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * (attempt + 1))));
-      }
-    }
-    throw new ServiceError('ServiceUnavailable', 'The service is busy. Retry later.', { retryAfterSeconds: 1 });
+    counter.queue = result.catch(() => undefined);
+    return result;
   }
 }

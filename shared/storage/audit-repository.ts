@@ -50,10 +50,17 @@ export interface AuditPage {
  * (a transaction names each entity once).
  */
 export interface StagedWrite {
-  /** The action for `uses` claims at once, computed when the batch goes (from the last settled state). */
-  action(uses: number): TransactionAction;
-  /** After the transaction: the row's new ETag, or undefined when it failed (then its state is unknown). */
-  settle(uses: number, etag: string | undefined): void;
+  /**
+   * The action for `uses` claims at once, computed when the batch goes (from the last settled state);
+   * undefined when the claims no longer fit (the batch then fails with StagedWriteConflict unsent).
+   */
+  action(uses: number): TransactionAction | undefined;
+  /**
+   * After the transaction: the row's new ETag; or undefined when it failed, with `suspect` true when
+   * this write may be why (or may have been applied after all: storage did not answer), so its state
+   * must be read again, and false when another action of the transaction failed.
+   */
+  settle(uses: number, etag: string | undefined, suspect: boolean): void;
 }
 
 /**
@@ -65,6 +72,8 @@ export class StagedWriteConflict extends Error {
     super('A staged write of the audit transaction conflicted; nothing was stored.', { cause });
   }
 }
+
+class ClaimsNoLongerFit extends Error {}
 
 interface PendingInsert {
   partitionKey: string;
@@ -79,6 +88,13 @@ const MAX_INNOCENT_RETRIES = 10;
 
 function isConditionFailure(error: unknown): boolean {
   return isServiceError(error, 'Conflict') || isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Request_ResourceNotFound');
+}
+
+/** Table storage names the failed action of a transaction at the start of its message: `"2:The update condition…"`. */
+function failedActionIndex(error: unknown): number | undefined {
+  const message = (error as { cause?: { message?: unknown } }).cause?.message;
+  const match = typeof message === 'string' ? /^(\d+):/.exec(message) : null;
+  return match ? Number(match[1]) : undefined;
 }
 
 export class AuditRepository {
@@ -98,7 +114,11 @@ export class AuditRepository {
     const actions: TransactionAction[] = inserts.map((insert): TransactionAction => ['create', { ...insert.entity }]);
     let etags: (string | undefined)[] = [];
     try {
-      for (const [write, count] of staged) actions.push(write.action(count));
+      for (const [write, count] of staged) {
+        const action = write.action(count);
+        if (!action) throw new ClaimsNoLongerFit();
+        actions.push(action);
+      }
       const table = await this.table();
       if (actions.length === 1) await storageCall(() => table.createEntity(inserts[0]!.entity));
       else {
@@ -106,11 +126,14 @@ export class AuditRepository {
         etags = staged.map((_, index) => response.subResponses[inserts.length + index]?.etag);
       }
     } catch (error) {
-      for (const [write, count] of staged) write.settle(count, undefined);
-      if (staged.length > 0 && isConditionFailure(error)) throw new StagedWriteConflict(error);
+      const unsent = error instanceof ClaimsNoLongerFit;
+      const conflict = unsent || (staged.length > 0 && isConditionFailure(error));
+      const failed = conflict && !unsent ? failedActionIndex(error) : undefined;
+      staged.forEach(([write, count], index) => write.settle(count, undefined, !unsent && (failed === undefined || failed === inserts.length + index)));
+      if (conflict) throw new StagedWriteConflict(error);
       throw error;
     }
-    staged.forEach(([write, count], index) => write.settle(count, etags[index]));
+    staged.forEach(([write, count], index) => write.settle(count, etags[index], false));
   }
 
   /**
