@@ -4,10 +4,12 @@
  * same route table as `func start`, on PORT (default 7071).
  */
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
 import { ROUTES } from '../functions/routes.js';
 import { TIMERS } from '../functions/timers.js';
 import { getConfig } from '../shared/config.js';
-import { startAzurite } from '../shared/dev/azurite.js';
+import { AzuritePortInUseError, startAzurite } from '../shared/dev/azurite.js';
 import { persistDirectory } from '../shared/dev/directory-file.js';
 import { startMicrosoftSimulation } from '../shared/dev/interception.js';
 import { getSimulation } from '../shared/dev/simulation.js';
@@ -26,19 +28,62 @@ function loadLocalSettings(): void {
   }
 }
 
+/** Where `npm start` keeps Azurite's data and the simulated directory (relative to the working directory). */
+const DATA_DIRECTORY = '.azurite';
+const DEFAULT_PORT = 7071;
+const DEFAULT_AZURITE_TABLE_PORT = 10002;
+
+/** A start failure whose message says what to do; printed without a stack. */
+class StartError extends Error {}
+
+function portInUse(port: number, what: string, setting: string, hint: string): StartError {
+  return new StartError([
+    `Port ${port} (${what}) is already in use${hint}.`,
+    `Set ${setting} to a free port, e.g.  ${setting}=${port + 10} npm start  (or stop whatever listens on ${port}).`,
+  ].join('\n'));
+}
+
+function servicePortInUse(port: number): StartError {
+  return portInUse(port, 'the service', 'PORT', ', perhaps by another npm start or func start');
+}
+
+/** Fails fast, before Azurite starts, when the service port is taken. */
+function checkPortFree(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? servicePortInUse(port) : error));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+function integerSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new StartError(`${name} must be a port number from 0 to 65535 (got '${raw}').`);
+  return value;
+}
+
 async function main(): Promise<void> {
   const explicitBaseUrl = process.env.PINRESET_PUBLIC_BASE_URL;
   loadLocalSettings();
-  const port = Number(process.env.PORT ?? 7071);
+  const port = integerSetting('PORT', DEFAULT_PORT);
+  const azuritePort = integerSetting('AZURITE_TABLE_PORT', DEFAULT_AZURITE_TABLE_PORT);
   if (!explicitBaseUrl) process.env.PINRESET_PUBLIC_BASE_URL = `http://localhost:${port}`;
   if (process.env.PINRESET_DEV_MODE?.toLowerCase() !== 'true') {
-    throw new Error('npm start runs the development mode only (PINRESET_DEV_MODE=true in local.settings.json). Deploy with azd for real tenants.');
+    throw new StartError('npm start runs the development mode only (PINRESET_DEV_MODE=true in local.settings.json). Deploy with azd for real tenants.');
   }
 
-  const azurite = await startAzurite({ port: Number(process.env.AZURITE_TABLE_PORT ?? 10002), location: '.azurite' });
+  await checkPortFree(port, '127.0.0.1');
+  const azurite = await startAzurite({ port: azuritePort, location: DATA_DIRECTORY }).catch((error: unknown) => {
+    throw error instanceof AzuritePortInUseError
+      ? portInUse(azuritePort, "Azurite's Table service", 'AZURITE_TABLE_PORT', ' — often by the Azurite that VS Code or Docker runs')
+      : error;
+  });
+  if (azurite.stoppedLeftover) console.log(`Stopped Azurite (pid ${azurite.stoppedLeftover}) left running on ${DATA_DIRECTORY}/ by an npm start that did not exit cleanly.`);
   process.env.TABLES_CONNECTION_STRING = azurite.connectionString;
   const config = getConfig();
-  persistDirectory(getSimulation().directory, '.azurite/dev-directory.json');
+  persistDirectory(getSimulation().directory, `${DATA_DIRECTORY}/dev-directory.json`);
   const simulation = startMicrosoftSimulation();
   const functionLog = (level: string, message: string) => (level === 'error' || level === 'warning' ? console.error(`[${level}] ${message}`) : undefined);
   const host = await startLocalHost({
@@ -46,26 +91,13 @@ async function main(): Promise<void> {
     port,
     accessLog: process.env.PINRESET_ACCESS_LOG === 'false' ? undefined : (line) => console.log(line),
     functionLog,
+  }).catch(async (error: unknown) => {
+    await azurite.stop();
+    throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? servicePortInUse(port) : error;
   });
   const scheduler = startLocalScheduler(TIMERS, (level, message) => (level === 'information' ? console.log(`[timer] ${message}`) : functionLog(level, message)));
 
-  const base = config.publicBaseUrl;
-  const tenant = '00000000-0000-4000-8000-000000000001';
-  console.log(`
-PIN reset service (development mode) listening on ${host.url}
-  public base URL : ${base}
-  storage         : Azurite on 127.0.0.1:${azurite.port} (data in .azurite/)
-  timers          : ${TIMERS.map((timer) => `${timer.name} (${timer.schedule})`).join(', ')}
-  identity        : simulated Entra ID and Microsoft Graph (POST ${base}/dev/token)
-  API description : ${base}/openapi.json
-
-Try it:
-  curl ${base}/health
-  TOKEN=$(curl -s -X POST ${base}/dev/token -H 'Content-Type: application/json' \\
-    -d '{"tid":"${tenant}","oid":"00000000-0000-4000-8000-0000000000aa","wids":["62e90394-69f5-4237-9190-012177145e10"]}' | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')
-  curl -H "Authorization: Bearer $TOKEN" '${base}/v1.0/organization?$select=id'
-  Onboard the tenant in a browser: ${base}/onboarding/start?tenant=${tenant}
-Press Ctrl+C to stop.`);
+  console.log(banner({ base: config.publicBaseUrl, listening: host.url, azuritePort: azurite.port }));
 
   let stopping = false;
   const stop = async () => {
@@ -83,7 +115,35 @@ Press Ctrl+C to stop.`);
   process.on('SIGTERM', () => void stop());
 }
 
+/** The development tenant the banner's examples use (any GUID is a tenant in development mode). */
+const EXAMPLE_TENANT = '00000000-0000-4000-8000-000000000001';
+
+/** What `npm start` prints once it serves: everything needed to use it from another terminal. */
+function banner(input: { base: string; listening: string; azuritePort: number }): string {
+  const { base } = input;
+  const data = path.resolve(DATA_DIRECTORY);
+  return `
+PIN reset service (development mode) is running at ${base}
+  (listening on ${input.listening}; simulated Entra ID and Microsoft Graph; no Azure account needed)
+
+In another terminal, in this folder:
+
+  export PINRESET_URL=${base}
+  npm run demo                              # the whole story: onboarding, enrolment, MFA, key rotation, passcode reset
+  npx pinreset-agent login                  # sign in to the simulated Entra ID (no npm link needed: npx runs the agent)
+  npx pinreset-agent admin onboard --tenant ${EXAMPLE_TENANT}
+  npx pinreset-agent --help                 # every device and admin command
+
+  Admin center    : ${base}/portal/
+  Onboard (browser): ${base}/onboarding/start?tenant=${EXAMPLE_TENANT}
+  API description : ${base}/openapi.json      health: ${base}/health
+  Data            : ${data}/ (Azurite on 127.0.0.1:${input.azuritePort}); to start afresh, stop and delete that folder
+  Timers          : ${TIMERS.map((timer) => `${timer.name} (${timer.schedule})`).join(', ')}
+
+Press Ctrl+C to stop (Azurite saves its data and stops with it).`;
+}
+
 main().catch((error: unknown) => {
-  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(error instanceof StartError ? `npm start: ${error.message}` : `npm start failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -22,7 +22,7 @@ export class UsageError extends Error {
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: OptionDefs = {
-  url: { type: 'string', valueName: '<url>', description: 'Service base URL (env PINRESET_URL; else the enrolled service; else http://localhost:7071).' },
+  url: { type: 'string', valueName: '<url>', description: 'Service base URL (env PINRESET_URL; else the enrolled service; else http://localhost:${PORT:-7071}, where npm start serves).' },
   state: { type: 'string', valueName: '<file>', description: 'Device state file (env PINRESET_AGENT_STATE; default ~/.pinreset-agent/state.json).' },
   token: { type: 'string', valueName: '<jwt>', description: 'Access token to use instead of the development token endpoint (env PINRESET_TOKEN; admin commands: PINRESET_ADMIN_TOKEN).' },
   json: { type: 'boolean', description: 'Machine-readable JSON on stdout.' },

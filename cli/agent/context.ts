@@ -7,7 +7,10 @@ import { PinResetClient } from '../client/pin-reset-client.js';
 import { stringOption, UsageError, type OptionValues } from './args.js';
 import { loadState, resolveStatePath, type AgentState } from './state.js';
 
-export const DEFAULT_SERVICE_URL = 'http://localhost:7071';
+/** Where `npm start` serves: http://localhost:${PORT:-7071}, so the agent follows a moved port. */
+export function defaultServiceUrl(env: NodeJS.ProcessEnv): string {
+  return `http://localhost:${env.PORT || 7071}`;
+}
 
 /** Development mode: the admin the agent impersonates for `admin` commands when no token is given. */
 export const DEV_ADMIN_OBJECT_ID = '00000000-0000-4000-8000-00000000ad01';
@@ -98,7 +101,7 @@ export class CommandContext {
 
   /** --url, then PINRESET_URL, then the enrolled service, then the local default. */
   serviceUrl(state?: AgentState): string {
-    return (stringOption(this.values, 'url') || this.io.env.PINRESET_URL || state?.serviceUrl || DEFAULT_SERVICE_URL).replace(/\/+$/, '');
+    return (stringOption(this.values, 'url') || this.io.env.PINRESET_URL || state?.serviceUrl || defaultServiceUrl(this.io.env)).replace(/\/+$/, '');
   }
 
   client(state?: AgentState): PinResetClient {

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -23,11 +24,71 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The port Azurite was asked to listen on is taken (by another Azurite, often VS Code's or Docker's). */
+export class AzuritePortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`Port ${port} (Azurite's Table service) is already in use.`);
+    this.name = 'AzuritePortInUseError';
+  }
+}
+
+/** Holds the pid of the Azurite that uses a data folder, so a leftover of a crashed run can be stopped. */
+export const AZURITE_PID_FILE = 'azurite.pid';
+
+/**
+ * Loaded into the Azurite process before its main module (`--import`): when the IPC channel to the
+ * process that started it closes — that process exited, or was killed with SIGKILL — Azurite gets the
+ * SIGINT it saves its data on, instead of living on in its own process group holding the port.
+ */
+const EXIT_WITH_PARENT = "process.once('disconnect',()=>{setTimeout(()=>process.exit(0),10000).unref();process.emit('SIGINT','SIGINT')})";
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A previous run that crashed before this process watched its parent (or one killed together with
+ * it mid-way) may have left Azurite running on the data folder. Stops it when the pid file names a
+ * live process that is Azurite on that folder; returns its pid. Nothing on Windows (no `ps`).
+ */
+export async function stopLeftoverAzurite(location: string): Promise<number | undefined> {
+  const pidFile = path.join(location, AZURITE_PID_FILE);
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || process.platform === 'win32' || !isAlive(pid)) {
+    rmSync(pidFile, { force: true });
+    return undefined;
+  }
+  let command = '';
+  try {
+    command = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+  } catch {
+    return undefined;
+  }
+  if (!command.includes('azurite') || !command.includes(path.resolve(location))) return undefined;
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  rmSync(pidFile, { force: true });
+  return pid;
+}
+
 export interface RunningAzurite {
   port: number;
   /** Azurite's process id (a test freezes storage with SIGSTOP on it). */
   pid: number;
   connectionString: string;
+  /** The pid of an Azurite left over by a crashed run on the same data folder, which was stopped first. */
+  stoppedLeftover: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,17 +101,22 @@ export async function startAzurite(options: { port?: number; location?: string }
   const require = createRequire(import.meta.url);
   const azuriteRoot = path.dirname(require.resolve('azurite/package.json'));
   const port = options.port ?? (await freePort());
+  const location = options.location === undefined ? undefined : path.resolve(options.location);
+  const stoppedLeftover = location ? await stopLeftoverAzurite(location) : undefined;
   const args = [
+    `--import=data:text/javascript,${encodeURIComponent(EXIT_WITH_PARENT)}`,
     path.join(azuriteRoot, 'dist/src/table/main.js'),
     '--tableHost', '127.0.0.1',
     '--tablePort', String(port),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
-    ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
+    ...(location ? ['--location', location] : ['--inMemoryPersistence']),
   ];
   // Its own process group: a Ctrl+C in the terminal reaches only us, and we stop Azurite exactly once.
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // The IPC channel is only there to close when we die (see EXIT_WITH_PARENT).
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  child.channel?.unref();
   await new Promise<void>((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`Azurite did not start: ${output}`)), 20_000);
@@ -65,9 +131,13 @@ export async function startAzurite(options: { port?: number; location?: string }
     child.stderr?.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`Azurite exited with ${code}: ${output}`));
+      reject(/EADDRINUSE/.test(output) ? new AzuritePortInUseError(port) : new Error(`Azurite exited with ${code}: ${output}`));
     });
   });
+  if (location && child.pid) {
+    mkdirSync(location, { recursive: true });
+    writeFileSync(path.join(location, AZURITE_PID_FILE), `${child.pid}\n`);
+  }
   child.stdout?.resume();
   child.stderr?.resume();
   // Azurite must not outlive the process that started it.
@@ -78,6 +148,7 @@ export async function startAzurite(options: { port?: number; location?: string }
     port,
     pid: child.pid ?? 0,
     connectionString: azuriteConnectionString(port),
+    stoppedLeftover,
     // Azurite saves its on-disk data only on SIGINT (SIGTERM loses up to 5 s of writes); SIGKILL if it hangs.
     stop: () => new Promise((resolve) => {
       process.removeListener('exit', killChild);
@@ -85,6 +156,7 @@ export async function startAzurite(options: { port?: number; location?: string }
       const hung = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.once('exit', () => {
         clearTimeout(hung);
+        if (location) rmSync(path.join(location, AZURITE_PID_FILE), { force: true });
         resolve();
       });
       child.kill('SIGINT');

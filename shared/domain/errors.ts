@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'RequestEntityTooLarge'
   | 'UnsupportedMediaType'
   | 'UnprocessableEntity'
+  | 'RequestTimeout'
+  | 'RequestHeaderFieldsTooLarge'
   | 'InvalidProtectedSecret'
   | 'TooManyRequests'
   | 'ServiceUnavailable'

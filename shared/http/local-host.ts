@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import functions, { type HttpResponseInit, type LogLevel } from '@azure/functions';
 import { notFound, ServiceError } from '../domain/errors.js';
 import { createRouteHandler, MAX_BODY_BYTES, standaloneErrorResponse, tooLargeError } from './pipeline.js';
+import { errorResponse } from './responses.js';
 import { RouteMatcher, type RouteDefinition, type RouteHandler } from './route-table.js';
 
 // Native ESM: @azure/functions is CommonJS, so go through its default export.
@@ -20,7 +21,17 @@ export interface LocalHostOptions {
   accessLog?: (line: string) => void;
   /** Function log output (warnings and errors from the pipeline). */
   functionLog?: (level: LogLevel, message: string) => void;
+  /**
+   * How long a client may take to send a request head, and the whole request (head and body), before
+   * it gets 408. Node's defaults (60 s and 300 s) let a stalled client hold a connection for minutes.
+   */
+  timeouts?: { headersMs?: number; requestMs?: number };
 }
+
+export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Node's limit on a request head (`--max-http-header-size`); a larger one is answered 431. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface RunningLocalHost {
   url: string;
@@ -28,10 +39,11 @@ export interface RunningLocalHost {
   close(): Promise<void>;
 }
 
-type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'tooLarge' };
+/** `aborted`: the client went away (or was timed out) before its body ended; there is no one to answer. */
+type BodyRead = { kind: 'ok'; body: Buffer } | { kind: 'tooLarge' } | { kind: 'aborted' };
 
 function readBody(request: IncomingMessage): Promise<BodyRead> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
@@ -41,8 +53,47 @@ function readBody(request: IncomingMessage): Promise<BodyRead> {
       if (size > DRAIN_LIMIT_BYTES) resolve({ kind: 'tooLarge' });
     });
     request.on('end', () => resolve(size > MAX_BODY_BYTES ? { kind: 'tooLarge' } : { kind: 'ok', body: Buffer.concat(chunks) }));
-    request.on('error', reject);
+    // A stream error on a request is the client's doing (reset, abort mid-body), never a server fault.
+    // 'close' after 'end' changes nothing: the promise is already settled.
+    request.on('error', () => resolve({ kind: 'aborted' }));
+    request.on('close', () => resolve({ kind: 'aborted' }));
   });
+}
+
+/**
+ * The Graph envelope for a request Node refused before it became a request (head too large, too
+ * slow, not HTTP), written straight to the socket: there is no IncomingMessage to answer.
+ */
+function clientErrorAnswer(error: NodeJS.ErrnoException): ServiceError | undefined {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new ServiceError('RequestHeaderFieldsTooLarge', `The request head (request line and headers) is larger than the ${MAX_HEADER_BYTES / 1024} KiB limit.`);
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new ServiceError('RequestTimeout', 'The request was not received in time: send the request line, headers and body without pausing.');
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return undefined;
+    default:
+      return new ServiceError('BadRequest', 'The request is not valid HTTP/1.1.');
+  }
+}
+
+function rawErrorResponse(error: ServiceError): { head: string; body: string; requestId: string; status: number } {
+  const requestId = randomUUID();
+  const response = errorResponse(error, { requestId, clientRequestId: requestId });
+  const body = String(response.body);
+  const status = response.status ?? 400;
+  const headers: Record<string, string> = {
+    ...(response.headers as Record<string, string>),
+    'request-id': requestId,
+    'client-request-id': requestId,
+    'Cache-Control': 'no-store',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+  };
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[status] ?? 'Error';
+  const head = `HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n`;
+  return { head, body, requestId, status };
 }
 
 function headersOf(request: IncomingMessage): Record<string, string> {
@@ -108,6 +159,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       logHandler: (level, ...args) => options.functionLog?.(level, args.map(String).join(' ')),
     });
     const read = await readBody(incoming);
+    if (read.kind === 'aborted') {
+      // Not a server error: nothing to answer and nothing to log but the access line.
+      options.accessLog?.(`${incoming.method} ${url?.pathname ?? '(invalid URL)'} - ${(performance.now() - started).toFixed(1)}ms client went away before the body ended`);
+      outgoing.destroy();
+      return;
+    }
     const request = new HttpRequest({
       method: incoming.method ?? 'GET',
       url: (url ?? new URL(`${origin}/`)).toString(),
@@ -129,7 +186,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   };
 
   // Nothing a client sends may take the host down: a failure here is logged and answered with 500.
-  const server = createServer((incoming, outgoing) => {
+  const headersTimeout = options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(headersTimeout, options.timeouts?.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const server = createServer({
+    headersTimeout,
+    requestTimeout,
+    // How often Node checks those two timeouts (default 30 s, which would make them meaningless).
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
+    maxHeaderSize: MAX_HEADER_BYTES,
+  }, (incoming, outgoing) => {
     serve(incoming, outgoing).catch((error: unknown) => {
       options.functionLog?.('error', `local host: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       if (outgoing.headersSent) {
@@ -141,9 +206,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       outgoing.end(body);
     });
   });
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    const answer = clientErrorAnswer(error);
+    const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (!answer || !socket.writable || response?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const raw = rawErrorResponse(answer);
+    // As Node does for its own 408/431: answer, then drop the connection (the client may still be sending).
+    socket.end(raw.head + raw.body, () => socket.destroy());
+    options.accessLog?.(`- (${error.code ?? 'client error'}) ${raw.status} ${answer.code} ${raw.requestId}`);
   });
   server.keepAliveTimeout = 5_000;
 

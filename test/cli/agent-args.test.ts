@@ -75,6 +75,12 @@ describe('pinreset-agent command line (in process)', () => {
     expect(result.stderr).toMatch(/Could not reach the PIN reset service at http:\/\/127\.0\.0\.1:1/);
   });
 
+  it('without --url or PINRESET_URL talks to where npm start serves, following PORT', async () => {
+    const result = await run(['enroll', '--tenant', randomTenantId()], { PORT: '1' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Could not reach the PIN reset service at http:\/\/localhost:1\b/);
+  });
+
   it('validates the local PIN policy like the service validates settings', async () => {
     await expect(localPolicyFrom({ 'min-length': '8', 'max-length': '6' })).rejects.toThrow(/must not be greater than/);
     await expect(localPolicyFrom({ 'min-length': '7' })).resolves.toMatchObject({ pinMinimumLength: 7, pinDigitsUsage: 'required' });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,19 +17,23 @@ interface Started {
   output: () => string;
 }
 
-/** `npm start` without the build step: the compiled start script, in its own working directory. */
-async function start(cwd: string, port: number, azuritePort: number): Promise<Started> {
+function spawnStart(cwd: string, port: number, azuritePort: number): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, PINRESET_DEV_MODE: 'true', PORT: String(port), AZURITE_TABLE_PORT: String(azuritePort), PINRESET_ACCESS_LOG: 'false' };
   delete env.PINRESET_PUBLIC_BASE_URL;
   delete env.TABLES_CONNECTION_STRING;
-  const child = spawn(process.execPath, [START_LOCAL], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [START_LOCAL], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** `npm start` without the build step: the compiled start script, in its own working directory. */
+async function start(cwd: string, port: number, azuritePort: number): Promise<Started> {
+  const child = spawnStart(cwd, port, azuritePort);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm start did not come up: ${output}`)), 30_000);
     const check = setInterval(() => {
-      if (output.includes('Press Ctrl+C to stop.')) {
+      if (output.includes('Press Ctrl+C to stop')) {
         clearInterval(check);
         clearTimeout(timer);
         resolve();
@@ -50,6 +55,22 @@ function stop(started: Started): Promise<number | null> {
   });
 }
 
+/** Runs a start that must fail; resolves with its exit code and output. */
+function failedStart(cwd: string, port: number, azuritePort: number): Promise<{ code: number | null; output: string }> {
+  const child = spawnStart(cwd, port, azuritePort);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+}
+
+/** A dummy listener on a port, as another program (VS Code's Azurite, another service) would hold it. */
+async function occupy(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
 async function adminToken(url: string, tid: string): Promise<string> {
   const response = await fetch(`${url}/dev/token`, {
     method: 'POST',
@@ -66,7 +87,7 @@ describe('npm start (the README\'s local run)', () => {
     const tid = randomTenantId();
 
     const first = await start(cwd, port, azuritePort);
-    expect(first.output()).toContain(`public base URL : http://localhost:${port}`);
+    expect(first.output()).toContain(`export PINRESET_URL=http://localhost:${port}\n`);
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
     const token = await adminToken(first.url, tid);
     const organization = await fetch(`${first.url}/v1.0/organization?$select=id`, { headers: { authorization: `Bearer ${token}` } });
@@ -88,4 +109,66 @@ describe('npm start (the README\'s local run)', () => {
       expect(await stop(second)).toBe(0);
     }
   }, 90_000);
+
+  it('prints a banner with the export line, npx agent commands, the demo, the admin center, sign-in, the data folder and Ctrl+C', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
+    const started = await start(cwd, await freePort(), await freePort());
+    try {
+      const banner = started.output();
+      expect(banner).toContain(`export PINRESET_URL=${started.url}`);
+      expect(banner).toMatch(/^ {2}npm run demo /m);
+      expect(banner).toMatch(/^ {2}npx pinreset-agent login /m);
+      expect(banner).toMatch(/no npm link needed/);
+      expect(banner).toContain(`Admin center    : ${started.url}/portal/`);
+      expect(banner).toContain(`Data            : ${join(cwd, '.azurite')}/`);
+      expect(banner).toMatch(/to start afresh, stop and delete that folder/);
+      expect(banner).toMatch(/Press Ctrl\+C to stop/);
+    } finally {
+      await stop(started);
+    }
+  }, 60_000);
+
+  it('starts again after being killed with SIGKILL: the Azurite it left does not keep the port', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
+    const [port, azuritePort] = [await freePort(), await freePort()];
+    const first = await start(cwd, port, azuritePort);
+    const azuritePid = Number(readFileSync(join(cwd, '.azurite', 'azurite.pid'), 'utf8'));
+    expect(azuritePid).toBeGreaterThan(0);
+    await new Promise<void>((resolve) => {
+      first.child.once('exit', () => resolve());
+      first.child.kill('SIGKILL');
+    });
+    const second = await start(cwd, port, azuritePort);
+    try {
+      expect((await fetch(`${second.url}/health`)).status).toBe(200);
+      expect(() => process.kill(azuritePid, 0)).toThrow();
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  }, 90_000);
+
+  it('names PORT when the service port is taken, and AZURITE_TABLE_PORT when Azurite\'s is (exit 1, no stack)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
+    const [port, azuritePort] = [await freePort(), await freePort()];
+    const taken = await occupy(port);
+    try {
+      const result = await failedStart(cwd, port, azuritePort);
+      expect(result.code).toBe(1);
+      expect(result.output).toContain(`Port ${port} (the service) is already in use`);
+      expect(result.output).toMatch(/Set PORT to a free port, e\.g\. {2}PORT=\d+ npm start/);
+      expect(result.output).not.toMatch(/\n\s+at /);
+    } finally {
+      taken.close();
+    }
+    const azuriteTaken = await occupy(azuritePort);
+    try {
+      const result = await failedStart(cwd, port, azuritePort);
+      expect(result.code).toBe(1);
+      expect(result.output).toContain(`Port ${azuritePort} (Azurite's Table service) is already in use — often by the Azurite that VS Code or Docker runs`);
+      expect(result.output).toMatch(/Set AZURITE_TABLE_PORT to a free port/);
+      expect(result.output).not.toMatch(/\n\s+at /);
+    } finally {
+      azuriteTaken.close();
+    }
+  }, 60_000);
 });

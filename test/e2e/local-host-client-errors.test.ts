@@ -1,0 +1,112 @@
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../functions/routes.js';
+import { startLocalHost, type RunningLocalHost } from '../../shared/http/local-host.js';
+
+/**
+ * What the local host answers when Node refuses a request before it reaches the route table, and what
+ * it logs when a client goes away: these never reach a handler, so they are tested on raw sockets.
+ */
+let host: RunningLocalHost;
+const accessLog: string[] = [];
+const functionLog: { level: string; message: string }[] = [];
+
+beforeAll(async () => {
+  host = await startLocalHost({
+    routes: ROUTES,
+    port: 0,
+    accessLog: (line) => void accessLog.push(line),
+    functionLog: (level, message) => void functionLog.push({ level, message }),
+    timeouts: { headersMs: 300, requestMs: 600 },
+  });
+});
+afterAll(async () => {
+  await host.close();
+});
+
+function open(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(host.port, '127.0.0.1', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Everything the server sends until it closes the connection. */
+function readAll(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('error', () => resolve(text));
+    socket.on('close', () => resolve(text));
+  });
+}
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: { error: { code: string; message: string; innerError: Record<string, string> } };
+}
+
+function parse(raw: string): RawAnswer {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) as RawAnswer['body'] };
+}
+
+function expectEnvelope(answer: RawAnswer, status: number, code: string): void {
+  expect(answer.status).toBe(status);
+  expect(answer.headers['content-type']).toMatch(/^application\/json/);
+  expect(answer.headers['request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  expect(answer.body.error.code).toBe(code);
+  expect(answer.body.error.innerError['request-id']).toBe(answer.headers['request-id']);
+}
+
+describe('the local host before the route table', () => {
+  it('answers a request head over 16 KiB with 431 and the Graph envelope, not a bare 400', async () => {
+    const socket = await open();
+    const answer = readAll(socket);
+    socket.write(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`);
+    const parsed = parse(await answer);
+    expectEnvelope(parsed, 431, 'RequestHeaderFieldsTooLarge');
+    expect(parsed.body.error.message).toMatch(/16 KiB/);
+  });
+
+  it('answers bytes that are not HTTP with 400 and the Graph envelope', async () => {
+    const socket = await open();
+    const answer = readAll(socket);
+    socket.write('HELLO THERE\r\n\r\n');
+    expectEnvelope(parse(await answer), 400, 'BadRequest');
+  });
+
+  it('times out a connection that sends nothing with 408 and the envelope (not after Node\'s 60 s)', async () => {
+    const socket = await open();
+    expectEnvelope(parse(await readAll(socket)), 408, 'RequestTimeout');
+  });
+
+  it('times out a request whose body stops half-way with 408 and the envelope, and logs no server error', async () => {
+    const socket = await open();
+    const answer = readAll(socket);
+    socket.write('POST /v1.0/me/pinResetProtector/decrypt HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"protectedSecret":');
+    const parsed = parse(await answer);
+    expectEnvelope(parsed, 408, 'RequestTimeout');
+    expect(parsed.body.error.message).toMatch(/not received in time/);
+    expect(functionLog.filter((entry) => entry.level === 'error')).toEqual([]);
+  });
+
+  it('does not log a client that aborts mid-body as a server error (no stack trace), only an access line', async () => {
+    const before = accessLog.length;
+    const socket = await open();
+    socket.write('POST /v1.0/me/pinResetProtector/decrypt HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"protectedSecret":');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await expect.poll(() => accessLog.slice(before).join('\n')).toMatch(/POST \/v1\.0\/me\/pinResetProtector\/decrypt - .*client went away before the body ended/);
+    expect(functionLog.filter((entry) => entry.level === 'error')).toEqual([]);
+    expect(functionLog.map((entry) => entry.message).join('\n')).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('still serves a normal request on the same host', async () => {
+    const response = await fetch(`${host.url}/openapi.json`);
+    expect(response.status).toBe(200);
+  });
+});

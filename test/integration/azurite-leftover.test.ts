@@ -1,0 +1,41 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AZURITE_PID_FILE, freePort, stopLeftoverAzurite } from '../../shared/dev/azurite.js';
+
+const require = createRequire(import.meta.url);
+const AZURITE_MAIN = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/table/main.js');
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('an Azurite left running on the data folder by a crashed npm start', () => {
+  it('is found through the pid file and stopped; a pid file naming another program is left alone', async () => {
+    const location = mkdtempSync(path.join(tmpdir(), 'azurite-leftover-'));
+    // What an older npm start killed with SIGKILL left behind: Azurite in its own process group.
+    const leftover = spawn(process.execPath, [AZURITE_MAIN, '--tableHost', '127.0.0.1', '--tablePort', String(await freePort()), '--disableTelemetry', '--location', location], { detached: true, stdio: 'ignore' });
+    const pid = leftover.pid ?? 0;
+    writeFileSync(path.join(location, AZURITE_PID_FILE), `${pid}\n`);
+    try {
+      expect(await stopLeftoverAzurite(location)).toBe(pid);
+      expect(alive(pid)).toBe(false);
+      expect(existsSync(path.join(location, AZURITE_PID_FILE))).toBe(false);
+
+      // A reused pid: the process is alive but is not Azurite on this folder.
+      writeFileSync(path.join(location, AZURITE_PID_FILE), `${process.pid}\n`);
+      expect(await stopLeftoverAzurite(location)).toBeUndefined();
+      expect(alive(process.pid)).toBe(true);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 30_000);
+});
