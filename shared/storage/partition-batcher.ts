@@ -25,7 +25,16 @@ interface PartitionQueue<E> {
 export class PartitionBatcher<E extends { partitionKey: string }> {
   private readonly partitions = new Map<string, PartitionQueue<E>>();
 
-  constructor(private readonly submit: (entities: E[]) => Promise<void>, private readonly maxBatch = MAX_BATCH_SIZE) {}
+  /**
+   * `failsWaiting(error)`: a batch failed in a way the waiting inserts would too (storage did not
+   * answer within its deadline): they fail with it at once instead of each waiting out a deadline of
+   * its own, so no caller waits longer than one storage deadline.
+   */
+  constructor(
+    private readonly submit: (entities: E[]) => Promise<void>,
+    private readonly maxBatch = MAX_BATCH_SIZE,
+    private readonly failsWaiting: (error: unknown) => boolean = () => false,
+  ) {}
 
   insert(entity: E): Promise<void> {
     let queue = this.partitions.get(entity.partitionKey);
@@ -53,7 +62,10 @@ export class PartitionBatcher<E extends { partitionKey: string }> {
     queue.inFlight = true;
     this.submit(batch.map((waiter) => waiter.entity)).then(
       () => { for (const waiter of batch) waiter.resolve(); },
-      (error: unknown) => { for (const waiter of batch) waiter.reject(error); },
+      (error: unknown) => {
+        const failed = this.failsWaiting(error) ? [...batch, ...queue.waiting.splice(0)] : batch;
+        for (const waiter of failed) waiter.reject(error);
+      },
     ).finally(() => {
       queue.inFlight = false;
       this.send(partitionKey, queue);

@@ -42,4 +42,29 @@ describe('partition batcher', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     await expect(batcher.insert(row('t', 3))).resolves.toBeUndefined();
   });
+
+  it('keeps one batch in flight per partition, and fails the waiting inserts with a batch that storage did not answer', async () => {
+    const batches: Row[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const batcher = new PartitionBatcher<Row>(async (entities) => {
+      batches.push(entities);
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      if (entities.some((entity) => entity.rowKey === 'down')) throw new Error('storage down');
+    }, 10, (error) => (error as Error).message === 'storage down');
+    await Promise.all(Array.from({ length: 35 }, (_, index) => batcher.insert(row('t', index))));
+    expect(maxInFlight).toBe(1);
+    expect(batches.map((batch) => batch.length)).toEqual([10, 10, 10, 5]);
+
+    batches.length = 0;
+    const first = batcher.insert({ partitionKey: 't', rowKey: 'down' });
+    await Promise.resolve();
+    const waiting = [batcher.insert(row('t', 100)), batcher.insert(row('t', 101))];
+    const results = await Promise.allSettled([first, ...waiting]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(batches).toHaveLength(1);
+  });
 });
