@@ -1,5 +1,6 @@
 import {
   actionResultReportSchema, deviceStatusSchema, enrollmentRequestSchema, managedDeviceEntitySchema, pendingActionCollectionSchema,
+  resetPasscodeActionResultCollectionSchema,
 } from '../shared/contract/managed-devices.js';
 import { notFound } from '../shared/domain/errors.js';
 import { graphCollection, graphEntity } from '../shared/http/graph-responses.js';
@@ -82,9 +83,28 @@ export const reportActionResult = defineOperation({
   },
 });
 
+export const getOwnActionResults = defineOperation({
+  operationId: 'devices_deviceActionResults',
+  summary: 'The device\'s own passcode actions, newest first, with who revealed each passcode to an admin (pinreset-agent status shows it); never a passcode.',
+  tags: ['devices'],
+  auth: 'device',
+  responses: {
+    200: { description: 'The device\'s action results (Cache-Control: no-store).', schema: resetPasscodeActionResultCollectionSchema },
+    401: { description: 'Invalid device assertion.' },
+    403: NOT_ONBOARDED,
+    404: { description: 'Not the calling device.' },
+  },
+  async handle(context) {
+    const device = requireOwnDevice(context);
+    const value = await context.services.passcodeReset.actionResults(device.tenantId, device.deviceId);
+    return graphCollection(context, `devices('${device.deviceId}')/deviceActionResults`, value, { headers: { 'Cache-Control': 'no-store' } });
+  },
+});
+
 export const deviceRoutes: RouteDefinition[] = [
   { name: 'meManagedDevices', route: 'v1.0/me/managedDevices', methods: { POST: enrollDevice } },
   { name: 'deviceStatus', route: 'v1.0/devices/{id:guid}/status', methods: { POST: reportDeviceStatus } },
+  { name: 'deviceActionResults', route: 'v1.0/devices/{id:guid}/deviceActionResults', methods: { GET: getOwnActionResults } },
   { name: 'devicePendingActions', route: 'v1.0/devices/{id:guid}/pendingActions', methods: { GET: getPendingActions } },
   { name: 'devicePendingActionResult', route: 'v1.0/devices/{id:guid}/pendingActions/{actionId:guid}/result', methods: { POST: reportActionResult } },
 ];

@@ -1,14 +1,14 @@
 import {
-  MANAGED_DEVICE_PROPERTIES, managedDeviceCollectionSchema, managedDeviceSelectedEntitySchema,
+  MANAGED_DEVICE_PROPERTIES, managedDeviceCollectionSchema, managedDeviceSelectedEntitySchema, resetPasscodeActionResultCollectionSchema,
 } from '../shared/contract/managed-devices.js';
-import type { DeviceFilterProperty, ManagedDeviceRecord } from '../shared/domain/device.js';
+import { cleanRevealReason, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
 import { decodeSkiptoken, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
 import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
 import { noContent } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
-import { managedDeviceView, type ManagedDeviceView } from '../shared/services/managed-device-views.js';
+import { latestActionView, managedDeviceView } from '../shared/services/managed-device-views.js';
 
 const SET = 'deviceManagement/managedDevices';
 const DEFAULT_PAGE_SIZE = 100;
@@ -29,10 +29,19 @@ function filterValue(property: DeviceFilterProperty, value: string): string {
   return property === 'azureADDeviceId' || property === 'userId' ? value.toLowerCase() : value;
 }
 
-async function withActionResults(context: OperationContext<unknown>, device: ManagedDeviceRecord): Promise<ManagedDeviceView> {
+function selectsActionResults(context: OperationContext<unknown>): boolean {
   const { select } = context.query;
-  if (select && !select.includes('deviceActionResults')) return managedDeviceView(device);
-  return managedDeviceView(device, await context.services.passcodeReset.actionResults(device.tenantId, device.id));
+  return !select || select.includes('deviceActionResults');
+}
+
+/** The optional `Reveal-Reason` header of a single-device read, cleaned for the audit log. */
+export const REVEAL_REASON_HEADER = 'Reveal-Reason';
+
+/** Header values arrive as Latin-1 byte strings: UTF-8 sent by a client is decoded as such when it is valid. */
+function headerText(raw: string | null): string | null {
+  if (raw === null || !/[\u0080-\u00ff]/.test(raw)) return raw;
+  const utf8 = Buffer.from(raw, 'latin1').toString('utf8');
+  return utf8.includes('\ufffd') ? raw : utf8;
 }
 
 async function deviceOfTenant(context: OperationContext<unknown>): Promise<ManagedDeviceRecord> {
@@ -44,7 +53,7 @@ async function deviceOfTenant(context: OperationContext<unknown>): Promise<Manag
 
 export const listManagedDevices = defineOperation({
   operationId: 'deviceManagement_managedDevices_list',
-  summary: "The devices enrolled in the caller's tenant, with their passcode action results.",
+  summary: "The devices enrolled in the caller's tenant, each with its latest passcode action (never a passcode: read the device itself for that).",
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
   odata: managedDeviceOData,
@@ -56,20 +65,40 @@ export const listManagedDevices = defineOperation({
       pageSize: top ?? DEFAULT_PAGE_SIZE,
       continuationToken: decodeSkiptoken(skiptoken),
     });
-    const values = await Promise.all(page.devices.map((device) => withActionResults(context, device)));
+    // The latest action comes with the device row: no per-device query, no decrypt, no passcode.
+    const withActions = selectsActionResults(context);
+    const values = page.devices.map((device) => managedDeviceView(device, withActions ? (device.latestAction ? [latestActionView(device.latestAction)] : []) : undefined));
     return graphCollection(context, SET, values, { nextLink: nextLinkAfter(context, page.continuationToken) });
   },
 });
 
 export const getManagedDevice = defineOperation({
   operationId: 'deviceManagement_managedDevices_get',
-  summary: "One device of the caller's tenant; any other id is 404.",
+  summary: "One device of the caller's tenant with its action history; any other id is 404. A passcode it returns (7 days) is a reveal: audited as passcodeRevealed with the optional Reveal-Reason header, and shown to the device's user.",
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
   odata: managedDeviceEntityOData,
-  responses: { 200: { description: 'The managed device.', schema: managedDeviceSelectedEntitySchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
+  responses: { 200: { description: 'The managed device (Cache-Control: no-store).', schema: managedDeviceSelectedEntitySchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
   async handle(context) {
-    return graphEntity(context, SET, await withActionResults(context, await deviceOfTenant(context)));
+    const device = await deviceOfTenant(context);
+    if (!selectsActionResults(context)) return graphEntity(context, SET, managedDeviceView(device));
+    const reason = cleanRevealReason(headerText(context.request.headers.get(REVEAL_REASON_HEADER)));
+    const results = await context.services.passcodeReset.revealActionResults(device, userOf(context), reason, context.ids.requestId);
+    const response = graphEntity(context, SET, managedDeviceView(device, results));
+    return { ...response, headers: { ...response.headers, 'Cache-Control': 'no-store' } };
+  },
+});
+
+export const listDeviceActionResults = defineOperation({
+  operationId: 'deviceManagement_managedDevices_deviceActionResults_list',
+  summary: "A device's passcode actions, newest first, with who revealed each passcode; never a passcode (a collection read).",
+  tags: ['deviceManagement'],
+  auth: 'passcodeAdmin',
+  responses: { 200: { description: 'The device\'s action results.', schema: resetPasscodeActionResultCollectionSchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
+  async handle(context) {
+    const device = await deviceOfTenant(context);
+    const value = await context.services.passcodeReset.actionResults(device.tenantId, device.id);
+    return graphCollection(context, `${SET}('${device.id}')/deviceActionResults`, value);
   },
 });
 
@@ -123,6 +152,7 @@ export const deleteManagedDevice = defineOperation({
 export const managedDeviceRoutes: RouteDefinition[] = [
   { name: 'managedDevices', route: 'v1.0/deviceManagement/managedDevices', methods: { GET: listManagedDevices } },
   { name: 'managedDeviceById', route: 'v1.0/deviceManagement/managedDevices/{id:guid}', methods: { GET: getManagedDevice, DELETE: deleteManagedDevice } },
+  { name: 'managedDeviceActionResults', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/deviceActionResults', methods: { GET: listDeviceActionResults } },
   { name: 'managedDeviceResetPasscode', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/resetPasscode', methods: { POST: resetPasscode } },
   { name: 'managedDeviceActionCancel', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/deviceActionResults/{actionId:guid}/cancel', methods: { POST: cancelDeviceAction } },
 ];

@@ -5,7 +5,7 @@ import { etagListMatches } from '../shared/domain/etag.js';
 import { defineOperation, deviceOf, type OperationContext } from '../shared/http/pipeline.js';
 import { empty, json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
-import type { KeyActor } from '../shared/services/protector-keys.js';
+import { versionsWithDeviceCounts, type KeyActor } from '../shared/services/protector-keys.js';
 
 const VERSIONS_SET = 'pinResetProtectorKeyVersions';
 
@@ -39,7 +39,7 @@ export const getProtectorKeys = defineOperation({
 
 export const listProtectorKeyVersions = defineOperation({
   operationId: 'pinResetProtectorKeys_listVersions',
-  summary: 'Every version of the tenant protector key with its state (admin).',
+  summary: 'Every version of the tenant protector key with its state and deviceCount: enrolled devices whose protector was last seen under it (admin).',
   tags: ['protector keys'],
   auth: 'admin',
   tenantParam: 'tid',
@@ -47,7 +47,7 @@ export const listProtectorKeyVersions = defineOperation({
   responses: { 200: { description: 'The versions, current first.', schema: protectorKeyVersionCollectionSchema } },
   async handle(context) {
     const tenantId = tenantOf(context);
-    return graphCollection(context, VERSIONS_SET, await context.services.protectorKeys.versions(tenantId));
+    return graphCollection(context, VERSIONS_SET, await versionsWithDeviceCounts(context.services.protectorKeys, context.services.devices, tenantId));
   },
 });
 

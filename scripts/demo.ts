@@ -240,7 +240,7 @@ async function story(url: string): Promise<number> {
     check(/InvalidPinTooFewCharacters/.test(refusedPoll.stdout), 'the device did not refuse the short passcode');
     const failed = await adminDevice(t, deviceId);
     const failedAction = failed.deviceActionResults?.[0];
-    check(failedAction?.actionState === 'failed' && failedAction.errorCode === 'InvalidPinTooFewCharacters' && failedAction.errorDescription, 'the admin does not see failed + InvalidPinTooFewCharacters + a description');
+    check(failedAction?.actionState === 'failed' && failedAction.errorName === 'InvalidPinTooFewCharacters' && failedAction.errorDescription, 'the admin does not see failed + InvalidPinTooFewCharacters + a description');
     t.ok('the admin sees failed with InvalidPinTooFewCharacters and what to change (not "pending" forever)');
     t.note('Fix: align the tenant\'s pinMinimumLength with the device policy.');
     await t.agent(['admin', 'settings', '--min-length', '10']);

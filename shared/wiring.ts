@@ -32,6 +32,7 @@ import { DeviceDeletionService } from './services/device-deletion.js';
 import { DeviceEnrollmentService } from './services/device-enrollment.js';
 import { PasscodeResetService } from './services/passcode-reset.js';
 import { PasscodeSealer } from './services/passcode-sealer.js';
+import { ProtectorKeyUsage } from './services/protector-key-usage.js';
 import { DeviceActionRepository } from './storage/device-action-repository.js';
 import { DeviceAssertionJtiRepository } from './storage/device-assertion-jti-repository.js';
 import { DeviceRepository } from './storage/device-repository.js';
@@ -157,6 +158,11 @@ export class Services {
     return this.once('deviceEnrollment', () => new DeviceEnrollmentService({ tenants: this.tenants, devices: this.devices, audit: this.audit, clock: () => this.clock() }));
   }
 
+  /** The decrypt hook that notes which protector key a device uses (deviceCount of key versions). */
+  get protectorKeyUsage(): ProtectorKeyUsage {
+    return this.once('protectorKeyUsage', () => new ProtectorKeyUsage(this.devices));
+  }
+
   get deviceDeletion(): DeviceDeletionService {
     return this.once('deviceDeletion', () => new DeviceDeletionService({ devices: this.devices, passcodeReset: this.passcodeReset, audit: this.audit }));
   }
@@ -207,6 +213,7 @@ export class Services {
       audit: this.audit,
       limits: () => this.config.decryptLimits,
       state: this.tenantStateCache,
+      keyUsage: this.protectorKeyUsage,
     }));
   }
 

@@ -3,6 +3,7 @@ import {
   ACTION_STATES, CAN_RESET_VALUES, JOIN_TYPES, OWNER_TYPES, PASSCODE_ACTION_NAMES, REPORTED_ACTION_STATES,
 } from '../domain/device.js';
 import { PIN_FAILURE_CODES } from '../domain/pin-policy.js';
+import { isKid } from '../keys/tenant-key-generator.js';
 import { collectionOf, entityOf, selectionOf } from './graph.js';
 import { pinComplexitySchema } from './settings.js';
 import { safeText } from './text.js';
@@ -14,6 +15,13 @@ export const MANAGED_DEVICE_PROPERTIES = [
   'operatingSystem', 'osVersion', 'enrolledDateTime', 'lastSyncDateTime', 'canReset', 'deviceActionResults',
 ] as const;
 
+/** One reveal of a passcode to an admin, as admins and the device's user see it (the reason stays in the audit log). */
+export const passcodeRevealSchema = z.object({
+  revealedDateTime: z.string(),
+  revealedBy: z.object({ user: z.object({ id: z.string(), userPrincipalName: z.string().nullable() }) }),
+}).meta({ id: 'passcodeReveal' });
+export type PasscodeRevealView = z.infer<typeof passcodeRevealSchema>;
+
 /** Graph `resetPasscodeActionResult` as the admin sees it in `deviceActionResults`. */
 export const resetPasscodeActionResultSchema = z.object({
   '@odata.type': z.literal('#microsoft.graph.resetPasscodeActionResult'),
@@ -22,11 +30,22 @@ export const resetPasscodeActionResultSchema = z.object({
   actionState: z.enum(ACTION_STATES),
   startDateTime: z.string(),
   lastUpdatedDateTime: z.string(),
-  passcode: z.string().nullable().describe('Shown for 7 days from generation, then null (and erased).'),
-  errorCode: z.string().nullable(),
+  passcode: z.string().nullable().describe('Only in a single-device read (audited as passcodeRevealed), for 7 days from generation; null in collection reads and afterwards (then erased).'),
+  errorCode: z.number().int().min(0).max(2_147_483_647)
+    .describe("Int32, as Graph types it: the failure's numeric code (1001-1006 the InvalidPin* codes, 2001 PasscodeExpired, 1 any other name), 0 when none."),
+  errorName: z.string().nullable().describe('The symbolic failure code, e.g. InvalidPinTooFewCharacters; null when none.'),
   errorDescription: z.string().nullable().describe('What the admin should change after a failure.'),
+  passcodeReveals: z.array(passcodeRevealSchema).optional()
+    .describe("Who saw the passcode, latest reveals oldest first (absent in the device list's latest-action summary)."),
 }).meta({ id: 'resetPasscodeActionResult' });
 export type ResetPasscodeActionResult = z.infer<typeof resetPasscodeActionResultSchema>;
+
+/** A device's action history (admin collection read, and the device's own view): never a passcode. */
+export const resetPasscodeActionResultCollectionSchema = collectionOf(resetPasscodeActionResultSchema, 'resetPasscodeActionResultCollection');
+
+/** The kid of the JWE a device's protector is wrapped in (enrolment and status; counted in deviceCount). */
+const protectorKeyIdSchema = z.string().refine(isKid, 'a protector key id (RFC 7638 thumbprint, base64url)')
+  .describe("The kid in the header of the JWE the device's PIN reset protector is wrapped in (counted in the key versions' deviceCount).");
 
 /** Graph's managedDevice as this service answers it (admin views and enrolment). */
 export const managedDeviceSchema = z.object({
@@ -66,6 +85,7 @@ export const enrollmentRequestSchema = z.strictObject({
   operatingSystem: safeText(64),
   osVersion: safeText(64),
   deviceKey: deviceKeySchema,
+  protectorKeyId: protectorKeyIdSchema.optional(),
 }).meta({ id: 'managedDeviceEnrollment' });
 export type EnrollDeviceRequest = Omit<z.input<typeof enrollmentRequestSchema>, 'deviceKey'> & { deviceKey: DevicePublicJwk };
 
@@ -73,6 +93,7 @@ export const deviceStatusSchema = z.strictObject({
   canReset: z.enum(CAN_RESET_VALUES),
   ngcSet: z.boolean(),
   pinRecoveryEnabled: z.boolean(),
+  protectorKeyId: protectorKeyIdSchema.optional(),
 }).meta({ id: 'deviceStatus' });
 export type DeviceStatusReport = z.infer<typeof deviceStatusSchema>;
 

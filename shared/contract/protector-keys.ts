@@ -24,7 +24,13 @@ export const protectorKeyVersionSchema = z.object({
 }).meta({ id: 'pinResetProtectorKeyVersion' });
 export type ProtectorKeyVersion = z.infer<typeof protectorKeyVersionSchema>;
 
-export const protectorKeyVersionCollectionSchema = collectionOf(protectorKeyVersionSchema, 'pinResetProtectorKeyVersionCollection');
+/** A version as the versions list answers it: with the number of enrolled devices whose protector was last seen under it. */
+export const protectorKeyVersionWithDevicesSchema = protectorKeyVersionSchema.extend({
+  deviceCount: z.number().int().min(0).describe('Enrolled devices whose protector was last seen under this kid (at enrolment, status or decrypt).'),
+}).meta({ id: 'pinResetProtectorKeyVersionWithDevices' });
+export type ProtectorKeyVersionWithDevices = z.infer<typeof protectorKeyVersionWithDevicesSchema>;
+
+export const protectorKeyVersionCollectionSchema = collectionOf(protectorKeyVersionWithDevicesSchema, 'pinResetProtectorKeyVersionCollection');
 export const protectorKeyVersionEntitySchema = entityOf(protectorKeyVersionSchema, 'pinResetProtectorKeyVersionEntity');
 
 /** A protected secret is about 1 KB; the bound only keeps nonsense out of the parser. */

@@ -22,6 +22,7 @@ export const AUDIT_ACTIVITIES = [
   'passcodeResetFailed',
   'passcodeResetCanceled',
   'passcodeResetExpired',
+  'passcodeRevealed',
 ] as const;
 export type AuditActivity = (typeof AUDIT_ACTIVITIES)[number];
 

@@ -23,12 +23,15 @@ export interface EnrollmentRequest {
   operatingSystem: string;
   osVersion: string;
   deviceKey: Record<string, unknown>;
+  /** The kid of the JWE the device's protector is wrapped in, when it has one. */
+  protectorKeyId?: string | undefined;
 }
 
 export interface DeviceStatusReport {
   canReset: CanReset;
   ngcSet: boolean;
   pinRecoveryEnabled: boolean;
+  protectorKeyId?: string | undefined;
 }
 
 const MAX_ETAG_RETRIES = 20;
@@ -72,6 +75,8 @@ export class DeviceEnrollmentService {
       operatingSystem: request.operatingSystem,
       osVersion: request.osVersion,
       deviceKey,
+      // Re-enrolling without a protector (PIN recovery off) leaves none under any key.
+      protectorKeyId: request.protectorKeyId ?? null,
     };
     for (let attempt = 0; ; attempt += 1) {
       const existingId = await this.deps.devices.deviceIdFor(user.tenantId, azureADDeviceId);
@@ -104,7 +109,7 @@ export class DeviceEnrollmentService {
     }
   }
 
-  private async create(fields: Omit<ManagedDeviceRecord, 'id' | 'enrolledDateTime' | 'lastSyncDateTime' | 'canReset' | 'ngcSet' | 'pinRecoveryEnabled'>) {
+  private async create(fields: Omit<ManagedDeviceRecord, 'id' | 'enrolledDateTime' | 'lastSyncDateTime' | 'canReset' | 'ngcSet' | 'pinRecoveryEnabled' | 'latestAction'>) {
     const now = this.deps.clock().toISOString();
     const device: ManagedDeviceRecord = {
       ...fields,
@@ -115,6 +120,7 @@ export class DeviceEnrollmentService {
       canReset: 'Unknown',
       ngcSet: null,
       pinRecoveryEnabled: null,
+      latestAction: null,
     };
     const created = await this.deps.devices.create(device);
     return created ? { device: created.value, created: true } : undefined;
@@ -131,12 +137,20 @@ export class DeviceEnrollmentService {
       const found = await this.deps.devices.get(caller.tenantId, caller.deviceId);
       if (!found) throw notFound();
       try {
-        const saved = await this.deps.devices.replace({ ...found.value, ...status, lastSyncDateTime: this.deps.clock().toISOString() }, found.etag);
+        const { protectorKeyId, ...capabilities } = status;
+        const saved = await this.deps.devices.replace({
+          ...found.value,
+          ...capabilities,
+          // A status without the field says nothing about the protector; one without recovery has none.
+          protectorKeyId: status.pinRecoveryEnabled ? protectorKeyId ?? found.value.protectorKeyId : null,
+          lastSyncDateTime: this.deps.clock().toISOString(),
+        }, found.etag);
         await this.deps.audit.record({
           tenantId: caller.tenantId,
           activity: 'deviceStatusReported',
           result: 'success',
-          resultReason: `canReset=${status.canReset}; ngcSet=${status.ngcSet}; pinRecoveryEnabled=${status.pinRecoveryEnabled}`,
+          resultReason: `canReset=${status.canReset}; ngcSet=${status.ngcSet}; pinRecoveryEnabled=${status.pinRecoveryEnabled}`
+            + (saved.value.protectorKeyId ? `; protectorKeyId=${saved.value.protectorKeyId}` : ''),
           initiatedBy: { device: { id: caller.deviceId } },
           targetResources: [{ id: caller.deviceId, type: 'managedDevice', displayName: found.value.deviceName }],
           correlationId,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SERVICE_INITIATOR, type AuditActivity, type AuditInitiator, userInitiator } from '../domain/audit.js';
 import {
-  canTransition, isFinalState, isOpenState, isPasscodeExpired, passcodeActionNameFor, passcodeExpiry, PASSCODE_EXPIRED_ERROR,
+  canTransition, isFinalState, isOpenState, isPasscodeExpired, MAX_RECORDED_REVEALS, passcodeActionNameFor, passcodeExpiry, PASSCODE_EXPIRED_ERROR,
   type DeviceActionRecord, type ManagedDeviceRecord,
 } from '../domain/device.js';
-import { conflict, isServiceError, notFound } from '../domain/errors.js';
+import { conflict, isServiceError, notFound, ServiceError } from '../domain/errors.js';
 import { generatePasscode } from '../domain/passcode-generator.js';
 import { describePinFailure, isPinFailureCode } from '../domain/pin-policy.js';
 import type { Versioned } from '../domain/tenant.js';
@@ -16,7 +16,7 @@ import type { TenantSettingsRepository } from '../storage/tenant-settings-reposi
 import { tenantSettingsOrDefaults } from './active-tenant.js';
 import type { Clock } from '../domain/clock.js';
 import type { AuditLog } from './audit-log.js';
-import type { PendingActionView, ResetPasscodeActionResult } from './managed-device-views.js';
+import { actionResultView, type PendingActionView, type ResetPasscodeActionResult } from './managed-device-views.js';
 import { passcodeBinding, type PasscodeSealer } from './passcode-sealer.js';
 
 export interface PasscodeResetDependencies {
@@ -87,8 +87,10 @@ export class PasscodeResetService {
       passcodeExpiresDateTime: passcodeExpiry(now).toISOString(),
       sealedPasscode,
       policy: pinComplexity,
-      errorCode: null,
+      errorName: null,
       errorDescription: null,
+      passcodeReveals: [],
+      passcodeRevealCount: 0,
     };
     await this.createOpen(action, correlationId);
     await this.audit('passcodeResetRequested', action, device, userInitiator(admin), correlationId);
@@ -134,10 +136,10 @@ export class PasscodeResetService {
     const { action, changed } = await this.transition(caller.tenantId, caller.deviceId, actionId, (current) => {
       if (isFinalState(current.actionState)) throw conflict(`The action is already ${current.actionState}; a result can no longer be reported.`);
       if (current.actionState !== 'active') throw conflict('The action was not delivered to the device yet: fetch pendingActions first.');
-      if (result.actionState === 'done') return { next: { ...current, actionState: 'done', errorCode: null, errorDescription: null }, close: true };
-      const errorCode = result.errorCode ?? 'Unknown';
+      if (result.actionState === 'done') return { next: { ...current, actionState: 'done', errorName: null, errorDescription: null }, close: true };
+      const errorName = result.errorCode ?? 'Unknown';
       return {
-        next: { ...current, actionState: 'failed', sealedPasscode: null, errorCode, errorDescription: failureDescription(errorCode, current) },
+        next: { ...current, actionState: 'failed', sealedPasscode: null, errorName, errorDescription: failureDescription(errorName, current) },
         close: true,
       };
     });
@@ -171,23 +173,71 @@ export class PasscodeResetService {
     if (changed) await this.audit('passcodeResetCanceled', action, device, admin ? userInitiator(admin) : SERVICE_INITIATOR, correlationId);
   }
 
-  /** Admin view of a device's actions, newest first; the passcode only while visible (7 days). */
+  /**
+   * A device's actions, newest first, without any passcode: the admin's collection reads and the
+   * device's own view (who revealed its passcode). No decrypt, one query.
+   */
   async actionResults(tenantId: string, deviceId: string): Promise<ResetPasscodeActionResult[]> {
-    const now = this.deps.clock();
     const actions = await this.deps.actions.listForDevice(tenantId, deviceId);
-    return Promise.all(actions.map(async ({ value: action }) => ({
-      '@odata.type': '#microsoft.graph.resetPasscodeActionResult' as const,
-      id: action.id,
-      actionName: action.actionName,
-      actionState: action.actionState,
-      startDateTime: action.startDateTime,
-      lastUpdatedDateTime: action.lastUpdatedDateTime,
-      passcode: action.sealedPasscode !== null && !isPasscodeExpired(action.passcodeExpiresDateTime, now)
-        ? await this.deps.sealer.open(action.sealedPasscode, passcodeBinding(action.tenantId, action.deviceId, action.id))
-        : null,
-      errorCode: action.errorCode,
-      errorDescription: action.errorDescription,
-    })));
+    return actions.map(({ value }) => actionResultView(value, null));
+  }
+
+  /**
+   * The single-device read: the device's actions with each passcode still visible (7 days). Every
+   * passcode returned is a reveal: it is audited (`passcodeRevealed`: the admin, the device and the
+   * action, the reason) and recorded on the action for the device's user, before it leaves. If either
+   * write fails nothing is revealed (503).
+   */
+  async revealActionResults(device: ManagedDeviceRecord, admin: UserPrincipal, reason: string | null, correlationId: string): Promise<ResetPasscodeActionResult[]> {
+    const now = this.deps.clock();
+    const actions = await this.deps.actions.listForDevice(device.tenantId, device.id);
+    return Promise.all(actions.map(async ({ value: action, etag }) => {
+      if (action.sealedPasscode === null || isPasscodeExpired(action.passcodeExpiresDateTime, now)) return actionResultView(action, null);
+      const passcode = await this.deps.sealer.open(action.sealedPasscode, passcodeBinding(action.tenantId, action.deviceId, action.id));
+      try {
+        await this.deps.audit.record({
+          tenantId: action.tenantId,
+          activity: 'passcodeRevealed',
+          result: 'success',
+          resultReason: reason,
+          initiatedBy: userInitiator(admin),
+          targetResources: [
+            { id: action.deviceId, type: 'managedDevice', displayName: device.deviceName },
+            { id: action.id, type: 'deviceAction', displayName: action.actionName },
+          ],
+          correlationId,
+        });
+        const recorded = await this.recordReveal(action, etag, admin, reason, now);
+        return actionResultView(recorded, passcode);
+      } catch (error) {
+        throw isServiceError(error, 'ServiceUnavailable') || !(error instanceof ServiceError)
+          ? new ServiceError('ServiceUnavailable', 'The passcode reveal could not be recorded, so the passcode was not shown. Retry later.', { retryAfterSeconds: 5, cause: error })
+          : error;
+      }
+    }));
+  }
+
+  private async recordReveal(action: DeviceActionRecord, etag: string, admin: UserPrincipal, reason: string | null, now: Date): Promise<DeviceActionRecord> {
+    let current = action;
+    let currentEtag = etag;
+    for (let attempt = 0; ; attempt += 1) {
+      const reveal = { revealedDateTime: now.toISOString(), revealedBy: { id: admin.objectId, userPrincipalName: admin.userPrincipalName ?? null }, reason };
+      const next = {
+        ...current,
+        passcodeReveals: [...current.passcodeReveals, reveal].slice(-MAX_RECORDED_REVEALS),
+        passcodeRevealCount: current.passcodeRevealCount + 1,
+      };
+      try {
+        await this.deps.actions.recordReveals(next, currentEtag);
+        return next;
+      } catch (error) {
+        if (!isServiceError(error, 'PreconditionFailed') || attempt >= MAX_ETAG_RETRIES) throw error;
+        const found = await this.deps.actions.get(action.tenantId, action.deviceId, action.id);
+        if (!found) throw error;
+        current = found.value;
+        currentEtag = found.etag;
+      }
+    }
   }
 
   /** Timer: erases every passcode older than 7 days (all tenants, or one); an action still open then fails as expired. */
@@ -218,7 +268,7 @@ export class PasscodeResetService {
       if (!isPasscodeExpired(current.passcodeExpiresDateTime, now)) return { keep: true };
       if (!isOpenState(current.actionState)) return { next: { ...current, sealedPasscode: null } };
       return {
-        next: { ...current, actionState: 'failed', sealedPasscode: null, errorCode: PASSCODE_EXPIRED_ERROR, errorDescription: EXPIRED_DESCRIPTION },
+        next: { ...current, actionState: 'failed', sealedPasscode: null, errorName: PASSCODE_EXPIRED_ERROR, errorDescription: EXPIRED_DESCRIPTION },
         close: true,
       };
     });
@@ -244,7 +294,8 @@ export class PasscodeResetService {
       if ('keep' in decision) return { action: found.value, changed: false };
       const next = { ...decision.next, lastUpdatedDateTime: this.deps.clock().toISOString() };
       try {
-        const saved = await this.deps.actions.replace(next, found.etag, { close: decision.close === true && isOpenState(found.value.actionState) });
+        const open = isOpenState(found.value.actionState);
+        const saved = await this.deps.actions.replace(next, found.etag, { close: decision.close === true && open, summarize: open });
         return { action: saved.value, changed: true };
       } catch (error) {
         if (!isServiceError(error, 'PreconditionFailed') || attempt >= MAX_ETAG_RETRIES) throw error;
@@ -258,7 +309,7 @@ export class PasscodeResetService {
       tenantId: action.tenantId,
       activity,
       result: failure ? 'failure' : 'success',
-      resultReason: failure ? action.errorCode : activity === 'passcodeResetExpired' ? 'The passcode was erased 7 days after its generation.' : null,
+      resultReason: failure ? action.errorName : activity === 'passcodeResetExpired' ? 'The passcode was erased 7 days after its generation.' : null,
       initiatedBy,
       targetResources: [
         { id: action.deviceId, type: 'managedDevice', ...(device ? { displayName: device.deviceName } : {}) },

@@ -5,6 +5,7 @@ import { decryptProtectedSecret, parseProtectedSecret, ProtectedSecretError, typ
 import { StagedWriteConflict, type StagedWrite } from '../storage/audit-repository.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { AuditLog } from './audit-log.js';
+import type { ProtectorKeyUsage } from './protector-key-usage.js';
 import type { ProtectorKeyService } from './protector-keys.js';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter.js';
 import type { TenantStateCache } from './tenant-state-cache.js';
@@ -67,6 +68,8 @@ export class ProtectorDecryptService {
     limits: () => DecryptLimits;
     /** Shared with the key service (which invalidates it on rotate, retire and offboarding). */
     state?: TenantStateCache;
+    /** Notes the kid a device's protector uses (deviceCount); 0 table transactions once seen. */
+    keyUsage?: ProtectorKeyUsage;
   }) {}
 
   async decrypt(caller: UserPrincipal, protectedSecret: string, correlationId: string): Promise<DecryptedProtector> {
@@ -92,6 +95,8 @@ export class ProtectorDecryptService {
         throw unaudited(error);
       }
       if (outcome.refused) throw outcome.refused.answer;
+      // Not awaited: it never throws, and costs no table transaction once this process saw the kid.
+      if (outcome.kid !== undefined) void this.deps.keyUsage?.recordDecrypt(caller, outcome.kid);
       return outcome.result!;
     }
   }

@@ -6,6 +6,8 @@ import { KekUnavailableError, type KekProvider } from '../keys/kek-provider.js';
 import { generateTenantKey, isKid, type PublicRsaJwk } from '../keys/tenant-key-generator.js';
 import { openPrivateKey, sealPrivateKey, type SealedPrivateKey } from '../keys/tenant-key-custody.js';
 import type { UnwrappedKeyCache } from '../keys/unwrapped-key-cache.js';
+import type { ProtectorKeyVersionWithDevices } from '../contract/protector-keys.js';
+import type { DeviceRepository } from '../storage/device-repository.js';
 import type { CurrentKeyPointer, ProtectorKeyRepository, StoredProtectorKey } from '../storage/protector-key-repository.js';
 import type { Clock } from '../domain/clock.js';
 import type { AuditLog } from './audit-log.js';
@@ -25,6 +27,15 @@ export type DecryptionKey =
 export interface KeyActor {
   initiatedBy: AuditInitiator;
   correlationId: string;
+}
+
+/**
+ * The versions (current first) with their `deviceCount`: the key rows and one projected query over the
+ * tenant's device rows (protectorKeyId only), read in parallel, whatever the number of versions.
+ */
+export async function versionsWithDeviceCounts(keys: ProtectorKeyService, devices: DeviceRepository, tenantId: string): Promise<ProtectorKeyVersionWithDevices[]> {
+  const [versions, counts] = await Promise.all([keys.versions(tenantId), devices.countByProtectorKeyId(tenantId)]);
+  return versions.map((version) => ({ ...version, deviceCount: counts.get(version.kid) ?? 0 }));
 }
 
 /** A requested rotation is refused while the tenant has this many versions that still decrypt. */

@@ -1,13 +1,15 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import type { CanReset, JoinType, ManagedDeviceRecord, DeviceFilterProperty } from '../domain/device.js';
+import type { CanReset, DeviceActionSummary, JoinType, ManagedDeviceRecord, DeviceFilterProperty } from '../domain/device.js';
 import type { Versioned } from '../domain/tenant.js';
 import { isServiceError } from '../domain/errors.js';
 import { checkedContinuationToken, readOrUndefined, storageCall } from './storage-errors.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
 /**
- * Table `Devices`, three kinds of rows:
- * - the device: PartitionKey = tenant id, RowKey = `device|<managed device id>`;
+ * Table `Devices`, three kinds of rows here (and the devices' passcode actions, see
+ * device-action-repository.ts, in the same tenant partitions so one transaction covers both):
+ * - the device: PartitionKey = tenant id, RowKey = `device|<managed device id>`, with the summary of
+ *   its latest action (`latestAction`, JSON) and the kid of its protector (`protectorKeyId`);
  * - the enrolment index: PartitionKey = tenant id, RowKey = `aad|<azureADDeviceId>` → the device id,
  *   created in the same transaction as the device row, so one azureADDeviceId never gets a twin;
  * - the id lookup: PartitionKey = `id|<managed device id>`, RowKey = `tenant` → the tenant id, because a
@@ -17,7 +19,7 @@ const DEVICE_PREFIX = 'device|';
 const INDEX_PREFIX = 'aad|';
 const LOOKUP_ROW = 'tenant';
 
-const deviceRowKey = (deviceId: string) => `${DEVICE_PREFIX}${deviceId}`;
+export const deviceRowKey = (deviceId: string) => `${DEVICE_PREFIX}${deviceId}`;
 const indexRowKey = (azureADDeviceId: string) => `${INDEX_PREFIX}${azureADDeviceId}`;
 const lookupPartition = (deviceId: string) => `id|${deviceId}`;
 
@@ -39,6 +41,8 @@ type DeviceEntity = {
   canReset: string;
   ngcSet?: boolean;
   pinRecoveryEnabled?: boolean;
+  protectorKeyId?: string;
+  latestAction?: string;
 };
 
 function toEntity(device: ManagedDeviceRecord): DeviceEntity {
@@ -60,7 +64,18 @@ function toEntity(device: ManagedDeviceRecord): DeviceEntity {
     canReset: device.canReset,
     ngcSet: device.ngcSet ?? undefined,
     pinRecoveryEnabled: device.pinRecoveryEnabled ?? undefined,
+    protectorKeyId: device.protectorKeyId ?? undefined,
+    latestAction: device.latestAction ? JSON.stringify(device.latestAction) : undefined,
   };
+}
+
+/**
+ * The Merge patch that sets a device's latest-action summary: the passcode action repository puts it
+ * in the same entity group transaction as the action row (If-Match `*`: it fails when the device row
+ * is gone, which the caller handles).
+ */
+export function latestActionPatch(tenantId: string, deviceId: string, summary: DeviceActionSummary) {
+  return { partitionKey: tenantId, rowKey: deviceRowKey(deviceId), latestAction: JSON.stringify(summary) };
 }
 
 function fromEntity(entity: DeviceEntity): ManagedDeviceRecord {
@@ -80,7 +95,14 @@ function fromEntity(entity: DeviceEntity): ManagedDeviceRecord {
     canReset: entity.canReset as CanReset,
     ngcSet: entity.ngcSet ?? null,
     pinRecoveryEnabled: entity.pinRecoveryEnabled ?? null,
+    protectorKeyId: entity.protectorKeyId ?? null,
+    latestAction: entity.latestAction ? parseSummary(entity.latestAction) : null,
   };
+}
+
+function parseSummary(json: string): DeviceActionSummary {
+  const stored = JSON.parse(json) as DeviceActionSummary;
+  return { ...stored, errorName: stored.errorName ?? null, errorDescription: stored.errorDescription ?? null };
 }
 
 /** Equality filters the admin list supports, by entity property. */
@@ -186,6 +208,32 @@ export class DeviceRepository {
       // A concurrent delete removed a row first: done if the device is gone, otherwise read again and retry.
       return (await this.get(tenantId, deviceId)) === undefined ? false : this.delete(tenantId, deviceId);
     }
+  }
+
+  /**
+   * Notes the kid a device's protector was seen under (decrypt): a Merge of that one property, so it
+   * never races the device's other fields. A device deleted meanwhile is left alone.
+   */
+  async setProtectorKeyId(tenantId: string, deviceId: string, protectorKeyId: string): Promise<void> {
+    const table = await this.table();
+    await readOrUndefined(() => table.updateEntity({ partitionKey: tenantId, rowKey: deviceRowKey(deviceId), protectorKeyId }, 'Merge'));
+  }
+
+  /**
+   * How many of the tenant's devices were last seen under each protector kid: one query over the
+   * tenant's device rows that returns only `protectorKeyId` (one page per 1,000 devices), whatever
+   * the number of key versions.
+   */
+  async countByProtectorKeyId(tenantId: string): Promise<Map<string, number>> {
+    const table = await this.table();
+    const filter = odata`PartitionKey eq ${tenantId} and RowKey ge ${DEVICE_PREFIX} and RowKey lt ${'device}'}`;
+    return storageCall(async () => {
+      const counts = new Map<string, number>();
+      for await (const row of table.listEntities<{ protectorKeyId?: string }>({ queryOptions: { filter, select: ['protectorKeyId'] } })) {
+        if (typeof row.protectorKeyId === 'string') counts.set(row.protectorKeyId, (counts.get(row.protectorKeyId) ?? 0) + 1);
+      }
+      return counts;
+    });
   }
 
   async list(tenantId: string, query: DevicePageQuery): Promise<DevicePage> {

@@ -11,7 +11,6 @@ export const TABLE_NAMES = {
   auditEvents: 'AuditEvents',
   protectorKeys: 'ProtectorKeys',
   devices: 'Devices',
-  deviceActions: 'DeviceActions',
   deviceAssertionJtis: 'DeviceAssertionJtis',
   idempotencyKeys: 'IdempotencyKeys',
 } as const;

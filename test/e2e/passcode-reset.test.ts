@@ -85,7 +85,7 @@ describe('Intune-style passcode reset over HTTP', () => {
     expect(failedView).toMatchObject({ managedDeviceOwnerType: 'company', canReset: 'DestructiveAndNonDestructive' });
     expect(failedView.deviceActionResults?.[0]).toMatchObject({
       '@odata.type': '#microsoft.graph.resetPasscodeActionResult', id: first!.id, actionName: 'newPasscode', actionState: 'failed',
-      passcode: null, errorCode: 'InvalidPinTooFewCharacters',
+      passcode: null, errorCode: 1001, errorName: 'InvalidPinTooFewCharacters',
     });
     expect(failedView.deviceActionResults?.[0]?.errorDescription).toContain('align pinMinimumLength');
 
@@ -99,14 +99,14 @@ describe('Intune-style passcode reset over HTTP', () => {
 
     // 7. The admin sees the passcode.
     const doneView = await adminView();
-    expect(doneView.deviceActionResults?.[0]).toMatchObject({ id: second!.id, actionState: 'done', passcode: second!.passcode, errorCode: null });
+    expect(doneView.deviceActionResults?.[0]).toMatchObject({ id: second!.id, actionState: 'done', passcode: second!.passcode, errorCode: 0, errorName: null });
 
     // 8. Seven days later the passcode is null and gone from the table.
     const eightDaysLater = new Date(Date.now() + 7 * 24 * 60 * 60 * 1000 + 60_000);
     setServices(new Services(getConfig(), { clock: () => eightDaysLater }));
     expect((await adminView()).deviceActionResults?.[0]).toMatchObject({ id: second!.id, actionState: 'done', passcode: null });
     await runPasscodeExpiry(getServices(), { tenantId: tid });
-    const table = await getServices().tables.table(TABLE_NAMES.deviceActions);
+    const table = await getServices().tables.table(TABLE_NAMES.devices);
     const raw = await table.getEntity<Record<string, unknown>>(tid, `action|${device.deviceId}|${second!.id}`);
     expect(raw.sealedPasscode).toBeUndefined();
     expect(raw.hasPasscode).toBe(false);

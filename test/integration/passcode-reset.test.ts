@@ -39,9 +39,9 @@ async function report(client: DeviceClient, actionId: string, body: object, asDe
 }
 
 async function actionRows(tid: string) {
-  const table = await getServices().tables.table(TABLE_NAMES.deviceActions);
+  const table = await getServices().tables.table(TABLE_NAMES.devices);
   const rows: Record<string, unknown>[] = [];
-  for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${tid}'` } })) rows.push(row);
+  for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${tid}' and RowKey ge 'action|' and RowKey lt 'action}'` } })) rows.push(row);
   return rows;
 }
 
@@ -72,7 +72,7 @@ describe('POST /v1.0/deviceManagement/managedDevices/{id}/resetPasscode', () => 
       expect((await reset(tid, client.deviceId!)).status).toBe(204);
       const device = await adminDevice(tid, client.deviceId!);
       expect(device.deviceActionResults).toHaveLength(1);
-      expect(device.deviceActionResults[0]).toMatchObject({ '@odata.type': '#microsoft.graph.resetPasscodeActionResult', actionName, actionState: 'pending', errorCode: null });
+      expect(device.deviceActionResults[0]).toMatchObject({ '@odata.type': '#microsoft.graph.resetPasscodeActionResult', actionName, actionState: 'pending', errorCode: 0, errorName: null });
       const [pendingAction] = await fetchPending(client);
       expect(pendingAction!.actionName).toBe(actionName);
     }
@@ -188,7 +188,7 @@ describe('the device side and the action lifecycle', () => {
     const [action] = await fetchPending(client);
     expect((await report(client, action!.id, { actionState: 'done' })).status).toBe(204);
     const result = (await adminDevice(tid, client.deviceId!)).deviceActionResults[0];
-    expect(result).toMatchObject({ id: action!.id, actionState: 'done', passcode: action!.passcode, errorCode: null, errorDescription: null });
+    expect(result).toMatchObject({ id: action!.id, actionState: 'done', passcode: action!.passcode, errorCode: 0, errorName: null, errorDescription: null });
     const second = await report(client, action!.id, { actionState: 'failed', errorCode: 'InvalidPinTooFewCharacters' });
     expect(second.status).toBe(409);
     expect(await fetchPending(client)).toEqual([]);
@@ -220,7 +220,7 @@ describe('the device side and the action lifecycle', () => {
     const [action] = await fetchPending(client);
     expect((await report(client, action!.id, { actionState: 'failed', errorCode: 'NgcContainerLocked' })).status).toBe(204);
     const result = (await adminDevice(tid, client.deviceId!)).deviceActionResults[0];
-    expect(result).toMatchObject({ actionState: 'failed', errorCode: 'NgcContainerLocked', passcode: null });
+    expect(result).toMatchObject({ actionState: 'failed', errorCode: 1, errorName: 'NgcContainerLocked', passcode: null });
     expect(result.errorDescription).toContain('NgcContainerLocked');
     expect((await reset(tid, client.deviceId!)).status).toBe(204);
   });
@@ -269,7 +269,7 @@ describe('7-day passcode visibility', () => {
     const { erased } = await runPasscodeExpiry(getServices(), { tenantId: tid });
     expect(erased).toBeGreaterThanOrEqual(2);
     expect((await adminDevice(tid, done.deviceId!)).deviceActionResults[0]).toMatchObject({ actionState: 'done', passcode: null });
-    expect((await adminDevice(tid, stale.deviceId!)).deviceActionResults[0]).toMatchObject({ actionState: 'failed', passcode: null, errorCode: 'PasscodeExpired' });
+    expect((await adminDevice(tid, stale.deviceId!)).deviceActionResults[0]).toMatchObject({ actionState: 'failed', passcode: null, errorCode: 2001, errorName: 'PasscodeExpired' });
     for (const row of await actionRows(tid)) expect(row.sealedPasscode).toBeUndefined();
     const expired = await getServices().audit.list(tid, { top: 50, activity: 'passcodeResetExpired' });
     expect(expired.events).toHaveLength(2);
