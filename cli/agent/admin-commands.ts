@@ -29,7 +29,7 @@ function latestAction(device: ManagedDeviceSelection): DeviceActionResult | unde
 function describeAction(action: DeviceActionResult): string[] {
   const lines = [`${action.actionName} ${action.id}: ${action.actionState} (started ${action.startDateTime ?? '-'}, updated ${action.lastUpdatedDateTime ?? '-'})`];
   if (action.passcode) lines.push(`  passcode         : ${action.passcode}`);
-  if (action.errorCode) lines.push(`  errorCode        : ${action.errorCode}`);
+  if (action.errorName) lines.push(`  errorCode        : ${action.errorCode} (${action.errorName})`);
   if (action.errorDescription) lines.push(`  errorDescription : ${action.errorDescription}`);
   return lines;
 }
@@ -163,7 +163,7 @@ const devices = adminCommand('devices', {
     context.emit(list);
     context.say(table(['id', 'deviceName', 'joinType', 'canReset', 'lastSyncDateTime', 'last action'], list.map((device) => {
       const action = latestAction(device);
-      return [device.id, device.deviceName, device.joinType, device.canReset, device.lastSyncDateTime, action ? `${action.actionName} ${action.actionState}${action.errorCode ? ` ${action.errorCode}` : ''}` : undefined];
+      return [device.id, device.deviceName, device.joinType, device.canReset, device.lastSyncDateTime, action ? `${action.actionName} ${action.actionState}${action.errorName ? ` ${action.errorName}` : ''}` : undefined];
     })));
     return EXIT.ok;
   },

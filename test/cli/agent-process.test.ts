@@ -252,7 +252,7 @@ describe('pinreset-agent as a process', () => {
     expect(refused.stdout).not.toContain(pending.passcode);
 
     const failed = JSON.parse((await agent(['admin', 'devices', id, '--json'], device.env)).stdout);
-    expect(failed.deviceActionResults).toEqual([expect.objectContaining({ id: pending.id, actionState: 'failed', errorCode: 'InvalidPinTooFewCharacters', errorDescription: expect.stringMatching(/pinMinimumLength/) })]);
+    expect(failed.deviceActionResults).toEqual([expect.objectContaining({ id: pending.id, actionState: 'failed', errorCode: 1001, errorName: 'InvalidPinTooFewCharacters', errorDescription: expect.stringMatching(/pinMinimumLength/) })]);
 
     const settings = await agent(['admin', 'settings', '--min-length', '10', '--json'], device.env);
     expect(settings.code).toBe(0);
