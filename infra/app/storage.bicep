@@ -101,11 +101,6 @@ resource devicesTable 'Microsoft.Storage/storageAccounts/tableServices/tables@20
   name: 'Devices'
 }
 
-resource deviceActionsTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
-  parent: tableService
-  name: 'DeviceActions'
-}
-
 resource deviceAssertionJtisTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
   parent: tableService
   name: 'DeviceAssertionJtis'
