@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ServiceConfig } from '../shared/config.js';
+import { isOwnFormSubmission } from '../shared/dev/form-origin.js';
 import { getSimulation } from '../shared/dev/simulation.js';
 import { ServiceError } from '../shared/domain/errors.js';
 import { defineOperation, type OperationContext } from '../shared/http/pipeline.js';
@@ -83,6 +84,7 @@ in <strong>${escapeHtml(tenant.displayName)}</strong> (<code>${escapeHtml(tenant
 <p>Scope: <code>${escapeHtml(request.scope)}</code>. After your decision you will return to <code>${escapeHtml(request.redirectUri.origin)}</code>.</p>
 <p>This is the development-mode simulation of Microsoft Entra ID; accepting creates the application's service principal in the simulated tenant.</p>
 <form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="step" value="adminconsent">
 <button type="submit" name="decision" value="accept">Accept</button>
 <button type="submit" name="decision" value="cancel">Cancel</button>
 </form>`));
@@ -102,9 +104,7 @@ export const decideDevConsent = defineOperation({
   },
   async handle(context) {
     // The form is ours: a submission from another site (a page auto-posting to localhost) is refused.
-    const site = context.request.headers.get('sec-fetch-site');
-    const origin = context.request.headers.get('origin');
-    if ((site !== null && site !== 'same-origin' && site !== 'none') || (origin !== null && origin !== new URL(context.config.publicBaseUrl).origin && origin !== new URL(context.request.url).origin)) {
+    if (!isOwnFormSubmission(context.request.headers, [new URL(context.config.publicBaseUrl).origin, new URL(context.request.url).origin])) {
       throw new ServiceError('Authorization_RequestDenied', 'The consent form can only be submitted from this service\'s own consent page.');
     }
     const parsed = parse(context);

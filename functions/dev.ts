@@ -23,7 +23,7 @@ export const getDevKeys = defineOperation({
   auth: 'anonymous',
   responses: { 200: { description: 'A JWKS.', schema: devJwksSchema } },
   async handle(context) {
-    return json(200, await getSimulation().signer.jwks(getSimulation().authorityHost), { 'Cache-Control': 'max-age=300' });
+    return json(200, await getSimulation().signer.jwks(getSimulation().authorityUrl), { 'Cache-Control': 'max-age=300' });
   },
 });
 

@@ -2,6 +2,7 @@ import type { RouteDefinition } from '../shared/http/route-table.js';
 import { auditLogRoutes } from './audit-logs.js';
 import { clientPolicyRoutes } from './client-policy.js';
 import { devConsentRoutes } from './dev-consent.js';
+import { devLoginRoutes } from './dev-login.js';
 import { devRoutes } from './dev.js';
 import { deviceRoutes } from './devices.js';
 import { healthRoutes } from './health.js';
@@ -13,6 +14,7 @@ import { organizationRoutes } from './organization.js';
 import { protectorDecryptRoutes } from './protector-decrypt.js';
 import { protectorKeyRoutes } from './protector-keys.js';
 import { settingsRoutes } from './settings.js';
+import { signInConfigurationRoutes } from './signin-configuration.js';
 
 /**
  * The one route table. `functions/index.ts` registers it with the Functions host; the local host
@@ -27,11 +29,13 @@ export const ROUTES: readonly RouteDefinition[] = [
   ...deviceRoutes,
   ...managedDeviceRoutes,
   ...onboardingRoutes,
+  ...signInConfigurationRoutes,
   ...settingsRoutes,
   ...clientPolicyRoutes,
   ...auditLogRoutes,
   ...devRoutes,
   ...devConsentRoutes,
+  ...devLoginRoutes,
   // Keep last: the catch-all 404.
   ...notFoundRoutes,
 ];

@@ -55,7 +55,7 @@ export const SETTINGS = [
   { name: 'PINRESET_CLOUD', requiredInAzure: true, defaultValue: 'public',
     description: 'Entra/Graph cloud: public, usGovernment or china. Selects the authority and Graph hosts.' },
   { name: 'PINRESET_AUTHORITY_HOST', requiredInAzure: false,
-    description: 'Override of the Entra authority host (default from PINRESET_CLOUD).' },
+    description: 'Override of the Entra authority: a host with an optional path, or an https URL (default from PINRESET_CLOUD; in development mode <public base URL>/dev/login, the simulated authority).' },
   { name: 'PINRESET_GRAPH_HOST', requiredInAzure: false,
     description: 'Override of the Microsoft Graph host (default from PINRESET_CLOUD).' },
   { name: 'PINRESET_SERVICE_APP_ID', requiredInAzure: true,
@@ -108,7 +108,14 @@ export interface ServiceConfig {
   runningInAzure: boolean;
   publicBaseUrl: string;
   cloud: Cloud;
+  /** Host (and port) of the authority URL, e.g. login.microsoftonline.com. */
   authorityHost: string;
+  /**
+   * The Entra authority: scheme, host and optional path, no trailing slash. v2 issuer of tenant t =
+   * `${authorityUrl}/${t}/v2.0`. Real clouds: https://login.microsoftonline.com (etc.); development
+   * mode: `${publicBaseUrl}/dev/login`, the simulated authority (plain http only there, on loopback).
+   */
+  authorityUrl: string;
   graphHost: string;
   serviceAppId: string;
   serviceAppIdUri: string;
@@ -225,6 +232,30 @@ function cloudOf(env: Env): Cloud {
   return value;
 }
 
+/**
+ * PINRESET_AUTHORITY_HOST: `host[:port][/path]` or an absolute URL. Plain http is accepted only in
+ * development mode and only on loopback (the simulated authority); everything else is https.
+ */
+function authorityUrlOf(env: Env, devMode: boolean, cloud: Cloud, publicBaseUrl: string): string {
+  const value = text(env, 'PINRESET_AUTHORITY_HOST');
+  if (value === undefined) return devMode ? `${publicBaseUrl}/dev/login` : `https://${CLOUD_HOSTS[cloud].authorityHost}`;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `${devMode && LOOPBACK_HOSTS.has(value.split(/[:/]/)[0]?.toLowerCase() ?? '') ? 'http' : 'https'}://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new ConfigurationError('PINRESET_AUTHORITY_HOST', `expected a host name or an https URL, got "${value}"`);
+  }
+  if (url.search || url.hash || url.username || url.password || !/^[a-z0-9.-]+$/i.test(url.hostname.replace(/^\[|\]$/g, ''))) {
+    throw new ConfigurationError('PINRESET_AUTHORITY_HOST', `expected a host name with an optional path, got "${value}"`);
+  }
+  if (url.protocol === 'http:' && !(devMode && LOOPBACK_HOSTS.has(url.hostname))) {
+    throw new ConfigurationError('PINRESET_AUTHORITY_HOST', 'plain http is accepted only in development mode, on loopback (the simulated authority)');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigurationError('PINRESET_AUTHORITY_HOST', `expected an https URL, got "${value}"`);
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '').toLowerCase();
+}
+
 function hostName(env: Env, name: SettingName, fallback: string): string {
   const value = text(env, name) ?? fallback;
   if (!/^[a-z0-9.-]+(:\d+)?$/i.test(value)) throw new ConfigurationError(name, `expected a host name, got "${value}"`);
@@ -263,12 +294,15 @@ export function loadConfig(env: Env): ServiceConfig {
   const adminRoleIds = list(env, 'PINRESET_ADMIN_ROLE_IDS', defaultOf('PINRESET_ADMIN_ROLE_IDS').split(','));
   const passcodeResetRoleIds = list(env, 'PINRESET_PASSCODE_RESET_ROLE_IDS', defaultOf('PINRESET_PASSCODE_RESET_ROLE_IDS').split(','));
 
+  const authorityUrl = authorityUrlOf(env, devMode, cloud, publicBaseUrl);
+
   return {
     devMode,
     runningInAzure,
     publicBaseUrl,
     cloud,
-    authorityHost: hostName(env, 'PINRESET_AUTHORITY_HOST', CLOUD_HOSTS[cloud].authorityHost),
+    authorityHost: new URL(authorityUrl).host,
+    authorityUrl,
     graphHost: hostName(env, 'PINRESET_GRAPH_HOST', CLOUD_HOSTS[cloud].graphHost),
     serviceAppId: serviceAppId.toLowerCase(),
     serviceAppIdUri,

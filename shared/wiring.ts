@@ -64,10 +64,10 @@ export class Services {
 
   get tokens(): EntraTokenValidator {
     return this.once('tokens', () => new EntraTokenValidator({
-      authorityHost: this.config.authorityHost,
+      authorityUrl: this.config.authorityUrl,
       audiences: [this.config.serviceAppId, this.config.serviceAppIdUri],
       serviceAppId: this.config.serviceAppId,
-      jwks: new JwksCache({ url: `https://${this.config.authorityHost}/common/discovery/v2.0/keys` }),
+      jwks: new JwksCache({ url: `${this.config.authorityUrl}/common/discovery/v2.0/keys` }),
     }));
   }
 
@@ -95,7 +95,7 @@ export class Services {
   /** App-only Graph tokens as the service app: dev secret in development mode, managed identity federated credential in Azure. */
   get appTokens(): AppTokenProvider {
     return this.once('appTokens', () => new ClientCredentialsTokenProvider({
-      authorityHost: this.config.authorityHost,
+      authorityUrl: this.config.authorityUrl,
       graphHost: this.config.graphHost,
       clientId: this.config.serviceAppId,
       credential: selectClientCredential(this.config),
@@ -113,7 +113,7 @@ export class Services {
       tenants: this.tenants,
       states: this.onboardingStates,
       directory: this.directoryReader,
-      resolver: new TenantResolver({ authorityHost: this.config.authorityHost, retry: this.microsoftRetry }),
+      resolver: new TenantResolver({ authorityUrl: this.config.authorityUrl, retry: this.microsoftRetry }),
       audit: this.audit,
       listeners: () => this.tenantLifecycleListeners,
       clock: () => this.clock(),

@@ -43,9 +43,9 @@ export class DevSigner {
   }
 
   /** As Entra's common JWKS does, each key names the issuer it signs for (tenant as a template). */
-  async jwks(authorityHost = 'login.microsoftonline.com'): Promise<{ keys: JWK[] }> {
+  async jwks(authorityUrl: string): Promise<{ keys: JWK[] }> {
     const { publicJwk } = await this.keys();
-    return { keys: [{ ...publicJwk, issuer: `https://${authorityHost}/{tenantid}/v2.0` } as JWK] };
+    return { keys: [{ ...publicJwk, issuer: `${authorityUrl}/{tenantid}/v2.0` } as JWK] };
   }
 
   async sign(payload: JWTPayload): Promise<string> {

@@ -55,33 +55,16 @@ async function answerGraph(simulation: MicrosoftSimulation, request: Request): P
   return graphError(404, 'Request_ResourceNotFound', `The simulated Graph does not serve ${path}.`);
 }
 
+/**
+ * Microsoft's endpoints as the simulation answers them: the authority (whatever URL the
+ * configuration names, read on each request: tests move the base URL) and Microsoft Graph. Keep these
+ * before `loopbackPassthrough`: in development mode the authority is on loopback, and a test that
+ * calls the service in-process has no server listening there.
+ */
 export function microsoftHandlers(simulation: MicrosoftSimulation): HttpHandler[] {
-  const authority = `https://${simulation.authorityHost}`;
-  const graph = `https://${simulation.graphHost}`;
   return [
-    http.get(`${authority}/:tenant/discovery/v2.0/keys`, async () => HttpResponse.json(await simulation.signer.jwks(simulation.authorityHost))),
-    http.get(`${authority}/:tenant/discovery/keys`, async () => HttpResponse.json(await simulation.signer.jwks(simulation.authorityHost))),
-    http.get(`${authority}/:tenant/v2.0/.well-known/openid-configuration`, ({ params }) => {
-      const tenantId = simulation.directory.resolve(String(params.tenant));
-      if (!tenantId) {
-        return HttpResponse.json({ error: 'invalid_tenant', error_description: `AADSTS90002: Tenant '${String(params.tenant)}' not found.` }, { status: 400 });
-      }
-      return HttpResponse.json({
-        issuer: `${authority}/${tenantId}/v2.0`,
-        authorization_endpoint: `${authority}/${tenantId}/oauth2/v2.0/authorize`,
-        token_endpoint: `${authority}/${tenantId}/oauth2/v2.0/token`,
-        jwks_uri: `${authority}/${tenantId}/discovery/v2.0/keys`,
-      });
-    }),
-    http.post(`${authority}/:tenant/oauth2/v2.0/token`, async ({ request, params }) => {
-      const form = new URLSearchParams(await request.text());
-      const clientId = form.get('client_id');
-      if (form.get('grant_type') !== 'client_credentials' || !clientId || !(form.get('client_secret') || form.get('client_assertion'))) {
-        return HttpResponse.json({ error: 'invalid_request', error_description: 'AADSTS900144: client_credentials with client_id and a credential are required.' }, { status: 400 });
-      }
-      return HttpResponse.json(await simulation.issueAppToken(String(params.tenant), clientId));
-    }),
-    http.all(`${graph}/*`, ({ request }) => answerGraph(simulation, request)),
+    http.all(/^https?:\/\//, async ({ request }) => simulation.authority.handleFetch(request)),
+    http.all(/^https:\/\/[^/]+\//, ({ request }) => (new URL(request.url).host === simulation.graphHost ? answerGraph(simulation, request) : undefined)),
   ];
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { getConfig } from '../config.js';
+import { getConfig, type ServiceConfig } from '../config.js';
+import { DevAuthority } from './authority.js';
 import { DevSigner } from './dev-signer.js';
 import { SimulatedDirectory } from './simulated-directory.js';
 
@@ -29,23 +30,35 @@ export type DevTokenRequest = z.infer<typeof devTokenRequestSchema>;
 
 import type { TokenResponse } from '../contract/health.js';
 
+/** What the simulation needs to know of the service: read on every use (tests change the base URL). */
+export type SimulationSettings = Pick<ServiceConfig, 'authorityUrl' | 'graphHost' | 'publicBaseUrl' | 'serviceAppId' | 'serviceAppIdUri' | 'clientAppId'>;
+
 /**
- * Development mode's stand-in for Entra ID and Microsoft Graph: one signer, one directory. The local
- * host and the tests share this instance (MSW handlers answer from it), so a token from
- * `/dev/token` verifies against the JWKS the service fetches.
+ * Development mode's stand-in for Entra ID and Microsoft Graph: one signer, one directory, one
+ * authority. The local host and the tests share this instance (MSW handlers answer from it), so a
+ * token from `/dev/token` or the authority's token endpoint verifies against the JWKS the service
+ * fetches.
  */
 export class MicrosoftSimulation {
   readonly signer = new DevSigner();
   readonly directory = new SimulatedDirectory();
+  readonly authority: DevAuthority;
 
-  constructor(private readonly apps: { authorityHost: string; graphHost: string; serviceAppId: string; serviceAppIdUri: string }) {}
+  constructor(private readonly settingsOf: () => SimulationSettings = getConfig) {
+    this.authority = new DevAuthority(this);
+  }
 
-  get authorityHost(): string {
-    return this.apps.authorityHost;
+  get settings(): SimulationSettings {
+    return this.settingsOf();
+  }
+
+  /** The authority URL, e.g. http://localhost:7071/dev/login (issuer of tenant t: `${authorityUrl}/${t}/v2.0`). */
+  get authorityUrl(): string {
+    return this.settings.authorityUrl;
   }
 
   get graphHost(): string {
-    return this.apps.graphHost;
+    return this.settings.graphHost;
   }
 
   async issueUserToken(request: DevTokenRequest): Promise<TokenResponse> {
@@ -56,8 +69,8 @@ export class MicrosoftSimulation {
     const expiresIn = request.expiresInSeconds ?? 3600;
     const upn = request.upn ?? `user-${request.oid.slice(0, 8)}@${this.directory.tenant(tenantId).verifiedDomains[0]?.name ?? 'contoso.com'}`;
     const claims = {
-      aud: request.aud ?? (version === '1.0' ? this.apps.serviceAppIdUri : this.apps.serviceAppId),
-      iss: request.iss ?? (version === '1.0' ? `https://sts.windows.net/${tenantId}/` : `https://${this.apps.authorityHost}/${tenantId}/v2.0`),
+      aud: request.aud ?? (version === '1.0' ? this.settings.serviceAppIdUri : this.settings.serviceAppId),
+      iss: request.iss ?? (version === '1.0' ? `https://sts.windows.net/${tenantId}/` : `${this.authorityUrl}/${tenantId}/v2.0`),
       iat: issuedAt,
       nbf: request.notBeforeSecondsFromNow === undefined ? issuedAt : now + request.notBeforeSecondsFromNow,
       exp: now + expiresIn,
@@ -81,7 +94,7 @@ export class MicrosoftSimulation {
   async issueAppToken(tenantId: string, clientId: string): Promise<TokenResponse> {
     const now = Math.floor(Date.now() / 1000);
     const token = await this.signer.sign({
-      aud: `https://${this.apps.graphHost}`,
+      aud: `https://${this.graphHost}`,
       iss: `https://sts.windows.net/${tenantId.toLowerCase()}/`,
       iat: now,
       nbf: now,
@@ -97,16 +110,8 @@ export class MicrosoftSimulation {
 
 let simulation: MicrosoftSimulation | undefined;
 
-/** The process's simulation, built from the configuration on first use. */
+/** The process's simulation; it reads the configuration on every use. */
 export function getSimulation(): MicrosoftSimulation {
-  if (!simulation) {
-    const config = getConfig();
-    simulation = new MicrosoftSimulation({
-      authorityHost: config.authorityHost,
-      graphHost: config.graphHost,
-      serviceAppId: config.serviceAppId,
-      serviceAppIdUri: config.serviceAppIdUri,
-    });
-  }
+  simulation ??= new MicrosoftSimulation();
   return simulation;
 }

@@ -12,9 +12,9 @@ export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} – PIN reset service</title><style>${STYLE}</style></head>
-<body>
+<body><main>
 ${body}
-</body></html>
+</main></body></html>
 `;
 }
 

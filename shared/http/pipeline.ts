@@ -225,7 +225,7 @@ function authorize(operation: AnyOperation, user: UserPrincipal | undefined, dev
   if (operation.auth === 'passcodeAdmin') requireAdministrator(user, config.passcodeResetRoleIds);
   if (operation.auth === 'mfaUser') {
     requireRecentMfa(user, { maxAgeSeconds: config.mfaMaxAgeSeconds, authContextId: config.mfaAuthContextId },
-      Math.floor(services.clock().getTime() / 1000), `https://${config.authorityHost}/common/oauth2/authorize`);
+      Math.floor(services.clock().getTime() / 1000), `${config.authorityUrl}/common/oauth2/authorize`);
   }
 }
 

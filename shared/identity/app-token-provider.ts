@@ -86,7 +86,7 @@ export class ClientCredentialsTokenProvider implements AppTokenProvider {
   private readonly cache = new Map<string, CachedToken>();
 
   constructor(
-    private readonly options: { authorityHost: string; graphHost: string; clientId: string; credential: ClientCredential; retry: RetryPolicy; now?: () => number },
+    private readonly options: { authorityUrl: string; graphHost: string; clientId: string; credential: ClientCredential; retry: RetryPolicy; now?: () => number },
   ) {}
 
   get credentialKind(): ClientCredential['kind'] {
@@ -103,7 +103,7 @@ export class ClientCredentialsTokenProvider implements AppTokenProvider {
       grant_type: 'client_credentials',
       ...(await this.options.credential.formFields()),
     });
-    const url = `https://${this.options.authorityHost}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
+    const url = `${this.options.authorityUrl}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
     const response = await fetchWithRetry(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() }, this.options.retry);
     if (!response.ok) {
       // 400/401 from the token endpoint: the app is not consented in that tenant or the credential is wrong.

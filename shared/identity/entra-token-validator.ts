@@ -5,7 +5,8 @@ import type { JwksCache, SigningKey } from './jwks-cache.js';
 import type { UserPrincipal } from './principal.js';
 
 export interface EntraTokenValidatorOptions {
-  authorityHost: string;
+  /** The authority (config.authorityUrl): v2 issuers are `${authorityUrl}/${tid}/v2.0`. */
+  authorityUrl: string;
   /** The service app's client id and App ID URI. */
   audiences: readonly string[];
   serviceAppId: string;
@@ -42,7 +43,7 @@ export class EntraTokenValidator {
   private readonly challenge: string;
 
   constructor(private readonly options: EntraTokenValidatorOptions) {
-    this.challenge = `Bearer realm="", authorization_uri="https://${options.authorityHost}/common/oauth2/authorize", client_id="${options.serviceAppId}"`;
+    this.challenge = `Bearer realm="", authorization_uri="${options.authorityUrl}/common/oauth2/authorize", client_id="${options.serviceAppId}"`;
   }
 
   /** The `WWW-Authenticate` value for 401 answers. */
@@ -110,7 +111,7 @@ export class EntraTokenValidator {
   private requireKeyIssuedFor(signingKey: SigningKey, tenantId: string): void {
     if (signingKey.issuer === undefined) return;
     const keyIssuer = signingKey.issuer.replace(/\{tenantid\}/gi, tenantId).toLowerCase();
-    if (keyIssuer !== `https://${this.options.authorityHost}/${tenantId}/v2.0`.toLowerCase()) {
+    if (keyIssuer !== `${this.options.authorityUrl}/${tenantId}/v2.0`.toLowerCase()) {
       throw this.reject('Access token validation failure: the signing key is not valid for this issuer.');
     }
   }
@@ -123,7 +124,7 @@ export class EntraTokenValidator {
     const tenantId = typeof claims.tid === 'string' ? claims.tid.toLowerCase() : '';
     if (!isGuid(tenantId)) throw this.reject('Access token validation failure: the token has no valid tid claim.');
     const v1Issuer = `https://sts.windows.net/${tenantId}/`;
-    const v2Issuer = `https://${this.options.authorityHost}/${tenantId}/v2.0`;
+    const v2Issuer = `${this.options.authorityUrl}/${tenantId}/v2.0`;
     const issuer = typeof claims.iss === 'string' ? claims.iss.toLowerCase() : '';
     let tokenVersion: UserPrincipal['tokenVersion'];
     if (issuer === v1Issuer) tokenVersion = '1.0';

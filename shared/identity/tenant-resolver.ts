@@ -7,11 +7,11 @@ import { GraphError, fetchWithRetry, type RetryPolicy } from './http-retry.js';
  * Answers undefined for a domain Entra does not know.
  */
 export class TenantResolver {
-  constructor(private readonly options: { authorityHost: string; retry: RetryPolicy }) {}
+  constructor(private readonly options: { authorityUrl: string; retry: RetryPolicy }) {}
 
   async resolve(tenantIdOrDomain: string): Promise<string | undefined> {
     if (isGuid(tenantIdOrDomain)) return tenantIdOrDomain.toLowerCase();
-    const url = `https://${this.options.authorityHost}/${encodeURIComponent(tenantIdOrDomain.toLowerCase())}/v2.0/.well-known/openid-configuration`;
+    const url = `${this.options.authorityUrl}/${encodeURIComponent(tenantIdOrDomain.toLowerCase())}/v2.0/.well-known/openid-configuration`;
     const response = await fetchWithRetry(url, { headers: { Accept: 'application/json' } }, this.options.retry);
     if (response.status === 400 || response.status === 404) return undefined;
     if (!response.ok) throw new GraphError('unavailable', `The authority answered ${response.status}.`);

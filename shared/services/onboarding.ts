@@ -338,11 +338,10 @@ export class OnboardingService {
  * The authority's admin consent URL for one of the two apps. Both steps ask for the service API's
  * `/.default` scope: for the service app that is api.md's contract; for the client app it is exactly
  * the static delegated permission devices use (the client calls the service's API).
- * In development mode the authority is this service's own /dev/login.
+ * In development mode the authority is this service's own /dev/login (config.authorityUrl).
  */
 export function adminConsentUrl(config: ServiceConfig, tenantId: string, step: ConsentStep, state: string): string {
-  const authority = config.devMode ? `${config.publicBaseUrl}/dev/login` : `https://${config.authorityHost}`;
-  const url = new URL(`${authority}/${encodeURIComponent(tenantId)}/v2.0/adminconsent`);
+  const url = new URL(`${config.authorityUrl}/${encodeURIComponent(tenantId)}/v2.0/adminconsent`);
   url.searchParams.set('client_id', step === 'service' ? config.serviceAppId : config.clientAppId);
   url.searchParams.set('redirect_uri', `${config.publicBaseUrl}/onboarding/callback`);
   url.searchParams.set('state', state);

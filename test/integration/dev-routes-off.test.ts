@@ -39,10 +39,27 @@ describe('development routes with development mode off', () => {
     ['DELETE', '/dev/keys', undefined],
     ['GET', '/dev/login/contoso.com/v2.0/adminconsent?client_id=x&redirect_uri=http://localhost/&state=s', undefined],
     ['POST', '/dev/login/contoso.com/v2.0/adminconsent', 'decision=accept'],
+    ['GET', '/dev/login/organizations/v2.0/.well-known/openid-configuration', undefined],
+    ['GET', '/dev/login/common/discovery/v2.0/keys', undefined],
+    ['GET', '/dev/login/organizations/oauth2/v2.0/authorize?client_id=x&response_type=code', undefined],
+    ['POST', '/dev/login/organizations/oauth2/v2.0/authorize', 'step=signin&interaction=x'],
+    ['POST', '/dev/login/organizations/oauth2/v2.0/token', 'grant_type=client_credentials&client_id=x&client_secret=y'],
+    ['POST', '/dev/login/organizations/oauth2/v2.0/devicecode', 'client_id=x&scope=openid'],
+    ['GET', '/dev/login/devicelogin', undefined],
+    ['POST', '/dev/login/devicelogin', 'step=code&otc=ABC'],
   ])('answers %s %s with 404 before looking at method or body, like a route that does not exist', async (method, path, body) => {
     const response = await invoke(method, path, body === undefined ? {} : { body: body as string | object });
     expect(response.status).toBe(404);
     expect(response.json().error.code).toBe('Request_ResourceNotFound');
     expect(response.text).not.toMatch(/tid|Allowed|form/i);
+  });
+
+  it('still tells clients where to sign in: the cloud\'s authority, never the development one', async () => {
+    const response = await invoke('GET', '/signin-configuration');
+    expect(response.status).toBe(200);
+    expect(response.json()).toEqual({
+      authority: 'https://login.microsoftonline.com', cloud: 'public', clientId: PRODUCTION_LIKE.PINRESET_CLIENT_APP_ID,
+      tenant: 'organizations', scopes: ['api://pinreset.contoso.com/user_impersonation'],
+    });
   });
 });

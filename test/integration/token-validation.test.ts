@@ -10,7 +10,9 @@ import { useSimulatedMicrosoft } from '../support/microsoft.js';
 import { randomTenantId, userToken } from '../support/tokens.js';
 
 const { server, simulation } = useSimulatedMicrosoft();
-const JWKS_URL = 'https://login.microsoftonline.com/common/discovery/v2.0/keys';
+/** Development mode: the service trusts its development authority (config.authorityUrl). */
+const AUTHORITY = getConfig().authorityUrl;
+const JWKS_URL = `${AUTHORITY}/common/discovery/v2.0/keys`;
 
 // A fresh JWKS cache per test, so fetch counts and outages are per test.
 beforeEach(() => setServices(new Services(getConfig())));
@@ -21,7 +23,7 @@ function base64url(value: object | string): string {
 
 function validClaims(tid: string): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  return { aud: getConfig().serviceAppId, iss: `https://login.microsoftonline.com/${tid}/v2.0`, tid, oid: randomUUID(), iat: now, nbf: now, exp: now + 3600, ver: '2.0' };
+  return { aud: getConfig().serviceAppId, iss: `${AUTHORITY}/${tid}/v2.0`, tid, oid: randomUUID(), iat: now, nbf: now, exp: now + 3600, ver: '2.0' };
 }
 
 function callOrganization(authorization: string | undefined): Promise<InvokeResult> {
@@ -33,12 +35,12 @@ function expectRefused(response: InvokeResult, message?: RegExp): void {
   const body = response.json();
   expect(body.error.code).toBe('InvalidAuthenticationToken');
   expect(body.error.innerError['request-id']).toBe(response.headers.get('request-id'));
-  expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="https:\/\/login\.microsoftonline\.com\/common\/oauth2\/authorize", client_id="/);
+  expect(response.headers.get('www-authenticate')).toContain(`Bearer realm="", authorization_uri="${AUTHORITY}/common/oauth2/authorize", client_id="`);
   if (message) expect(body.error.message).toMatch(message);
 }
 
 async function devKid(): Promise<string> {
-  const { keys } = await simulation.signer.jwks();
+  const { keys } = await simulation.signer.jwks(AUTHORITY);
   return keys[0]?.kid ?? '';
 }
 
@@ -80,7 +82,7 @@ describe('Entra access token validation', () => {
 
   it('refuses HS256 signed with the public key of the JWKS (key confusion)', async () => {
     const tid = randomTenantId();
-    const { keys } = await simulation.signer.jwks();
+    const { keys } = await simulation.signer.jwks(AUTHORITY);
     const publicPem = createPublicKey({ key: keys[0] as JWK & { kty: 'RSA' }, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
     const token = await new SignJWT(validClaims(tid)).setProtectedHeader({ alg: 'HS256', kid: await devKid() }).sign(new TextEncoder().encode(String(publicPem)));
     expectRefused(await callOrganization(`Bearer ${token}`), /algorithm is not allowed/);
@@ -109,21 +111,27 @@ describe('Entra access token validation', () => {
   it('refuses a token signed by a JWKS key that is restricted to another issuer (Storm-0558 class), and accepts the same key when it is valid for the tenant', async () => {
     const other = await generateKeyPair('RS256', { extractable: true });
     const publicJwk = await exportJWK(other.publicKey);
-    const devKeys = (await simulation.signer.jwks(simulation.authorityHost)).keys;
+    const devKeys = (await simulation.signer.jwks(AUTHORITY)).keys;
     const serveWithIssuer = (issuer: string) => server.use(http.get(JWKS_URL, () => HttpResponse.json({ keys: [...devKeys, { ...publicJwk, kid: 'other-service-key', use: 'sig', issuer }] })));
     const tid = randomTenantId();
     const forged = await new SignJWT(validClaims(tid)).setProtectedHeader({ alg: 'RS256', kid: 'other-service-key' }).sign(other.privateKey);
 
-    serveWithIssuer('https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0');
+    serveWithIssuer(`${AUTHORITY}/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0`);
     expectRefused(await callOrganization(`Bearer ${forged}`), /not valid for this issuer/);
 
     setServices(new Services(getConfig()));
-    serveWithIssuer('https://login.microsoftonline.com/{tenantid}/v2.0');
+    serveWithIssuer(`${AUTHORITY}/{tenantid}/v2.0`);
     expect((await callOrganization(`Bearer ${forged}`)).status).toBe(200);
   });
 
   it('refuses a wrong audience', async () => {
     expectRefused(await callOrganization(`Bearer ${await userToken({ tid: randomTenantId(), aud: 'https://graph.microsoft.com' })}`), /Invalid audience/);
+  });
+
+  it('in development mode trusts the development authority\'s issuer only, not login.microsoftonline.com', async () => {
+    const tid = randomTenantId();
+    expect(AUTHORITY).toBe(`${getConfig().publicBaseUrl}/dev/login`);
+    expectRefused(await callOrganization(`Bearer ${await userToken({ tid, iss: `https://login.microsoftonline.com/${tid}/v2.0` })}`), /Invalid issuer/);
   });
 
   it('refuses an issuer that is not Entra', async () => {
@@ -134,7 +142,7 @@ describe('Entra access token validation', () => {
   it('refuses an issuer that names another tenant than the token\'s tid (multi-tenant rule)', async () => {
     const tid = randomTenantId();
     const other = randomTenantId();
-    expectRefused(await callOrganization(`Bearer ${await userToken({ tid, iss: `https://login.microsoftonline.com/${other}/v2.0` })}`), /Invalid issuer/);
+    expectRefused(await callOrganization(`Bearer ${await userToken({ tid, iss: `${AUTHORITY}/${other}/v2.0` })}`), /Invalid issuer/);
     expectRefused(await callOrganization(`Bearer ${await userToken({ tid, ver: '1.0', iss: `https://sts.windows.net/${other}/` })}`), /Invalid issuer/);
   });
 

@@ -15,7 +15,8 @@ export interface SimulatedMicrosoft {
  */
 export function useSimulatedMicrosoft(): SimulatedMicrosoft {
   const simulation = getSimulation();
-  const server = setupServer(loopbackPassthrough, ...microsoftHandlers(simulation));
+  // The simulation first: the development authority lives on loopback (the service's own base URL).
+  const server = setupServer(...microsoftHandlers(simulation), loopbackPassthrough);
   beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
   afterEach(() => server.resetHandlers());
   afterAll(() => server.close());

@@ -32,6 +32,18 @@ describe('configuration', () => {
     expect(config.graphHost).toBe('graph.microsoft.com');
   });
 
+  it('builds the authority URL: the cloud\'s https host, the dev authority on loopback in development mode, http nowhere else', () => {
+    expect(loadConfig(azure).authorityUrl).toBe('https://login.microsoftonline.com');
+    expect(loadConfig({ ...azure, PINRESET_CLOUD: 'usGovernment' }).authorityUrl).toBe('https://login.microsoftonline.us');
+    expect(loadConfig({ ...azure, PINRESET_AUTHORITY_HOST: 'login.partner.example/tenant-path/' }).authorityUrl).toBe('https://login.partner.example/tenant-path');
+    const dev = { PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true', PORT: '8080' };
+    expect(loadConfig(dev)).toMatchObject({ authorityUrl: 'http://localhost:8080/dev/login', authorityHost: 'localhost:8080' });
+    expect(loadConfig({ ...dev, PINRESET_AUTHORITY_HOST: 'localhost:9000/dev/login' }).authorityUrl).toBe('http://localhost:9000/dev/login');
+    expect(configurationError({ ...azure, PINRESET_AUTHORITY_HOST: 'http://localhost:7071/dev/login' }).setting).toBe('PINRESET_AUTHORITY_HOST');
+    expect(configurationError({ ...dev, PINRESET_AUTHORITY_HOST: 'http://login.example.test' }).setting).toBe('PINRESET_AUTHORITY_HOST');
+    expect(configurationError({ ...azure, PINRESET_AUTHORITY_HOST: 'https://login.example.test/?x=1' }).setting).toBe('PINRESET_AUTHORITY_HOST');
+  });
+
   it('refuses development mode when running in Azure', () => {
     expect(configurationError({ ...azure, PINRESET_DEV_MODE: 'true' }).setting).toBe('PINRESET_DEV_MODE');
   });

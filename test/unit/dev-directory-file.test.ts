@@ -24,9 +24,24 @@ describe('the simulated directory file of npm start', () => {
     expect(JSON.parse(readFileSync(path, 'utf8')).servicePrincipals).toHaveLength(1);
   });
 
+  it('keeps the users created on the sign-in page, with their object ids, roles and consents', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pinreset-dir-')), 'dev-directory.json');
+    const before = new SimulatedDirectory();
+    persistDirectory(before, path);
+    const user = before.saveUser({ tenantId: TENANT, displayName: 'Adele', userPrincipalName: 'Adele@Contoso.test', directoryRoles: ['62e90394-69f5-4237-9190-012177145e10'] });
+    before.grantUserConsent(user.id, APP);
+    const updated = before.saveUser({ tenantId: TENANT, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.test', appRoles: ['PinReset.Administrator'] });
+    expect(updated.id).toBe(user.id);
+
+    const after = new SimulatedDirectory();
+    persistDirectory(after, path);
+    expect(after.listUsers(TENANT)).toEqual([{ ...updated, consentedClientIds: [APP] }]);
+    expect(after.user(user.id)?.directoryRoles).toEqual([]);
+  });
+
   it('starts empty when there is no file yet', () => {
     const directory = new SimulatedDirectory();
     persistDirectory(directory, join(mkdtempSync(join(tmpdir(), 'pinreset-dir-')), 'none.json'));
-    expect(directory.snapshot()).toEqual({ servicePrincipals: [] });
+    expect(directory.snapshot()).toEqual({ servicePrincipals: [], users: [] });
   });
 });

@@ -63,7 +63,7 @@ describe('ClientCredentialsTokenProvider', () => {
   afterAll(() => server.close());
 
   const provider = (credential = new ClientSecretCredential(DEV_CLIENT_SECRET)) => new ClientCredentialsTokenProvider({
-    authorityHost: 'login.example.test', graphHost: 'graph.example.test', clientId: 'service-app', credential, retry: { delaysMs: [1] },
+    authorityUrl: 'https://login.example.test', graphHost: 'graph.example.test', clientId: 'service-app', credential, retry: { delaysMs: [1] },
   });
 
   it('asks the tenant\'s token endpoint for Graph\'s .default scope as the service app, and caches per tenant', async () => {
