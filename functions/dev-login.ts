@@ -1,7 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { getSimulation } from '../shared/dev/simulation.js';
 import { ServiceError } from '../shared/domain/errors.js';
-import { defineOperation, type AnyOperation } from '../shared/http/pipeline.js';
+import { defineOperation, type AnyOperation, type ResponseSpecs } from '../shared/http/pipeline.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 
 /**
@@ -24,7 +24,7 @@ async function toResponseInit(response: Response): Promise<HttpResponseInit> {
   return { status: response.status, headers: Object.fromEntries(response.headers.entries()), ...(body === '' ? {} : { body }) };
 }
 
-function authorityOperation(operationId: string, summary: string, responses: AnyOperation['responses'], queryParameters?: AnyOperation['queryParameters']): AnyOperation {
+function authorityOperation(operationId: string, summary: string, responses: ResponseSpecs, queryParameters?: AnyOperation['queryParameters']): AnyOperation {
   return defineOperation({
     operationId,
     summary,
@@ -36,13 +36,20 @@ function authorityOperation(operationId: string, summary: string, responses: Any
       const path = new URL(context.request.url).pathname.replace(PREFIX, '');
       const response = await getSimulation().authority.handle(await toFetchRequest(context.request), path);
       if (!response) throw new ServiceError('Request_ResourceNotFound', 'The requested resource was not found.');
-      return toResponseInit(response);
+      // The authority's own answers (OAuth JSON, its pages, redirects) pass through verbatim: their
+      // shapes are the simulated Entra's, not this service's contract.
+      return (await toResponseInit(response)) as never;
     },
   });
 }
 
 const json = { 200: { description: 'JSON document.' }, 400: { description: 'OAuth error (error, error_description with the AADSTS number, error_codes, timestamp, trace_id, correlation_id).' } };
-const htmlPage = { 200: { description: 'HTML page (a form).' }, 302: { description: 'Back to the redirect URI with code and state, or an OAuth error.' }, 400: { description: 'HTML error page.' }, 403: { description: 'A form submitted from another site.' } };
+const htmlPage = {
+  200: { description: 'HTML page (a form).', html: true },
+  302: { description: 'Back to the redirect URI with code and state, or an OAuth error.', headers: ['Location'] },
+  400: { description: 'HTML error page.', html: true },
+  403: { description: 'A form submitted from another site.', html: true },
+} as const;
 
 export const devLoginDiscovery = authorityOperation('devLogin_openidConfiguration', 'Development authority: OpenID Connect discovery document of a tenant (or organizations/common).', json);
 export const devLoginKeys = authorityOperation('devLogin_keys', 'Development authority: its signing keys (JWKS).', { 200: { description: 'A JWKS.' } });

@@ -1,22 +1,9 @@
-import { z } from 'zod';
+import { signInConfigurationSchema, type SignInConfiguration } from '../shared/contract/sign-in.js';
 import { defineOperation } from '../shared/http/pipeline.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 
-/**
- * How clients sign in to this service (COORDINATION decision 4): the agent and the admin center read
- * it so that they need no settings to find the authority, the client app and the scope.
- */
-export const signInConfigurationSchema = z.object({
-  authority: z.string().describe('The Entra authority URL (no tenant, no trailing slash), e.g. https://login.microsoftonline.com.'),
-  cloud: z.enum(['public', 'usGovernment', 'china']),
-  clientId: z.string().describe('The PIN reset client app (public client) to sign in with.'),
-  tenant: z.literal('organizations').describe('The authority tenant segment to sign in at (multi-tenant).'),
-  scopes: z.array(z.string()).describe('The delegated scope(s) of the service app to request (add openid profile offline_access).'),
-}).meta({ id: 'signInConfiguration' });
-
-export type SignInConfiguration = z.infer<typeof signInConfigurationSchema>;
-
+/** How clients sign in to this service (COORDINATION decision 4). */
 export const getSignInConfiguration = defineOperation({
   operationId: 'signInConfiguration_get',
   summary: 'How clients sign in: the authority, the client app id, the tenant segment and the service\'s delegated scope.',

@@ -8,3 +8,4 @@ export * from './managed-devices.js';
 export * from './audit.js';
 export * from './health.js';
 export * from './text.js';
+export * from './sign-in.js';
