@@ -18,6 +18,7 @@ import {
   readInfraText,
   resourceBySymbol,
   syntaxProblems,
+  template,
   textWithout,
   type Infra,
   type Node,
@@ -95,6 +96,10 @@ describe('App registrations as code (Microsoft Graph Bicep extension)', () => {
 
   it('gives both apps a uniqueName (a redeploy updates them) derived from the environment, and makes them multi-tenant', () => {
     expect(checks.uniqueNameFindings(registrations)).toEqual([]);
+    for (const app of [registrations.service, registrations.client]) {
+      expect(template(property(app.body, 'uniqueName')!, registrations.scope), `${app.symbolicName}.uniqueName follows the azd environment`)
+        .toMatch(/^pinreset-(service|client)-\$\{toLower\(uniqueString\(subscription\(\)\.id, environmentName, location\)\)\}$/);
+    }
     expect(checks.multiTenantFindings(registrations)).toEqual([]);
   });
 
