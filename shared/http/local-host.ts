@@ -26,6 +26,17 @@ export interface LocalHostOptions {
    * it gets 408. Node's defaults (60 s and 300 s) let a stalled client hold a connection for minutes.
    */
   timeouts?: { headersMs?: number; requestMs?: number };
+  /** Sees every answer (tests check each against the OpenAPI document). */
+  observe?: (exchange: ObservedExchange) => void;
+}
+
+/** One request and its answer, as the local host served them. */
+export interface ObservedExchange {
+  method: string;
+  url: string;
+  /** The route that served it (undefined: no route matched). */
+  route: RouteDefinition | undefined;
+  response: HttpResponseInit;
 }
 
 export const DEFAULT_HEADERS_TIMEOUT_MS = 5_000;
@@ -181,6 +192,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     } else if (!match) result = standalone(notFound());
     else result = await handlerFor(match.definition)(request, invocation);
     await writeResponse(outgoing, result);
+    options.observe?.({ method: incoming.method ?? 'GET', url: url?.toString() ?? '', route: match?.definition, response: result });
     const headers = new Headers(result.headers as ConstructorParameters<typeof Headers>[0]);
     options.accessLog?.(`${incoming.method} ${url?.pathname ?? '(invalid URL)'} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${headers.get('request-id') ?? ''}`);
   };

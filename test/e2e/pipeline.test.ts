@@ -21,8 +21,9 @@ interface OpenApiDocument {
   openapi: string;
   paths: Record<string, Record<string, {
     security?: unknown;
-    requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    requestBody?: { content: Record<string, { schema: { $ref: string } }> };
   }>>;
+  components: { schemas: Record<string, { properties: Record<string, unknown> }> };
 }
 
 async function expectEnvelope(response: Response, status: number, code: string) {
@@ -155,7 +156,9 @@ describe('the request pipeline over HTTP', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/v1.0/organization', '/v1.0/organization/{id}', '/dev/token']));
     expect(document.paths['/v1.0/organization']?.get?.security).toEqual([{ entraBearer: [] }]);
-    expect(document.paths['/dev/token']?.post?.requestBody?.content['application/json']?.schema.properties.tid).toBeDefined();
+    const ref = document.paths['/dev/token']?.post?.requestBody?.content['application/json']?.schema.$ref ?? '';
+    expect(ref).toMatch(/^#\/components\/schemas\//);
+    expect(document.components.schemas[ref.replace('#/components/schemas/', '')]?.properties.tid).toBeDefined();
   });
 
   it('issues dev tokens and publishes their keys in development mode', async () => {
