@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ROLE_TEMPLATE_IDS, getConfig } from '../../shared/config.js';
+import { Services, setServices } from '../../shared/wiring.js';
+import { activateTenant } from '../support/active-tenant.js';
+import { DeviceClient } from '../support/device-client.js';
+import { invoke } from '../support/invoke.js';
+import { useSimulatedMicrosoft } from '../support/microsoft.js';
+import { bearer, userToken } from '../support/tokens.js';
+
+useSimulatedMicrosoft();
+beforeEach(() => setServices(new Services(getConfig())));
+
+const base64url = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
+const base64 = (value: string) => Buffer.from(value, 'utf8').toString('base64');
+
+describe('device-supplied strings', () => {
+  for (const [field, value] of [
+    ['deviceName', 'DESKTOP\u2028NEXT'],
+    ['deviceName', 'DESKTOP\u2029'],
+    ['deviceName', 'bell\u0007'],
+    ['deviceName', 'c1\u0085'],
+    ['operatingSystem', 'Windows\ud800'],
+    ['osVersion', '\udc0010.0'],
+  ] as const) {
+    it(`refuses ${JSON.stringify(value)} in ${field} with a 400 naming the field, never a 503 to retry`, async () => {
+      const tid = await activateTenant();
+      const client = await DeviceClient.create();
+      const response = await invoke('POST', '/v1.0/me/managedDevices', {
+        headers: bearer(await userToken({ tid, oid: randomUUID() })),
+        body: { ...client.enrollment({}), [field]: value },
+      });
+      expect(response.status).toBe(400);
+      expect(response.json().error.code).toBe('BadRequest');
+      expect(response.json().error.message).toContain(`'${field}'`);
+    });
+  }
+
+  it('still accepts names with emoji, accents and inner spaces', async () => {
+    const tid = await activateTenant();
+    const client = await DeviceClient.create();
+    const response = await invoke('POST', '/v1.0/me/managedDevices', {
+      headers: bearer(await userToken({ tid, oid: randomUUID() })),
+      body: client.enrollment({ deviceName: 'Zoë’s laptop 💻' }),
+    });
+    expect(response.status).toBe(201);
+    expect(response.json().deviceName).toBe('Zoë’s laptop 💻');
+  });
+});
+
+describe('$skiptoken', () => {
+  const forged = [
+    ['a continuation with a lone surrogate', base64url(JSON.stringify({ c: base64(JSON.stringify({ nextPartitionKey: '\ud800', nextRowKey: 'x' })) }))],
+    ['a continuation with a lone low surrogate in the row key', base64url(JSON.stringify({ c: base64(JSON.stringify({ nextPartitionKey: 'p', nextRowKey: 'a\udc00' })) }))],
+    ['a continuation with unexpected keys', base64url(JSON.stringify({ c: base64(JSON.stringify({ nextPartitionKey: 'p', other: 1 })) }))],
+    ['an outer token with a lone surrogate', base64url(JSON.stringify({ c: '\ud800' }))],
+    ['an outer token with extra keys', base64url(JSON.stringify({ c: 'abc', d: 1 }))],
+    ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x63, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]).toString('base64url')],
+  ] as const;
+  for (const route of ['/v1.0/deviceManagement/managedDevices', '/v1.0/auditLogs/pinResetEvents']) {
+    for (const [what, token] of forged) {
+      it(`is 400 Request_BadRequest on ${route} for ${what}`, async () => {
+        const tid = await activateTenant();
+        const admin = bearer(await userToken({ tid, wids: [ROLE_TEMPLATE_IDS.globalAdministrator] }));
+        const response = await invoke('GET', `${route}?$skiptoken=${token}`, { headers: admin });
+        expect(response.status).toBe(400);
+        expect(response.json().error).toMatchObject({ code: 'Request_BadRequest', message: 'Invalid $skiptoken value.' });
+      });
+    }
+  }
+});
