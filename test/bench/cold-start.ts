@@ -17,7 +17,7 @@ function timeProcess(args: string[]): number {
 }
 
 /** (a) Cold start: importing the built function entry (registers every route) versus bare node. */
-export async function runColdStartBench(): Promise<void> {
+export async function runColdStartBench(): Promise<{ bareMs: number; entryMs: number }> {
   const entry = fileURLToPath(new URL('../../functions/index.js', import.meta.url));
   const bare: number[] = [];
   const withEntry: number[] = [];
@@ -32,4 +32,5 @@ export async function runColdStartBench(): Promise<void> {
     { case: 'node + import dist/functions/index.js', ms: round(entryMs) },
     { case: 'cost of the function entry', ms: round(entryMs - bareMs) },
   ]);
+  return { bareMs, entryMs };
 }

@@ -2,16 +2,18 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort, startAzurite } from '../../shared/dev/azurite.js';
 
-export interface BenchService {
+export interface BenchHost {
   url: string;
-  /** The service's Azurite, for setting up state from the bench process. */
-  connectionString: string;
   stop(): Promise<void>;
 }
 
-/** In-memory Azurite plus the local host in its own process (so load and service use separate cores). */
-export async function startBenchService(extraEnv: Record<string, string> = {}): Promise<BenchService> {
-  const azurite = await startAzurite();
+export interface BenchService extends BenchHost {
+  /** The service's Azurite, for setting up state from the bench process. */
+  connectionString: string;
+}
+
+/** The local host (bench-host.ts) in a process of its own, against the Azurite of `connectionString`. */
+export async function startBenchHost(connectionString: string, extraEnv: Record<string, string> = {}): Promise<BenchHost> {
   const port = await freePort();
   const child = spawn(process.execPath, [fileURLToPath(new URL('./bench-host.js', import.meta.url))], {
     env: {
@@ -19,7 +21,7 @@ export async function startBenchService(extraEnv: Record<string, string> = {}): 
       PINRESET_DEV_MODE: 'true',
       PORT: String(port),
       PINRESET_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      TABLES_CONNECTION_STRING: azurite.connectionString,
+      TABLES_CONNECTION_STRING: connectionString,
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -35,12 +37,23 @@ export async function startBenchService(extraEnv: Record<string, string> = {}): 
   });
   return {
     url,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/** In-memory Azurite plus the local host in its own process (so load and service use separate cores). */
+export async function startBenchService(extraEnv: Record<string, string> = {}): Promise<BenchService> {
+  const azurite = await startAzurite();
+  const host = await startBenchHost(azurite.connectionString, extraEnv);
+  return {
+    url: host.url,
     connectionString: azurite.connectionString,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      await host.stop();
       await azurite.stop();
     },
   };
