@@ -74,11 +74,19 @@ describe('Function App on Flex Consumption', () => {
     expect(serverFarm.text).toBe(`${plan.symbolicName}.id`);
   });
 
-  it('runs Node 22, the version package.json requires', () => {
+  it('runs Node 22: a version package.json\'s engines admit, and the one bundled for local runs', () => {
     expect(valueAt(site, 'properties.functionAppConfig.runtime.name')).toBe('node');
     expect(valueAt(site, 'properties.functionAppConfig.runtime.version')).toBe('22');
-    const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
-    expect(packageJson.engines.node).toMatch(/\b22\b/);
+    const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+      devDependencies: Record<string, string>;
+    };
+    // engines.node is a lower bound (">=20") or names the major ("^22", "22.x").
+    const engines = packageJson.engines.node.trim();
+    const lowerBound = /^>=\s*(\d+)(\.\d+){0,2}$/.exec(engines);
+    if (lowerBound) expect(Number(lowerBound[1]), `engines.node ${engines} admits Node 22`).toBeLessThanOrEqual(22);
+    else expect(engines).toMatch(/^(\^|~)?22\b/);
+    expect(packageJson.devDependencies.node, 'the bundled Node of npm start is the same major').toMatch(/^\^?22\./);
   });
 
   it('sets scale limits for instances, memory and HTTP concurrency', () => {
