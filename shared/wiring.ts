@@ -226,7 +226,7 @@ export class Services {
   }
 
   /**
-   * `WWW-Authenticate` of a refused device call: the Bearer challenge every 401 carries (api.md), then
+   * `WWW-Authenticate` of a refused device call: the Bearer challenge every 401 carries (docs/api.md), then
    * the DeviceAssertion scheme the device routes take.
    */
   deviceChallenge(invalidToken: boolean): string {

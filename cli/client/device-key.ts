@@ -43,7 +43,7 @@ export interface DeviceAssertionInput {
 }
 
 /**
- * `Authorization: DeviceAssertion <JWT>` of api.md: ES256 by the enrolled key, iss = sub = device id,
+ * `Authorization: DeviceAssertion <JWT>` (docs/api.md, docs/passcode-reset.md): ES256 by the enrolled key, iss = sub = device id,
  * aud = service base URL, short lifetime, a fresh `jti` every time.
  */
 export async function signDeviceAssertion(input: DeviceAssertionInput): Promise<string> {

@@ -28,7 +28,7 @@ function query(options: ListOptions): string {
 
 /**
  * The typed client of the PIN reset service: one method per route a device agent or an admin tool
- * calls (api.md). Every method takes the caller's credential (a bearer token, or a device assertion
+ * calls (docs/api.md). Every method takes the caller's credential (a bearer token, or a device assertion
  * signer). Errors are `GraphApiError` / `MfaRequiredError` / `ServiceUnreachableError`.
  */
 export class PinResetClient {

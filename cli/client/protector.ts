@@ -5,7 +5,7 @@ import { calculateJwkThumbprint, CompactEncrypt, importJWK, type JWK } from 'jos
 export const PROTECTOR_BYTES = 32;
 export const PROTECTOR_KEY_ALG = 'RSA-OAEP-256';
 export const PROTECTOR_CONTENT_ENC = 'A256GCM';
-/** RSA keys below this are refused on the client too (api.md: 3072 bits or more). */
+/** RSA keys below this are refused on the client too (docs/protector-keys.md: RSA-3072 or more). */
 export const MIN_RSA_BITS = 3072;
 
 export interface ProtectorKeySet {
@@ -62,7 +62,7 @@ export async function currentProtectorKey(keySet: ProtectorKeySet): Promise<JWK 
 }
 
 /**
- * The protected secret of api.md: compact JWE, RSA-OAEP-256 + A256GCM, protected header
+ * The protected secret (docs/protector-keys.md): compact JWE, RSA-OAEP-256 + A256GCM, protected header
  * {alg, enc, kid, tid, oid}, plaintext the 32-byte protector. No `zip`.
  */
 export async function protectSecret(input: { protector: Uint8Array; key: JWK & { kid: string }; tenantId: string; userObjectId: string }): Promise<string> {

@@ -98,7 +98,7 @@ export function offboard(tenant: TenantRecord, now: Date): TenantRecord {
   return touched(tenant, now, { onboardingState: 'offboarded', failure: null, offboardedDateTime: now.toISOString() });
 }
 
-/** The status document of `GET .../pinResetOnboarding` (api.md). */
+/** The status document of `GET .../pinResetOnboarding` (docs/api.md). */
 export interface OnboardingStatus {
   state: TenantRecord['onboardingState'];
   serviceApplication: ApplicationConsent;

@@ -11,7 +11,7 @@ export const CHARACTER_USAGES = ['allowed', 'required', 'disallowed'] as const;
 export type CharacterUsage = (typeof CHARACTER_USAGES)[number];
 
 
-/** The tenant's PIN complexity, field names as in `pinResetSettings.pinComplexity` (api.md). */
+/** The tenant's PIN complexity, field names as in `pinResetSettings.pinComplexity` (docs/api.md). */
 export interface PinComplexity {
   pinMinimumLength: number;
   pinMaximumLength: number;

@@ -10,6 +10,8 @@ function stringFor(name: string, schema: JsonSchema): string {
   if (schema.format === 'uuid' || /(^id$|Id$)/.test(name) || pattern?.test(EXAMPLE_GUID)) return EXAMPLE_GUID;
   if (schema.format === 'date-time' || /DateTime$/.test(name)) return EXAMPLE_TIME;
   if (name === '@odata.context') return 'https://pinreset.example.com/v1.0/$metadata#entity';
+  if (name === '@odata.nextLink') return 'https://pinreset.example.com/v1.0/collection?$skiptoken=eyJjIjoiLi4uIn0';
+  if (name === 'version') return '1.0.0';
   if (name === '@odata.type' || name === 'code') return name === 'code' ? 'Request_BadRequest' : '#microsoft.graph.entity';
   const minLength = typeof schema.minLength === 'number' ? schema.minLength : 0;
   const text = name || 'text';
@@ -19,10 +21,10 @@ function stringFor(name: string, schema: JsonSchema): string {
 /**
  * A value that satisfies `schema` (resolving `$ref`s into `components`): the schema's own example or
  * const or first enum value, else the first branch of a union, the required properties of an object
- * (optional ones too, one level deep), one item of an array.
+ * (optional ones too, unless deeply nested), one item of an array.
  */
 export function exampleOf(schema: JsonSchema, components: Record<string, JsonSchema>, name = '', depth = 0): unknown {
-  if (depth > 12) return null;
+  if (depth > 30) return null;
   const ref = schema.$ref;
   if (typeof ref === 'string') {
     const target = components[ref.replace('#/components/schemas/', '')];
@@ -43,7 +45,7 @@ export function exampleOf(schema: JsonSchema, components: Record<string, JsonSch
       const required = new Set((schema.required ?? []) as string[]);
       const value: Record<string, unknown> = {};
       for (const [property, propertySchema] of Object.entries(properties)) {
-        if (required.has(property) || depth < 2) value[property] = exampleOf(propertySchema, components, property, depth + 1);
+        if (required.has(property) || depth < 8) value[property] = exampleOf(propertySchema, components, property, depth + 1);
       }
       return value;
     }

@@ -336,7 +336,7 @@ export class OnboardingService {
 
 /**
  * The authority's admin consent URL for one of the two apps. Both steps ask for the service API's
- * `/.default` scope: for the service app that is api.md's contract; for the client app it is exactly
+ * `/.default` scope: for the service app that is the consent the service needs; for the client app it is exactly
  * the static delegated permission devices use (the client calls the service's API).
  * In development mode the authority is this service's own /dev/login (config.authorityUrl).
  */

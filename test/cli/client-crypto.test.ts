@@ -15,7 +15,7 @@ const tid = '11111111-2222-4333-8444-555555555555';
 const oid = '66666666-7777-4888-9999-000000000000';
 
 describe('protecting the PIN reset protector (client side)', () => {
-  it('makes the compact JWE of api.md: RSA-OAEP-256 + A256GCM, header kid/tid/oid, 32-byte plaintext', async () => {
+  it('makes the compact JWE of docs/protector-keys.md: RSA-OAEP-256 + A256GCM, header kid/tid/oid, 32-byte plaintext', async () => {
     const { publicJwk, privateKey } = await rsaJwk(3072);
     const protector = generateProtector();
     const copy = Buffer.from(protector);

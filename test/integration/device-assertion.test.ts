@@ -18,7 +18,7 @@ function pending(client: DeviceClient, headers: Record<string, string>): Promise
 function expectRefused(response: InvokeResult): void {
   expect(response.status).toBe(401);
   expect(response.json().error.code).toBe('InvalidAuthenticationToken');
-  // Every 401 carries the Bearer challenge (api.md), then the DeviceAssertion scheme of device routes.
+  // Every 401 carries the Bearer challenge (docs/api.md), then the DeviceAssertion scheme of device routes.
   expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="[^"]+", client_id="[^"]+"(, error="invalid_token")?, DeviceAssertion realm="http/);
 }
 
