@@ -32,6 +32,38 @@ async function protect(client: PinResetClient, caller: Credential, state: Pick<A
   return { protectedSecret, protectorHash: protectorHash(protector), protectorKeyId: key.kid, protectedDateTime: now.toISOString() };
 }
 
+/** A fresh 256-bit protector wrapped under the tenant's current key; the plaintext is wiped. */
+async function protectNew(client: PinResetClient, caller: Credential, state: Pick<AgentState, 'tenantId' | 'userObjectId'>, now: Date) {
+  const protector = generateProtector();
+  try {
+    return await protect(client, caller, state, protector, now);
+  } finally {
+    protector.fill(0);
+  }
+}
+
+/** What `POST /devices/{id}/status` carries, with the kid of the protector's JWE when there is one. */
+function statusReport(state: AgentState) {
+  return {
+    canReset: canResetOf(state),
+    ngcSet: state.hello.ngcSet,
+    pinRecoveryEnabled: state.hello.pinRecoveryEnabled,
+    ...(state.hello.protectorKeyId ? { protectorKeyId: state.hello.protectorKeyId } : {}),
+  };
+}
+
+/** Who revealed this device's passcodes to an admin, newest action first (the service tells the device's user). */
+async function passcodeReveals(client: PinResetClient, credential: Credential, deviceId: string) {
+  const actions = await client.ownActionResults(credential, deviceId);
+  return actions.flatMap((action) => (action.passcodeReveals ?? []).map((reveal) => ({
+    actionId: action.id,
+    actionName: action.actionName,
+    revealedDateTime: reveal.revealedDateTime,
+    revealedBy: reveal.revealedBy.user.userPrincipalName ?? reveal.revealedBy.user.id,
+    revealedById: reveal.revealedBy.user.id,
+  })));
+}
+
 function deviceCredentialOf(context: CommandContext, state: AgentState): Credential {
   return deviceCredential({ deviceId: state.device.id, privateJwk: state.device.privateJwk, audience: state.serviceAudience ?? context.serviceUrl(state) });
 }
@@ -79,6 +111,8 @@ const enroll: CommandDef = {
     const deviceKey = await generateDeviceKey();
     const azureADDeviceId = previous?.device.azureADDeviceId ?? randomUUID();
     const deviceName = stringOption(values, 'device-name') ?? previous?.device.deviceName ?? hostname();
+    // The protector is wrapped first, so enrolment can tell the service its key id (deviceCount).
+    const protection = pinRecoveryEnabled ? await protectNew(client, token.credential, { tenantId: token.claims.tid, userObjectId: token.claims.oid }, now) : undefined;
     const device = await client.enrollDevice(token.credential, {
       deviceName,
       azureADDeviceId,
@@ -86,6 +120,7 @@ const enroll: CommandDef = {
       operatingSystem: 'Windows',
       osVersion: OS_VERSION,
       deviceKey: deviceKey.publicJwk,
+      ...(protection ? { protectorKeyId: protection.protectorKeyId } : {}),
     });
     const state: AgentState = {
       version: 1,
@@ -98,19 +133,10 @@ const enroll: CommandDef = {
       hello: { ngcSet: true, ngcKeyId: randomUUID(), pinRecoveryEnabled },
       localPinPolicy,
     };
-    if (pinRecoveryEnabled) {
-      const protector = generateProtector();
-      try {
-        Object.assign(state.hello, await protect(client, token.credential, state, protector, now));
-      } finally {
-        protector.fill(0);
-      }
-    }
+    if (protection) Object.assign(state.hello, protection);
     await saveState(context.statePath, state);
     // As Windows does after provisioning: tell the service what this device can do (dsregcmd CanReset).
-    await client.reportDeviceStatus(deviceCredentialOf(context, state), state.device.id, {
-      canReset: canResetOf(state), ngcSet: state.hello.ngcSet, pinRecoveryEnabled: state.hello.pinRecoveryEnabled,
-    });
+    await client.reportDeviceStatus(deviceCredentialOf(context, state), state.device.id, statusReport(state));
     const summary = {
       managedDeviceId: device.id,
       azureADDeviceId,
@@ -144,15 +170,24 @@ const status: CommandDef = {
   },
   async run(context) {
     const state = await context.loadState();
-    const report = { canReset: canResetOf(state), ngcSet: state.hello.ngcSet, pinRecoveryEnabled: state.hello.pinRecoveryEnabled };
+    const report = statusReport(state);
     context.say(dsregSection('Device State', deviceStateRows(state)));
     context.say(dsregSection('User State', userStateRows(state)));
     context.say(dsregSection('PIN Reset Agent', pinResetRows(state)));
     let reported = false;
+    let reveals: Awaited<ReturnType<typeof passcodeReveals>> | null = null;
     if (context.values['no-report'] !== true) {
-      await context.client(state).reportDeviceStatus(deviceCredentialOf(context, state), state.device.id, report);
+      const client = context.client(state);
+      const credential = deviceCredentialOf(context, state);
+      await client.reportDeviceStatus(credential, state.device.id, report);
       reported = true;
       context.say(`Status reported to ${context.serviceUrl(state)} (CanReset ${report.canReset}).`);
+      // The device's user is told when an admin saw a passcode meant for this device.
+      reveals = await passcodeReveals(client, credential, state.device.id);
+      context.say(reveals.length === 0
+        ? 'Passcode reveals: none (no administrator has viewed a passcode for this device).'
+        : ['Passcode reveals (an administrator viewed a passcode for this device):',
+          ...reveals.map((reveal) => `  ${reveal.revealedDateTime}  by ${reveal.revealedBy}  (${reveal.actionName} ${reveal.actionId})`)].join('\n'));
     }
     context.emit({
       managedDeviceId: state.device.id,
@@ -163,6 +198,7 @@ const status: CommandDef = {
       protectorKeyId: state.hello.protectorKeyId ?? null,
       ...report,
       reported,
+      passcodeReveals: reveals,
     });
     return EXIT.ok;
   },
@@ -242,6 +278,8 @@ const reset: CommandDef = {
     }
     state.lastReset = { kind: 'nonDestructive', dateTime: now.toISOString(), keyId: result.keyId, reprotected };
     await saveState(context.statePath, state);
+    // The protector now lives under the current key: the service counts devices per key (deviceCount).
+    if (reprotected) await client.reportDeviceStatus(deviceCredentialOf(context, state), state.device.id, statusReport(state));
     context.emit({ result: 'success', kind: 'nonDestructive', verified: true, keyId: result.keyId, reprotectRecommended: result.reprotectRecommended, reprotected, protectorKeyId: state.hello.protectorKeyId ?? null });
     context.say('Non-destructive PIN reset: the service returned the protector after MFA.');
     context.say(`  Verified      : SHA-256 matches the enrolled protector (key ${result.keyId})`);
@@ -254,6 +292,7 @@ const reset: CommandDef = {
 
 async function destructiveReset(context: CommandContext, client: PinResetClient, user: Credential, state: AgentState, now: Date) {
   const deviceKey = await generateDeviceKey();
+  const protection = state.hello.pinRecoveryEnabled ? await protectNew(client, user, state, now) : undefined;
   const device = await client.enrollDevice(user, {
     deviceName: state.device.deviceName,
     azureADDeviceId: state.device.azureADDeviceId,
@@ -261,19 +300,12 @@ async function destructiveReset(context: CommandContext, client: PinResetClient,
     operatingSystem: 'Windows',
     osVersion: OS_VERSION,
     deviceKey: deviceKey.publicJwk,
+    ...(protection ? { protectorKeyId: protection.protectorKeyId } : {}),
   });
   const previousNgcKeyId = state.hello.ngcKeyId;
   state.device = { ...state.device, id: device.id, privateJwk: deviceKey.privateJwk };
   state.serviceAudience = audienceFrom(device['@odata.context'], state.serviceAudience ?? client.baseUrl);
-  state.hello = { ngcSet: true, ngcKeyId: randomUUID(), pinRecoveryEnabled: state.hello.pinRecoveryEnabled };
-  if (state.hello.pinRecoveryEnabled) {
-    const protector = generateProtector();
-    try {
-      Object.assign(state.hello, await protect(client, user, state, protector, now));
-    } finally {
-      protector.fill(0);
-    }
-  }
+  state.hello = { ngcSet: true, ngcKeyId: randomUUID(), pinRecoveryEnabled: state.hello.pinRecoveryEnabled, ...protection };
   state.lastReset = { kind: 'destructive', dateTime: now.toISOString() };
   await saveState(context.statePath, state);
   context.emit({ result: 'success', kind: 'destructive', previousNgcKeyId, ngcKeyId: state.hello.ngcKeyId, managedDeviceId: device.id, protectorKeyId: state.hello.protectorKeyId ?? null, canReset: canResetOf(state) });

@@ -3,6 +3,7 @@ import { HttpClient, type Credential, type HttpClientOptions } from './http.js';
 import type {
   ActionResultReport, AuditEvent, Collection, DecryptResult, DeviceStatusReport, DevTokenRequest, EnrollDeviceRequest, Health,
   ManagedDevice, ManagedDeviceEntity, ManagedDeviceSelection, OnboardingStatus, Organization, PendingAction, PinRecoveryPolicy, ProtectorJwks, ProtectorKeyVersion,
+  ProtectorKeyVersionWithDevices, DeviceActionResult,
   TenantSettings, TenantSettingsPatch, TokenResponse,
 } from './types.js';
 
@@ -114,8 +115,9 @@ export class PinResetClient {
     return (await this.http.request<ProtectorJwks>('GET', this.tenantPath(tenantId, 'pinResetProtectorKeys'), { credential: caller })).body;
   }
 
-  async protectorKeyVersions(admin: Credential, tenantId: string): Promise<ProtectorKeyVersion[]> {
-    const { body } = await this.http.request<Collection<ProtectorKeyVersion> | ProtectorKeyVersion[]>('GET', this.tenantPath(tenantId, 'pinResetProtectorKeys/versions'), { credential: admin });
+  /** Each version with `deviceCount`: enrolled devices whose protector was last seen under it. */
+  async protectorKeyVersions(admin: Credential, tenantId: string): Promise<ProtectorKeyVersionWithDevices[]> {
+    const { body } = await this.http.request<Collection<ProtectorKeyVersionWithDevices> | ProtectorKeyVersionWithDevices[]>('GET', this.tenantPath(tenantId, 'pinResetProtectorKeys/versions'), { credential: admin });
     return Array.isArray(body) ? body : body.value;
   }
 
@@ -146,6 +148,11 @@ export class PinResetClient {
   async pendingActions(device: Credential, deviceId: string): Promise<PendingAction[]> {
     const { body } = await this.http.request<Collection<PendingAction> | PendingAction[]>('GET', `/v1.0/devices/${segment(deviceId)}/pendingActions`, { credential: device });
     return Array.isArray(body) ? body : body.value;
+  }
+
+  /** The device's own actions with who revealed each passcode (never a passcode). */
+  async ownActionResults(device: Credential, deviceId: string): Promise<DeviceActionResult[]> {
+    return (await this.http.request<Collection<DeviceActionResult>>('GET', `/v1.0/devices/${segment(deviceId)}/deviceActionResults`, { credential: device })).body.value;
   }
 
   async reportActionResult(device: Credential, deviceId: string, actionId: string, result: ActionResultReport): Promise<void> {

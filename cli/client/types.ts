@@ -12,7 +12,7 @@ export type { OnboardingApplication, OnboardingStatus } from '../../shared/contr
 export type {
   TenantSettingsBody as TenantSettings, TenantSettingsPatch, OmaSetting, PinRecoveryPolicy,
 } from '../../shared/contract/settings.js';
-export type { ProtectorJwks, ProtectorKeyVersion, DecryptResult } from '../../shared/contract/protector-keys.js';
+export type { ProtectorJwks, ProtectorKeyVersion, ProtectorKeyVersionWithDevices, DecryptResult } from '../../shared/contract/protector-keys.js';
 export type {
   ManagedDevice, ManagedDeviceEntity, ManagedDeviceSelection, ResetPasscodeActionResult as DeviceActionResult, DeviceStatusReport, PendingAction,
   ActionResultReport,

@@ -26,9 +26,11 @@ export class ProtectorKeyUsage {
     if (this.seen.get(key) === kid) return;
     try {
       const deviceId = await this.devices.deviceIdFor(user.tenantId, user.deviceId);
-      const device = deviceId === undefined ? undefined : (await this.devices.get(user.tenantId, deviceId))?.value;
+      const found = deviceId === undefined ? undefined : await this.devices.get(user.tenantId, deviceId);
+      const device = found?.value;
+      // If the row changed meanwhile (a status report, a re-enrolment), that newer word stands.
       if (device && device.userId === user.objectId && device.protectorKeyId !== kid) {
-        await this.devices.setProtectorKeyId(user.tenantId, device.id, kid);
+        await this.devices.setProtectorKeyId(user.tenantId, device.id, kid, found!.etag);
       }
       this.remember(key, kid);
     } catch {

@@ -211,12 +211,19 @@ export class DeviceRepository {
   }
 
   /**
-   * Notes the kid a device's protector was seen under (decrypt): a Merge of that one property, so it
-   * never races the device's other fields. A device deleted meanwhile is left alone.
+   * Notes the kid a device's protector was seen under (decrypt): a Merge of that one property, only if
+   * the device row still has `etag` (so it never overwrites a newer report); answers false when the
+   * row changed or is gone.
    */
-  async setProtectorKeyId(tenantId: string, deviceId: string, protectorKeyId: string): Promise<void> {
+  async setProtectorKeyId(tenantId: string, deviceId: string, protectorKeyId: string, etag: string): Promise<boolean> {
     const table = await this.table();
-    await readOrUndefined(() => table.updateEntity({ partitionKey: tenantId, rowKey: deviceRowKey(deviceId), protectorKeyId }, 'Merge'));
+    try {
+      await storageCall(() => table.updateEntity({ partitionKey: tenantId, rowKey: deviceRowKey(deviceId), protectorKeyId }, 'Merge', { etag }));
+      return true;
+    } catch (error) {
+      if (isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Request_ResourceNotFound')) return false;
+      throw error;
+    }
   }
 
   /**
