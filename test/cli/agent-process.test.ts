@@ -144,6 +144,7 @@ describe('pinreset-agent as a process', () => {
     expect(run.stdout).toMatch(/^ {18}NgcKeyId : \{[0-9A-F-]{36}\}$/m);
     expect(run.stdout).toMatch(/^ {18}CanReset : DestructiveAndNonDestructive$/m);
     expect(run.stdout).toMatch(/^ {11}WorkplaceJoined : NO$/m);
+    expect(run.stdout).toContain('Passcode reveals: none');
     const state = await device.state();
     const adminView = await agent(['admin', 'devices', state.device.id, '--json'], device.env);
     expect(JSON.parse(adminView.stdout)).toMatchObject({ id: state.device.id, canReset: 'DestructiveAndNonDestructive', lastSyncDateTime: expect.any(String) });
@@ -245,6 +246,11 @@ describe('pinreset-agent as a process', () => {
     expect(pending).toMatchObject({ actionName: 'newPasscode', actionState: 'pending' });
     expect(pending.passcode).toHaveLength(8);
     expect((await agent(['admin', 'reset-passcode', id], device.env))).toMatchObject({ code: 2, stderr: expect.stringMatching(/409 Conflict/) });
+
+    // admin reset-passcode read the device back with its passcode: a reveal the device's user is shown.
+    const seen = await agent(['status', '--json'], device.env);
+    expect(JSON.parse(seen.stdout).passcodeReveals).toEqual([expect.objectContaining({ actionId: pending.id, revealedBy: expect.any(String), revealedDateTime: expect.any(String) })]);
+    expect((await agent(['status'], device.env)).stdout).toMatch(/Passcode reveals \(an administrator viewed a passcode for this device\):\n {2}\S+ {2}by \S+/);
 
     const refused = await agent(['poll', '--json'], device.env);
     expect(refused.code).toBe(6);
