@@ -1,7 +1,7 @@
 import {
   MANAGED_DEVICE_PROPERTIES, managedDeviceCollectionSchema, managedDeviceSelectedEntitySchema, resetPasscodeActionResultCollectionSchema,
 } from '../shared/contract/managed-devices.js';
-import { cleanRevealReason, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
+import { cleanRevealReason, MAX_REVEAL_REASON_LENGTH, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
 import { decodeSkiptoken, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
@@ -78,6 +78,7 @@ export const getManagedDevice = defineOperation({
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
   odata: managedDeviceEntityOData,
+  headers: [{ name: REVEAL_REASON_HEADER, description: `Why the passcode is revealed (optional): kept in the passcodeRevealed audit event, control and format characters removed, at most ${MAX_REVEAL_REASON_LENGTH} characters; UTF-8 is accepted.` }],
   responses: { 200: { description: 'The managed device (Cache-Control: no-store).', schema: managedDeviceSelectedEntitySchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
   async handle(context) {
     const device = await deviceOfTenant(context);
