@@ -18,7 +18,7 @@ function adminCommand(name: string, def: Omit<CommandDef, 'path' | 'options'> & 
 
 async function admin(context: CommandContext) {
   const state = await context.tryLoadState();
-  const token = await context.adminToken(context.tenantId(state), state);
+  const token = await context.adminToken();
   return { client: context.client(state), credential: token.credential, tenantId: token.claims.tid };
 }
 

@@ -1,19 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { ROLE_TEMPLATE_IDS } from '../../shared/config.js';
-import { GraphApiError } from '../client/errors.js';
+import type { MfaRequiredError } from '../client/errors.js';
 import { bearerCredential, type Credential } from '../client/http.js';
 import { PinResetClient } from '../client/pin-reset-client.js';
 import { stringOption, UsageError, type OptionValues } from './args.js';
+import { SignInSession, tokenCachePath } from './sign-in-session.js';
 import { loadState, resolveStatePath, type AgentState } from './state.js';
 
 /** Where `npm start` serves: http://localhost:${PORT:-7071}, so the agent follows a moved port. */
 export function defaultServiceUrl(env: NodeJS.ProcessEnv): string {
   return `http://localhost:${env.PORT || 7071}`;
 }
-
-/** Development mode: the admin the agent impersonates for `admin` commands when no token is given. */
-export const DEV_ADMIN_OBJECT_ID = '00000000-0000-4000-8000-00000000ad01';
 
 export interface AgentIo {
   stdout(text: string): void;
@@ -38,7 +34,7 @@ export interface AcquiredToken {
   credential: Credential;
   claims: TokenClaims;
   /** Where the token came from, for messages. */
-  source: 'option' | 'environment' | 'development';
+  source: 'option' | 'environment' | 'signIn';
 }
 
 /** Reads (without verifying: the service does that) the claims the agent needs from a token. */
@@ -62,6 +58,7 @@ export class CommandContext {
   readonly statePath: string;
   private clientInstance: PinResetClient | undefined;
   private state: AgentState | undefined;
+  private sessionInstance: SignInSession | undefined;
   private jsonEmitted = false;
 
   constructor(readonly io: AgentIo, readonly values: OptionValues, readonly positionals: string[]) {
@@ -113,28 +110,33 @@ export class CommandContext {
     return this.clientInstance;
   }
 
-  /**
-   * A user token: --token, else PINRESET_TOKEN, else (development mode) POST /dev/token for the given
-   * user with amr [pwd, mfa] — or [pwd] when `mfa` is false, to show the step-up.
-   */
-  async userToken(input: { tenantId: string | undefined; objectId: string | undefined; upn?: string; mfa: boolean; state?: AgentState }): Promise<AcquiredToken> {
-    const given = this.givenToken('PINRESET_TOKEN');
-    if (given) return given;
-    if (!input.tenantId) throw new UsageError('Which tenant? Pass --tenant <tenant id> (or set PINRESET_TENANT), or pass a token with --token.');
-    return this.devToken({
-      tid: input.tenantId,
-      oid: input.objectId ?? randomUUID(),
-      ...(input.upn ? { upn: input.upn } : {}),
-      amr: input.mfa ? ['pwd', 'mfa'] : ['pwd'],
-    }, input.state);
+  /** The signed-in user of this state directory (token cache next to the state file). */
+  get session(): SignInSession {
+    this.sessionInstance ??= new SignInSession(tokenCachePath(this.statePath), { tell: (text) => this.warn(text), env: this.io.env });
+    return this.sessionInstance;
   }
 
-  /** An admin token: --token, else PINRESET_ADMIN_TOKEN, else (development mode) a Global Administrator. */
-  async adminToken(tenantId: string | undefined, state?: AgentState): Promise<AcquiredToken> {
-    const given = this.givenToken('PINRESET_ADMIN_TOKEN');
-    if (given) return given;
-    if (!tenantId) throw new UsageError('Which tenant? Pass --tenant <tenant id> (or set PINRESET_TENANT), or pass an admin token with --token.');
-    return this.devToken({ tid: tenantId, oid: DEV_ADMIN_OBJECT_ID, upn: `admin@${tenantId.slice(0, 8)}.dev`, wids: [ROLE_TEMPLATE_IDS.globalAdministrator], amr: ['pwd', 'mfa'] }, state);
+  /**
+   * A user token: --token, else PINRESET_TOKEN, else the signed-in user's (refreshed silently when it
+   * expires; on `401 MfaRequired` the user signs in again with the claims challenge and the request is
+   * retried once).
+   */
+  async userToken(): Promise<AcquiredToken> {
+    return this.givenToken('PINRESET_TOKEN') ?? this.signedInToken();
+  }
+
+  /** An admin token: --token, else PINRESET_ADMIN_TOKEN, else the signed-in user's (who must hold an admin role). */
+  async adminToken(): Promise<AcquiredToken> {
+    return this.givenToken('PINRESET_ADMIN_TOKEN') ?? this.signedInToken();
+  }
+
+  private async signedInToken(): Promise<AcquiredToken> {
+    const session = this.session;
+    const token = await session.accessToken();
+    const credential: Credential = Object.assign(async () => `Bearer ${await session.accessToken()}`, {
+      stepUp: (error: MfaRequiredError) => session.stepUp(error),
+    });
+    return { credential, claims: claimsOf(token), source: 'signIn' };
   }
 
   private givenToken(variable: string): AcquiredToken | undefined {
@@ -142,18 +144,6 @@ export class CommandContext {
     const token = option || this.io.env[variable];
     if (!token) return undefined;
     return { credential: bearerCredential(token), claims: claimsOf(token), source: option ? 'option' : 'environment' };
-  }
-
-  private async devToken(request: Parameters<PinResetClient['devToken']>[0], state?: AgentState): Promise<AcquiredToken> {
-    try {
-      const { access_token } = await this.client(state).devToken(request);
-      return { credential: bearerCredential(access_token), claims: claimsOf(access_token), source: 'development' };
-    } catch (error) {
-      if (error instanceof GraphApiError && error.status === 404) {
-        throw new UsageError(`${this.serviceUrl(state)} is not in development mode (no /dev/token): pass an access token with --token or PINRESET_TOKEN.`);
-      }
-      throw error;
-    }
   }
 
   /** --tenant, then PINRESET_TENANT, then the enrolled tenant. */

@@ -9,7 +9,7 @@ import { currentProtectorKey, generateProtector, matchesProtectorHash, PROTECTOR
 import type { JoinType } from '../client/types.js';
 import { choiceOption, stringOption } from './args.js';
 import type { CommandDef } from './command.js';
-import type { CommandContext } from './context.js';
+import type { AcquiredToken, CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { canResetOf, deviceStateRows, dsregSection, pinResetRows, userStateRows } from './format.js';
 import { checkLocalPolicyOptions, describePolicy, hasLocalPolicyOptions, LOCAL_POLICY_OPTIONS, localPolicyFrom } from './local-policy.js';
@@ -77,19 +77,16 @@ const enroll: CommandDef = {
     'protector key (GET .../pinResetProtectorKeys), generates a 256-bit protector with the CSPRNG, wraps it',
     'as a compact JWE (RSA-OAEP-256 + A256GCM, header kid/tid/oid) and keeps the JWE, a SHA-256 of the',
     'protector and the device key in the state file (mode 0600). The plaintext protector is never stored.',
-    'Development mode: the user token comes from POST /dev/token (no --token needed).',
+    'The user is the one signed in with `pinreset-agent login` (or the --token given); the tenant is theirs.',
   ].join('\n'),
   options: {
-    tenant: { type: 'string', valueName: '<tid>', description: 'Tenant id (env PINRESET_TENANT); taken from the token when --token is given.' },
-    user: { type: 'string', valueName: '<oid>', description: 'Development mode: the user object id (default: a new one).' },
-    upn: { type: 'string', valueName: '<upn>', description: 'Development mode: the user principal name.' },
     'device-name': { type: 'string', valueName: '<name>', description: 'Device name (default: this host name).' },
     'join-type': { type: 'string', valueName: '<type>', description: `Join type: ${JOIN_TYPES.join(' | ')} (default azureADJoined).` },
     'no-pin-recovery': { type: 'boolean', description: 'EnablePinRecovery off: no protector (CanReset DestructiveOnly).' },
     force: { type: 'boolean', description: 'Re-enrol over an existing state file (same azureADDeviceId, new keys and protector).' },
     ...LOCAL_POLICY_OPTIONS,
   },
-  examples: ['pinreset-agent enroll --tenant 8f0c...e1 --min-length 6', 'pinreset-agent enroll --token "$TOKEN" --join-type azureADRegistered'],
+  examples: ['pinreset-agent login && pinreset-agent enroll --min-length 6', 'pinreset-agent enroll --token "$TOKEN" --join-type azureADRegistered'],
   async run(context) {
     const { values } = context;
     const previous = await context.tryLoadState();
@@ -100,12 +97,7 @@ const enroll: CommandDef = {
     const joinType = choiceOption(values, 'join-type', JOIN_TYPES) ?? previous?.device.joinType ?? 'azureADJoined';
     const localPinPolicy = await localPolicyFrom(values, previous?.localPinPolicy);
     const pinRecoveryEnabled = values['no-pin-recovery'] !== true;
-    const token = await context.userToken({
-      tenantId: context.tenantId(previous),
-      objectId: stringOption(values, 'user') ?? previous?.userObjectId,
-      upn: stringOption(values, 'upn'),
-      mfa: true,
-    });
+    const token = await context.userToken();
     const client = context.client();
     const now = new Date();
     const deviceKey = await generateDeviceKey();
@@ -204,14 +196,15 @@ const status: CommandDef = {
   },
 };
 
-function stepUpMessage(error: MfaRequiredError): string {
-  const claims = error.claimsRequest === undefined ? '' : `\n  Claims challenge: ${JSON.stringify(error.claimsRequest)}`;
+function stepUpMessage(error: MfaRequiredError, source: AcquiredToken['source']): string {
+  const claims = error.claimsRequest === undefined ? '' : `  Claims challenge: ${JSON.stringify(error.claimsRequest)}`;
   return [
     'Multi-factor authentication is required to reset the PIN.',
     `  The service said: ${error.message} (${error.code}, request-id ${error.requestId ?? '-'})`,
-    `${claims.slice(1)}`,
-    '  Sign in again with MFA (send the claims challenge to Entra ID) and retry.',
-    '  Development mode: run reset without --no-mfa.',
+    claims,
+    source === 'signIn'
+      ? '  The agent signed in again with this challenge, but the new sign-in still had no (recent) MFA. Run pinreset-agent login and complete the MFA step.'
+      : `  The token from ${source === 'option' ? '--token' : 'PINRESET_TOKEN'} has no (recent) MFA. Pass one that has, or leave it out so that the agent signs you in (pinreset-agent login) and steps up by itself.`,
   ].filter(Boolean).join('\n');
 }
 
@@ -227,13 +220,11 @@ const reset: CommandDef = {
   ].join('\n'),
   options: {
     destructive: { type: 'boolean', description: 'Discard the container and re-enrol instead of recovering it.' },
-    'no-mfa': { type: 'boolean', description: 'Development mode: get a token without MFA (shows the step-up refusal).' },
   },
   async run(context) {
     const state = await context.loadState();
     const client = context.client(state);
-    const mfa = context.values['no-mfa'] !== true;
-    const token = await context.userToken({ tenantId: state.tenantId, objectId: state.userObjectId, upn: state.userPrincipalName, mfa, state });
+    const token = await context.userToken();
     if (token.claims.tid !== state.tenantId || token.claims.oid !== state.userObjectId) {
       context.warn(`warning: the token is for ${token.claims.oid} in ${token.claims.tid}, but this device was enrolled by ${state.userObjectId} in ${state.tenantId}.`);
     }
@@ -250,7 +241,7 @@ const reset: CommandDef = {
     } catch (error) {
       if (error instanceof MfaRequiredError) {
         context.emit({ result: 'mfaRequired', code: error.code, message: error.message, requestId: error.requestId ?? null, claims: error.claimsRequest ?? null });
-        context.warn(stepUpMessage(error));
+        context.warn(stepUpMessage(error, token.source));
         return EXIT.mfaRequired;
       }
       if (error instanceof GraphApiError && error.code === 'InvalidProtectedSecret') {

@@ -13,6 +13,8 @@ export const EXIT = {
   notEnrolled: 5,
   /** A pending passcode was refused by the device's local PIN policy (reported as failed). */
   passcodeRefused: 6,
+  /** Not signed in, the sign-in expired or was revoked, or an interactive sign-in failed: run login. */
+  signInRequired: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -24,4 +26,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   3  multi-factor authentication required (step up and retry)
   4  verification failed (the protector could not be recovered, or its hash did not match)
   5  not enrolled / no usable device state
-  6  a pending passcode was refused by the local PIN policy (reported to the service as failed)`;
+  6  a pending passcode was refused by the local PIN policy (reported to the service as failed)
+  7  not signed in, or the sign-in expired or failed (run pinreset-agent login)`;

@@ -4,10 +4,13 @@ import { ADMIN_COMMANDS } from './admin-commands.js';
 import type { CommandDef } from './command.js';
 import { CommandContext, processIo, type AgentIo } from './context.js';
 import { DEVICE_COMMANDS } from './device-commands.js';
+import { SIGN_IN_COMMANDS } from './sign-in-commands.js';
+import { NotSignedInError } from './sign-in-session.js';
+import { SignInError } from '../client/sign-in.js';
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
 import { StateError } from './state.js';
 
-export const COMMANDS: readonly CommandDef[] = [...DEVICE_COMMANDS, ...ADMIN_COMMANDS];
+export const COMMANDS: readonly CommandDef[] = [...SIGN_IN_COMMANDS, ...DEVICE_COMMANDS, ...ADMIN_COMMANDS];
 
 const PROGRAM = 'pinreset-agent';
 
@@ -28,10 +31,13 @@ export function mainHelp(): string {
     'The device agent of the PIN reset service: the client half of Windows Hello for Business',
     'non-destructive PIN reset and of Intune-style passcode reset, plus admin helpers.',
     '',
+    'Sign-in commands:',
+    ...SIGN_IN_COMMANDS.map(line),
+    '',
     'Device commands:',
     ...DEVICE_COMMANDS.map(line),
     '',
-    'Admin commands (development mode: a Global Administrator token from /dev/token):',
+    'Admin commands (sign in as an admin: a directory role such as Global Administrator, or PinReset.Administrator):',
     ...ADMIN_COMMANDS.map(line),
     '',
     `Run '${PROGRAM} <command> --help' for a command's options.`,
@@ -109,6 +115,12 @@ function reportError(error: unknown, io: AgentIo, json: boolean, command: Comman
     io.stderr(`The service answered ${error.status} ${error.code}: ${error.message} (request-id ${error.requestId ?? '-'}${retry})`);
     if (json) io.stdout(errorJson(error.code, error.message, { status: error.status, requestId: error.requestId ?? null, retryAfterSeconds: error.retryAfterSeconds ?? null }));
     return isMfa ? EXIT.mfaRequired : EXIT.serviceError;
+  }
+  if (error instanceof NotSignedInError || error instanceof SignInError) {
+    const next = error instanceof SignInError ? '\nTry again: pinreset-agent login' : '';
+    io.stderr(`${error.message}${next}`);
+    if (json) io.stdout(errorJson(error instanceof SignInError ? 'SignInFailed' : 'NotSignedIn', error.message, error instanceof SignInError ? { oauthError: error.error ?? null } : {}));
+    return EXIT.signInRequired;
   }
   if (error instanceof ServiceUnreachableError) {
     io.stderr(error.message);

@@ -102,16 +102,22 @@ export async function loadState(file: string, warn: (message: string) => void = 
   return state;
 }
 
-/**
- * Writes the state atomically with mode 0600 from the first byte (temp file created 0600 in the
- * same directory, then renamed over the old one); the directory is created 0700.
- */
+/** Writes the state (see writePrivateJson). */
 export async function saveState(file: string, state: AgentState): Promise<void> {
+  await writePrivateJson(file, state);
+}
+
+/**
+ * Writes JSON atomically with mode 0600 from the first byte (temp file created 0600 in the same
+ * directory, then renamed over the old one); the directory is created 0700. For the state and the
+ * token cache, which hold a private key and tokens.
+ */
+export async function writePrivateJson(file: string, value: unknown): Promise<void> {
   const directory = path.dirname(file);
   await mkdir(directory, { recursive: true, mode: STATE_DIRECTORY_MODE });
   const temporary = path.join(directory, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: STATE_FILE_MODE, flag: 'wx' });
+    await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: STATE_FILE_MODE, flag: 'wx' });
     await chmod(temporary, STATE_FILE_MODE); // in case the umask was unusual
     await rename(temporary, file);
   } catch (error) {

@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { errorFromResponse, GraphApiError, ServiceUnreachableError, UntrustedUrlError } from './errors.js';
+import { errorFromResponse, GraphApiError, MfaRequiredError, ServiceUnreachableError, UntrustedUrlError } from './errors.js';
 
 /**
  * Produces the `Authorization` header value for one attempt. Called again for every retry, so a
  * device assertion gets a fresh `jti` each time (the service refuses a replayed one).
  */
-export type Credential = () => Promise<string>;
+export type Credential = (() => Promise<string>) & {
+  /**
+   * Called on `401 MfaRequired` when the caller can sign in again with the service's claims challenge;
+   * the request is then retried once with the credential's new token.
+   */
+  stepUp?: (error: MfaRequiredError) => Promise<void>;
+};
 
 export const bearerCredential = (token: string | (() => Promise<string>)): Credential =>
   typeof token === 'string' ? async () => `Bearer ${token}` : async () => `Bearer ${await token()}`;
@@ -94,6 +100,7 @@ export class HttpClient {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<ServiceResponse<T>> {
     const url = this.url(path);
     const clientRequestId = options.headers?.['client-request-id'] ?? this.options.clientRequestId?.() ?? randomUUID();
+    let steppedUp = false;
     for (let attempt = 0; ; attempt += 1) {
       const headers: Record<string, string> = { Accept: 'application/json', 'client-request-id': clientRequestId, ...options.headers };
       if (options.credential) headers.Authorization = await options.credential();
@@ -116,6 +123,11 @@ export class HttpClient {
         return { status: response.status, headers: response.headers, body: parseBody<T>(text, response), requestId: response.headers.get('request-id') ?? undefined };
       }
       const error = errorFromResponse(response, text);
+      if (error instanceof MfaRequiredError && options.credential?.stepUp && !steppedUp) {
+        steppedUp = true;
+        await options.credential.stepUp(error);
+        continue;
+      }
       const delayMs = this.retryDelay(error, attempt);
       if (delayMs === undefined) throw error;
       this.options.onRetry?.({ attempt: attempt + 1, delayMs, error });

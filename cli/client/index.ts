@@ -5,4 +5,5 @@ export * from './device-key.js';
 export * from './protector.js';
 export * from './onboarding.js';
 export * from './pin-reset-client.js';
+export * from './sign-in.js';
 export type * from './types.js';

@@ -1,5 +1,6 @@
 import type { PinComplexity } from '../../shared/domain/pin-policy.js';
 import { HttpClient, type Credential, type HttpClientOptions } from './http.js';
+import type { SignInConfiguration } from './sign-in.js';
 import type {
   ActionResultReport, AuditEvent, Collection, DecryptResult, DeviceStatusReport, DevTokenRequest, EnrollDeviceRequest, Health,
   ManagedDevice, ManagedDeviceEntity, ManagedDeviceSelection, OnboardingStatus, Organization, PendingAction, PinRecoveryPolicy, ProtectorJwks, ProtectorKeyVersion,
@@ -48,6 +49,14 @@ export class PinResetClient {
   async health(): Promise<Health> {
     // 503 carries a body too (storage unreachable); accept it so the caller sees `degraded`.
     return (await this.http.request<Health>('GET', '/health', { accept: [503] })).body;
+  }
+
+  /**
+   * `GET /signin-configuration` (anonymous): where clients sign in to call this service (authority,
+   * client app id, tenant, the service's delegated scope).
+   */
+  async signInConfiguration(): Promise<SignInConfiguration> {
+    return (await this.http.request<SignInConfiguration>('GET', '/signin-configuration')).body;
   }
 
   /** Development mode only: a real token from the simulated Entra ID (404 when dev mode is off). */
