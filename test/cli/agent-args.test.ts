@@ -76,7 +76,7 @@ describe('pinreset-agent command line (in process)', () => {
   });
 
   it('without --url or PINRESET_URL talks to where npm start serves, following PORT', async () => {
-    const result = await run(['enroll', '--tenant', randomTenantId()], { PORT: '1' });
+    const result = await run(['admin', 'policy', '--token', await userToken({ tid: randomTenantId() })], { PORT: '1' });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Could not reach the PIN reset service at http:\/\/localhost:1\b/);
   });
