@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: the whole PIN reset story from a terminal, against a running `npm start` (--url,
- * default http://localhost:7071) or, when none answers, against a local host this script starts
- * itself (own ports, own Azurite data in a temporary directory; stopped at the end).
+ * `npm run demo`: the whole PIN reset story from a terminal, against the running `npm start` (--url,
+ * else PINRESET_URL, else http://localhost:$PORT, PORT defaulting to 7071) or, when none answers,
+ * against a local host this script starts itself (own ports, own Azurite data in a temporary
+ * directory; stopped at the end).
  *
  * Every step runs the pinreset-agent commands in process (same code and output as the CLI) and checks
  * what it must show; the demo exits non-zero as soon as a step misbehaves.
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { AgentIo } from '../cli/agent/context.js';
+import { defaultServiceUrl, type AgentIo } from '../cli/agent/context.js';
 import { EXIT } from '../cli/agent/exit-codes.js';
 import { heading } from '../cli/agent/format.js';
 import { runAgent } from '../cli/agent/main.js';
@@ -22,6 +23,7 @@ import type { AgentState } from '../cli/agent/state.js';
 import { bearerCredential } from '../cli/client/http.js';
 import { PinResetClient } from '../cli/client/pin-reset-client.js';
 import type { ManagedDevice, OmaSetting } from '../cli/client/types.js';
+import { ROLE_TEMPLATE_IDS } from '../shared/config.js';
 import { freePort } from '../shared/dev/azurite.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -133,7 +135,7 @@ class Transcript {
   }
 
   /** Runs `pinreset-agent <argv>` in process, echoing the command and its output, and checks the exit code. */
-  async agent(argv: string[], expectedCode: number = EXIT.ok, options: { quiet?: boolean; silent?: boolean } = {}): Promise<Run> {
+  async agent(argv: string[], expectedCode: number = EXIT.ok, options: { quiet?: boolean; silent?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
     if (!options.silent) console.log(`$ pinreset-agent ${argv.map((arg) => (/[\s'"$]/.test(arg) ? `'${arg}'` : arg)).join(' ')}`);
     const stdout: string[] = [];
     const stderr: string[] = [];
@@ -146,7 +148,7 @@ class Transcript {
         stderr.push(text);
         console.log(indent(text));
       },
-      env: this.env,
+      env: options.env ?? this.env,
     };
     const code = await runAgent(argv, io);
     const run = { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
@@ -172,6 +174,10 @@ async function story(url: string): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, PINRESET_URL: url, PINRESET_AGENT_STATE: statePath, PINRESET_TENANT: tenantId };
   delete env.PINRESET_TOKEN;
   delete env.PINRESET_ADMIN_TOKEN;
+  // Interim, until the development authority lands: the admin and the user pass minted tokens.
+  const mint = async (claims: Parameters<PinResetClient['devToken']>[0]) => (await client.devToken(claims)).access_token;
+  const userObjectId = randomUUID();
+  let withoutMfa: NodeJS.ProcessEnv = env;
   const t = new Transcript(env);
   try {
     t.heading('The service');
@@ -180,6 +186,9 @@ async function story(url: string): Promise<number> {
     check(health.status === 'ok', `the service is ${health.status}`);
 
     t.heading('Onboard a development tenant through the consent pages');
+    env.PINRESET_ADMIN_TOKEN = await mint({ tid: tenantId, oid: randomUUID(), wids: [ROLE_TEMPLATE_IDS.globalAdministrator], amr: ['pwd', 'mfa'] });
+    env.PINRESET_TOKEN = await mint({ tid: tenantId, oid: userObjectId, amr: ['pwd', 'mfa'] });
+    withoutMfa = { ...env, PINRESET_TOKEN: await mint({ tid: tenantId, oid: userObjectId, amr: ['pwd'] }) };
     t.note(`A new tenant ${tenantId}; the agent plays the admin's browser: start -> consent -> Accept -> callback -> consent -> Accept.`);
     await t.agent(['admin', 'onboard', '--tenant', tenantId]);
 
@@ -214,7 +223,7 @@ async function story(url: string): Promise<number> {
     t.ok('CanReset : DestructiveAndNonDestructive, reported to the service');
 
     t.heading('Reset without MFA is refused with a claims challenge');
-    const refused = await t.agent(['reset', '--no-mfa'], EXIT.mfaRequired);
+    const refused = await t.agent(['reset'], EXIT.mfaRequired, { env: withoutMfa });
     check(/Multi-factor authentication is required/.test(refused.stderr) && /Claims challenge/.test(refused.stderr), 'no step-up message');
     t.ok('401 MfaRequired with the insufficient_claims challenge -> exit 3');
 
@@ -276,16 +285,24 @@ async function adminDevice(t: Transcript, deviceId: string): Promise<ManagedDevi
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { url: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
-    console.log('Usage: npm run demo [-- --url <service url>]\n\nRuns the PIN reset story against a running `npm start` (default http://localhost:7071),\nor starts a throwaway local host when none answers. Exits non-zero if any step misbehaves.');
+    console.log([
+      'Usage: npm run demo [-- --url <service url>]',
+      '',
+      'Runs the PIN reset story against the running `npm start` (--url, else PINRESET_URL, else',
+      'http://localhost:$PORT with PORT defaulting to 7071), or starts a throwaway local host when none',
+      'answers. Everyone signs in through the development authority (device code flow). Exits non-zero',
+      'if any step misbehaves.',
+    ].join('\n'));
     return 0;
   }
-  const requested = (values.url ?? process.env.PINRESET_URL ?? 'http://localhost:7071').replace(/\/+$/, '');
+  const requested = (values.url ?? process.env.PINRESET_URL ?? defaultServiceUrl(process.env)).replace(/\/+$/, '');
   let service: StartedService | undefined;
   let url = requested;
   if (await answersHealth(requested)) {
-    console.log(`Using the service at ${requested}.`);
+    console.log(`Using the running service at ${requested}.`);
   } else {
-    console.log(`No service answers ${requested}/health; starting a local host of its own (development mode, throwaway data)...`);
+    console.log(`No PIN reset service answers at ${requested} (GET /health failed): is \`npm start\` running, on this PORT?`);
+    console.log('Starting a throwaway local host of its own for this demo (development mode, temporary data, stopped at the end)...');
     service = await startService();
     url = service.url;
     console.log(`Started on ${url}.`);

@@ -10,7 +10,7 @@ import { GraphApiError } from '../../cli/client/errors.js';
 import { bearerCredential } from '../../cli/client/http.js';
 import { useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { randomTenantId } from '../support/tokens.js';
+import { randomTenantId, userToken } from '../support/tokens.js';
 
 const host = useLocalHost();
 useSimulatedMicrosoft();
@@ -45,7 +45,7 @@ describe('pinreset-agent command line (in process)', () => {
     expect(await run(['enroll', '--bogus'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/Unknown option '--bogus'/) });
     expect(await run(['admin', 'reset-passcode'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/Missing argument: <deviceId>/) });
     expect(await run(['status', 'extra'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/Unexpected argument 'extra'/) });
-    expect(await run(['enroll', '--join-type', 'domainJoined', '--tenant', randomTenantId()])).toMatchObject({ code: 1, stderr: expect.stringMatching(/--join-type must be one of/) });
+    expect(await run(['enroll', '--join-type', 'domainJoined'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/--join-type must be one of/) });
     expect(await run(['poll', '--min-length', 'seven'])).toMatchObject({ code: 1 });
   });
 
@@ -63,16 +63,34 @@ describe('pinreset-agent command line (in process)', () => {
     }
   });
 
-  it('asks for a tenant or a token when it cannot make one', async () => {
-    const result = await run(['enroll', '--url', host.url]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/Which tenant\?/);
+  it('asks to sign in (exit 7) when no one is signed in and no token is given, for device and admin commands alike', async () => {
+    for (const command of [['enroll'], ['whoami'], ['admin', 'policy']]) {
+      const result = await run([...command, '--url', host.url]);
+      expect(result.code).toBe(7);
+      expect(result.stderr).toMatch(/You are not signed in\. Run: pinreset-agent login/);
+    }
+    const json = await run(['whoami', '--json', '--url', host.url]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'NotSignedIn' } });
   });
 
-  it('says the service is unreachable with exit 2', async () => {
-    const result = await run(['enroll', '--url', 'http://127.0.0.1:1', '--tenant', randomTenantId()]);
+  it('says the service is unreachable with exit 2, and login names PINRESET_URL when it cannot read the sign-in settings', async () => {
+    const token = await userToken({ tid: randomTenantId() });
+    const result = await run(['admin', 'policy', '--url', 'http://127.0.0.1:1', '--token', token]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Could not reach the PIN reset service at http:\/\/127\.0\.0\.1:1/);
+    const login = await run(['login', '--url', 'http://127.0.0.1:1']);
+    expect(login.code).toBe(7);
+    expect(login.stderr).toMatch(/Could not reach the PIN reset service at http:\/\/127\.0\.0\.1:1[\s\S]*Check PINRESET_URL/);
+  });
+
+  it('defaults to the npm start of this PORT (PINRESET_URL overrides)', async () => {
+    const port = new URL(host.url).port;
+    const result = await run(['login', '--json'], { PORT: '1' });
+    expect(result.stderr).toMatch(/http:\/\/localhost:1\b/);
+    const token = await userToken({ tid: randomTenantId() });
+    // A user token on an admin route: the service itself answers 403, so the agent found it.
+    expect(await run(['admin', 'policy', '--token', token], { PORT: port })).toMatchObject({ code: 2, stderr: expect.stringMatching(/answered 403/) });
+    expect(await run(['admin', 'policy', '--token', token], { PORT: '1', PINRESET_URL: host.url })).toMatchObject({ code: 2, stderr: expect.stringMatching(/answered 403/) });
   });
 
   it('without --url or PINRESET_URL talks to where npm start serves, following PORT', async () => {

@@ -53,7 +53,7 @@ describe('npm run demo', () => {
       const run = await demo(`http://127.0.0.1:${(impostor.address() as AddressInfo).port}`);
       expect(run.code).toBe(1);
       expect(run.stdout).toMatch(/Step 2\. Onboard a development tenant/);
-      expect(run.stderr).toMatch(/✗ Demo failed: pinreset-agent admin onboard .* exited 1, expected 0/);
+      expect(run.stderr).toMatch(/✗ Demo failed: /);
       expect(run.stdout).not.toMatch(/All \d+ steps behaved/);
     } finally {
       await new Promise<void>((resolve) => impostor.close(() => resolve()));
