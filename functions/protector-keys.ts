@@ -37,13 +37,13 @@ export const getProtectorKeys = defineOperation({
   },
 });
 
+/** Key lifecycle operations: an administrator of the route's tenant, which must be onboarded. */
+const TENANT_KEY_ADMIN = { tags: ['protector keys'], auth: 'admin', tenantParam: 'tid', requires: 'activeTenant' } as const;
+
 export const listProtectorKeyVersions = defineOperation({
   operationId: 'pinResetProtectorKeys_listVersions',
   summary: 'Every version of the tenant protector key with its state and deviceCount: enrolled devices whose protector was last seen under it (admin).',
-  tags: ['protector keys'],
-  auth: 'admin',
-  tenantParam: 'tid',
-  requires: 'activeTenant',
+  ...TENANT_KEY_ADMIN,
   responses: { 200: { description: 'The versions, current first.', schema: protectorKeyVersionCollectionSchema } },
   async handle(context) {
     const tenantId = tenantOf(context);
@@ -54,10 +54,7 @@ export const listProtectorKeyVersions = defineOperation({
 export const rotateProtectorKey = defineOperation({
   operationId: 'pinResetProtectorKeys_rotate',
   summary: 'Makes a new active key; the previous one becomes decryptOnly (admin).',
-  tags: ['protector keys'],
-  auth: 'admin',
-  tenantParam: 'tid',
-  requires: 'activeTenant',
+  ...TENANT_KEY_ADMIN,
   responses: {
     200: { description: 'The new active version.', schema: protectorKeyVersionEntitySchema },
     409: { description: 'Rotated concurrently by another request, or 20 versions are not retired yet (retire old versions first).' },
@@ -72,10 +69,7 @@ export const rotateProtectorKey = defineOperation({
 export const retireProtectorKeyVersion = defineOperation({
   operationId: 'pinResetProtectorKeys_retireVersion',
   summary: 'No more decrypts under this version, ever (admin). The current version cannot be retired: rotate first.',
-  tags: ['protector keys'],
-  auth: 'admin',
-  tenantParam: 'tid',
-  requires: 'activeTenant',
+  ...TENANT_KEY_ADMIN,
   responses: {
     200: { description: 'The retired version.', schema: protectorKeyVersionEntitySchema },
     404: { description: 'No such version.' },
