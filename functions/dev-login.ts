@@ -1,4 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import { oauthDocumentSchema, oauthErrorSchema } from '../shared/contract/dev-authority.js';
+import { devJwksSchema } from '../shared/contract/health.js';
 import { getSimulation } from '../shared/dev/simulation.js';
 import { ServiceError } from '../shared/domain/errors.js';
 import { defineOperation, type AnyOperation, type ResponseSpecs } from '../shared/http/pipeline.js';
@@ -43,7 +45,10 @@ function authorityOperation(operationId: string, summary: string, responses: Res
   });
 }
 
-const json = { 200: { description: 'JSON document.' }, 400: { description: 'OAuth error (error, error_description with the AADSTS number, error_codes, timestamp, trace_id, correlation_id).' } };
+const json = {
+  200: { description: 'JSON document.', schema: oauthDocumentSchema },
+  400: { description: 'OAuth error (error, error_description with the AADSTS number, error_codes, timestamp, trace_id, correlation_id).', schema: oauthErrorSchema },
+};
 const htmlPage = {
   200: { description: 'HTML page (a form).', html: true },
   302: { description: 'Back to the redirect URI with code and state, or an OAuth error.', headers: ['Location'] },
@@ -52,7 +57,7 @@ const htmlPage = {
 } as const;
 
 export const devLoginDiscovery = authorityOperation('devLogin_openidConfiguration', 'Development authority: OpenID Connect discovery document of a tenant (or organizations/common).', json);
-export const devLoginKeys = authorityOperation('devLogin_keys', 'Development authority: its signing keys (JWKS).', { 200: { description: 'A JWKS.' } });
+export const devLoginKeys = authorityOperation('devLogin_keys', 'Development authority: its signing keys (JWKS).', { 200: { description: 'A JWKS.', schema: devJwksSchema } });
 export const devLoginAuthorize = authorityOperation('devLogin_authorize', 'Development authority: authorization endpoint (sign-in page, MFA step, consent; PKCE S256 required).', htmlPage, [
   { name: 'client_id', description: 'The application signing the user in.', required: true },
   { name: 'response_type', description: 'code', required: true },
@@ -67,7 +72,7 @@ export const devLoginAuthorize = authorityOperation('devLogin_authorize', 'Devel
 ]);
 export const devLoginAuthorizeForm = authorityOperation('devLogin_authorize_submit', 'Development authority: the sign-in, MFA and consent forms of an authorization request.', htmlPage);
 export const devLoginToken = authorityOperation('devLogin_token', 'Development authority: token endpoint (authorization_code with PKCE, refresh_token with rotation, device_code, client_credentials).', {
-  ...json, 401: { description: 'invalid_client.' },
+  ...json, 401: { description: 'invalid_client.', schema: oauthErrorSchema },
 });
 export const devLoginDeviceCode = authorityOperation('devLogin_deviceCode', 'Development authority: device authorization endpoint (user_code, device_code, verification_uri, expires_in, interval, message).', json);
 export const devLoginDeviceLogin = authorityOperation('devLogin_deviceLogin', 'Development authority: the device code verification page (enter the code, then sign in).', htmlPage);

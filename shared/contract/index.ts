@@ -9,3 +9,4 @@ export * from './audit.js';
 export * from './health.js';
 export * from './text.js';
 export * from './sign-in.js';
+export * from './dev-authority.js';

@@ -51,7 +51,7 @@ export function errorStatusesOf(operation: AnyOperation, route: RouteDefinition)
     statuses.add(422);
   }
   for (const [status, spec] of Object.entries(operation.responses as ResponseSpecs)) {
-    if (Number(status) >= 400 && !spec.schema && !spec.html) statuses.add(Number(status));
+    if (Number(status) >= 400 && !spec.schema && !spec.html && !spec.media) statuses.add(Number(status));
   }
   return [...statuses].sort((a, b) => a - b);
 }
@@ -201,9 +201,13 @@ function buildOperation(operation: AnyOperation, route: RouteDefinition, schemas
       // An error status the pipeline may also answer (a 503 before the handler ran) carries either body.
       const schema = errorStatuses.includes(Number(status)) ? { anyOf: [ref, errorContent['application/json'].schema] } : ref;
       responses[status] = { description: spec.description, headers, content: { 'application/json': { schema } } };
-    } else if (spec.html) {
-      // An HTML page, or (for a fault the pipeline finds first) the JSON envelope at the same status.
-      const content = errorStatuses.includes(Number(status)) ? { ...HTML_CONTENT, ...errorContent } : HTML_CONTENT;
+    } else if (spec.html || spec.media) {
+      // A page or an asset, or (for a fault the pipeline finds first) the JSON envelope at the same status.
+      const pages = {
+        ...(spec.html ? HTML_CONTENT : {}),
+        ...Object.fromEntries((spec.media ?? []).map((media) => [media, { schema: { type: 'string' } }])),
+      };
+      const content = errorStatuses.includes(Number(status)) ? { ...pages, ...errorContent } : pages;
       responses[status] = { description: spec.description, headers, content };
     } else if (Number(status) >= 400) {
       responses[status] = { description: spec.description, headers, content: errorContent };

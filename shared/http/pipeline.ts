@@ -7,7 +7,7 @@ import { requireAdministrator, requireOwnTenant, requireRecentMfa } from '../ide
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { Services } from '../wiring.js';
 import { EMPTY_ODATA_QUERY, parseODataQuery, type ODataQuery, type ODataSpec } from './odata.js';
-import { empty, errorResponse, json, type HtmlPage, type Reply, type RequestIds } from './responses.js';
+import { empty, errorResponse, json, type HtmlPage, type RawBody, type Reply, type RequestIds } from './responses.js';
 import { requireActiveTenant } from '../services/active-tenant.js';
 import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../services/idempotency.js';
 import { type HttpMethod, type RouteDefinition, type RouteHandler } from './route-table.js';
@@ -36,6 +36,8 @@ export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   html?: true;
+  /** Other media types the body may have (static assets: `text/css`, `text/javascript`, `image/svg+xml`). */
+  media?: readonly string[];
   /** Response headers worth documenting (ETag, Retry-After, Location ...). */
   headers?: readonly string[];
 }
@@ -45,8 +47,9 @@ export type ResponseSpecs = Readonly<Record<number, ResponseSpec>>;
 /** The response a handler may return for one declared status. */
 type ReplyFor<Status extends number, Spec> =
   Spec extends { schema: infer Schema extends z.ZodType } ? Reply<Status, z.input<Schema>>
-    : Spec extends { html: true } ? Reply<Status, HtmlPage>
-      : Reply<Status, undefined>;
+    : Spec extends { html: true } ? Reply<Status, HtmlPage> | (Spec extends { media: readonly string[] } ? Reply<Status, RawBody> : never)
+      : Spec extends { media: readonly string[] } ? Reply<Status, RawBody>
+        : Reply<Status, undefined>;
 
 /** Any response the operation declares; returning an undeclared status or a mismatched body fails `tsc`. */
 export type RepliesOf<R extends ResponseSpecs> = { [Status in keyof R & number]: ReplyFor<Status, R[Status]> }[keyof R & number];

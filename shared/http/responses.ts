@@ -6,6 +6,7 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 declare const replyBody: unique symbol;
 declare const htmlPage: unique symbol;
+declare const rawBody: unique symbol;
 
 /**
  * A response whose type carries its status and the type of its body (type-only: at run time it is a
@@ -18,6 +19,14 @@ export interface Reply<Status extends number = number, Body = unknown> extends H
 
 /** The body type of an HTML page reply. */
 export interface HtmlPage { readonly [htmlPage]: true }
+
+/** The body type of a static asset (script, style sheet, image) of a declared media type. */
+export interface RawBody { readonly [rawBody]: true }
+
+/** A static asset: `contentType` must be one of the media types the operation declares for `status`. */
+export function raw<Status extends number>(status: Status, body: string | Uint8Array, contentType: string, headers: Record<string, string> = {}): Reply<Status, RawBody> {
+  return { status, headers: { 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff', ...headers }, body } as unknown as Reply<Status, RawBody>;
+}
 
 export function json<Status extends number, Body>(status: Status, body: Body, headers: Record<string, string> = {}): Reply<Status, Body> {
   return { status, headers: { 'Content-Type': JSON_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) } as unknown as Reply<Status, Body>;
