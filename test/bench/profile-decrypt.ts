@@ -1,9 +1,12 @@
 /**
  * Where the service's CPU goes per decrypt (rate limits and audit on, direct invoke, 16 in flight):
- * `node --cpu-prof --cpu-prof-dir=<dir> dist/test/bench/profile-decrypt.js`, then
- * `node dist/test/bench/profile-summary.js <dir>/<file>.cpuprofile` groups self time by package/module.
+ * `node dist/test/bench/profile-decrypt.js <file>.cpuprofile` profiles the measured run only (not the
+ * setup), then `node dist/test/bench/profile-summary.js <file>.cpuprofile` groups self time by
+ * package/module.
  * Not part of `npm run bench` (a profiler slows what it measures).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { getSimulation } from '../../shared/dev/simulation.js';
 import { loadConfig } from '../../shared/config.js';
 import { TableStore } from '../../shared/storage/table-store.js';
@@ -20,7 +23,15 @@ try {
     const services = new Services(config, { tables: new TableStore(config.storage, { policies: [counter.policy] }) });
     const tenant = await activeTenant(services);
     const users = await usersOf(tenant, 6_000, async (claims) => (await getSimulation().issueUserToken(claims)).access_token);
-    return handlerThroughput(services, counter, users, 6_000);
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    const figures = await handlerThroughput(services, counter, users, 6_000);
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(process.argv[2] ?? 'decrypt.cpuprofile', JSON.stringify(profile));
+    session.disconnect();
+    return figures;
   });
   console.log(JSON.stringify(result));
 } finally {
