@@ -21,6 +21,7 @@ import { decryptProtectedSecret, parseProtectedSecret } from '../../shared/keys/
 import type { PublicRsaJwk } from '../../shared/keys/tenant-key-generator.js';
 import { Services, setServices } from '../../shared/wiring.js';
 import { percentile, printTable, round, runLoad } from './load.js';
+import { freePort } from '../../shared/dev/azurite.js';
 import { TableStore } from '../../shared/storage/table-store.js';
 import { TableTransactionCounter } from '../../shared/storage/transaction-counter.js';
 import { devToken, startBenchHost, startBenchService, type BenchService } from './service-process.js';
@@ -151,15 +152,22 @@ export async function handlerThroughput(services: Services, counter: TableTransa
  * the tenant's key made) is spawned, and one decrypt is sent the moment it listens; the time runs from
  * the spawn to the 200 answer. The process trusts this process's development token signing key.
  */
-async function firstDecrypt(): Promise<{ readyMs: number; firstDecryptMs: number }> {
+export async function firstDecrypt(): Promise<{ readyMs: number; firstDecryptMs: number }> {
   const storage = await startBenchService();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const previousEnv = { ...process.env };
+  // The development-mode settings the simulation signs tokens with (the fresh process has the same
+  // public base URL, so the same development authority and issuer).
+  Object.assign(process.env, { PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: storage.connectionString, PINRESET_PUBLIC_BASE_URL: baseUrl });
+  resetConfigForTests();
   try {
-    const services = new Services(loadConfig({ ...process.env, PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: storage.connectionString }));
+    const services = new Services(loadConfig(process.env));
     const tenant = await activeTenant(services);
     const [user] = await usersOf(tenant, 1, async (claims) => (await getSimulation().issueUserToken(claims)).access_token);
     const signingKey = JSON.stringify(await getSimulation().signer.exportPrivateJwk());
     const started = performance.now();
-    const fresh = await startBenchHost(storage.connectionString, { BENCH_SIGNING_JWK: signingKey });
+    const fresh = await startBenchHost(storage.connectionString, { BENCH_SIGNING_JWK: signingKey, PORT: String(port), PINRESET_PUBLIC_BASE_URL: baseUrl });
     const readyMs = performance.now() - started;
     try {
       const response = await fetch(`${fresh.url}${DECRYPT_PATH}`, { method: 'POST', headers: { authorization: `Bearer ${user!.token}`, 'content-type': 'application/json' }, body: user!.body });
@@ -170,6 +178,8 @@ async function firstDecrypt(): Promise<{ readyMs: number; firstDecryptMs: number
       await fresh.stop();
     }
   } finally {
+    process.env = previousEnv;
+    resetConfigForTests();
     await storage.stop();
   }
 }
