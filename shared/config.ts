@@ -25,6 +25,15 @@ export const ROLE_TEMPLATE_IDS = {
   helpdeskAdministrator: '729827e3-9c14-49f7-bb1b-9608f156bbb8',
 } as const;
 
+/** Entra's display names of the role templates above (what an admin sees in the Entra admin center). */
+export const ROLE_DISPLAY_NAMES: Readonly<Record<string, string>> = {
+  [ROLE_TEMPLATE_IDS.globalAdministrator]: 'Global Administrator',
+  [ROLE_TEMPLATE_IDS.applicationAdministrator]: 'Application Administrator',
+  [ROLE_TEMPLATE_IDS.cloudApplicationAdministrator]: 'Cloud Application Administrator',
+  [ROLE_TEMPLATE_IDS.intuneAdministrator]: 'Intune Administrator',
+  [ROLE_TEMPLATE_IDS.helpdeskAdministrator]: 'Helpdesk Administrator',
+};
+
 const DEFAULT_ADMIN_ROLE_IDS = [
   ROLE_TEMPLATE_IDS.globalAdministrator,
   ROLE_TEMPLATE_IDS.applicationAdministrator,

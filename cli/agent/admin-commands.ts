@@ -1,10 +1,15 @@
+import { writeFile } from 'node:fs/promises';
+import { AUDIT_ACTIVITIES } from '../../shared/contract/audit.js';
+import { CLOUD_HOSTS } from '../../shared/config.js';
+import { GraphApiError } from '../client/errors.js';
 import { walkOnboarding } from '../client/onboarding.js';
-import type { AuditEvent, DeviceActionResult, ManagedDeviceSelection, TenantSettingsPatch } from '../client/types.js';
+import type { AuditEvent, DeviceActionResult, ManagedDeviceSelection, OnboardingStatus, PinRecoveryPolicy, ProtectorKeyVersion, TenantSettingsPatch } from '../client/types.js';
 import { choiceOption, integerOption, stringOption, UsageError, type OptionDefs } from './args.js';
 import type { CommandDef } from './command.js';
+import { confirmTyped, YES_OPTION } from './confirm.js';
 import type { CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
-import { heading, table } from './format.js';
+import { heading, table, wrapText } from './format.js';
 import { PIN_COMPLEXITY_OPTIONS, pinComplexityFromOptions } from './pin-complexity-options.js';
 
 const TENANT_OPTION = {
@@ -12,8 +17,19 @@ const TENANT_OPTION = {
 };
 
 /** `pinreset-agent admin <name>`: every admin command takes --tenant (listed first). */
-function adminCommand(name: string, def: Omit<CommandDef, 'path' | 'options'> & { options?: OptionDefs }): CommandDef {
-  return { ...def, path: ['admin', name], options: { ...TENANT_OPTION, ...def.options } };
+function adminCommand(name: string | readonly string[], def: Omit<CommandDef, 'path' | 'options'> & { options?: OptionDefs }): CommandDef {
+  return { ...def, path: ['admin', ...(typeof name === 'string' ? [name] : name)], options: { ...TENANT_OPTION, ...def.options } };
+}
+
+function describeOnboarding(status: OnboardingStatus): string {
+  const app = (label: string, application: OnboardingStatus['serviceApplication']) =>
+    `${label.padEnd(20)}: ${application.consented ? `consented ${application.consentedDateTime ?? ''}`.trim() : 'not consented'} (appId ${application.appId}, service principal ${application.servicePrincipalId ?? '-'})`;
+  return [
+    `state               : ${status.state}${status.failure ? ` (${status.failure.code}: ${status.failure.message})` : ''}`,
+    app('service app', status.serviceApplication),
+    app('client app', status.clientApplication),
+    `last verified       : ${status.lastVerifiedDateTime ?? '-'}`,
+  ].join('\n');
 }
 
 async function admin(context: CommandContext) {
@@ -72,14 +88,67 @@ const onboard = adminCommand('onboard', {
   },
 });
 
+/** Where the Intune profile is POSTed, in the tenant's cloud. */
+function deviceConfigurationsUrl(cloud: keyof typeof CLOUD_HOSTS): string {
+  return `https://${CLOUD_HOSTS[cloud].graphHost}/v1.0/deviceManagement/deviceConfigurations`;
+}
+
+const GPO_ROOT = 'Computer Configuration > Administrative Templates > ';
+
+/** "Group Policy: Computer Configuration > … = Enabled." → "Windows Components > … = Enabled."; a note stays as it is. */
+function groupPolicyOf(description: string): string {
+  const match = /Group Policy:\s*(.*)$/s.exec(description);
+  return (match?.[1] ?? description).trim().replace(GPO_ROOT, '');
+}
+
+/** PassportForWork's character-class integers: 0 allowed, 1 required, 2 disallowed. */
+const USAGE_NAMES: Readonly<Record<number, string>> = { 0: 'allowed', 1: 'required', 2: 'disallowed' };
+
+function settingValue(omaUri: string, value: unknown): string {
+  const isUsage = /\/PINComplexity\/(UppercaseLetters|LowercaseLetters|SpecialCharacters|Digits)$/.test(omaUri);
+  return isUsage && typeof value === 'number' && USAGE_NAMES[value] ? `${value} (${USAGE_NAMES[value]})` : String(value);
+}
+
+function describePolicy(body: PinRecoveryPolicy): string {
+  const rows = body.omaSettings.map((setting) => [setting.omaUri.split('/').slice(-2).join('/'), settingValue(setting.omaUri, setting.value), groupPolicyOf(setting.description)]);
+  return table(['Intune setting (OMA-URI)', 'value', `Group Policy (${GPO_ROOT.trim()})`], rows, { maxWidths: { 2: 80 } });
+}
+
 const policy = adminCommand('policy', {
   maxPositionals: 0,
-  summary: 'Print the client policy to deploy (Intune custom profile body + Group Policy equivalents).',
+  summary: 'The client policy to deploy: a table of its settings with their Group Policy equivalents, and how to POST it to Graph.',
+  description: [
+    'GET /v1.0/organization/{tid}/pinRecoveryPolicy: an Intune custom profile (windows10CustomConfiguration)',
+    'for Windows\' PassportForWork settings (EnablePinRecovery, PIN complexity), which you POST unchanged to',
+    'Microsoft Graph deviceManagement/deviceConfigurations. --out saves the body to a file; --json prints it.',
+  ].join('\n'),
+  options: {
+    out: { type: 'string', valueName: '<file>', description: 'Write the profile body (JSON, POSTable as is) to this file.' },
+  },
+  examples: ['pinreset-agent admin policy --out pin-recovery-policy.json'],
   async run(context) {
     const { client, credential, tenantId } = await admin(context);
     const body = await client.recoveryPolicy(credential, tenantId);
+    const [status, settings] = await Promise.all([
+      client.onboardingStatus(credential, tenantId).catch(() => undefined),
+      client.settings(credential, tenantId).catch(() => undefined),
+    ]);
+    const out = stringOption(context.values, 'out');
+    if (out) await writeFile(out, `${JSON.stringify(body, null, 2)}\n`);
     context.emit(body);
-    context.say(JSON.stringify(body, null, 2));
+    if (status && status.state !== 'active') {
+      context.warn(`warning: tenant ${tenantId} is not onboarded (state ${status.state}): devices cannot use this service until an admin onboards it (pinreset-agent admin onboard --tenant ${tenantId}, or ${context.serviceUrl()}/onboarding/start?tenant=${tenantId}).`);
+    }
+    context.say(heading(body.displayName));
+    context.say(wrapText(body.description, 100).join('\n'));
+    context.say('');
+    context.say(describePolicy(body));
+    context.say('');
+    const file = out ?? 'pin-recovery-policy.json';
+    if (!out) context.say(`Save the body with --out ${file} (or --json > ${file}), then POST it to Graph as an Intune administrator:`);
+    else context.say(`Saved to ${out}. POST it to Graph as an Intune administrator:`);
+    context.say(`  az rest --method POST --url ${deviceConfigurationsUrl(settings?.cloud ?? 'public')} --headers Content-Type=application/json --body @${file}`);
+    context.say('Then assign the profile to your devices in Intune (device scope).');
     return EXIT.ok;
   },
 });
@@ -120,7 +189,8 @@ const settings = adminCommand('settings', {
 const keys = adminCommand('keys', {
   args: '[rotate | retire <kid>]',
   maxPositionals: 2,
-  summary: 'List the tenant\'s protector key versions, rotate the key, or retire a version.',
+  summary: 'List the tenant\'s protector key versions, rotate the key, or retire a version (asks to confirm).',
+  options: { ...YES_OPTION },
   async run(context) {
     const [action, kid] = context.positionals;
     if (action !== undefined && action !== 'rotate' && action !== 'retire') throw new UsageError(`Unknown keys action '${action}' (rotate | retire <kid>).`, 'admin keys');
@@ -130,12 +200,20 @@ const keys = adminCommand('keys', {
       await client.rotateProtectorKey(credential, tenantId);
       context.say('Rotated: a new active key; the previous one is decryptOnly.');
     } else if (action === 'retire' && kid) {
+      const version = (await client.protectorKeyVersions(credential, tenantId)).find((candidate) => candidate.kid === kid);
+      const deviceCount = (version as (ProtectorKeyVersion & { deviceCount?: number }) | undefined)?.deviceCount;
+      const holders = typeof deviceCount === 'number'
+        ? `${deviceCount} device${deviceCount === 1 ? '' : 's'} still hold${deviceCount === 1 ? 's' : ''} a protector under it; ${deviceCount === 0 ? 'none' : 'they'} will need a destructive reset (or to re-protect first).`
+        : 'Devices whose protector is under it will need a destructive reset.';
+      await confirmTyped(context, { what: `Retiring key ${kid}${version ? ` (${version.state})` : ''} is final: protectors under it can no longer be decrypted. ${holders}`, expected: 'retire' });
       await client.retireProtectorKey(credential, tenantId, kid);
       context.say(`Retired ${kid}: protectors under it can no longer be decrypted.`);
     }
     const versions = await client.protectorKeyVersions(credential, tenantId);
     context.emit({ tenantId, versions });
-    context.say(table(['kid', 'state', 'createdDateTime'], versions.map((v) => [v.kid, v.state, v.createdDateTime])));
+    const count = (v: ProtectorKeyVersion) => (v as ProtectorKeyVersion & { deviceCount?: number }).deviceCount;
+    const withCounts = versions.some((v) => typeof count(v) === 'number');
+    context.say(table(['kid', 'state', 'createdDateTime', ...(withCounts ? ['devices'] : [])], versions.map((v) => [v.kid, v.state, v.createdDateTime, ...(withCounts ? [count(v)] : [])])));
     return EXIT.ok;
   },
 });
@@ -170,17 +248,28 @@ const devices = adminCommand('devices', {
 });
 
 const resetPasscode = adminCommand('reset-passcode', {
-  args: '<deviceId>',
-  minPositionals: 1,
+  args: '[deviceId]',
   maxPositionals: 1,
   summary: 'Request a passcode reset for a managed device (as Intune: Devices > device > Reset passcode).',
+  description: 'deviceId: a managed device id from `pinreset-agent admin devices`; default: the device enrolled with this state file.',
   options: {
     'idempotency-key': { type: 'string', valueName: '<key>', description: 'Idempotency-Key header (a retry with the same key is not a second request).' },
   },
   async run(context) {
-    const [deviceId = ''] = context.positionals;
     const { client, credential } = await admin(context);
-    await client.resetPasscode(credential, deviceId, stringOption(context.values, 'idempotency-key'));
+    const deviceId = context.positionals[0] ?? (await context.tryLoadState())?.device.id;
+    if (!deviceId) throw new UsageError('Which device? Pass a managed device id (see: pinreset-agent admin devices), or enrol this device first.');
+    try {
+      await client.resetPasscode(credential, deviceId, stringOption(context.values, 'idempotency-key'));
+    } catch (error) {
+      if (error instanceof GraphApiError && error.status === 409) {
+        const open = await client.managedDevice(credential, deviceId).then(latestAction).catch(() => undefined);
+        if (open && (open.actionState === 'pending' || open.actionState === 'active')) {
+          throw new GraphApiError({ ...error, requestId: error.requestId, message: `${error.message}\nThe open action is ${open.id} (${open.actionState}, started ${open.startDateTime ?? '-'}). Wait for the device to report it (pinreset-agent poll on the device), or cancel it:\n  pinreset-agent admin cancel ${deviceId} ${open.id}` });
+        }
+      }
+      throw error;
+    }
     const device = await client.managedDevice(credential, deviceId);
     const action = latestAction(device);
     context.emit({ deviceId, action: action ?? null });
@@ -217,13 +306,13 @@ const audit = adminCommand('audit', {
   summary: 'Print the tenant\'s PIN reset audit trail, newest first.',
   options: {
     top: { type: 'string', valueName: '<n>', description: 'At most this many events (default 50).' },
-    activity: { type: 'string', valueName: '<name>', description: "Only this activity (\$filter=activity eq '...')." },
+    activity: { type: 'string', valueName: '<name>', description: `Only this activity ($filter=activity eq '...'), one of: ${AUDIT_ACTIVITIES.join(', ')}.` },
     since: { type: 'string', valueName: '<iso>', description: 'Only events at or after this time ($filter=activityDateTime ge ...).' },
   },
   async run(context) {
     const top = integerOption(context.values, 'top', { min: 1, max: 999 }) ?? 50;
     const filters: string[] = [];
-    const activity = stringOption(context.values, 'activity');
+    const activity = choiceOption(context.values, 'activity', AUDIT_ACTIVITIES);
     const since = stringOption(context.values, 'since');
     if (activity) filters.push(`activity eq '${activity.replace(/'/g, "''")}'`);
     if (since) {
@@ -235,9 +324,55 @@ const audit = adminCommand('audit', {
     context.emit(events);
     context.say(table(['activityDateTime', 'activity', 'result', 'resultReason', 'initiatedBy'], events.map((event) => [
       event.activityDateTime, event.activity, event.result, event.resultReason, initiator(event),
-    ])));
+    ]), { maxWidths: { 3: 60 } }));
     return EXIT.ok;
   },
 });
 
-export const ADMIN_COMMANDS: readonly CommandDef[] = [onboard, policy, settings, keys, devices, resetPasscode, cancel, audit];
+const onboarding = adminCommand('onboarding', {
+  args: '[status | verify | offboard]',
+  maxPositionals: 1,
+  summary: 'The tenant\'s onboarding: show it (status), re-check both apps in Entra ID (verify), or offboard (asks to confirm).',
+  description: [
+    'status   GET  /v1.0/organization/{tid}/pinResetOnboarding',
+    'verify   POST .../pinResetOnboarding/verify: checks both service principals in Microsoft Graph now.',
+    'offboard DELETE .../pinResetOnboarding: destroys the tenant\'s protector keys (enrolled protectors can',
+    '         never be decrypted again), cancels pending device actions; the audit trail is kept. Asks you',
+    '         to type the tenant id; --yes skips that (required when there is no terminal).',
+  ].join('\n'),
+  options: { ...YES_OPTION },
+  async run(context) {
+    const [action = 'status'] = context.positionals;
+    if (action !== 'status' && action !== 'verify' && action !== 'offboard') throw new UsageError(`Unknown onboarding action '${action}' (status | verify | offboard).`);
+    const { client, credential, tenantId } = await admin(context);
+    if (action === 'offboard') {
+      await confirmTyped(context, {
+        what: `Offboarding tenant ${tenantId} destroys its protector keys: no enrolled device can recover its PIN without a destructive reset, and pending passcode actions are canceled. The audit trail is kept.`,
+        expected: tenantId,
+      });
+      await client.offboard(credential, tenantId);
+    }
+    const status = action === 'verify' ? await client.verifyOnboarding(credential, tenantId) : await client.onboardingStatus(credential, tenantId);
+    context.emit({ tenantId, ...status });
+    if (action === 'offboard') context.say(`Tenant ${tenantId} offboarded. To remove it for good, its admin also deletes both enterprise applications in Entra ID.`);
+    context.say(describeOnboarding(status));
+    return action === 'verify' && status.state !== 'active' ? EXIT.serviceError : EXIT.ok;
+  },
+});
+
+const deleteDevice = adminCommand(['devices', 'delete'], {
+  args: '<deviceId>',
+  minPositionals: 1,
+  maxPositionals: 1,
+  summary: 'Delete (retire) a managed device: its open actions end and its azureADDeviceId can enrol again.',
+  async run(context) {
+    const [deviceId = ''] = context.positionals;
+    const { client, credential } = await admin(context);
+    await client.deleteManagedDevice(credential, deviceId);
+    context.emit({ deviceId, deleted: true });
+    context.say(`Managed device ${deviceId} deleted.`);
+    return EXIT.ok;
+  },
+});
+
+export const ADMIN_COMMANDS: readonly CommandDef[] = [onboard, onboarding, policy, settings, keys, devices, deleteDevice, resetPasscode, cancel, audit];

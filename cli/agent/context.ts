@@ -15,6 +15,8 @@ export interface AgentIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Asks the user one question (confirmations); undefined = no one to ask. Default: the terminal, if any. */
+  ask?: (question: string) => Promise<string | undefined>;
 }
 
 export const processIo: AgentIo = {

@@ -163,9 +163,7 @@ const status: CommandDef = {
   async run(context) {
     const state = await context.loadState();
     const report = statusReport(state);
-    context.say(dsregSection('Device State', deviceStateRows(state)));
-    context.say(dsregSection('User State', userStateRows(state)));
-    context.say(dsregSection('PIN Reset Agent', pinResetRows(state)));
+    // Talk to the service first: a failure must not come after a healthy-looking block.
     let reported = false;
     let reveals: Awaited<ReturnType<typeof passcodeReveals>> | null = null;
     if (context.values['no-report'] !== true) {
@@ -173,9 +171,14 @@ const status: CommandDef = {
       const credential = deviceCredentialOf(context, state);
       await client.reportDeviceStatus(credential, state.device.id, report);
       reported = true;
-      context.say(`Status reported to ${context.serviceUrl(state)} (CanReset ${report.canReset}).`);
       // The device's user is told when an admin saw a passcode meant for this device.
       reveals = await passcodeReveals(client, credential, state.device.id);
+    }
+    context.say(dsregSection('Device State', deviceStateRows(state)));
+    context.say(dsregSection('User State', userStateRows(state)));
+    context.say(dsregSection('PIN Reset Agent', pinResetRows(state)));
+    if (reported) context.say(`Status reported to ${context.serviceUrl(state)} (CanReset ${report.canReset}).`);
+    if (reveals) {
       context.say(reveals.length === 0
         ? 'Passcode reveals: none (no administrator has viewed a passcode for this device).'
         : ['Passcode reveals (an administrator viewed a passcode for this device):',

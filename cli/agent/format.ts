@@ -62,15 +62,40 @@ export function pinResetRows(state: AgentState): Row[] {
   ];
 }
 
+/** Splits text into lines of at most `width` characters, at spaces where it can. */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const space = rest.lastIndexOf(' ', width);
+    const cut = space > 0 ? space : width;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  lines.push(rest);
+  return lines;
+}
+
+export interface TableOptions {
+  /** Column index → the widest it may be; longer cells wrap onto continuation lines. */
+  maxWidths?: Readonly<Record<number, number>>;
+}
+
 /** A plain aligned text table (header row + rows), for admin listings. */
-export function table(headers: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+export function table(headers: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[], options: TableOptions = {}): string {
   const cells = rows.map((row) => headers.map((_, i) => {
     const value = row[i];
-    return value === undefined || value === null || value === '' ? '-' : String(value);
+    const text = value === undefined || value === null || value === '' ? '-' : String(value);
+    const max = options.maxWidths?.[i];
+    return max === undefined ? [text] : wrapText(text, max);
   }));
-  const widths = headers.map((header, i) => Math.max(header.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const widths = headers.map((header, i) => Math.max(header.length, ...cells.flatMap((row) => (row[i] ?? []).map((line) => line.length))));
   const line = (values: readonly string[]) => values.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  const body = cells.flatMap((row) => {
+    const height = Math.max(...row.map((cell) => cell.length));
+    return Array.from({ length: height }, (_, n) => line(row.map((cell) => cell[n] ?? '')));
+  });
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...body].join('\n');
 }
 
 /** "Title" underlined, for step headings in command output and the demo. */

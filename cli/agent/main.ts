@@ -1,5 +1,7 @@
 import { GraphApiError, MfaRequiredError, ServiceUnreachableError } from '../client/errors.js';
-import { commandHelp, parseCommandArgs, UsageError } from './args.js';
+import { isGuid } from '../../shared/domain/tenant.js';
+import { commandHelp, formatOptions, GLOBAL_OPTIONS, parseCommandArgs, stringOption, UsageError } from './args.js';
+import { NotConfirmedError } from './confirm.js';
 import { ADMIN_COMMANDS } from './admin-commands.js';
 import type { CommandDef } from './command.js';
 import { CommandContext, processIo, type AgentIo } from './context.js';
@@ -9,6 +11,7 @@ import { NotSignedInError } from './sign-in-session.js';
 import { SignInError } from '../client/sign-in.js';
 import { EXIT, EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
 import { StateError } from './state.js';
+import { agentVersion } from './version.js';
 
 export const COMMANDS: readonly CommandDef[] = [...SIGN_IN_COMMANDS, ...DEVICE_COMMANDS, ...ADMIN_COMMANDS];
 
@@ -40,6 +43,10 @@ export function mainHelp(): string {
     'Admin commands (sign in as an admin: a directory role such as Global Administrator, or PinReset.Administrator):',
     ...ADMIN_COMMANDS.map(line),
     '',
+    'Global options (every command):',
+    formatOptions(GLOBAL_OPTIONS),
+    '  -v, --version     Print the version and exit.',
+    '',
     `Run '${PROGRAM} <command> --help' for a command's options.`,
     '',
     'Environment: PINRESET_URL, PINRESET_AGENT_STATE, PINRESET_TENANT, PINRESET_TOKEN, PINRESET_ADMIN_TOKEN.',
@@ -66,6 +73,10 @@ function errorJson(code: string, message: string, extra: Record<string, unknown>
  */
 export async function runAgent(argv: readonly string[], io: AgentIo = processIo): Promise<ExitCode> {
   const wantsJson = argv.includes('--json');
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+    io.stdout(wantsJson ? JSON.stringify({ version: agentVersion() }) : `${PROGRAM} ${agentVersion()}`);
+    return EXIT.ok;
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     const topic = argv[0] === 'help' ? findCommand(argv.slice(1)) : undefined;
     io.stdout(topic ? helpFor(topic.command) : mainHelp());
@@ -92,13 +103,59 @@ export async function runAgent(argv: readonly string[], io: AgentIo = processIo)
     if (positionals.length < (command.minPositionals ?? 0) || positionals.length > (command.maxPositionals ?? 0)) {
       throw new UsageError(positionals.length > (command.maxPositionals ?? 0) ? `Unexpected argument '${positionals[command.maxPositionals ?? 0]}'.` : `Missing argument: ${command.args ?? ''}.`);
     }
+    checkTenantOption(values, command);
     return await command.run(new CommandContext(io, values, positionals));
   } catch (error) {
-    return reportError(error, io, wantsJson, command);
+    return reportError(error, io, wantsJson, command, { serviceUrl: serviceUrlOf(rest, io), tenant: tenantOf(rest, io) });
   }
 }
 
-function reportError(error: unknown, io: AgentIo, json: boolean, command: CommandDef): ExitCode {
+/**
+ * Only `admin onboard` takes a domain (as /onboarding/start does); every other command sends the
+ * tenant to the service as an id, so a domain is refused here, naming the option the user wrote,
+ * instead of coming back as a service error about a request field the user never saw.
+ */
+function checkTenantOption(values: Record<string, unknown>, command: CommandDef): void {
+  const tenant = typeof values.tenant === 'string' ? values.tenant : undefined;
+  if (tenant === undefined || isGuid(tenant) || command.path.join(' ') === 'admin onboard') return;
+  throw new UsageError(`--tenant must be the tenant id (a GUID), not '${tenant}'. The onboarding success page shows it, and so does GET /v1.0/organization?$select=id with a token of the tenant.`);
+}
+
+/** Best effort, for hints: the service URL and tenant the command was aimed at. */
+function serviceUrlOf(argv: readonly string[], io: AgentIo): string {
+  const index = argv.indexOf('--url');
+  const flag = index >= 0 ? argv[index + 1] : argv.find((arg) => arg.startsWith('--url='))?.slice(6);
+  return (flag || io.env.PINRESET_URL || `http://localhost:${io.env.PORT || 7071}`).replace(/\/+$/, '');
+}
+
+function tenantOf(argv: readonly string[], io: AgentIo): string | undefined {
+  const index = argv.indexOf('--tenant');
+  return (index >= 0 ? argv[index + 1] : undefined) || io.env.PINRESET_TENANT || undefined;
+}
+
+/** What to do next, for the service errors a user can act on. */
+function nextStep(error: GraphApiError, target: { serviceUrl: string; tenant: string | undefined }): string | undefined {
+  if (/not onboarded/i.test(error.message)) {
+    const tenant = target.tenant ?? '<tenant id>';
+    return `Onboard the tenant first: ${PROGRAM} admin onboard --tenant ${tenant}  (or, as an admin in a browser: ${target.serviceUrl}/onboarding/start?tenant=${tenant})`;
+  }
+  if (error.status === 401 && error.code === 'InvalidAuthenticationToken') {
+    return /expired/i.test(error.message)
+      ? `The access token has expired: sign in again (${PROGRAM} login), or pass a fresh token with --token.`
+      : `Sign in again (${PROGRAM} login), or pass a valid access token for the service with --token.`;
+  }
+  if (error.status === 403 && error.code === 'Authorization_RequestDenied') {
+    return `Sign in as a user who holds one of the roles named above (${PROGRAM} login), or ask an administrator to assign one.`;
+  }
+  return undefined;
+}
+
+function reportError(error: unknown, io: AgentIo, json: boolean, command: CommandDef, target: { serviceUrl: string; tenant: string | undefined }): ExitCode {
+  if (error instanceof NotConfirmedError) {
+    io.stderr(error.message);
+    if (json) io.stdout(errorJson('NotConfirmed', error.message));
+    return EXIT.usage;
+  }
   if (error instanceof UsageError) {
     io.stderr(`${PROGRAM} ${command.path.join(' ')}: ${error.message}\nUsage: ${usageOf(command)}  (--help for details)`);
     if (json) io.stdout(errorJson('UsageError', error.message));
@@ -112,7 +169,8 @@ function reportError(error: unknown, io: AgentIo, json: boolean, command: Comman
   if (error instanceof GraphApiError) {
     const isMfa = error instanceof MfaRequiredError;
     const retry = error.retryAfterSeconds === undefined ? '' : `; retry after ${error.retryAfterSeconds} s`;
-    io.stderr(`The service answered ${error.status} ${error.code}: ${error.message} (request-id ${error.requestId ?? '-'}${retry})`);
+    const next = nextStep(error, target);
+    io.stderr(`The service answered ${error.status} ${error.code}: ${error.message} (request-id ${error.requestId ?? '-'}${retry})${next ? `\n${next}` : ''}`);
     if (json) io.stdout(errorJson(error.code, error.message, { status: error.status, requestId: error.requestId ?? null, retryAfterSeconds: error.retryAfterSeconds ?? null }));
     return isMfa ? EXIT.mfaRequired : EXIT.serviceError;
   }
@@ -123,7 +181,7 @@ function reportError(error: unknown, io: AgentIo, json: boolean, command: Comman
     return EXIT.signInRequired;
   }
   if (error instanceof ServiceUnreachableError) {
-    io.stderr(error.message);
+    io.stderr(`${error.message}\nIs the service running? Start it with npm start, or check PINRESET_URL (or --url): it is ${error.url}.`);
     if (json) io.stdout(errorJson('ServiceUnreachable', error.message));
     return EXIT.serviceError;
   }

@@ -53,8 +53,16 @@ export const badRequest = (message: string) => new ServiceError('BadRequest', me
 export const forbidden = (message = 'Insufficient privileges to complete the operation.') => new ServiceError('Authorization_RequestDenied', message);
 export const conflict = (message: string) => new ServiceError('Conflict', message);
 
-/** A feature other than onboarding used for a tenant that is not `active`. */
-export function tenantNotOnboarded(): ServiceError {
+/**
+ * A feature other than onboarding used for a tenant that is not `active`. `onboardingUrl` is the full
+ * address where an administrator onboards it (the service's /onboarding/start?tenant=...).
+ */
+export function tenantNotOnboarded(onboardingUrl: string): ServiceError {
   return new ServiceError('Authorization_RequestDenied',
-    'This tenant is not onboarded to the PIN reset service (or was offboarded). An administrator must complete onboarding at /onboarding/start first.');
+    `This tenant is not onboarded to the PIN reset service (or was offboarded). An administrator must complete onboarding first: open ${onboardingUrl} in a browser.`);
+}
+
+/** Where an administrator onboards a tenant: the full address, so that a message can be followed as is. */
+export function onboardingStartUrl(publicBaseUrl: string, tenantId: string): string {
+  return `${publicBaseUrl}/onboarding/start?tenant=${encodeURIComponent(tenantId)}`;
 }

@@ -260,7 +260,7 @@ export async function runOperation(
     : EMPTY_ODATA_QUERY;
   const body = operation.body ? await readBody(request, operation.body) : undefined;
   const context: OperationContext<unknown> = { request, invocation, ids, services, config: services.config, params, query, body, user, device };
-  if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, (user ?? device)?.tenantId ?? '');
+  if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, (user ?? device)?.tenantId ?? '', services.config.publicBaseUrl);
   if (operation.idempotent && user) return runIdempotentOperation(operation, operation.idempotent, context, user);
   return operation.handle(context);
 }

@@ -1,3 +1,4 @@
+import { ROLE_DISPLAY_NAMES } from '../config.js';
 import { ServiceError } from '../domain/errors.js';
 import type { UserPrincipal } from './principal.js';
 
@@ -8,9 +9,17 @@ export function isAdministrator(principal: UserPrincipal, roleTemplateIds: reado
   return principal.roles.includes(ADMINISTRATOR_APP_ROLE) || principal.wids.some((wid) => roleTemplateIds.includes(wid));
 }
 
+/** "Global Administrator or Intune Administrator (directory roles), or the app role PinReset.Administrator". */
+export function describeAdministratorRoles(roleTemplateIds: readonly string[]): string {
+  const names = roleTemplateIds.map((id) => ROLE_DISPLAY_NAMES[id] ?? `role template ${id}`);
+  const roles = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0] ?? 'none configured';
+  return `${roles} (directory roles), or the app role ${ADMINISTRATOR_APP_ROLE}`;
+}
+
 export function requireAdministrator(principal: UserPrincipal, roleTemplateIds: readonly string[]): void {
   if (!isAdministrator(principal, roleTemplateIds)) {
-    throw new ServiceError('Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    throw new ServiceError('Authorization_RequestDenied',
+      `Insufficient privileges to complete the operation. It needs one of: ${describeAdministratorRoles(roleTemplateIds)}; sign in as such a user.`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import { ServiceError, tenantNotOnboarded } from '../domain/errors.js';
+import { onboardingStartUrl, ServiceError, tenantNotOnboarded } from '../domain/errors.js';
 import { isGuid, isTenantActive } from '../domain/tenant.js';
 import type { Clock } from '../domain/clock.js';
 import type { DeviceAssertionJtiRepository } from '../storage/device-assertion-jti-repository.js';
@@ -85,7 +85,7 @@ export class DeviceAssertionVerifier implements DeviceAuthenticator {
     if (typeof iat !== 'number' || typeof exp !== 'number' || typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw this.reject();
     if (exp - iat > MAX_ASSERTION_LIFETIME_SECONDS || exp <= iat) throw this.reject();
     if (iat > nowSeconds + ASSERTION_CLOCK_SKEW_SECONDS) throw this.reject();
-    if (!isTenantActive(tenant?.value)) throw tenantNotOnboarded();
+    if (!isTenantActive(tenant?.value)) throw tenantNotOnboarded(onboardingStartUrl(audience, device.tenantId));
 
     const claimed = await this.options.jtis.claim(deviceId, jti, new Date((exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000));
     if (!claimed) throw this.reject();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServiceConfig } from '../config.js';
 import type { AuditActivity, AuditInitiator } from '../domain/audit.js';
 import { SERVICE_INITIATOR } from '../domain/audit.js';
-import { ServiceError, conflict, isServiceError } from '../domain/errors.js';
+import { ServiceError, conflict, isServiceError, onboardingStartUrl } from '../domain/errors.js';
 import {
   activate, isDomainName, markServicePrincipalMissing, offboard, recordFailure, recordServiceConsent, startOnboarding, statusOf,
   STATE_LIFETIME_MS, type ConsentStep, type OnboardingFailureCode, type OnboardingStatus, type VerifiedDirectory,
@@ -177,7 +177,7 @@ export class OnboardingService {
   async verify(tenantId: string, actor: AuditInitiator, correlationId: string): Promise<OnboardingStatus> {
     const current = (await this.deps.tenants.get(tenantId))?.value;
     if (!current || current.onboardingState === 'notStarted' || current.onboardingState === 'offboarded') {
-      throw conflict('This tenant is not onboarded. An administrator must complete onboarding at /onboarding/start first.');
+      throw conflict(`This tenant is not onboarded. An administrator must complete onboarding first: open ${onboardingStartUrl(this.config.publicBaseUrl, tenantId)} in a browser.`);
     }
     const result = await this.verifyDirectory(tenantId);
     if (!result.ok) {

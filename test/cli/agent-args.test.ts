@@ -43,7 +43,7 @@ describe('pinreset-agent command line (in process)', () => {
     expect(await run(['frobnicate'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/unknown command 'frobnicate'/) });
     expect(await run(['admin', 'frobnicate'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/unknown command 'admin frobnicate'/) });
     expect(await run(['enroll', '--bogus'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/Unknown option '--bogus'/) });
-    expect(await run(['admin', 'reset-passcode'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/Missing argument: <deviceId>/) });
+    expect(await run(['admin', 'cancel'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/Missing argument: <deviceId> <actionId>/) });
     expect(await run(['status', 'extra'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/Unexpected argument 'extra'/) });
     expect(await run(['enroll', '--join-type', 'domainJoined'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/--join-type must be one of/) });
     expect(await run(['poll', '--min-length', 'seven'])).toMatchObject({ code: 1 });

@@ -220,7 +220,9 @@ describe('pinreset-agent as a process', () => {
     const device = await newDevice([], tenantId);
     const before = await device.state();
     expect((await agent(['admin', 'keys', 'rotate'], device.env)).code).toBe(0);
-    expect((await agent(['admin', 'keys', 'retire', before.hello.protectorKeyId ?? ''], device.env)).code).toBe(0);
+    // No terminal to confirm on (stdin is a pipe): refused unless --yes.
+    expect(await agent(['admin', 'keys', 'retire', before.hello.protectorKeyId ?? ''], device.env)).toMatchObject({ code: 1, stderr: expect.stringMatching(/no terminal to ask on\. Pass --yes/) });
+    expect((await agent(['admin', 'keys', 'retire', before.hello.protectorKeyId ?? '', '--yes'], device.env)).code).toBe(0);
     const failed = await agent(['reset'], device.env);
     expect(failed.code).toBe(4);
     expect(failed.stderr).toMatch(/could not decrypt.*\n.*reset --destructive/);

@@ -81,3 +81,17 @@ describe('dsregcmd-style output', () => {
     expect(table(['id', 'name'], [['1', null], ['22', 'PC']])).toBe('id  name\n--  ----\n1   -\n22  PC');
   });
 });
+
+describe('admin tables wrap long cells', () => {
+  it('wraps a column with a maximum width onto continuation lines at spaces, aligned under it', async () => {
+    const reason = 'The device refused the passcode: InvalidPinTooFewCharacters. Raise pinMinimumLength to 10 in pinResetSettings, then reset again.';
+    const text = table(['activity', 'resultReason', 'by'], [['passcodeResetFailed', reason, 'device 1']], { maxWidths: { 1: 40 } });
+    const lines = text.split('\n');
+    expect(lines.every((line) => line.length <= 'passcodeResetFailed'.length + 2 + 40 + 2 + 'device 1'.length)).toBe(true);
+    const end = lines[0]?.indexOf('by') ?? 0;
+    expect(lines.slice(2).map((line) => line.slice(21, end).trim()).join(' ')).toBe(reason);
+    expect(lines.slice(2).every((line) => line.slice(21, end).trimEnd().length <= 40)).toBe(true);
+    expect(lines[2]).toMatch(/device 1$/);
+    expect(lines[3]?.startsWith(' '.repeat(21))).toBe(true);
+  });
+});
