@@ -3,7 +3,7 @@ import { AUDIT_ACTIVITIES } from '../../shared/contract/audit.js';
 import { CLOUD_HOSTS } from '../../shared/config.js';
 import { GraphApiError } from '../client/errors.js';
 import { walkOnboarding } from '../client/onboarding.js';
-import type { AuditEvent, DeviceActionResult, ManagedDeviceSelection, OnboardingStatus, PinRecoveryPolicy, ProtectorKeyVersion, TenantSettingsPatch } from '../client/types.js';
+import type { AuditEvent, DeviceActionResult, ManagedDeviceSelection, OnboardingStatus, PinRecoveryPolicy, TenantSettingsPatch } from '../client/types.js';
 import { choiceOption, integerOption, stringOption, UsageError, type OptionDefs } from './args.js';
 import type { CommandDef } from './command.js';
 import { confirmTyped, YES_OPTION } from './confirm.js';
@@ -201,7 +201,7 @@ const keys = adminCommand('keys', {
       context.say('Rotated: a new active key; the previous one is decryptOnly.');
     } else if (action === 'retire' && kid) {
       const version = (await client.protectorKeyVersions(credential, tenantId)).find((candidate) => candidate.kid === kid);
-      const deviceCount = (version as (ProtectorKeyVersion & { deviceCount?: number }) | undefined)?.deviceCount;
+      const deviceCount = version?.deviceCount;
       const holders = typeof deviceCount === 'number'
         ? `${deviceCount} device${deviceCount === 1 ? '' : 's'} still hold${deviceCount === 1 ? 's' : ''} a protector under it; ${deviceCount === 0 ? 'none' : 'they'} will need a destructive reset (or to re-protect first).`
         : 'Devices whose protector is under it will need a destructive reset.';
@@ -211,9 +211,7 @@ const keys = adminCommand('keys', {
     }
     const versions = await client.protectorKeyVersions(credential, tenantId);
     context.emit({ tenantId, versions });
-    const count = (v: ProtectorKeyVersion) => (v as ProtectorKeyVersion & { deviceCount?: number }).deviceCount;
-    const withCounts = versions.some((v) => typeof count(v) === 'number');
-    context.say(table(['kid', 'state', 'createdDateTime', ...(withCounts ? ['devices'] : [])], versions.map((v) => [v.kid, v.state, v.createdDateTime, ...(withCounts ? [count(v)] : [])])));
+    context.say(table(['kid', 'state', 'createdDateTime', 'devices'], versions.map((v) => [v.kid, v.state, v.createdDateTime, v.deviceCount])));
     return EXIT.ok;
   },
 });
@@ -263,8 +261,10 @@ const resetPasscode = adminCommand('reset-passcode', {
       await client.resetPasscode(credential, deviceId, stringOption(context.values, 'idempotency-key'));
     } catch (error) {
       if (error instanceof GraphApiError && error.status === 409) {
-        const open = await client.managedDevice(credential, deviceId).then(latestAction).catch(() => undefined);
-        if (open && (open.actionState === 'pending' || open.actionState === 'active')) {
+        // The action list, not the single-device read: that one would reveal (and audit) the passcode.
+        const actions = await client.deviceActionResults(credential, deviceId).catch(() => []);
+        const open = actions.find((candidate) => candidate.actionState === 'pending' || candidate.actionState === 'active');
+        if (open) {
           throw new GraphApiError({ ...error, requestId: error.requestId, message: `${error.message}\nThe open action is ${open.id} (${open.actionState}, started ${open.startDateTime ?? '-'}). Wait for the device to report it (pinreset-agent poll on the device), or cancel it:\n  pinreset-agent admin cancel ${deviceId} ${open.id}` });
         }
       }

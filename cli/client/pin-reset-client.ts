@@ -190,6 +190,11 @@ export class PinResetClient {
     await this.http.request('DELETE', `/v1.0/deviceManagement/managedDevices/${segment(id)}`, { credential: admin });
   }
 
+  /** A device's passcode actions, newest first, never with a passcode (a collection read is not a reveal). */
+  async deviceActionResults(admin: Credential, id: string): Promise<DeviceActionResult[]> {
+    return this.list<DeviceActionResult>(admin, `/v1.0/deviceManagement/managedDevices/${segment(id)}/deviceActionResults`, true);
+  }
+
   async cancelDeviceAction(admin: Credential, id: string, actionId: string): Promise<void> {
     await this.http.request('POST', `/v1.0/deviceManagement/managedDevices/${segment(id)}/deviceActionResults/${segment(actionId)}/cancel`, { credential: admin });
   }
