@@ -7,6 +7,7 @@ import { badRequest, conflict, forbidden, isServiceError, notFound } from '../do
 import type { Versioned } from '../domain/tenant.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { DeviceRepository } from '../storage/device-repository.js';
+import { readModifyWrite } from './read-modify-write.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
 
 export interface EnrollmentDependencies {
@@ -133,32 +134,29 @@ export class DeviceEnrollmentService {
 
   /** `POST /devices/{id}/status`: what dsregcmd and the Hello container say; also the device's last sync. */
   async reportStatus(caller: DevicePrincipal, status: DeviceStatusReport, correlationId: string): Promise<ManagedDeviceRecord> {
-    for (let attempt = 0; ; attempt += 1) {
+    const { protectorKeyId, ...capabilities } = status;
+    const saved = await readModifyWrite(async () => {
       const found = await this.deps.devices.get(caller.tenantId, caller.deviceId);
       if (!found) throw notFound();
-      try {
-        const { protectorKeyId, ...capabilities } = status;
-        const saved = await this.deps.devices.replace({
-          ...found.value,
-          ...capabilities,
-          // A status without the field says nothing about the protector; one without recovery has none.
-          protectorKeyId: status.pinRecoveryEnabled ? protectorKeyId ?? found.value.protectorKeyId : null,
-          lastSyncDateTime: this.deps.clock().toISOString(),
-        }, found.etag);
-        await this.deps.audit.record({
-          tenantId: caller.tenantId,
-          activity: 'deviceStatusReported',
-          result: 'success',
-          resultReason: `canReset=${status.canReset}; ngcSet=${status.ngcSet}; pinRecoveryEnabled=${status.pinRecoveryEnabled}`
-            + (saved.value.protectorKeyId ? `; protectorKeyId=${saved.value.protectorKeyId}` : ''),
-          initiatedBy: { device: { id: caller.deviceId } },
-          targetResources: [{ id: caller.deviceId, type: 'managedDevice', displayName: found.value.deviceName }],
-          correlationId,
-        });
-        return saved.value;
-      } catch (error) {
-        if (!isServiceError(error, 'PreconditionFailed') || attempt >= MAX_ETAG_RETRIES) throw error;
-      }
-    }
+      return this.deps.devices.replace({
+        ...found.value,
+        ...capabilities,
+        // A status without the field says nothing about the protector; one without recovery has none.
+        protectorKeyId: status.pinRecoveryEnabled ? protectorKeyId ?? found.value.protectorKeyId : null,
+        lastSyncDateTime: this.deps.clock().toISOString(),
+      }, found.etag);
+    }, { attempts: MAX_ETAG_RETRIES + 1 });
+    await this.deps.audit.record({
+      tenantId: caller.tenantId,
+      activity: 'deviceStatusReported',
+      result: 'success',
+      resultReason: `canReset=${status.canReset}; ngcSet=${status.ngcSet}; pinRecoveryEnabled=${status.pinRecoveryEnabled}`
+        + (saved.value.protectorKeyId ? `; protectorKeyId=${saved.value.protectorKeyId}` : ''),
+      initiatedBy: { device: { id: caller.deviceId } },
+      targetResources: [{ id: caller.deviceId, type: 'managedDevice', displayName: saved.value.deviceName }],
+      correlationId,
+    });
+    return saved.value;
   }
+
 }

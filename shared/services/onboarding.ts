@@ -15,6 +15,7 @@ import type { OnboardingStateRepository } from '../storage/onboarding-state-repo
 import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { TenantLifecycleListener } from './tenant-lifecycle.js';
 import type { Clock } from '../domain/clock.js';
+import { readModifyWrite } from './read-modify-write.js';
 import type { AuditLog } from './audit-log.js';
 
 /** What the browser-facing onboarding routes answer; the adapter renders pages from it. */
@@ -306,19 +307,14 @@ export class OnboardingService {
 
   /** Read-modify-write of the tenant record with its ETag; creates it when missing; retries races. */
   private async updateTenant(tenantId: string, change: (tenant: TenantRecord) => TenantRecord): Promise<TenantRecord> {
-    for (let attempt = 1; ; attempt += 1) {
+    return readModifyWrite(async () => {
       const current = await this.deps.tenants.get(tenantId);
       const base = current?.value ?? this.blankTenant(tenantId);
       const next = change(base);
-      try {
-        if (!current) return (await this.deps.tenants.create(next)).value;
-        if (next === base) return base;
-        return (await this.deps.tenants.replace(next, current.etag)).value;
-      } catch (error) {
-        const raced = isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Conflict');
-        if (!raced || attempt >= WRITE_ATTEMPTS) throw error;
-      }
-    }
+      if (!current) return (await this.deps.tenants.create(next)).value;
+      if (next === base) return base;
+      return (await this.deps.tenants.replace(next, current.etag)).value;
+    }, { attempts: WRITE_ATTEMPTS, retryConflicts: true });
   }
 
   private async audit(tenantId: string, activity: AuditActivity, result: 'success' | 'failure', reason: string | null, initiatedBy: AuditInitiator, correlationId: string, appId?: string): Promise<void> {

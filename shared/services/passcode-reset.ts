@@ -17,6 +17,7 @@ import { tenantSettingsOrDefaults } from './active-tenant.js';
 import type { Clock } from '../domain/clock.js';
 import type { AuditLog } from './audit-log.js';
 import { actionResultView, type PendingActionView, type ResetPasscodeActionResult } from './managed-device-views.js';
+import { readModifyWrite } from './read-modify-write.js';
 import { passcodeBinding, type PasscodeSealer } from './passcode-sealer.js';
 
 export interface PasscodeResetDependencies {
@@ -218,26 +219,19 @@ export class PasscodeResetService {
   }
 
   private async recordReveal(action: DeviceActionRecord, etag: string, admin: UserPrincipal, reason: string | null, now: Date): Promise<DeviceActionRecord> {
-    let current = action;
-    let currentEtag = etag;
-    for (let attempt = 0; ; attempt += 1) {
-      const reveal = { revealedDateTime: now.toISOString(), revealedBy: { id: admin.objectId, userPrincipalName: admin.userPrincipalName ?? null }, reason };
+    const reveal = { revealedDateTime: now.toISOString(), revealedBy: { id: admin.objectId, userPrincipalName: admin.userPrincipalName ?? null }, reason };
+    return readModifyWrite(async (tryNumber) => {
+      // The first try writes on the read the caller made; a lost race reads again.
+      const found = tryNumber === 1 ? { value: action, etag } : await this.deps.actions.get(action.tenantId, action.deviceId, action.id);
+      if (!found) throw notFound('The device action was not found.');
       const next = {
-        ...current,
-        passcodeReveals: [...current.passcodeReveals, reveal].slice(-MAX_RECORDED_REVEALS),
-        passcodeRevealCount: current.passcodeRevealCount + 1,
+        ...found.value,
+        passcodeReveals: [...found.value.passcodeReveals, reveal].slice(-MAX_RECORDED_REVEALS),
+        passcodeRevealCount: found.value.passcodeRevealCount + 1,
       };
-      try {
-        await this.deps.actions.recordReveals(next, currentEtag);
-        return next;
-      } catch (error) {
-        if (!isServiceError(error, 'PreconditionFailed') || attempt >= MAX_ETAG_RETRIES) throw error;
-        const found = await this.deps.actions.get(action.tenantId, action.deviceId, action.id);
-        if (!found) throw error;
-        current = found.value;
-        currentEtag = found.etag;
-      }
-    }
+      await this.deps.actions.recordReveals(next, found.etag);
+      return next;
+    }, { attempts: MAX_ETAG_RETRIES + 1 });
   }
 
   /** Timer: erases every passcode older than 7 days (all tenants, or one); an action still open then fails as expired. */
@@ -287,20 +281,16 @@ export class PasscodeResetService {
     actionId: string,
     decide: (current: DeviceActionRecord) => { next: DeviceActionRecord; close?: boolean } | { keep: true },
   ): Promise<{ action: DeviceActionRecord; changed: boolean }> {
-    for (let attempt = 0; ; attempt += 1) {
+    return readModifyWrite(async () => {
       const found = await this.deps.actions.get(tenantId, deviceId, actionId);
       if (!found) throw notFound('The device action was not found.');
       const decision = decide(found.value);
       if ('keep' in decision) return { action: found.value, changed: false };
       const next = { ...decision.next, lastUpdatedDateTime: this.deps.clock().toISOString() };
-      try {
-        const open = isOpenState(found.value.actionState);
-        const saved = await this.deps.actions.replace(next, found.etag, { close: decision.close === true && open, summarize: open });
-        return { action: saved.value, changed: true };
-      } catch (error) {
-        if (!isServiceError(error, 'PreconditionFailed') || attempt >= MAX_ETAG_RETRIES) throw error;
-      }
-    }
+      const open = isOpenState(found.value.actionState);
+      const saved = await this.deps.actions.replace(next, found.etag, { close: decision.close === true && open, summarize: open });
+      return { action: saved.value, changed: true };
+    }, { attempts: MAX_ETAG_RETRIES + 1 });
   }
 
   private async audit(activity: AuditActivity, action: DeviceActionRecord, device: ManagedDeviceRecord | undefined, initiatedBy: AuditInitiator, correlationId: string): Promise<void> {

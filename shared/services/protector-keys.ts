@@ -11,6 +11,7 @@ import type { DeviceRepository } from '../storage/device-repository.js';
 import type { CurrentKeyPointer, ProtectorKeyRepository, StoredProtectorKey } from '../storage/protector-key-repository.js';
 import type { Clock } from '../domain/clock.js';
 import type { AuditLog } from './audit-log.js';
+import { readModifyWrite } from './read-modify-write.js';
 import { TenantStateCache } from './tenant-state-cache.js';
 
 export interface Jwks {
@@ -181,16 +182,14 @@ export class ProtectorKeyService {
 
   /** The outgoing key's stored state becomes decryptOnly before the pointer moves (the pointer decides anyway). */
   private async demote(tenantId: string, kid: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt += 1) {
+    await readModifyWrite(async () => {
       const row = await this.repository.getKey(tenantId, kid);
       if (!row || row.value.state === 'decryptOnly' || row.value.state === 'retired') return;
-      try {
-        await this.repository.replaceKey({ ...row.value, state: 'decryptOnly', stateChangedDateTime: this.clock().toISOString() }, row.etag);
-        return;
-      } catch (error) {
-        if (!isServiceError(error, 'PreconditionFailed')) throw error;
-      }
-    }
+      await this.repository.replaceKey({ ...row.value, state: 'decryptOnly', stateChangedDateTime: this.clock().toISOString() }, row.etag);
+    }, { attempts: 5 }).catch((error: unknown) => {
+      // Best effort: the current-key pointer already decides which key encrypts.
+      if (!isServiceError(error, 'PreconditionFailed')) throw error;
+    });
   }
 
   /**
@@ -199,24 +198,22 @@ export class ProtectorKeyService {
    */
   async retire(tenantId: string, kid: string, actor: KeyActor): Promise<ProtectorKeyVersion> {
     if (!isKid(kid)) throw notFound('The protector key version does not exist.');
-    for (let attempt = 0; ; attempt += 1) {
+    const retired = await readModifyWrite(async () => {
       const [current, row] = await Promise.all([this.repository.getCurrent(tenantId), this.repository.getKey(tenantId, kid)]);
       const state = row ? effectiveKeyState(row.value.state, kid, current?.value.kid) : undefined;
       if (!row || !state) throw notFound(`Protector key version '${kid}' does not exist.`);
       if (state === 'active') throw conflict('The current protector key cannot be retired. Rotate first, then retire this version.');
-      if (state === 'retired') return { kid, state, createdDateTime: row.value.createdDateTime };
-      try {
-        await this.repository.replaceKey({ ...row.value, state: 'retired', stateChangedDateTime: this.clock().toISOString(), sealed: undefined }, row.etag);
-      } catch (error) {
-        if (isServiceError(error, 'PreconditionFailed') && attempt < 5) continue;
-        throw error;
-      }
-      this.cache.evict(tenantId, kid);
-      this.state.invalidate(tenantId);
-      await this.audit.record({ tenantId, activity: 'protectorKeyRetired', result: 'success', initiatedBy: actor.initiatedBy,
-        targetResources: [{ id: kid, type: 'protectorKey' }], correlationId: actor.correlationId });
-      return { kid, state: 'retired', createdDateTime: row.value.createdDateTime };
-    }
+      const version: ProtectorKeyVersion = { kid, state: 'retired', createdDateTime: row.value.createdDateTime };
+      if (state === 'retired') return { version, changed: false };
+      await this.repository.replaceKey({ ...row.value, state: 'retired', stateChangedDateTime: this.clock().toISOString(), sealed: undefined }, row.etag);
+      return { version, changed: true };
+    });
+    if (!retired.changed) return retired.version;
+    this.cache.evict(tenantId, kid);
+    this.state.invalidate(tenantId);
+    await this.audit.record({ tenantId, activity: 'protectorKeyRetired', result: 'success', initiatedBy: actor.initiatedBy,
+      targetResources: [{ id: kid, type: 'protectorKey' }], correlationId: actor.correlationId });
+    return retired.version;
   }
 
   /** Every visible version, the current one first, then newest first. */

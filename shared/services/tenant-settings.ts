@@ -1,11 +1,12 @@
 import { etagListMatches } from '../domain/etag.js';
 import type { AuditInitiator } from '../domain/audit.js';
-import { ServiceError, badRequest, isServiceError } from '../domain/errors.js';
+import { ServiceError, badRequest } from '../domain/errors.js';
 import { validatePinComplexity, type PinComplexity } from '../domain/pin-policy.js';
 import { defaultTenantSettings, type TenantSettings } from '../domain/tenant-settings.js';
 import type { TenantSettingsRepository } from '../storage/tenant-settings-repository.js';
 import type { Clock } from '../domain/clock.js';
 import type { AuditLog } from './audit-log.js';
+import { readModifyWrite } from './read-modify-write.js';
 
 /** A merge patch of `/pinResetSettings` (already type-checked by the adapter's schema). */
 export interface TenantSettingsPatch {
@@ -73,37 +74,36 @@ export class TenantSettingsService {
    * the fresh version, so two concurrent PATCHes never lose an update.
    */
   async patch(tenantId: string, patch: TenantSettingsPatch, ifMatch: string | undefined, actor: AuditInitiator, correlationId: string): Promise<TaggedSettings> {
-    for (let attempt = 1; ; attempt += 1) {
+    // Under a specific If-Match a lost race is the client's 412; otherwise it is retried on the fresh version.
+    const pinned = ifMatch !== undefined && ifMatch.trim() !== '*';
+    const result = await readModifyWrite(async () => {
       const stored = await this.repository.get(tenantId);
       const current = stored?.value ?? defaultTenantSettings();
-      const currentEtag = httpEtag(stored?.etag);
       // Table storage ETags are weak (W/"datetime'…'"), so If-Match compares weakly here.
-      if (ifMatch !== undefined && !etagListMatches(ifMatch, currentEtag, 'weak')) {
-        throw new ServiceError('PreconditionFailed', 'The settings were changed since you read them (If-Match does not match the current ETag). Read them again and retry.');
-      }
+      if (ifMatch !== undefined && !etagListMatches(ifMatch, httpEtag(stored?.etag), 'weak')) return 'stale' as const;
       const next = mergeSettings(current, patch);
       validateSettings(next);
-      try {
-        const saved = await this.repository.save(tenantId, next, stored?.etag, this.clock());
-        const changed = changedFields(current, next);
-        await this.audit.record({
-          tenantId,
-          activity: 'settingsUpdated',
-          result: 'success',
-          resultReason: changed.length > 0 ? `Changed: ${changed.join(', ')}` : 'No change',
-          initiatedBy: actor,
-          targetResources: [{ id: tenantId, type: 'pinResetSettings' }],
-          correlationId,
-        });
-        return { settings: saved.value, etag: httpEtag(saved.etag) };
-      } catch (error) {
-        const raced = isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Conflict');
-        if (!raced) throw error;
-        if (ifMatch !== undefined && ifMatch.trim() !== '*') {
-          throw new ServiceError('PreconditionFailed', 'The settings were changed by another request. Read them again and retry.');
-        }
-        if (attempt >= WRITE_ATTEMPTS) throw new ServiceError('Conflict', 'The settings are being changed by other requests. Retry.');
-      }
+      return { saved: await this.repository.save(tenantId, next, stored?.etag, this.clock()), changed: changedFields(current, next) };
+    }, {
+      attempts: pinned ? 1 : WRITE_ATTEMPTS,
+      retryConflicts: true,
+      whenLost: () => (pinned
+        ? new ServiceError('PreconditionFailed', 'The settings were changed by another request. Read them again and retry.')
+        : new ServiceError('Conflict', 'The settings are being changed by other requests. Retry.')),
+    });
+    if (result === 'stale') {
+      throw new ServiceError('PreconditionFailed', 'The settings were changed since you read them (If-Match does not match the current ETag). Read them again and retry.');
     }
+    const { saved, changed } = result;
+    await this.audit.record({
+      tenantId,
+      activity: 'settingsUpdated',
+      result: 'success',
+      resultReason: changed.length > 0 ? `Changed: ${changed.join(', ')}` : 'No change',
+      initiatedBy: actor,
+      targetResources: [{ id: tenantId, type: 'pinResetSettings' }],
+      correlationId,
+    });
+    return { settings: saved.value, etag: httpEtag(saved.etag) };
   }
 }
