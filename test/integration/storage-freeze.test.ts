@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { TableServiceClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/routes.js';
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig, resetConfigForTests } from '../../shared/config.js';
 import { startAzurite, type RunningAzurite } from '../../shared/dev/azurite.js';
 import { startLocalHost, type RunningLocalHost } from '../../shared/http/local-host.js';
 import { STORAGE_DEADLINE_MS } from '../../shared/storage/table-store.js';
@@ -26,7 +27,11 @@ let services: Services;
 beforeAll(async () => {
   azurite = await startAzurite();
   host = await startLocalHost({ routes: ROUTES, port: 0 });
-  services = new Services(loadConfig({ ...process.env, TABLES_CONNECTION_STRING: azurite.connectionString, PINRESET_PUBLIC_BASE_URL: host.url }));
+  // Its URL is the public base URL, as under useLocalHost: the development authority (and so the
+  // tokens' issuer) follows it.
+  process.env.PINRESET_PUBLIC_BASE_URL = host.url;
+  resetConfigForTests();
+  services = new Services(loadConfig({ ...process.env, TABLES_CONNECTION_STRING: azurite.connectionString }));
   setServices(services);
 });
 
@@ -106,5 +111,28 @@ describe('storage that stops answering (Azurite frozen with SIGSTOP)', () => {
     expect(audited.length).toBeGreaterThanOrEqual(3);
     expect(audited.length).toBeLessThanOrEqual(3 + 2);
     expect(new Set(audited.map((event) => event.initiatedBy && 'user' in event.initiatedBy ? event.initiatedBy.user.id : ''))).toEqual(new Set([known, fresh]));
+  });
+});
+
+describe('tables are never created at request time', () => {
+  it('answers 503 + Retry-After when a table is missing, and leaves it missing', async () => {
+    const tid = await activateTenant();
+    const { jwks } = await services.protectorKeys.jwks(tid, { initiatedBy: { user: { id: 'admin' } }, correlationId: 'missing-table' });
+    const jwk = jwks.keys[0]!;
+    const oid = randomUUID();
+    const jwe = craftJwe(jwk, { alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: jwk.kid, tid, oid });
+    const tables = TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true });
+    await tables.deleteTable('AuditEvents');
+    try {
+      const answer = await timed('decrypt', DECRYPT, await decryptRequest(tid, oid, jwe));
+      expect(answer.status).toBe(503);
+      expect(Number(answer.retryAfter)).toBeGreaterThan(0);
+      const names: string[] = [];
+      for await (const table of tables.listTables()) names.push(table.name ?? '');
+      expect(names).not.toContain('AuditEvents');
+      expect(names).toContain('ProtectorKeys');
+    } finally {
+      await tables.createTable('AuditEvents');
+    }
   });
 });
