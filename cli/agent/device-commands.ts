@@ -90,6 +90,8 @@ const enroll: CommandDef = {
   async run(context) {
     const { values } = context;
     const previous = await context.tryLoadState();
+    // A --state file that is not the agent's is never enrolled over, even with --force.
+    if (await stateExists(context.statePath) && !previous) await context.loadState();
     if (await stateExists(context.statePath) && values.force !== true) {
       context.warn(`This device is already enrolled (${context.statePath}). Use --force to enrol again, or --state for another device.`);
       return EXIT.usage;

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { JWK } from 'jose';
@@ -73,9 +73,35 @@ export async function stateExists(file: string): Promise<boolean> {
   }
 }
 
+function isAgentState(value: unknown): value is AgentState {
+  const state = value as Partial<AgentState> | null;
+  return typeof state === 'object' && state !== null && state.version === STATE_VERSION && !!state.device?.id && !!state.device.privateJwk && !!state.tenantId && !!state.hello;
+}
+
+/** The files the agent keeps beside its state (token cache, temporary files of atomic writes). */
+function isAgentFile(name: string, stateFile: string): boolean {
+  return name === path.basename(stateFile) || name === 'tokens.json' || /^\..*\.\d+\.\d+\.tmp$/.test(name);
+}
+
 /**
- * Reads the state. A file others can read is tightened back to 0600 and reported through `warn`
- * (it holds the device's private key).
+ * The state directory is 0700 (it holds the device's private key and tokens). One that others can
+ * read is tightened back, with a warning, only when it holds nothing but the agent's files: a
+ * --state file in a shared folder (the current directory, /tmp) leaves that folder alone.
+ */
+export async function tightenStateDirectory(file: string, warn: (message: string) => void): Promise<void> {
+  if (process.platform === 'win32') return;
+  const directory = path.dirname(file);
+  const mode = (await stat(directory)).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  const entries = await readdir(directory);
+  if (!entries.every((name) => isAgentFile(name, file))) return;
+  await chmod(directory, STATE_DIRECTORY_MODE);
+  warn(`warning: ${directory} was open to others (mode ${mode.toString(8)}); set it back to 700.`);
+}
+
+/**
+ * Reads the state. A file that is not the agent's is refused and left as it is; an agent state file
+ * others can read is tightened back to 0600 (its directory to 0700) and reported through `warn`.
  */
 export async function loadState(file: string, warn: (message: string) => void = () => {}): Promise<AgentState> {
   let text: string;
@@ -85,25 +111,41 @@ export async function loadState(file: string, warn: (message: string) => void = 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StateError(`This device is not enrolled (no state file at ${file}). Run: pinreset-agent enroll`);
     throw new StateError(`Cannot read the state file ${file}: ${(error as Error).message}`);
   }
+  let state: unknown;
+  try {
+    state = JSON.parse(text);
+  } catch {
+    throw new StateError(`The state file ${file} is not valid JSON (not a pinreset-agent state; left as it is).`);
+  }
+  if (!isAgentState(state)) {
+    throw new StateError(`The state file ${file} is not a pinreset-agent state (version ${STATE_VERSION}); left as it is.`);
+  }
   const mode = (await stat(file)).mode & 0o777;
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
     await chmod(file, STATE_FILE_MODE);
     warn(`warning: ${file} was readable by others (mode ${mode.toString(8)}); set it back to 600.`);
   }
-  let state: AgentState;
-  try {
-    state = JSON.parse(text) as AgentState;
-  } catch {
-    throw new StateError(`The state file ${file} is not valid JSON.`);
-  }
-  if (state.version !== STATE_VERSION || !state.device?.id || !state.device.privateJwk || !state.tenantId || !state.hello) {
-    throw new StateError(`The state file ${file} is not a pinreset-agent state (version ${STATE_VERSION}).`);
-  }
+  await tightenStateDirectory(file, warn);
   return state;
 }
 
-/** Writes the state (see writePrivateJson). */
+/** Writes the state (see writePrivateJson); never over a file that is not an agent state. */
 export async function saveState(file: string, state: AgentState): Promise<void> {
+  let existing: string | undefined;
+  try {
+    existing = await readFile(file, 'utf8');
+  } catch {
+    // Nothing there yet.
+  }
+  if (existing !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(existing);
+    } catch {
+      parsed = undefined;
+    }
+    if (!isAgentState(parsed)) throw new StateError(`${file} exists and is not a pinreset-agent state: left as it is. Choose another --state file.`);
+  }
   await writePrivateJson(file, state);
 }
 

@@ -6,7 +6,11 @@ import type { OnboardingOutcome } from '../services/onboarding.js';
 
 const STYLE = 'body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}'
   + 'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}'
-  + '.ok{color:#0a6b2d}.problem{color:#a4262c}code{background:#f3f3f3;padding:0 .2rem}';
+  + '.ok{color:#0a6b2d}.problem{color:#a4262c}code{background:#f3f3f3;padding:0 .2rem;overflow-wrap:anywhere}'
+  // A phone (390 px) cannot hold four columns of GUIDs: each row becomes a card of labelled lines.
+  + '@media (max-width:40rem){body{margin:1rem auto}table,tbody,tr,td{display:block}thead{display:none}'
+  + 'tr{border:1px solid #ccc;margin:0 0 .8rem}td{border:0;padding:.2rem .6rem}'
+  + 'td::before{content:attr(data-label) ": ";font-weight:600}}';
 
 export function page(title: string, body: string): string {
   return `<!doctype html>
@@ -42,9 +46,13 @@ ${code}
 <p><a href="${escapeHtml(restartLink(baseUrl, outcome.restartTenant))}">Start onboarding again</a></p>`);
 }
 
+const APPLICATION_COLUMNS = ['Application', 'Display name', 'Application (client) id', 'Service principal id'] as const;
+
 function applicationRow(label: string, app: ApplicationConsent): string {
-  return `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(app.displayName ?? '')}</td><td><code>${escapeHtml(app.appId)}</code></td>`
-    + `<td><code class="sp">${escapeHtml(app.servicePrincipalId ?? '')}</code></td></tr>`;
+  const [application, displayName, appId, servicePrincipal] = APPLICATION_COLUMNS;
+  return `<tr><td data-label="${application}">${escapeHtml(label)}</td><td data-label="${displayName}">${escapeHtml(app.displayName ?? '')}</td>`
+    + `<td data-label="${appId}"><code>${escapeHtml(app.appId)}</code></td>`
+    + `<td data-label="${servicePrincipal}"><code class="sp">${escapeHtml(app.servicePrincipalId ?? '')}</code></td></tr>`;
 }
 
 export function successPage(outcome: Extract<OnboardingOutcome, { kind: 'success' }>): string {
@@ -54,9 +62,11 @@ export function successPage(outcome: Extract<OnboardingOutcome, { kind: 'success
 <p>The tenant <strong>${escapeHtml(name)}</strong> is onboarded to the PIN reset service. Microsoft Graph confirms that both
 applications have a service principal (enterprise application) in the tenant:</p>
 <table>
-<tr><th>Application</th><th>Display name</th><th>Application (client) id</th><th>Service principal id</th></tr>
+<thead><tr>${APPLICATION_COLUMNS.map((column) => `<th>${column}</th>`).join('')}</tr></thead>
+<tbody>
 ${applicationRow('PIN reset service', tenant.serviceApplication)}
 ${applicationRow('PIN reset client', tenant.clientApplication)}
+</tbody>
 </table>
 <h2>Next step: deploy the client policy</h2>
 <p>Devices must be told to use PIN recovery with this tenant. As an administrator, get the ready-made policy with

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -174,6 +174,19 @@ describe('pinreset-agent covers every route an admin or device uses', () => {
     const working = await run(['status'], env);
     expect(working.code).toBe(0);
     expect(working.stdout).toMatch(/User State/);
+  });
+});
+
+describe('pinreset-agent and its state file', () => {
+  it('enroll --force does not overwrite (or chmod) a --state file that is not the agent\'s', async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), 'agent-foreign-')), 'settings.json');
+    await writeFile(file, '{"theme":"dark"}\n', { mode: 0o644 });
+    await chmod(file, 0o644);
+    const result = await run(['enroll', '--force', '--state', file], { PINRESET_TOKEN: await mfaToken(tenant, randomTenantId()) });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/not a pinreset-agent state .*left as it is/);
+    expect(await readFile(file, 'utf8')).toBe('{"theme":"dark"}\n');
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
   });
 });
 

@@ -50,6 +50,44 @@ describe('the agent state file', () => {
     await expect(loadState(path.join(directory, 'bad.json'))).rejects.toThrow(/not a pinreset-agent state/);
   });
 
+  it('tightens a loosened state directory back to 0700 with a warning when it holds only the agent\'s files', async () => {
+    const directory = path.join(await mkdtemp(path.join(tmpdir(), 'agent-state-')), '.pinreset-agent');
+    const file = path.join(directory, 'state.json');
+    await saveState(file, sampleState());
+    await writeFile(path.join(directory, 'tokens.json'), '{}', { mode: 0o600 });
+    await chmod(directory, 0o755);
+    const warnings: string[] = [];
+    await loadState(file, (message) => warnings.push(message));
+    expect((await stat(directory)).mode & 0o777).toBe(0o700);
+    expect(warnings.join()).toMatch(/open to others \(mode 755\); set it back to 700/);
+  });
+
+  it('leaves a shared folder that holds a --state file alone (the current directory, /tmp)', async () => {
+    const shared = await mkdtemp(path.join(tmpdir(), 'agent-shared-'));
+    await chmod(shared, 0o755);
+    await writeFile(path.join(shared, 'notes.txt'), 'someone else\'s file');
+    const file = path.join(shared, 'device.json');
+    await saveState(file, sampleState());
+    const warnings: string[] = [];
+    await loadState(file, (message) => warnings.push(message));
+    expect((await stat(shared)).mode & 0o777).toBe(0o755);
+    expect(warnings).toEqual([]);
+  });
+
+  it('leaves a --state file that is not the agent\'s as it is: not tightened, not overwritten', async () => {
+    const directory = await mkdtemp(path.join(tmpdir(), 'agent-state-'));
+    const file = path.join(directory, 'package.json');
+    const text = '{"name":"not-a-device"}\n';
+    await writeFile(file, text, { mode: 0o644 });
+    await chmod(file, 0o644);
+    const warnings: string[] = [];
+    await expect(loadState(file, (message) => warnings.push(message))).rejects.toThrow(/not a pinreset-agent state .*left as it is/);
+    await expect(saveState(file, sampleState())).rejects.toThrow(/exists and is not a pinreset-agent state: left as it is/);
+    expect((await stat(file)).mode & 0o777).toBe(0o644);
+    expect(await readFile(file, 'utf8')).toBe(text);
+    expect(warnings).toEqual([]);
+  });
+
   it('lives at --state, else PINRESET_AGENT_STATE, else ~/.pinreset-agent/state.json', () => {
     expect(resolveStatePath('/x/s.json', { PINRESET_AGENT_STATE: '/y/s.json' })).toBe('/x/s.json');
     expect(resolveStatePath(undefined, { PINRESET_AGENT_STATE: '/y/s.json' })).toBe('/y/s.json');
