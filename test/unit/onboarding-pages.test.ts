@@ -15,7 +15,7 @@ const success = successPage({
 
 describe('onboarding pages', () => {
   it('put their content in one <main> landmark, the error page too', () => {
-    const problem = problemPage({ kind: 'problem', status: 400, title: 'Consent was not granted', detail: 'Cancel was pressed.', code: 'access_denied', restartTenant: undefined } as Parameters<typeof problemPage>[0], 'http://localhost:7071');
+    const problem = problemPage({ kind: 'problem', status: 400, title: 'Consent was not granted', detail: 'Cancel was pressed.', code: 'ConsentDenied' } as const, 'http://localhost:7071');
     for (const page of [success, problem]) {
       expect(page.match(/<main>/g)).toHaveLength(1);
       expect(page).toMatch(/<main>\n<h1[\s\S]*<\/main><\/body>/);
