@@ -11,6 +11,7 @@ import { notFoundRoutes } from './not-found.js';
 import { openApiRoutes } from './openapi.js';
 import { onboardingRoutes } from './onboarding.js';
 import { organizationRoutes } from './organization.js';
+import { portalRoutes } from './portal.js';
 import { protectorDecryptRoutes } from './protector-decrypt.js';
 import { protectorKeyRoutes } from './protector-keys.js';
 import { settingsRoutes } from './settings.js';
@@ -33,6 +34,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   ...settingsRoutes,
   ...clientPolicyRoutes,
   ...auditLogRoutes,
+  ...portalRoutes,
   ...devRoutes,
   ...devConsentRoutes,
   ...devLoginRoutes,

@@ -1,0 +1,222 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { GraphError } from '../api.js';
+import { isDomainName } from '../../../shared/domain/onboarding.js';
+import { validatePinComplexity } from '../../../shared/domain/pin-policy.js';
+import type { CharacterUsage, PinComplexity, TenantSettings } from '../types.js';
+import { errorBanner, loading, PortalElement, successBanner, type PageContext } from '../ui.js';
+
+const USAGE_FIELDS = [
+  ['pinDigitsUsage', 'Digits'],
+  ['pinLowercaseCharactersUsage', 'Lowercase letters'],
+  ['pinUppercaseCharactersUsage', 'Uppercase letters'],
+  ['pinSpecialCharactersUsage', 'Special characters'],
+] as const;
+const USAGES: readonly CharacterUsage[] = ['allowed', 'required', 'disallowed'];
+const CLOUDS = [['public', 'Microsoft Azure (public)'], ['usGovernment', 'Azure US Government'], ['china', 'Microsoft Azure operated by 21Vianet (China)']] as const;
+
+interface Draft {
+  pinComplexity: PinComplexity;
+  webSignInAllowedUrls: string;
+  cloud: TenantSettings['cloud'];
+  protectorKeyRotationDays: string;
+}
+
+/**
+ * The tenant's settings. Validation runs the API's own rules (shared/domain) before sending, and the
+ * PATCH carries If-Match with the ETag the form was loaded with, so nobody overwrites a change they
+ * have not seen (412).
+ */
+export class SettingsPage extends PortalElement {
+  static override properties = {
+    ...PortalElement.properties, context: { attribute: false },
+    draft: { state: true }, etag: { state: true }, problems: { state: true }, notice: { state: true }, stale: { state: true },
+  };
+  declare context: PageContext;
+  declare draft: Draft | undefined;
+  declare etag: string | undefined;
+  declare problems: Record<string, string>;
+  declare notice: string | undefined;
+  declare stale: boolean;
+
+  constructor() {
+    super();
+    this.draft = undefined;
+    this.etag = undefined;
+    this.problems = {};
+    this.notice = undefined;
+    this.stale = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+
+  private get path(): string {
+    return `/v1.0/organization/${this.context.tenantId}/pinResetSettings`;
+  }
+
+  private async load(): Promise<void> {
+    this.stale = false;
+    await this.run(async () => {
+      const response = await this.context.api.call<TenantSettings>('GET', this.path);
+      this.accept(response.body, response.headers.get('etag'));
+    });
+  }
+
+  private accept(settings: TenantSettings, etag: string | null): void {
+    this.etag = etag ?? undefined;
+    this.problems = {};
+    this.draft = {
+      pinComplexity: { ...settings.pinComplexity },
+      webSignInAllowedUrls: settings.webSignInAllowedUrls.join('\n'),
+      cloud: settings.cloud,
+      protectorKeyRotationDays: String(settings.protectorKeyRotationDays),
+    };
+  }
+
+  /** The same rules as PATCH: PIN complexity (shared/domain/pin-policy), host names, 1–3650 days. */
+  private validate(draft: Draft): { problems: Record<string, string>; hosts: string[]; days: number } {
+    const problems: Record<string, string> = {};
+    for (const violation of validatePinComplexity(draft.pinComplexity)) problems[violation.field] ??= violation.message;
+    const hosts = draft.webSignInAllowedUrls.split(/[\s,;]+/).map((host) => host.trim()).filter(Boolean);
+    const badHost = hosts.find((host) => !isDomainName(host));
+    if (badHost) problems.webSignInAllowedUrls = `'${badHost}' is not a host name: write it like signin.contoso.com, without https://, path or port.`;
+    else if (hosts.length > 50) problems.webSignInAllowedUrls = 'At most 50 host names.';
+    const days = Number(draft.protectorKeyRotationDays);
+    if (!Number.isInteger(days) || days < 1 || days > 3650) problems.protectorKeyRotationDays = 'protectorKeyRotationDays must be a whole number of days from 1 to 3650.';
+    return { problems, hosts, days };
+  }
+
+  private async save(event: Event): Promise<void> {
+    event.preventDefault();
+    if (!this.draft) return;
+    this.notice = undefined;
+    const { problems, hosts, days } = this.validate(this.draft);
+    this.problems = problems;
+    if (Object.keys(problems).length > 0) {
+      this.updateComplete.then(() => (this.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus());
+      return;
+    }
+    const body = { pinComplexity: this.draft.pinComplexity, webSignInAllowedUrls: hosts, cloud: this.draft.cloud, protectorKeyRotationDays: days };
+    await this.run(async () => {
+      try {
+        const response = await this.context.api.call<TenantSettings>('PATCH', this.path, { body, headers: this.etag ? { 'If-Match': this.etag } : {} });
+        this.accept(response.body, response.headers.get('etag'));
+        this.notice = 'Settings saved. Devices get the new PIN complexity with the client policy (download it again from the overview).';
+      } catch (error) {
+        if (error instanceof GraphError && error.status === 412) this.stale = true;
+        throw error;
+      }
+    });
+  }
+
+  private setComplexity<K extends keyof PinComplexity>(field: K, value: PinComplexity[K]): void {
+    if (!this.draft) return;
+    this.draft = { ...this.draft, pinComplexity: { ...this.draft.pinComplexity, [field]: value } };
+  }
+
+  private problem(field: string): TemplateResult | typeof nothing {
+    const message = this.problems[field];
+    return message ? html`<div class="field-error" id="error-${field.replace(/\./g, '-')}">${message}</div>` : nothing;
+  }
+
+  private invalid(field: string): string {
+    return this.problems[field] ? 'true' : 'false';
+  }
+
+  private describedBy(field: string, help?: string): string {
+    return [this.problems[field] ? `error-${field.replace(/\./g, '-')}` : '', help ?? ''].filter(Boolean).join(' ');
+  }
+
+  override render(): TemplateResult {
+    return html`<h1>Settings</h1>
+      ${this.stale
+        ? errorBanner(this.error, html`<p>Someone else changed these settings after you opened this page, so your change was not applied
+            (the <code>If-Match</code> ETag no longer matches). Reload to see the current settings, then make your change again.</p>
+            <fluent-button @click=${() => this.load()}>Reload settings</fluent-button>`)
+        : errorBanner(this.error)}
+      ${successBanner(this.notice)}
+      ${this.draft ? this.form(this.draft) : this.busy ? loading() : nothing}`;
+  }
+
+  private form(draft: Draft): TemplateResult {
+    const pin = draft.pinComplexity;
+    return html`<form class="card settings" @submit=${this.save} novalidate>
+      <fieldset>
+        <legend>PIN complexity</legend>
+        <p class="muted" id="pin-help">What a passcode from a reset must satisfy, and what the client policy sets on devices.</p>
+        <div class="field-row">
+          <div class="field">
+            <label for="pin-min">Minimum length</label>
+            <input id="pin-min" type="number" inputmode="numeric" min="4" max="127" .value=${String(pin.pinMinimumLength)}
+              aria-invalid=${this.invalid('pinComplexity.pinMinimumLength')} aria-describedby=${this.describedBy('pinComplexity.pinMinimumLength', 'pin-help')}
+              @input=${(event: Event) => this.setComplexity('pinMinimumLength', Number((event.target as HTMLInputElement).value))}>
+            ${this.problem('pinComplexity.pinMinimumLength')}
+          </div>
+          <div class="field">
+            <label for="pin-max">Maximum length</label>
+            <input id="pin-max" type="number" inputmode="numeric" min="4" max="127" .value=${String(pin.pinMaximumLength)}
+              aria-invalid=${this.invalid('pinComplexity.pinMaximumLength')} aria-describedby=${this.describedBy('pinComplexity.pinMaximumLength')}
+              @input=${(event: Event) => this.setComplexity('pinMaximumLength', Number((event.target as HTMLInputElement).value))}>
+            ${this.problem('pinComplexity.pinMaximumLength')}
+          </div>
+        </div>
+        <div class="field-row">
+          ${USAGE_FIELDS.map(([field, label]) => html`<div class="field">
+            <label for="usage-${field}">${label}</label>
+            <select id="usage-${field}" aria-invalid=${this.invalid(`pinComplexity.${field}`)}
+              @change=${(event: Event) => this.setComplexity(field, (event.target as HTMLSelectElement).value as CharacterUsage)}>
+              ${USAGES.map((usage) => html`<option value=${usage} ?selected=${pin[field] === usage}>${usage}</option>`)}
+            </select>
+            ${this.problem(`pinComplexity.${field}`)}
+          </div>`)}
+        </div>
+        ${this.problem('pinComplexity')}
+        <details class="explain">
+          <summary>A device reported <code>InvalidPinTooFewCharacters</code>?</summary>
+          <p>The device's own Windows Hello for Business PIN policy is stricter than these settings: it wants a longer PIN
+            than the minimum length here, so it refused the passcode the service generated. Set the minimum length to at least
+            the device's MinimumPINLength (for example, the tenant says 6 and the device 10: set 10), save, and reset the
+            passcode again. The same holds for the other failures: make these settings match the policy the devices really
+            have (deploy the client policy from the overview so they stay in step).</p>
+        </details>
+      </fieldset>
+      <fieldset>
+        <legend>Web sign-in</legend>
+        <div class="field">
+          <label for="web-sign-in">Allowed sign-in host names, one per line</label>
+          <textarea id="web-sign-in" rows="3" placeholder="signin.contoso.com" .value=${draft.webSignInAllowedUrls}
+            aria-invalid=${this.invalid('webSignInAllowedUrls')} aria-describedby=${this.describedBy('webSignInAllowedUrls', 'web-help')}
+            @input=${(event: Event) => { this.draft = { ...draft, webSignInAllowedUrls: (event.target as HTMLTextAreaElement).value }; }}></textarea>
+          <div class="muted" id="web-help">Federated identity provider hosts the PIN reset page on the device may navigate to (ConfigureWebSignInAllowedUrls).</div>
+          ${this.problem('webSignInAllowedUrls')}
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Cloud and keys</legend>
+        <div class="field-row">
+          <div class="field">
+            <label for="cloud">Cloud</label>
+            <select id="cloud" @change=${(event: Event) => { this.draft = { ...draft, cloud: (event.target as HTMLSelectElement).value as TenantSettings['cloud'] }; }}>
+              ${CLOUDS.map(([value, label]) => html`<option value=${value} ?selected=${draft.cloud === value}>${label}</option>`)}
+            </select>
+          </div>
+          <div class="field">
+            <label for="rotation">Protector key rotation period (days)</label>
+            <input id="rotation" type="number" inputmode="numeric" min="1" max="3650" .value=${draft.protectorKeyRotationDays}
+              aria-invalid=${this.invalid('protectorKeyRotationDays')} aria-describedby=${this.describedBy('protectorKeyRotationDays')}
+              @input=${(event: Event) => { this.draft = { ...draft, protectorKeyRotationDays: (event.target as HTMLInputElement).value }; }}>
+            ${this.problem('protectorKeyRotationDays')}
+          </div>
+        </div>
+      </fieldset>
+      <div class="actions">
+        <fluent-button appearance="primary" ?disabled=${this.busy} @click=${(event: Event) => this.save(event)}>Save settings</fluent-button>
+        <fluent-button ?disabled=${this.busy} @click=${() => this.load()}>Discard changes</fluent-button>
+      </div>
+    </form>`;
+  }
+}
+
+customElements.define('pr-settings', SettingsPage);
