@@ -3,12 +3,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HttpResponseInit } from '@azure/functions';
 import { notFound } from '../shared/domain/errors.js';
 import { etagListMatches } from '../shared/domain/etag.js';
 import type { ServiceConfig } from '../shared/config.js';
 import { defineOperation, type OperationContext } from '../shared/http/pipeline.js';
-import { redirect } from '../shared/http/responses.js';
+import { empty, redirect, type HtmlPage, type Reply } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 
 /**
@@ -142,7 +141,9 @@ function securityHeaders(config: ServiceConfig, contentType: string): Record<str
   };
 }
 
-async function servePortal(context: OperationContext<undefined>): Promise<HttpResponseInit> {
+type PortalReply = Reply<200, HtmlPage> | Reply<302 | 304, undefined>;
+
+async function servePortal(context: OperationContext<undefined>): Promise<PortalReply> {
   const pathname = new URL(context.request.url).pathname;
   if (/^\/portal$/i.test(pathname)) {
     return redirect(`${context.config.publicBaseUrl}/portal/${new URL(context.request.url).search}`);
@@ -159,8 +160,9 @@ async function servePortal(context: OperationContext<undefined>): Promise<HttpRe
   }
   const cacheControl = isFile && HASHED_ASSET.test(relativePath) ? IMMUTABLE : 'no-cache';
   const headers = { ...securityHeaders(context.config, file.contentType), ETag: file.etag, 'Cache-Control': cacheControl };
-  if (etagListMatches(context.request.headers.get('if-none-match') ?? '', file.etag, 'weak')) return { status: 304, headers };
-  return { status: 200, headers, body: new Uint8Array(file.body) };
+  if (etagListMatches(context.request.headers.get('if-none-match') ?? '', file.etag, 'weak')) return empty(304, headers);
+  // The page or one of its static assets (the bytes as built); typed as the HTML page it belongs to.
+  return { status: 200, headers, body: new Uint8Array(file.body) } as unknown as Reply<200, HtmlPage>;
 }
 
 export const getPortal = defineOperation({
@@ -169,7 +171,7 @@ export const getPortal = defineOperation({
   tags: ['admin center'],
   auth: 'anonymous',
   responses: {
-    200: { description: 'An admin center page or asset.' },
+    200: { description: 'An admin center page or asset.', html: true },
     302: { description: '/portal redirects to /portal/.' },
     304: { description: 'If-None-Match matched.' },
     404: { description: 'No such asset.' },

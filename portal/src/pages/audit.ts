@@ -1,27 +1,21 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import type { AuditActivity } from '../../../shared/domain/audit.js';
+import { AUDIT_ACTIVITIES } from '../../../shared/domain/audit.js';
 import type { AuditEvent, Collection } from '../types.js';
 import { download, errorBanner, formatDate, loading, PortalElement, stateBadge, type PageContext } from '../ui.js';
 
-/** The activities the service records (api.md "Audit and operations"); `passcodeRevealed` by the devices contract. */
-const ACTIVITIES: readonly (AuditActivity | 'passcodeRevealed')[] = [
-  'onboardingStarted', 'serviceConsentGranted', 'clientConsentGranted', 'onboardingCompleted', 'onboardingFailed',
-  'onboardingVerified', 'tenantOffboarded', 'settingsUpdated', 'protectorKeyCreated', 'protectorKeyRotated',
-  'protectorKeyRetired', 'protectorDecrypt', 'deviceEnrolled', 'deviceStatusReported', 'deviceDeleted',
-  'passcodeResetRequested', 'passcodeResetDelivered', 'passcodeResetDone', 'passcodeResetFailed',
-  'passcodeResetCanceled', 'passcodeResetExpired', 'passcodeRevealed',
-];
+/** The activities the service records (the audit contract's list), plus the reveal the devices contract adds. */
+const ACTIVITIES: readonly string[] = [...new Set<string>([...AUDIT_ACTIVITIES, 'passcodeRevealed'])];
 const PAGE_SIZE = 50;
-type Event = Omit<AuditEvent, 'initiatedBy' | 'targetResources'> & { initiatedBy?: Record<string, { id?: string; userPrincipalName?: string; displayName?: string }>; targetResources?: { id?: string; type?: string; displayName?: string }[] };
+type Event = AuditEvent;
 
 function initiatorOf(event: Event): string {
-  const [kind, who] = Object.entries(event.initiatedBy ?? {})[0] ?? [];
+  const [kind, who] = Object.entries(event.initiatedBy)[0] ?? [];
   if (!kind || !who) return '—';
   return `${who.userPrincipalName ?? who.displayName ?? who.id ?? ''} (${kind})`;
 }
 
 function targetsOf(event: Event): string {
-  return (event.targetResources ?? []).map((target) => `${target.type ?? ''} ${target.displayName ?? target.id ?? ''}`.trim()).join(', ');
+  return event.targetResources.map((target) => `${target.type} ${target.displayName ?? target.id}`.trim()).join(', ');
 }
 
 function csvCell(value: string): string {
@@ -73,7 +67,7 @@ export class AuditPage extends PortalElement {
   private firstPage(top: number): string {
     const filters: string[] = [];
     const activity = this.params.get('activity');
-    if (activity && (ACTIVITIES as readonly string[]).includes(activity)) filters.push(`activity eq '${activity}'`);
+    if (activity && ACTIVITIES.includes(activity)) filters.push(`activity eq '${activity}'`);
     const from = isoOf(this.params.get('from'));
     if (from) filters.push(`activityDateTime ge ${from}`);
     const query = new URLSearchParams({ $top: String(top) });

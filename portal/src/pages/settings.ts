@@ -1,8 +1,8 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { GraphError } from '../api.js';
-import { isDomainName } from '../../../shared/domain/onboarding.js';
+import { tenantSettingsPatchSchema } from '../../../shared/contract/settings.js';
 import { validatePinComplexity } from '../../../shared/domain/pin-policy.js';
-import type { CharacterUsage, PinComplexity, TenantSettings } from '../types.js';
+import type { CharacterUsage, PinComplexity, TenantSettings, TenantSettingsPatch } from '../types.js';
 import { errorBanner, loading, PortalElement, successBanner, type PageContext } from '../ui.js';
 
 const USAGE_FIELDS = [
@@ -75,30 +75,40 @@ export class SettingsPage extends PortalElement {
     };
   }
 
-  /** The same rules as PATCH: PIN complexity (shared/domain/pin-policy), host names, 1–3650 days. */
-  private validate(draft: Draft): { problems: Record<string, string>; hosts: string[]; days: number } {
+  /**
+   * The API's own rules, run here before sending: the PATCH body schema of the settings contract and
+   * the PIN complexity rules of shared/domain/pin-policy (which the service applies after merging).
+   */
+  private validate(draft: Draft): { problems: Record<string, string>; body: TenantSettingsPatch } {
     const problems: Record<string, string> = {};
+    const body: TenantSettingsPatch = {
+      pinComplexity: draft.pinComplexity,
+      webSignInAllowedUrls: draft.webSignInAllowedUrls.split(/[\s,;]+/).map((host) => host.trim()).filter(Boolean),
+      cloud: draft.cloud,
+      protectorKeyRotationDays: Number(draft.protectorKeyRotationDays),
+    };
+    const parsed = tenantSettingsPatchSchema.safeParse(body);
+    for (const issue of parsed.success ? [] : parsed.error.issues) {
+      const field = issue.path.filter((part) => typeof part === 'string').join('.');
+      const value = issue.path.reduce<unknown>((node, part) => (node as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey], body);
+      problems[field] ??= field === 'webSignInAllowedUrls' && typeof value === 'string'
+        ? `'${value}' ${issue.message}.`
+        : `${field} ${issue.message}.`;
+    }
     for (const violation of validatePinComplexity(draft.pinComplexity)) problems[violation.field] ??= violation.message;
-    const hosts = draft.webSignInAllowedUrls.split(/[\s,;]+/).map((host) => host.trim()).filter(Boolean);
-    const badHost = hosts.find((host) => !isDomainName(host));
-    if (badHost) problems.webSignInAllowedUrls = `'${badHost}' is not a host name: write it like signin.contoso.com, without https://, path or port.`;
-    else if (hosts.length > 50) problems.webSignInAllowedUrls = 'At most 50 host names.';
-    const days = Number(draft.protectorKeyRotationDays);
-    if (!Number.isInteger(days) || days < 1 || days > 3650) problems.protectorKeyRotationDays = 'protectorKeyRotationDays must be a whole number of days from 1 to 3650.';
-    return { problems, hosts, days };
+    return { problems, body };
   }
 
   private async save(event: Event): Promise<void> {
     event.preventDefault();
     if (!this.draft) return;
     this.notice = undefined;
-    const { problems, hosts, days } = this.validate(this.draft);
+    const { problems, body } = this.validate(this.draft);
     this.problems = problems;
     if (Object.keys(problems).length > 0) {
       this.updateComplete.then(() => (this.querySelector('[aria-invalid="true"]') as HTMLElement | null)?.focus());
       return;
     }
-    const body = { pinComplexity: this.draft.pinComplexity, webSignInAllowedUrls: hosts, cloud: this.draft.cloud, protectorKeyRotationDays: days };
     await this.run(async () => {
       try {
         const response = await this.context.api.call<TenantSettings>('PATCH', this.path, { body, headers: this.etag ? { 'If-Match': this.etag } : {} });
