@@ -127,6 +127,7 @@ export class PortalApp extends PortalElement {
   }
 
   override updated(): void {
+    this.classList.toggle('no-nav', this.state.kind !== 'ready');
     const section = this.route.split(/[/?]/)[0] ?? '';
     const base = TITLES[section] ?? 'Admin center';
     document.title = `${base} · PIN reset admin center`;

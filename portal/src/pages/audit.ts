@@ -161,27 +161,27 @@ export class AuditPage extends PortalElement {
   }
 
   private table(events: Event[]): TemplateResult {
-    const pager = html`<nav class="pager" aria-label="Audit pages">
-      <fluent-button ?disabled=${this.pages.length <= 1 || this.busy} @click=${() => { this.pages = this.pages.slice(0, -1); void this.load(); }}>Previous page</fluent-button>
+    const pager = html`${this.pages.length > 1 || this.nextLink ? html`<nav class="pager" aria-label="Audit pages">
+      ${this.pages.length > 1 ? html`<fluent-button ?disabled=${this.busy} @click=${() => { this.pages = this.pages.slice(0, -1); void this.load(); }}>Previous page</fluent-button>` : nothing}
       <span>Page ${this.pages.length}</span>
-      <fluent-button ?disabled=${!this.nextLink || this.busy} @click=${() => { if (this.nextLink) { this.pages = [...this.pages, this.nextLink]; void this.load(); } }}>Next page</fluent-button>
-    </nav>`;
+      ${this.nextLink ? html`<fluent-button ?disabled=${this.busy} @click=${() => { if (this.nextLink) { this.pages = [...this.pages, this.nextLink]; void this.load(); } }}>Next page</fluent-button>` : nothing}
+    </nav>` : nothing}`;
     if (events.length === 0) {
       return html`<section class="card empty" role="status"><h2>No events</h2>
         <p>${this.params.size > 0 ? 'No event on this page matches the filters. Widen them, or look at the next page.' : 'Nothing was recorded in this tenant yet.'}</p></section>
         ${this.nextLink || this.pages.length > 1 ? pager : nothing}`;
     }
-    return html`<div class="table-wrap card">
-      <table class="audit">
+    return html`<div class="table-wrap card" tabindex="0" role="region" aria-label="Audit events">
+      <table class="audit stack">
         <caption class="visually-hidden">Audit events, newest first</caption>
         <thead><tr><th scope="col">Time</th><th scope="col">Activity</th><th scope="col">Result</th><th scope="col">Initiated by</th><th scope="col">Target</th><th scope="col">Reason</th></tr></thead>
         <tbody>${events.map((event) => html`<tr data-activity=${event.activity}>
-          <td>${formatDate(event.activityDateTime)}</td>
-          <th scope="row">${event.activity}</th>
-          <td>${stateBadge(event.result)}</td>
-          <td class="break">${initiatorOf(event)}</td>
-          <td class="break">${targetsOf(event)}</td>
-          <td class="break">${event.resultReason ?? ''}</td>
+          <td data-label="Time"><span>${formatDate(event.activityDateTime)}</span></td>
+          <th scope="row" data-label="Activity"><span>${event.activity}</span></th>
+          <td data-label="Result"><span>${stateBadge(event.result)}</span></td>
+          <td class="break" data-label="Initiated by"><span>${initiatorOf(event)}</span></td>
+          <td class="break" data-label="Target"><span>${targetsOf(event)}</span></td>
+          <td class="break" data-label="Reason"><span>${event.resultReason ?? ''}</span></td>
         </tr>`)}</tbody>
       </table>
     </div>

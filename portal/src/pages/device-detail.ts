@@ -20,8 +20,10 @@ export class DeviceDetailPage extends PortalElement {
   static override properties = {
     ...PortalElement.properties, context: { attribute: false }, deviceId: { attribute: false },
     device: { state: true }, actions: { state: true }, confirmingReset: { state: true }, revealing: { state: true },
-    revealed: { state: true }, notice: { state: true }, reason: { state: true },
+    revealed: { state: true }, notice: { state: true }, reason: { state: true }, missing: { state: true },
   };
+  /** The device itself answered 404. */
+  declare missing: boolean;
   declare context: PageContext;
   declare deviceId: string;
   declare device: ManagedDevice | undefined;
@@ -44,6 +46,7 @@ export class DeviceDetailPage extends PortalElement {
     this.revealed = {};
     this.notice = undefined;
     this.reason = '';
+    this.missing = false;
   }
 
   override connectedCallback(): void {
@@ -62,7 +65,12 @@ export class DeviceDetailPage extends PortalElement {
 
   private async load(): Promise<void> {
     await this.run(async () => {
-      this.device = await this.context.api.get<ManagedDevice>(`${this.path}?$select=${DEVICE_PROPERTIES}`);
+      try {
+        this.device = await this.context.api.get<ManagedDevice>(`${this.path}?$select=${DEVICE_PROPERTIES}`);
+      } catch (error) {
+        this.missing = error instanceof GraphError && error.status === 404;
+        throw error;
+      }
       this.actions = await this.loadActions();
     });
     this.schedulePoll();
@@ -130,7 +138,7 @@ export class DeviceDetailPage extends PortalElement {
   }
 
   override render(): TemplateResult {
-    const notFound = this.error instanceof GraphError && this.error.status === 404;
+    const notFound = this.missing;
     return html`<p class="breadcrumb"><a href="${portalUrl()}devices">Devices</a> › ${this.device?.deviceName ?? this.deviceId}</p>
       <h1>${this.device?.deviceName ?? 'Device'}</h1>
       ${notFound ? html`<section class="card empty" role="status"><h2>No such device</h2><p>This tenant has no enrolled device with id <code>${this.deviceId}</code>. It may have been deleted.</p></section>` : errorBanner(this.error)}

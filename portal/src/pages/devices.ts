@@ -107,29 +107,29 @@ export class DevicesPage extends PortalElement {
           : 'Devices appear here once the PIN reset agent enrols them (pinreset-agent enroll) after the client policy is deployed.'}</p>
       </section>`;
     }
-    return html`<div class="table-wrap card">
-      <table class="devices">
+    return html`<div class="table-wrap card" tabindex="0" role="region" aria-label="Enrolled devices">
+      <table class="devices stack">
         <caption class="visually-hidden">Enrolled devices</caption>
         <thead><tr><th scope="col">Device</th><th scope="col">User</th><th scope="col">Join type</th><th scope="col">OS</th><th scope="col">CanReset</th><th scope="col">Last sync</th><th scope="col">Latest passcode reset</th></tr></thead>
         <tbody>${devices.map((device) => {
           const latest = device.deviceActionResults?.[0];
           return html`<tr>
-            <th scope="row"><a href="${portalUrl()}devices/${device.id}">${device.deviceName ?? device.id}</a></th>
-            <td>${device.userPrincipalName ?? '—'}</td>
-            <td>${JOIN_TYPES[device.joinType ?? ''] ?? device.joinType ?? '—'}</td>
-            <td>${device.operatingSystem ?? ''} ${device.osVersion ?? ''}</td>
-            <td>${device.canReset ?? 'Unknown'}</td>
-            <td>${formatDate(device.lastSyncDateTime)}</td>
-            <td>${latest ? stateBadge(latest.actionState) : '—'}</td>
+            <th scope="row" data-label="Device"><span><a href="${portalUrl()}devices/${device.id}">${device.deviceName ?? device.id}</a></span></th>
+            <td data-label="User"><span>${device.userPrincipalName ?? '—'}</span></td>
+            <td data-label="Join type"><span>${JOIN_TYPES[device.joinType ?? ''] ?? device.joinType ?? '—'}</span></td>
+            <td data-label="OS"><span>${device.operatingSystem ?? ''} ${device.osVersion ?? ''}</span></td>
+            <td data-label="CanReset"><span>${device.canReset ?? 'Unknown'}</span></td>
+            <td data-label="Last sync"><span>${formatDate(device.lastSyncDateTime)}</span></td>
+            <td data-label="Latest reset"><span>${latest ? stateBadge(latest.actionState) : '—'}</span></td>
           </tr>`;
         })}</tbody>
       </table>
     </div>
-    <nav class="pager" aria-label="Device pages">
-      <fluent-button ?disabled=${this.pages.length <= 1 || this.busy} @click=${() => { this.pages = this.pages.slice(0, -1); void this.load(); }}>Previous page</fluent-button>
+    ${this.pages.length > 1 || this.nextLink ? html`<nav class="pager" aria-label="Device pages">
+      ${this.pages.length > 1 ? html`<fluent-button ?disabled=${this.busy} @click=${() => { this.pages = this.pages.slice(0, -1); void this.load(); }}>Previous page</fluent-button>` : nothing}
       <span>Page ${this.pages.length}</span>
-      <fluent-button ?disabled=${!this.nextLink || this.busy} @click=${() => { if (this.nextLink) { this.pages = [...this.pages, this.nextLink]; void this.load(); } }}>Next page</fluent-button>
-    </nav>
+      ${this.nextLink ? html`<fluent-button ?disabled=${this.busy} @click=${() => { if (this.nextLink) { this.pages = [...this.pages, this.nextLink]; void this.load(); } }}>Next page</fluent-button>` : nothing}
+    </nav>` : nothing}
     ${nothing}`;
   }
 }

@@ -83,16 +83,16 @@ export class KeysPage extends PortalElement {
     if (versions.length === 0) {
       return html`<section class="card empty" role="status"><h2>No keys</h2><p>The tenant gets its first key when it is onboarded.</p></section>`;
     }
-    return html`<div class="table-wrap card">
-      <table class="keys">
+    return html`<div class="table-wrap card" tabindex="0" role="region" aria-label="Protector key versions">
+      <table class="keys stack">
         <caption class="visually-hidden">Protector key versions</caption>
         <thead><tr><th scope="col">Key id</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Devices</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
         <tbody>${versions.map((version) => html`<tr data-kid=${version.kid}>
-          <th scope="row" class="break"><code title=${version.kid}>${version.kid}</code></th>
-          <td>${stateBadge(version.state)}</td>
-          <td>${formatDate(version.createdDateTime)}</td>
-          <td data-testid="device-count">${version.deviceCount ?? '—'}</td>
-          <td>${version.state === 'decryptOnly'
+          <th scope="row" class="break" data-label="Key id"><span><code title=${version.kid}>${version.kid}</code></span></th>
+          <td data-label="State"><span>${stateBadge(version.state)}</span></td>
+          <td data-label="Created"><span>${formatDate(version.createdDateTime)}</span></td>
+          <td data-testid="device-count" data-label="Devices"><span>${version.deviceCount ?? '—'}</span></td>
+          <td data-label="">${version.state === 'decryptOnly'
             ? html`<fluent-button size="small" class="danger" ?disabled=${this.busy} @click=${() => { this.retiring = version.kid; }} aria-label="Retire key ${version.kid.slice(0, 8)}">Retire…</fluent-button>`
             : nothing}</td>
         </tr>`)}</tbody>

@@ -116,7 +116,7 @@ export class OverviewPage extends PortalElement {
     return html`<section class="card" aria-labelledby="onboarding-title">
       <h2 id="onboarding-title">Onboarding</h2>
       <dl class="facts">
-        <dt>Tenant</dt><dd>${name} <code>${this.context.tenantId}</code></dd>
+        <dt>Tenant</dt><dd>${this.organization?.displayName ? html`${this.organization.displayName} ` : nothing}<code>${this.context.tenantId}</code></dd>
         <dt>State</dt><dd data-testid="onboarding-state">${stateBadge(status.state)}</dd>
         <dt>Last verification</dt><dd>${formatDate(status.lastVerifiedDateTime)}</dd>
         ${status.failure ? html`<dt>Failure</dt><dd><strong>${status.failure.code}</strong>: ${status.failure.message}</dd>` : nothing}
@@ -126,8 +126,8 @@ export class OverviewPage extends PortalElement {
             Onboarding signs you in and asks you to grant admin consent to both applications.</p>
             <p><a class="button-link primary" href=${onboardUrl}>Onboard this tenant</a></p>`
         : nothing}
-      <div class="table-wrap">
-        <table>
+      <div class="table-wrap" tabindex="0" role="region" aria-label="Applications">
+        <table class="stack">
           <caption>Applications</caption>
           <thead><tr><th scope="col">Application</th><th scope="col">App id</th><th scope="col">Consented</th><th scope="col">Service principal</th><th scope="col">Consented on</th></tr></thead>
           <tbody>${[status.serviceApplication, status.clientApplication].map((app, index) => this.application(app, index === 0 ? 'PIN reset service' : 'PIN reset client'))}</tbody>
@@ -147,11 +147,11 @@ export class OverviewPage extends PortalElement {
 
   private application(app: OnboardingApplication, label: string): TemplateResult {
     return html`<tr>
-      <th scope="row">${app.displayName ?? label}</th>
-      <td><code>${app.appId}</code></td>
-      <td>${app.consented ? stateBadge('success') : html`<fluent-badge appearance="tint" color="subtle">no</fluent-badge>`}</td>
-      <td>${app.servicePrincipalId ? html`<code>${app.servicePrincipalId}</code>` : '—'}</td>
-      <td>${formatDate(app.consentedDateTime)}</td>
+      <th scope="row" data-label="Application"><span>${app.displayName ?? label}</span></th>
+      <td data-label="App id"><span><code>${app.appId}</code></span></td>
+      <td data-label="Consented"><span>${app.consented ? stateBadge('success') : html`<fluent-badge appearance="tint" color="subtle">no</fluent-badge>`}</span></td>
+      <td data-label="Service principal"><span>${app.servicePrincipalId ? html`<code>${app.servicePrincipalId}</code>` : '—'}</span></td>
+      <td data-label="Consented on"><span>${formatDate(app.consentedDateTime)}</span></td>
     </tr>`;
   }
 
@@ -179,15 +179,15 @@ export class OverviewPage extends PortalElement {
       ${this.copied ? html`<p role="status" class="muted">${this.copied}</p>` : nothing}
       ${this.command('Microsoft Graph PowerShell', powershell)}
       ${this.command('curl', curl)}
-      <div class="table-wrap">
-        <table>
+      <div class="table-wrap" tabindex="0" role="region" aria-label="Client policy settings">
+        <table class="stack">
           <caption>Settings and their Group Policy equivalents</caption>
           <thead><tr><th scope="col">Setting</th><th scope="col">OMA-URI</th><th scope="col">Value</th><th scope="col">Group Policy</th></tr></thead>
           <tbody>${settings.map((setting) => html`<tr>
-            <th scope="row">${setting.displayName ?? ''}</th>
-            <td class="break"><code>${setting.omaUri}</code></td>
-            <td><code>${String(setting.value)}</code></td>
-            <td>${groupPolicyOf(setting)}</td>
+            <th scope="row" data-label="Setting"><span>${setting.displayName ?? ''}</span></th>
+            <td class="break" data-label="OMA-URI"><span><code>${setting.omaUri}</code></span></td>
+            <td data-label="Value"><span><code>${String(setting.value)}</code></span></td>
+            <td data-label="Group Policy"><span>${groupPolicyOf(setting)}</span></td>
           </tr>`)}</tbody>
         </table>
       </div>
