@@ -1,4 +1,3 @@
-import { type Session, serviceBaseUrl } from './auth.js';
 import type { GraphErrorEnvelope } from './types.js';
 
 /** A failed call, as the service's Graph error envelope tells it; shown with its request id. */
@@ -11,6 +10,12 @@ export class GraphError extends Error {
   ) {
     super(message);
   }
+}
+
+/** What the client needs of the sign-in session (auth.ts's Session); no DOM here, so tests run it in Node. */
+export interface TokenSource {
+  accessToken(options?: { forceRefresh?: boolean }): Promise<string | undefined>;
+  signIn(options?: { claims?: string }): Promise<never>;
 }
 
 export interface ApiResponse<T> {
@@ -47,7 +52,11 @@ async function errorOf(response: Response): Promise<GraphError> {
  * the admin through sign-in again and back to the same page.
  */
 export class Api {
-  constructor(private readonly session: Session) {}
+  /** `baseUrl`: the service's base URL (the page's own, see serviceBaseUrl()). */
+  constructor(
+    private readonly session: TokenSource,
+    private readonly baseUrl: string,
+  ) {}
 
   async call<T>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
     let token = await this.session.accessToken();
@@ -55,11 +64,10 @@ export class Api {
     for (let attempt = 0; ; attempt += 1) {
       const headers = new Headers({ Accept: 'application/json', Authorization: `Bearer ${token}`, ...options.headers });
       if (options.body !== undefined) headers.set('Content-Type', 'application/json');
-      const response = await fetch(`${serviceBaseUrl()}${path}`, {
+      const response = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers,
         body: options.body === undefined ? null : JSON.stringify(options.body),
-        cache: 'no-store',
       });
       if (response.status === 401) {
         const claims = claimsChallengeOf(response.headers.get('www-authenticate'));

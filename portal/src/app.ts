@@ -1,6 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { Api, GraphError } from './api.js';
-import { currentRoute, portalUrl, Session, SignInError, type SignedInUser } from './auth.js';
+import { currentRoute, portalUrl, serviceBaseUrl, Session, SignInError, type SignedInUser } from './auth.js';
 import type { Organization, Collection } from './types.js';
 import { errorBanner, loading, PortalElement, type PageContext } from './ui.js';
 import './confirm.js';
@@ -35,7 +35,7 @@ export class PortalApp extends PortalElement {
   declare route: string;
   declare organization: Organization | undefined;
   private readonly session = new Session();
-  private readonly api = new Api(this.session);
+  private readonly api = new Api(this.session, serviceBaseUrl());
 
   constructor() {
     super();
