@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completeAuthorityPages, type DirectoryUser } from '../support/browser-login.js';
 import {
   chromiumVersion, describeViolations, findChromium, launchChromium, screenshot, seriousAxeViolations, watchConsole,
@@ -52,10 +52,17 @@ function agent(args: string[]): Promise<{ code: number; stdout: string; stderr: 
   });
 }
 
+/** Waits for what the page shows (a key rotation generates an RSA key; the agent runs as a process). */
+function eventually<T>(read: () => Promise<T> | T, options: { timeout?: number } = {}) {
+  return expect.poll(read, { timeout: options.timeout ?? 15_000, interval: 100 });
+}
+
 /** Screenshot at the current width and at 390 px, and axe-core on the page as shown. */
 async function checkPage(name: string): Promise<void> {
   await page.waitForLoadState('networkidle');
-  await expect.poll(() => page.locator('.loading').count(), { timeout: 10_000 }).toBe(0);
+  await eventually(() => page.locator('.loading').count()).toBe(0);
+  // Nothing hovered or pressed: axe judges the page at rest.
+  await page.mouse.move(0, 0);
   const violations = await seriousAxeViolations(page);
   expect(violations, describeViolations(violations)).toEqual([]);
   await screenshot(page, name);
@@ -74,12 +81,21 @@ beforeAll(async () => {
   if (!existsSync(path.resolve('dist/portal/index.html'))) throw new Error('dist/portal is missing: run npm run build first (npm test does).');
   process.stderr.write(`Admin center browser tests: ${chromiumVersion(findChromium())}\n`);
   running = await launchChromium();
-  context = await running.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  // Reduced motion: Fluent's buttons then change colour at once, so axe never judges a colour mid-transition.
+  context = await running.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, reducedMotion: 'reduce' });
   page = await context.newPage();
   consoleProblems = watchConsole(page);
   const directory = await mkdtemp(path.join(tmpdir(), 'portal-agent-'));
   deviceEnv = { HOME: directory, PINRESET_AGENT_STATE: path.join(directory, 'state.json'), PINRESET_TENANT: tenantId };
 }, 120_000);
+
+/** A failed step leaves a picture of the page and says what it showed. */
+afterEach(async (test) => {
+  if (test.task.result?.state !== 'fail' || !page) return;
+  const name = `failed-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+  await screenshot(page, name).catch(() => undefined);
+  process.stderr.write(`[${name}] at ${page.url()}\n${(await page.locator('body').innerText().catch(() => '')).slice(0, 2000)}\n`);
+});
 
 afterAll(async () => {
   await context?.close();
@@ -99,15 +115,15 @@ describe('the admin center in Chromium', () => {
   it('signs an admin in on the development authority (authorization code + PKCE) and shows who and which tenant', async () => {
     await page.goto(portal());
     await checkPage('signed-out');
-    await button('Sign in').click();
+    await Promise.all([page.waitForURL((url) => url.pathname.startsWith('/dev/login/')), button('Sign in').click()]);
     await completeAuthorityPages(page, admin, portal());
-    await expect.poll(() => page.locator('.who-name').textContent()).toBe(admin.displayName);
+    await eventually(() => page.locator('.who-name').textContent()).toBe(admin.displayName);
     expect(await page.locator('.who-tenant').textContent()).toContain(tenantId);
     // The code and state are gone from the address bar, and the tokens are not in the URL.
     expect(page.url()).toBe(portal());
     const stored = await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session'))") as { accessToken: string };
     expect(stored.accessToken.split('.')).toHaveLength(3);
-    await expect.poll(() => page.locator('[data-testid="onboarding-state"]').textContent()).toContain('notStarted');
+    await eventually(() => page.locator('[data-testid="onboarding-state"]').textContent()).toContain('notStarted');
     await checkPage('overview-not-onboarded');
   });
 
@@ -117,8 +133,8 @@ describe('the admin center in Chromium', () => {
     await Promise.all([page.waitForNavigation(), onboard.click()]);
     await completeAuthorityPages(page, admin, portal());
     if (!page.url().startsWith(portal())) await page.goto(portal());
-    await expect.poll(() => page.locator('[data-testid="onboarding-state"]').textContent(), { timeout: 15_000 }).toContain('active');
-    await expect.poll(() => page.locator('#policy-title').count()).toBe(1);
+    await eventually(() => page.locator('[data-testid="onboarding-state"]').textContent(), { timeout: 15_000 }).toContain('active');
+    await eventually(() => page.locator('#policy-title').count()).toBe(1);
     expect(await page.locator('pre').first().textContent()).toContain('DeviceManagementConfiguration.ReadWrite.All');
     expect(await page.locator('table').nth(1).textContent()).toContain('Use PIN Recovery');
     const [download] = await Promise.all([page.waitForEvent('download'), button('Download pin-recovery-policy.json').click()]);
@@ -126,13 +142,13 @@ describe('the admin center in Chromium', () => {
     expect(policy['@odata.type']).toBe('#microsoft.graph.windows10CustomConfiguration');
     expect(policy.omaSettings.map((setting) => setting.omaUri)).toContain(`./Device/Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery`);
     await button('Verify now').click();
-    await expect.poll(() => page.locator('fluent-message-bar[intent="success"]').textContent()).toContain('Verified both applications');
+    await eventually(() => page.locator('fluent-message-bar[intent="success"]').textContent()).toContain('Verified both applications');
     await checkPage('overview');
   });
 
   it('changes settings: refuses what the API refuses, saves with If-Match, and explains a 412', async () => {
     await page.locator('nav a', { hasText: 'Settings' }).click();
-    await expect.poll(() => page.locator('#pin-min').count()).toBe(1);
+    await eventually(() => page.locator('#pin-min').count()).toBe(1);
     await page.fill('#pin-min', '3');
     await page.fill('#web-sign-in', 'https://signin.contoso.com/path');
     await button('Save settings').click();
@@ -144,7 +160,7 @@ describe('the admin center in Chromium', () => {
     await page.fill('#pin-min', '8');
     await page.fill('#web-sign-in', 'signin.contoso.com');
     await button('Save settings').click();
-    await expect.poll(() => page.locator('fluent-message-bar[intent="success"]').textContent()).toContain('Settings saved');
+    await eventually(() => page.locator('fluent-message-bar[intent="success"]').textContent()).toContain('Settings saved');
 
     // Someone else saves in between: this form's ETag is stale.
     const other = await fetch(`${host.url}/v1.0/organization/${tenantId}/pinResetSettings`, {
@@ -153,12 +169,12 @@ describe('the admin center in Chromium', () => {
     expect(other.status).toBe(200);
     await page.fill('#rotation', '90');
     await button('Save settings').click();
-    await expect.poll(() => page.locator('fluent-message-bar[intent="error"]').textContent()).toContain('412');
+    await eventually(() => page.locator('fluent-message-bar[intent="error"]').textContent()).toContain('412');
     expect(await page.locator('fluent-message-bar[intent="error"]').textContent()).toMatch(/Request id: [0-9a-f-]{36}/);
     expect(await page.locator('fluent-message-bar[intent="error"]').textContent()).toContain('Someone else changed these settings');
     await checkPage('settings-412');
     await button('Reload settings').click();
-    await expect.poll(() => page.locator('#rotation').inputValue()).toBe('180');
+    await eventually(() => page.locator('#rotation').inputValue()).toBe('180');
     expect(await page.locator('#pin-min').inputValue()).toBe('8');
     await page.locator('details.explain summary').click();
     expect(await page.locator('details.explain').textContent()).toContain('stricter than these settings');
@@ -170,20 +186,20 @@ describe('the admin center in Chromium', () => {
     expect(enroll.code, enroll.stderr).toBe(0);
     managedDeviceId = ((JSON.parse(await readFile(deviceEnv.PINRESET_AGENT_STATE ?? '', 'utf8')) as { device: { id: string } }).device.id);
     await page.locator('nav a', { hasText: 'Devices' }).click();
-    await expect.poll(() => page.locator('table.devices a', { hasText: 'CONTOSO-LT-7' }).count()).toBe(1);
+    await eventually(() => page.locator('table.devices a', { hasText: 'CONTOSO-LT-7' }).count()).toBe(1);
     await checkPage('devices');
 
     await page.fill('#device-search', 'NO-SUCH-PC');
     await page.press('#device-search', 'Enter');
-    await expect.poll(() => page.locator('.empty h2').textContent()).toBe('No device matches');
+    await eventually(() => page.locator('.empty h2').textContent()).toBe('No device matches');
     expect(page.url()).toBe(portal('devices?search=NO-SUCH-PC'));
     await page.fill('#device-search', 'CONTOSO-LT-7');
     await page.selectOption('#device-join', 'azureADJoined');
     await button('Apply').click();
-    await expect.poll(() => page.locator('table.devices a', { hasText: 'CONTOSO-LT-7' }).count()).toBe(1);
+    await eventually(() => page.locator('table.devices a', { hasText: 'CONTOSO-LT-7' }).count()).toBe(1);
 
     await page.locator('table.devices a', { hasText: 'CONTOSO-LT-7' }).click();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
+    await eventually(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
     expect(page.url()).toBe(portal(`devices/${managedDeviceId}`));
     expect(await page.locator('dl.facts').textContent()).toContain('Microsoft Entra joined');
     expect(await page.locator('dl.facts').textContent()).toContain('DestructiveAndNonDestructive');
@@ -193,14 +209,14 @@ describe('the admin center in Chromium', () => {
     await button('Reset passcode…').click();
     expect(await page.locator('pr-confirm').textContent()).toContain('generates a new passcode');
     await button('Reset passcode').click();
-    await expect.poll(() => page.locator('[data-testid="action-state"]').first().textContent()).toContain('pending');
+    await eventually(() => page.locator('[data-testid="action-state"]').first().textContent()).toContain('pending');
     expect(await page.locator('.passcode').first().textContent()).toContain('••••••••');
     await checkPage('device-reset-pending');
 
     const poll = await agent(['poll']);
     expect(poll.code, poll.stdout + poll.stderr).toBe(0);
     // The page follows the action by itself: no reload.
-    await expect.poll(() => page.locator('[data-testid="action-state"]').first().textContent(), { timeout: 15_000 }).toContain('done');
+    await eventually(() => page.locator('[data-testid="action-state"]').first().textContent(), { timeout: 15_000 }).toContain('done');
   });
 
   it('reveals the passcode only after a reason, and the audit log shows passcodeRevealed with it', async () => {
@@ -209,14 +225,14 @@ describe('the admin center in Chromium', () => {
     expect(await reveal.getAttribute('disabled')).not.toBeNull();
     await page.getByLabel('Reason for revealing the passcode').fill('Ticket 4711: user locked out');
     await reveal.click();
-    await expect.poll(() => page.locator('[data-testid="passcode"]').count()).toBe(1);
+    await eventually(() => page.locator('[data-testid="passcode"]').count()).toBe(1);
     expect(await page.locator('[data-testid="passcode"]').textContent()).toMatch(/^\d{8,}$/);
     await checkPage('device-revealed');
 
     await page.locator('nav a', { hasText: 'Audit' }).click();
     await page.selectOption('#audit-activity', 'passcodeRevealed');
     await button('Apply').click();
-    await expect.poll(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
+    await eventually(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
     const row = await page.locator('table.audit tbody tr').first().textContent();
     expect(row).toContain('passcodeRevealed');
     expect(row).toContain('Ticket 4711');
@@ -225,18 +241,22 @@ describe('the admin center in Chromium', () => {
 
   it('rotates the key, then retires the old one behind a typed confirmation that shows its device count', async () => {
     await page.locator('nav a', { hasText: 'Keys' }).click();
-    await expect.poll(() => page.locator('table.keys tbody tr').count()).toBe(1);
+    await eventually(() => page.locator('table.keys tbody tr').count()).toBe(1);
     await button('Rotate key…').click();
     await button('Rotate').click();
-    await expect.poll(() => page.locator('table.keys tbody tr').count()).toBe(2);
+    await eventually(() => page.locator('table.keys tbody tr').count()).toBe(2);
     const old = page.locator('table.keys tbody tr', { hasText: 'decryptOnly' });
-    expect(await old.locator('[data-testid="device-count"]').textContent()).toContain('1');
+    const kid = (await old.getAttribute('data-kid')) ?? '';
+    // The count the page shows is the service's deviceCount for that key version.
+    const versions = await (await fetch(`${host.url}/v1.0/organization/${tenantId}/pinResetProtectorKeys/versions`, { headers: bearer(await adminToken(tenantId)) })).json() as { value: { kid: string; deviceCount: number }[] };
+    const deviceCount = versions.value.find((version) => version.kid === kid)?.deviceCount;
+    expect(deviceCount).toBeTypeOf('number');
+    expect((await old.locator('[data-testid="device-count"]').textContent())?.trim()).toBe(String(deviceCount));
     await checkPage('keys');
 
     await button('Retire…', old).click();
     const confirm = page.locator('pr-confirm');
-    expect(await confirm.textContent()).toContain('1 enrolled device still holds a protector under this key');
-    const kid = (await old.getAttribute('data-kid')) ?? '';
+    expect(await confirm.textContent()).toContain(`${deviceCount} enrolled device${deviceCount === 1 ? ' still holds' : 's still hold'} a protector under this key`);
     const retire = button('Retire key');
     expect(await retire.getAttribute('disabled')).not.toBeNull();
     await confirm.locator('input').fill('wrong');
@@ -244,26 +264,26 @@ describe('the admin center in Chromium', () => {
     await checkPage('keys-retire-confirm');
     await confirm.locator('input').fill(kid.slice(0, 8));
     await retire.click();
-    await expect.poll(() => page.locator(`table.keys tbody tr[data-kid="${kid}"]`).textContent()).toContain('retired');
+    await eventually(() => page.locator(`table.keys tbody tr[data-kid="${kid}"]`).textContent()).toContain('retired');
   });
 
   it('filters the audit log by activity, result and time, pages it and exports CSV', async () => {
     await page.goto(portal('audit'));
-    await expect.poll(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(5);
+    await eventually(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(5);
     await checkPage('audit');
     await page.selectOption('#audit-activity', 'protectorKeyRetired');
     await page.selectOption('#audit-result', 'success');
     await button('Apply').click();
-    await expect.poll(() => page.locator('table.audit tbody tr').count()).toBe(1);
+    await eventually(() => page.locator('table.audit tbody tr').count()).toBe(1);
     expect(await page.locator('table.audit tbody tr').textContent()).toContain('protectorKeyRetired');
 
     await page.fill('#audit-from', '2999-01-01T00:00');
     await button('Apply').click();
-    await expect.poll(() => page.locator('.empty h2').textContent()).toBe('No events');
+    await eventually(() => page.locator('.empty h2').textContent()).toBe('No events');
     await checkPage('audit-empty');
 
     await page.goto(portal('audit?activity=passcodeRevealed'));
-    await expect.poll(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
+    await eventually(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
     const [download] = await Promise.all([page.waitForEvent('download'), button('Export CSV').click()]);
     const csv = await readFile(await download.path(), 'utf8');
     expect(csv.split('\r\n')[0]).toBe('activityDateTime,activity,result,resultReason,initiatedBy,targetResources,correlationId,id');
@@ -273,43 +293,40 @@ describe('the admin center in Chromium', () => {
 
   it('keeps the admin\'s place when the access token has expired (refresh) and after sign-out asks to sign in again', async () => {
     await page.goto(portal(`devices/${managedDeviceId}`));
-    await expect.poll(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
+    await eventually(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
     await page.evaluate("(() => { const s = JSON.parse(sessionStorage.getItem('pinreset.portal.session')); s.expiresAt = 0; sessionStorage.setItem('pinreset.portal.session', JSON.stringify(s)); })()");
     const before = await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session')).accessToken") as string;
     await page.reload();
-    await expect.poll(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
+    await eventually(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
     expect(page.url()).toBe(portal(`devices/${managedDeviceId}`));
     const after = await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session')).accessToken") as string;
     expect(after).not.toBe(before);
 
     await button('Sign out').click();
-    await expect.poll(() => page.locator('main').textContent()).toContain('You are signed out');
+    await eventually(() => page.locator('main').textContent()).toContain('You are signed out');
     expect(await page.evaluate("sessionStorage.getItem('pinreset.portal.session')")).toBeNull();
   });
 
   it('refuses a user without an admin role with a page that says which roles are needed', async () => {
-    const userContext = await running.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const userContext = await running.browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
     const userPage = await userContext.newPage();
     const problems = watchConsole(userPage);
+    const adminPage = page;
+    page = userPage;
     try {
       await userPage.goto(portal('keys'));
-      await button('Sign in', userPage).click();
+      await Promise.all([userPage.waitForURL((url) => url.pathname.startsWith('/dev/login/')), button('Sign in', userPage).click()]);
       await completeAuthorityPages(userPage, { displayName: 'Megan Bowen', userPrincipalName: `megan@${tenantId.slice(0, 8)}.example`, tenantId, roles: [] }, portal());
-      await expect.poll(() => userPage.locator('h1').textContent()).toBe('You are not an administrator of this tenant');
+      await eventually(() => userPage.locator('h1').textContent()).toBe('You are not an administrator of this tenant');
       const text = await userPage.locator('main').textContent();
       expect(text).toContain('Global Administrator');
       expect(text).toContain('PinReset.Administrator');
       expect(text).toContain('Megan Bowen');
       expect(await userPage.locator('nav.side-nav').count()).toBe(0);
-      const previous = page;
-      page = userPage;
-      try {
-        await checkPage('not-admin');
-      } finally {
-        page = previous;
-      }
-      expect(problems).toEqual([]);
+      await checkPage('not-admin');
+      expect(problems.filter((problem) => !/status of 403/.test(problem))).toEqual([]);
     } finally {
+      page = adminPage;
       await userContext.close();
     }
   });

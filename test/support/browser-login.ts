@@ -37,11 +37,13 @@ export async function completeAuthorityPages(page: Page, user: DirectoryUser, un
       await Promise.all([page.waitForNavigation(), button.click()]);
       continue;
     }
-    const link = page.getByRole('link', { name: /admin center|continue/i });
+    const link = page.locator(`a[href^="${until}"]`);
     if (await link.count() > 0) {
       await Promise.all([page.waitForNavigation(), link.first().click()]);
       continue;
     }
+    // The end of onboarding: the caller goes on from the success page.
+    if (/Onboarding succeeded/.test(await page.locator('h1').first().textContent() ?? '')) return;
     throw new Error(`Unexpected page at ${page.url()}:\n${(await page.locator('body').innerText()).slice(0, 1500)}`);
   }
   throw new Error(`Still not back at ${until} after the authority's pages (at ${page.url()}).`);
