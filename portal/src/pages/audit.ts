@@ -176,7 +176,7 @@ export class AuditPage extends PortalElement {
         <caption class="visually-hidden">Audit events, newest first</caption>
         <thead><tr><th scope="col">Time</th><th scope="col">Activity</th><th scope="col">Result</th><th scope="col">Initiated by</th><th scope="col">Target</th><th scope="col">Reason</th></tr></thead>
         <tbody>${events.map((event) => html`<tr data-activity=${event.activity}>
-          <td data-label="Time"><span>${formatDate(event.activityDateTime)}</span></td>
+          <td class="when" data-label="Time"><span>${formatDate(event.activityDateTime)}</span></td>
           <th scope="row" data-label="Activity"><span>${event.activity}</span></th>
           <td data-label="Result"><span>${stateBadge(event.result)}</span></td>
           <td class="break" data-label="Initiated by"><span>${initiatorOf(event)}</span></td>
