@@ -7,7 +7,7 @@ import { notFound } from '../shared/domain/errors.js';
 import { etagListMatches } from '../shared/domain/etag.js';
 import type { ServiceConfig } from '../shared/config.js';
 import { defineOperation, type OperationContext } from '../shared/http/pipeline.js';
-import { empty, redirect, type HtmlPage, type Reply } from '../shared/http/responses.js';
+import { empty, raw, redirect } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 
 /**
@@ -141,9 +141,7 @@ function securityHeaders(config: ServiceConfig, contentType: string): Record<str
   };
 }
 
-type PortalReply = Reply<200, HtmlPage> | Reply<302 | 304, undefined>;
-
-async function servePortal(context: OperationContext<undefined>): Promise<PortalReply> {
+async function servePortal(context: OperationContext<undefined>) {
   const pathname = new URL(context.request.url).pathname;
   if (/^\/portal$/i.test(pathname)) {
     return redirect(`${context.config.publicBaseUrl}/portal/${new URL(context.request.url).search}`);
@@ -161,26 +159,30 @@ async function servePortal(context: OperationContext<undefined>): Promise<Portal
   const cacheControl = isFile && HASHED_ASSET.test(relativePath) ? IMMUTABLE : 'no-cache';
   const headers = { ...securityHeaders(context.config, file.contentType), ETag: file.etag, 'Cache-Control': cacheControl };
   if (etagListMatches(context.request.headers.get('if-none-match') ?? '', file.etag, 'weak')) return empty(304, headers);
-  // The page or one of its static assets (the bytes as built); typed as the HTML page it belongs to.
-  return { status: 200, headers, body: new Uint8Array(file.body) } as unknown as Reply<200, HtmlPage>;
+  return raw(200, new Uint8Array(file.body), file.contentType, headers);
 }
 
-export const getPortal = defineOperation({
-  operationId: 'portal_get',
-  summary: 'The admin center (single-page app): index.html for its routes, hashed static assets, ETag and a strict CSP.',
-  tags: ['admin center'],
-  auth: 'anonymous',
-  responses: {
-    200: { description: 'An admin center page or asset.', html: true },
-    302: { description: '/portal redirects to /portal/.' },
-    304: { description: 'If-None-Match matched.' },
-    404: { description: 'No such asset.' },
-  },
-  handle: servePortal,
-});
+function portalOperation(operationId: string, summary: string) {
+  return defineOperation({
+    operationId,
+    summary,
+    tags: ['admin center'],
+    auth: 'anonymous',
+    responses: {
+      200: { description: 'An admin center page or asset.', html: true, media: [...new Set(Object.values(CONTENT_TYPES).map((type) => type.split(';')[0] ?? type))].filter((type) => type !== 'text/html') },
+      302: { description: '/portal redirects to /portal/.' },
+      304: { description: 'If-None-Match matched.' },
+      404: { description: 'No such asset.' },
+    },
+    handle: servePortal,
+  });
+}
+
+export const getPortalRoot = portalOperation('portal_root_get', 'The admin center: /portal redirects to /portal/, which answers its index.html (strict CSP, ETag, no-cache).');
+export const getPortal = portalOperation('portal_get', 'The admin center (single-page app): index.html for its routes, hashed static assets (immutable), ETag and a strict CSP.');
 
 /** `/portal` (redirect) and `/portal/…`; the literal route is listed first so it wins `/portal/`'s tie. */
 export const portalRoutes: RouteDefinition[] = [
-  { name: 'portalRoot', route: 'portal', methods: { GET: getPortal } },
+  { name: 'portalRoot', route: 'portal', methods: { GET: getPortalRoot } },
   { name: 'portal', route: 'portal/{*path}', methods: { GET: getPortal } },
 ];

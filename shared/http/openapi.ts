@@ -167,8 +167,9 @@ interface Built {
 }
 
 function parametersOf(operation: AnyOperation, route: string): unknown[] {
-  const parameters: unknown[] = [...route.matchAll(/\{(\w+)(:guid)?\}/g)].map((match) => ({
-    name: match[1], in: 'path', required: true, schema: match[2] ? { type: 'string', format: 'uuid' } : { type: 'string' },
+  const parameters: unknown[] = [...route.matchAll(/\{(\*?)(\w+)(:guid)?\}/g)].map((match) => ({
+    name: match[2], in: 'path', required: true, schema: match[3] ? { type: 'string', format: 'uuid' } : { type: 'string' },
+    ...(match[1] ? { description: 'The rest of the path; it may contain /.' } : {}),
   }));
   for (const parameter of operation.queryParameters ?? []) {
     parameters.push({ name: parameter.name, in: 'query', required: parameter.required ?? false, description: parameter.description, schema: { type: 'string' } });
@@ -243,9 +244,12 @@ function buildOperation(operation: AnyOperation, route: RouteDefinition, schemas
   };
 }
 
-/** The OpenAPI path of a route template (`{id:guid}` → `{id}`), or undefined for the catch-all. */
+/**
+ * The OpenAPI path of a route template (`{id:guid}` → `{id}`; a trailing catch-all `{*path}` → `{path}`,
+ * e.g. the admin center's assets), or undefined for the root catch-all (the 404 of every unknown path).
+ */
 export function openApiPath(route: string): string | undefined {
-  return route.includes('{*') ? undefined : `/${route.replace(/\{(\w+):guid\}/g, '{$1}')}`;
+  return route.startsWith('{*') ? undefined : `/${route.replace(/\{\*?(\w+)(?::guid)?\}/g, '{$1}')}`;
 }
 
 /** Adds an example to each operation's first success response and request body (from the schema or the operation). */

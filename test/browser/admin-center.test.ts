@@ -11,7 +11,8 @@ import {
 } from '../support/browser.js';
 import { useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { adminToken, bearer, randomTenantId } from '../support/tokens.js';
+import { randomUUID } from 'node:crypto';
+import { adminToken, bearer, mfaToken, randomTenantId } from '../support/tokens.js';
 
 /**
  * The admin center in a real browser (Debian's Chromium through playwright-core) against the local
@@ -86,7 +87,8 @@ beforeAll(async () => {
   page = await context.newPage();
   consoleProblems = watchConsole(page);
   const directory = await mkdtemp(path.join(tmpdir(), 'portal-agent-'));
-  deviceEnv = { HOME: directory, PINRESET_AGENT_STATE: path.join(directory, 'state.json'), PINRESET_TENANT: tenantId };
+  // The device's user: the agent takes a token the test mints, as a script would (its own sign-in has its own tests).
+  deviceEnv = { HOME: directory, PINRESET_AGENT_STATE: path.join(directory, 'state.json'), PINRESET_TENANT: tenantId, PINRESET_TOKEN: await mfaToken(tenantId, randomUUID()) };
 }, 120_000);
 
 /** A failed step leaves a picture of the page and says what it showed. */
