@@ -58,6 +58,9 @@ export class Services {
     return this.once('clock', () => systemClock);
   }
 
+  /** The same clock in epoch milliseconds, for the caches' TTLs (tests move it instead of sleeping). */
+  private readonly epochMs = (): number => this.clock().getTime();
+
   get tables(): TableStore {
     return this.once('tables', () => new TableStore(this.config.storage));
   }
@@ -67,7 +70,7 @@ export class Services {
       authorityUrl: this.config.authorityUrl,
       audiences: [this.config.serviceAppId, this.config.serviceAppIdUri],
       serviceAppId: this.config.serviceAppId,
-      jwks: new JwksCache({ url: `${this.config.authorityUrl}/common/discovery/v2.0/keys` }),
+      jwks: new JwksCache({ url: `${this.config.authorityUrl}/common/discovery/v2.0/keys`, now: this.epochMs }),
     }));
   }
 
@@ -100,6 +103,7 @@ export class Services {
       clientId: this.config.serviceAppId,
       credential: selectClientCredential(this.config),
       retry: this.microsoftRetry,
+      now: this.epochMs,
     }));
   }
 
@@ -188,7 +192,7 @@ export class Services {
     return this.once('protectorKeys', () => new ProtectorKeyService(
       new ProtectorKeyRepository(this.tables),
       () => this.kek,
-      new UnwrappedKeyCache({ maxEntries: this.config.keyCache.maxEntries, ttlMs: this.config.keyCache.ttlSeconds * 1000 }),
+      new UnwrappedKeyCache({ maxEntries: this.config.keyCache.maxEntries, ttlMs: this.config.keyCache.ttlSeconds * 1000, now: this.epochMs }),
       this.audit,
       () => this.clock(),
       this.tenantStateCache,
@@ -198,7 +202,7 @@ export class Services {
 
   /** Decrypts' short-lived view of tenant and key state (PINRESET_KEY_STATE_CACHE_SECONDS). */
   get tenantStateCache(): TenantStateCache {
-    return this.once('tenantStateCache', () => new TenantStateCache(this.config.keyCache.stateTtlSeconds * 1000));
+    return this.once('tenantStateCache', () => new TenantStateCache(this.config.keyCache.stateTtlSeconds * 1000, undefined, this.epochMs));
   }
 
   get decryptRateLimiter(): RateLimiter {
