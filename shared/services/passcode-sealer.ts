@@ -1,33 +1,20 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ServiceError } from '../domain/errors.js';
-import { KekUnavailableError, type KekProvider } from '../keys/kek-provider.js';
+import { IV_BYTES, openEnvelope, sealEnvelope, TAG_BYTES } from '../keys/envelope.js';
+import type { KekProvider } from '../keys/kek-provider.js';
 
 const FORMAT = 'p1';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 /**
- * Passcodes at rest: AES-256-GCM under a fresh data key per passcode, the data key wrapped by the KEK.
- * The additional authenticated data binds a sealed passcode to its tenant, device and action, so a
- * sealed value copied to another row does not open. Sealed form (base64url parts):
+ * Passcodes at rest: an envelope (keys/envelope.ts) per passcode, bound to its tenant, device and action
+ * so a sealed value copied to another row does not open. Sealed form (base64url parts):
  * `p1.<kek id>.<wrapped data key>.<iv | ciphertext | tag>`.
  */
 export class PasscodeSealer {
   constructor(private readonly kek: KekProvider) {}
 
   async seal(passcode: string, binding: string): Promise<string> {
-    const dataKey = randomBytes(32);
-    try {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-      cipher.setAAD(Buffer.from(binding, 'utf8'));
-      const ciphertext = Buffer.concat([cipher.update(passcode, 'utf8'), cipher.final()]);
-      const payload = Buffer.concat([iv, ciphertext, cipher.getAuthTag()]).toString('base64url');
-      const { kekId, wrapped } = await kekCall(() => this.kek.wrapKey(dataKey));
-      return [FORMAT, Buffer.from(kekId, 'utf8').toString('base64url'), wrapped.toString('base64url'), payload].join('.');
-    } finally {
-      dataKey.fill(0);
-    }
+    const envelope = await sealEnvelope(this.kek, Buffer.from(passcode, 'utf8'), binding);
+    const payload = Buffer.concat([envelope.iv, envelope.ciphertext, envelope.tag]).toString('base64url');
+    return [FORMAT, Buffer.from(envelope.kekId, 'utf8').toString('base64url'), envelope.wrappedDataKey.toString('base64url'), payload].join('.');
   }
 
   async open(sealed: string, binding: string): Promise<string> {
@@ -35,30 +22,21 @@ export class PasscodeSealer {
     if (format !== FORMAT || !kekId || !wrapped || !payload || rest.length > 0) throw new Error('Unrecognized sealed passcode format.');
     const bytes = Buffer.from(payload, 'base64url');
     if (bytes.length <= IV_BYTES + TAG_BYTES) throw new Error('Sealed passcode is truncated.');
-    const dataKey = await kekCall(() => this.kek.unwrapKey({ kekId: Buffer.from(kekId, 'base64url').toString('utf8'), wrapped: Buffer.from(wrapped, 'base64url') }));
+    const plaintext = await openEnvelope(this.kek, {
+      kekId: Buffer.from(kekId, 'base64url').toString('utf8'),
+      wrappedDataKey: Buffer.from(wrapped, 'base64url'),
+      iv: bytes.subarray(0, IV_BYTES),
+      ciphertext: bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES),
+      tag: bytes.subarray(bytes.length - TAG_BYTES),
+    }, binding);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', dataKey, bytes.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(binding, 'utf8'));
-      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      return plaintext.toString('utf8');
     } finally {
-      dataKey.fill(0);
+      plaintext.fill(0);
     }
   }
 }
 
 export function passcodeBinding(tenantId: string, deviceId: string, actionId: string): string {
   return `passcode|${tenantId}|${deviceId}|${actionId}`;
-}
-
-/** The KEK being unreachable is the service's fault: 503 with Retry-After, never a client error. */
-async function kekCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof KekUnavailableError) {
-      throw new ServiceError('ServiceUnavailable', 'The key service is temporarily unavailable. Retry later.', { retryAfterSeconds: 5, cause: error });
-    }
-    throw error;
-  }
 }

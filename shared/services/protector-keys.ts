@@ -2,7 +2,7 @@ import { createHash, type KeyObject } from 'node:crypto';
 import { SERVICE_INITIATOR, type AuditInitiator } from '../domain/audit.js';
 import { conflict, isServiceError, notFound, ServiceError } from '../domain/errors.js';
 import { effectiveKeyState, isRotationDue, type ProtectorKeyVersion } from '../domain/protector-key.js';
-import { KekUnavailableError, type KekProvider } from '../keys/kek-provider.js';
+import type { KekProvider } from '../keys/kek-provider.js';
 import { generateTenantKey, isKid, type PublicRsaJwk } from '../keys/tenant-key-generator.js';
 import { openPrivateKey, sealPrivateKey, type SealedPrivateKey } from '../keys/tenant-key-custody.js';
 import type { UnwrappedKeyCache } from '../keys/unwrapped-key-cache.js';
@@ -49,10 +49,6 @@ export interface RotationLimits {
 
 const CURRENT_ENTRY = 'current';
 const keyEntry = (kid: string) => `key_${kid}`;
-
-function kekUnavailable(error: unknown): ServiceError {
-  return new ServiceError('ServiceUnavailable', 'The key service is temporarily unavailable. Retry later.', { retryAfterSeconds: 10, cause: error });
-}
 
 /**
  * A tenant's protector keys: create-once, rotate, retire, the JWKS, and the private key for a decrypt.
@@ -109,9 +105,7 @@ export class ProtectorKeyService {
     const generated = await generateTenantKey();
     try {
       const now = this.clock().toISOString();
-      const sealed = await sealPrivateKey(this.kek(), generated.privateKeyDer, tenantId, generated.kid).catch((error: unknown) => {
-        throw error instanceof KekUnavailableError ? kekUnavailable(error) : error;
-      });
+      const sealed = await sealPrivateKey(this.kek(), generated.privateKeyDer, tenantId, generated.kid);
       const key: StoredProtectorKey = { tenantId, kid: generated.kid, state: 'pending', createdDateTime: now, stateChangedDateTime: now,
         n: generated.publicJwk.n, e: generated.publicJwk.e, sealed };
       await this.repository.insertKey(key);
@@ -259,12 +253,9 @@ export class ProtectorKeyService {
     }
     if (!usable.ok) return usable;
     const { sealed, isCurrent } = usable;
-    try {
-      const privateKey = await this.cache.getOrLoad(tenantId, kid, () => openPrivateKey(this.kek(), sealed, tenantId, kid));
-      return { ok: true, privateKey, isCurrent };
-    } catch (error) {
-      throw error instanceof KekUnavailableError ? kekUnavailable(error) : error;
-    }
+    // The envelope turns an unreachable KEK into the one 503 (keys/envelope.ts).
+    const privateKey = await this.cache.getOrLoad(tenantId, kid, () => openPrivateKey(this.kek(), sealed, tenantId, kid));
+    return { ok: true, privateKey, isCurrent };
   }
 
   private async usableKey(tenantId: string, kid: string): Promise<{ ok: true; sealed: SealedPrivateKey; isCurrent: boolean } | { ok: false; reason: KeyRefusal }> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { KEY_SERVICE_RETRY_AFTER_SECONDS } from '../../shared/keys/envelope.js';
 import { KekUnavailableError, type KekProvider } from '../../shared/keys/kek-provider.js';
 import { LocalKekProvider } from '../../shared/keys/local-kek-provider.js';
 import { passcodeBinding, PasscodeSealer } from '../../shared/services/passcode-sealer.js';
@@ -33,6 +34,6 @@ describe('PasscodeSealer', () => {
       wrapKey: async () => { throw new KekUnavailableError('vault down'); },
       unwrapKey: async () => { throw new KekUnavailableError('vault down'); },
     };
-    await expect(new PasscodeSealer(down).seal('12837465', binding)).rejects.toMatchObject({ code: 'ServiceUnavailable', retryAfterSeconds: 5 });
+    await expect(new PasscodeSealer(down).seal('12837465', binding)).rejects.toMatchObject({ code: 'ServiceUnavailable', retryAfterSeconds: KEY_SERVICE_RETRY_AFTER_SECONDS });
   });
 });
