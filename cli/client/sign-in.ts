@@ -50,7 +50,6 @@ export class SignInError extends Error {
   }
 }
 
-const MULTI_TENANT = new Set(['organizations', 'common', 'consumers']);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Plain http is allowed only to a loopback authority (the development authority of a local host). */
@@ -72,10 +71,12 @@ interface Discovered {
 
 /**
  * OpenID Connect discovery of `<authority>/<tenant>/v2.0`. openid-client checks that the discovered
- * issuer is that URL; Entra's multi-tenant endpoints (`organizations`, `common`) publish a
- * `{tenantid}` template instead, which openid-client understands on login.microsoftonline.com only.
- * Elsewhere (sovereign clouds, the development authority) the multi-tenant metadata is read from its
- * well-known URL, and the sign-in requests no id token (plain OAuth 2.0: the access token names the user).
+ * issuer is that URL. Entra's differs in two documented ways, which openid-client accepts on
+ * login.microsoftonline.com only: a tenant named by domain has its GUID in the issuer, and the
+ * multi-tenant endpoints (`organizations`, `common`) publish a `{tenantid}` template. Elsewhere
+ * (sovereign clouds, the development authority) the metadata is read from its well-known URL: a
+ * concrete issuer is then what id tokens are checked against; with a template the sign-in asks for no
+ * id token (plain OAuth 2.0: the access token names the user).
  */
 async function discover(settings: SignInSettings): Promise<Discovered> {
   const issuer = issuerUrlOf(settings);
@@ -88,12 +89,12 @@ async function discover(settings: SignInSettings): Promise<Discovered> {
   try {
     return { config: await oidc.discovery(new URL(issuer), settings.clientId, undefined, oidc.None(), options), oidc: true };
   } catch (error) {
-    const templated = MULTI_TENANT.has(settings.tenant.toLowerCase()) && error instanceof oidc.ClientError && error.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED';
-    if (!templated) throw signInErrorOf(error, `OpenID discovery at ${issuer} failed`);
+    const issuerDiffers = error instanceof oidc.ClientError && error.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED';
+    if (!issuerDiffers) throw signInErrorOf(error, `OpenID discovery at ${issuer} failed`);
   }
   try {
     const config = await oidc.discovery(new URL(`${issuer}/.well-known/openid-configuration`), settings.clientId, undefined, oidc.None(), options);
-    return { config, oidc: false };
+    return { config, oidc: !config.serverMetadata().issuer.includes('{tenantid}') };
   } catch (error) {
     throw signInErrorOf(error, `OpenID discovery at ${issuer} failed`);
   }

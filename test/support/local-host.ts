@@ -26,7 +26,7 @@ let conformance: OpenApiConformance | undefined;
  * against the OpenAPI document (declared status, media type, JSON body valid against the schema):
  * after the file's tests, any answer that does not conform fails the file.
  */
-export function useLocalHost(): LocalHostHandle {
+export function useLocalHost(options: { accessLog?: (line: string) => void } = {}): LocalHostHandle {
   let host: RunningLocalHost | undefined;
   const violations: string[] = [];
   let answered = 0;
@@ -46,6 +46,7 @@ export function useLocalHost(): LocalHostHandle {
     host = await startLocalHost({
       routes: ROUTES,
       port: 0,
+      ...(options.accessLog ? { accessLog: options.accessLog } : {}),
       observe: (observed) => {
         answered += 1;
         const violation = checker.violation(exchangeOf(observed));
