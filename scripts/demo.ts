@@ -5,7 +5,10 @@
  * directory; stopped at the end).
  *
  * Every step runs the pinreset-agent commands in process (same code and output as the CLI) and checks
- * what it must show; the demo exits non-zero as soon as a step misbehaves.
+ * what it must show; the demo exits non-zero as soon as a step misbehaves. Everyone signs in the real
+ * way, through the development authority's endpoints: `pinreset-agent login` (device code), and the
+ * demo plays the person at the browser, completing the verification page over HTTP as a browser
+ * would (shared/dev/login-browser.ts), MFA step-up included. It never calls /dev/token.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -19,12 +22,14 @@ import { defaultServiceUrl, type AgentIo } from '../cli/agent/context.js';
 import { EXIT } from '../cli/agent/exit-codes.js';
 import { heading } from '../cli/agent/format.js';
 import { runAgent } from '../cli/agent/main.js';
+import { SignInSession, tokenCachePath } from '../cli/agent/sign-in-session.js';
 import type { AgentState } from '../cli/agent/state.js';
 import { bearerCredential } from '../cli/client/http.js';
 import { PinResetClient } from '../cli/client/pin-reset-client.js';
 import type { ManagedDevice, OmaSetting } from '../cli/client/types.js';
 import { ROLE_TEMPLATE_IDS } from '../shared/config.js';
 import { freePort } from '../shared/dev/azurite.js';
+import { approveDeviceCode, type DevLoginUser } from '../shared/dev/login-browser.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/scripts → the repository root. */
@@ -116,6 +121,15 @@ interface Run {
   stderr: string;
 }
 
+/** A person of the simulated directory. */
+interface DemoUser {
+  label: string;
+  user: DevLoginUser;
+}
+
+/** The device code prompt pinreset-agent prints (Entra's own wording). */
+const DEVICE_CODE_PROMPT = /open the page (\S+) and enter the code (\S+) to authenticate/;
+
 class Transcript {
   private step = 0;
 
@@ -134,11 +148,15 @@ class Transcript {
     console.log(`  ✓ ${text}`);
   }
 
-  /** Runs `pinreset-agent <argv>` in process, echoing the command and its output, and checks the exit code. */
-  async agent(argv: string[], expectedCode: number = EXIT.ok, options: { quiet?: boolean; silent?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  /**
+   * Runs `pinreset-agent <argv>` in process, echoing the command and its output, and checks the exit
+   * code. When the agent shows a device code, `signIn` is the person who opens the page and enters it.
+   */
+  async agent(argv: string[], expectedCode: number = EXIT.ok, options: { quiet?: boolean; silent?: boolean; signIn?: DemoUser; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
     if (!options.silent) console.log(`$ pinreset-agent ${argv.map((arg) => (/[\s'"$]/.test(arg) ? `'${arg}'` : arg)).join(' ')}`);
     const stdout: string[] = [];
     const stderr: string[] = [];
+    const approvals: Promise<void>[] = [];
     const io: AgentIo = {
       stdout: (text) => {
         stdout.push(text);
@@ -147,14 +165,25 @@ class Transcript {
       stderr: (text) => {
         stderr.push(text);
         console.log(indent(text));
+        const prompt = DEVICE_CODE_PROMPT.exec(text);
+        if (prompt?.[1] && prompt[2]) approvals.push(this.approve(prompt[1], prompt[2], options.signIn));
       },
       env: options.env ?? this.env,
     };
     const code = await runAgent(argv, io);
+    await Promise.all(approvals);
     const run = { code, stdout: stdout.join('\n'), stderr: stderr.join('\n') };
     check(code === expectedCode, `pinreset-agent ${argv.join(' ')} exited ${code}, expected ${expectedCode}`);
     if (code !== EXIT.ok) console.log(`  (exit code ${code}, as expected)`);
     return run;
+  }
+
+  /** The person at the browser: opens the verification page, enters the code, signs in (and does MFA when asked). */
+  private async approve(verificationUri: string, userCode: string, person: DemoUser | undefined): Promise<void> {
+    check(person, `the agent asked for a sign-in (code ${userCode}) where the demo expected none`);
+    const result = await approveDeviceCode({ verificationUri, userCode, user: person.user });
+    check(result.approved, `the verification page did not sign ${person.label} in: ${result.text.slice(0, 300)}`);
+    console.log(indent(`[browser] ${person.label} opened ${verificationUri}, entered ${userCode}, signed in (and did the MFA step if the page asked).`));
   }
 
   get steps(): number {
@@ -169,37 +198,54 @@ const indent = (text: string) => text.replace(/\n$/, '').split('\n').map((line) 
 async function story(url: string): Promise<number> {
   const client = new PinResetClient({ baseUrl: url });
   const stateDirectory = await mkdtemp(path.join(tmpdir(), 'pinreset-agent-demo-'));
-  const statePath = path.join(stateDirectory, 'state.json');
+  const statePath = path.join(stateDirectory, 'device', 'state.json');
+  /** The admin works from their own machine: their own state directory and token cache. */
+  const adminState = ['--state', path.join(stateDirectory, 'admin', 'state.json')];
   const tenantId = randomUUID();
-  const env: NodeJS.ProcessEnv = { ...process.env, PINRESET_URL: url, PINRESET_AGENT_STATE: statePath, PINRESET_TENANT: tenantId };
+  const domain = `demo${tenantId.slice(0, 8)}.onmicrosoft.com`;
+  const admin: DemoUser = { label: 'Avery (Global Administrator)', user: { tenantId, userPrincipalName: `avery@${domain}`, displayName: 'Avery Admin', directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator] } };
+  const user: DemoUser = { label: 'Riley', user: { tenantId, userPrincipalName: `riley@${domain}`, displayName: 'Riley User' } };
+  const env: NodeJS.ProcessEnv = { ...process.env, PINRESET_URL: url, PINRESET_AGENT_STATE: statePath };
+  delete env.PINRESET_TENANT;
   delete env.PINRESET_TOKEN;
   delete env.PINRESET_ADMIN_TOKEN;
-  // Interim, until the development authority lands: the admin and the user pass minted tokens.
-  const mint = async (claims: Parameters<PinResetClient['devToken']>[0]) => (await client.devToken(claims)).access_token;
-  const userObjectId = randomUUID();
-  let withoutMfa: NodeJS.ProcessEnv = env;
+  delete env.PORT;
+  env.BROWSER = 'none';
   const t = new Transcript(env);
   try {
     t.heading('The service');
     const health = await client.health();
     t.note(`GET ${url}/health -> ${JSON.stringify(health)}`);
     check(health.status === 'ok', `the service is ${health.status}`);
+    const signIn = await client.signInConfiguration();
+    t.note(`GET ${url}/signin-configuration -> ${JSON.stringify(signIn)}`);
 
-    t.heading('Onboard a development tenant through the consent pages');
-    env.PINRESET_ADMIN_TOKEN = await mint({ tid: tenantId, oid: randomUUID(), wids: [ROLE_TEMPLATE_IDS.globalAdministrator], amr: ['pwd', 'mfa'] });
-    env.PINRESET_TOKEN = await mint({ tid: tenantId, oid: userObjectId, amr: ['pwd', 'mfa'] });
-    withoutMfa = { ...env, PINRESET_TOKEN: await mint({ tid: tenantId, oid: userObjectId, amr: ['pwd'] }) };
-    t.note(`A new tenant ${tenantId}; the agent plays the admin's browser: start -> consent -> Accept -> callback -> consent -> Accept.`);
-    await t.agent(['admin', 'onboard', '--tenant', tenantId]);
+    t.heading('The admin signs in (device code flow)');
+    t.note(`A new tenant ${tenantId}. Avery, its Global Administrator, signs in to it; the demo plays Avery's browser.`);
+    await t.agent(['login', '--tenant', tenantId, ...adminState], EXIT.ok, { signIn: admin });
+
+    t.heading('Onboard the tenant through the consent pages');
+    t.note('Avery\'s browser: start -> sign-in -> consent -> Accept -> callback -> consent -> Accept.');
+    await t.agent(['admin', 'onboard', '--tenant', tenantId, ...adminState]);
+
+    t.heading('The user signs in (device code flow, no MFA yet)');
+    t.note('At the served tenant `organizations`: Riley names their own tenant on the sign-in page.');
+    const login = await t.agent(['login'], EXIT.ok, { signIn: user });
+    check(login.stdout.includes(`riley@${domain}`), 'login did not name the signed-in user');
+    const whoami = JSON.parse((await t.agent(['whoami', '--json'])).stdout) as { account: { tenantId: string; objectId: string } };
+    check(whoami.account.tenantId === tenantId, 'whoami does not name the tenant');
+    const tokens = await stat(tokenCachePath(statePath));
+    check((tokens.mode & 0o777) === 0o600, `the token cache has mode ${(tokens.mode & 0o777).toString(8)}`);
+    t.ok(`signed in as riley@${domain}; tokens cached with mode 600 and never printed`);
 
     t.heading('Look up the tenant id with /v1.0/organization?$select=id');
-    const { access_token } = await client.devToken({ tid: tenantId, oid: randomUUID() });
-    const response = await client.http.request<unknown>('GET', '/v1.0/organization?$select=id', { credential: bearerCredential(access_token) });
-    t.note(`GET /v1.0/organization?$select=id  (any user of the tenant)\n${JSON.stringify(response.body)}`);
+    const session = new SignInSession(tokenCachePath(statePath), { tell: () => {}, env });
+    const response = await client.http.request<unknown>('GET', '/v1.0/organization?$select=id', { credential: bearerCredential(() => session.accessToken()) });
+    t.note(`GET /v1.0/organization?$select=id  (with Riley's token)\n${JSON.stringify(response.body)}`);
     check(JSON.stringify(response.body).includes(`"id":"${tenantId}"`), 'the organization answer did not name the tenant');
 
     t.heading('The generated client policy (Intune custom profile / Group Policy)');
-    const policyRun = await t.agent(['admin', 'policy', '--json'], EXIT.ok, { quiet: true });
+    const policyRun = await t.agent(['admin', 'policy', '--json', ...adminState], EXIT.ok, { quiet: true });
     const policy = JSON.parse(policyRun.stdout) as { '@odata.type': string; displayName?: string; omaSettings: OmaSetting[] };
     t.note(`${policy['@odata.type']}: ${policy.displayName ?? ''}`);
     for (const setting of policy.omaSettings) t.note(`  ${setting['@odata.type'].replace('#microsoft.graph.', '').padEnd(18)} ${setting.omaUri} = ${JSON.stringify(setting.value)}`);
@@ -222,50 +268,54 @@ async function story(url: string): Promise<number> {
     check(/^\s+CanReset : DestructiveAndNonDestructive$/m.test(status.stdout), 'status did not show CanReset : DestructiveAndNonDestructive');
     t.ok('CanReset : DestructiveAndNonDestructive, reported to the service');
 
-    t.heading('Reset without MFA is refused with a claims challenge');
-    const refused = await t.agent(['reset'], EXIT.mfaRequired, { env: withoutMfa });
-    check(/Multi-factor authentication is required/.test(refused.stderr) && /Claims challenge/.test(refused.stderr), 'no step-up message');
-    t.ok('401 MfaRequired with the insufficient_claims challenge -> exit 3');
-
-    t.heading('Non-destructive reset with MFA');
-    const reset = await t.agent(['reset']);
+    t.heading('Non-destructive reset: MFA step-up through the claims challenge');
+    t.note('Riley signed in without MFA: the service answers 401 MfaRequired with a claims challenge, the agent');
+    t.note('signs in again with it (the authority insists on the MFA step), and retries once.');
+    const reset = await t.agent(['reset'], EXIT.ok, { signIn: user });
+    check(/claims challenge/.test(reset.stderr) && DEVICE_CODE_PROMPT.test(reset.stderr), 'the agent did not step up with the claims challenge');
     check(/Verified\s+: SHA-256 matches/.test(reset.stdout), 'the protector was not verified');
-    t.ok('the service decrypted the protector; its SHA-256 matches; the buffer was wiped');
+    t.ok('401 MfaRequired -> sign-in with the claims -> MFA -> retried once -> the service decrypted the protector; its SHA-256 matches; the buffer was wiped');
 
     t.heading('Rotate the tenant key: the old protector still works and is re-protected');
-    await t.agent(['admin', 'keys', 'rotate']);
+    await t.agent(['admin', 'keys', 'rotate', ...adminState]);
     const rotated = await t.agent(['reset', '--json']);
     const rotatedResult = JSON.parse(rotated.stdout) as { reprotectRecommended: boolean; reprotected: boolean; keyId: string; protectorKeyId: string };
     check(rotatedResult.reprotectRecommended && rotatedResult.reprotected && rotatedResult.protectorKeyId !== rotatedResult.keyId, 'reprotectRecommended was not reported or not acted on');
-    t.ok(`reprotectRecommended: true -> re-wrapped under ${rotatedResult.protectorKeyId}`);
+    t.ok(`reprotectRecommended: true -> re-wrapped under ${rotatedResult.protectorKeyId} (the recent MFA sign-in still counts: no new prompt)`);
     const again = JSON.parse((await t.agent(['reset', '--json'])).stdout) as { reprotectRecommended: boolean };
     check(again.reprotectRecommended === false, 'after re-protection the service still recommends re-protection');
     t.ok('next reset: reprotectRecommended: false');
 
     t.heading('Passcode reset: the field failure (InvalidPinTooFewCharacters) and its fix');
     const deviceId = (JSON.parse(await readFile(statePath, 'utf8')) as AgentState).device.id;
-    await t.agent(['admin', 'reset-passcode', deviceId]);
+    await t.agent(['admin', 'reset-passcode', deviceId, ...adminState]);
     const refusedPoll = await t.agent(['poll'], EXIT.passcodeRefused);
     check(/InvalidPinTooFewCharacters/.test(refusedPoll.stdout), 'the device did not refuse the short passcode');
-    const failed = await adminDevice(t, deviceId);
+    const failed = await adminDevice(t, deviceId, adminState);
     const failedAction = failed.deviceActionResults?.[0];
     check(failedAction?.actionState === 'failed' && failedAction.errorName === 'InvalidPinTooFewCharacters' && failedAction.errorDescription, 'the admin does not see failed + InvalidPinTooFewCharacters + a description');
     t.ok('the admin sees failed with InvalidPinTooFewCharacters and what to change (not "pending" forever)');
     t.note('Fix: align the tenant\'s pinMinimumLength with the device policy.');
-    await t.agent(['admin', 'settings', '--min-length', '10']);
-    await t.agent(['admin', 'reset-passcode', deviceId]);
+    await t.agent(['admin', 'settings', '--min-length', '10', ...adminState]);
+    await t.agent(['admin', 'reset-passcode', deviceId, ...adminState]);
     await t.agent(['poll']);
-    const done = await adminDevice(t, deviceId);
+    const done = await adminDevice(t, deviceId, adminState);
     const doneAction = [...(done.deviceActionResults ?? [])].find((action) => action.actionState === 'done');
     check(doneAction?.passcode && doneAction.passcode.length >= 10, 'the admin does not see the done action with a 10-character passcode');
     t.ok(`done; the admin sees the ${doneAction.passcode.length}-character passcode (shown for 7 days)`);
 
     t.heading('The audit trail');
-    const audit = await t.agent(['admin', 'audit', '--top', '40']);
+    const audit = await t.agent(['admin', 'audit', '--top', '40', ...adminState]);
     for (const activity of ['onboardingCompleted', 'deviceEnrolled', 'protectorDecrypt', 'protectorKeyRotated', 'passcodeResetRequested', 'settingsUpdated']) {
       check(audit.stdout.includes(activity), `the audit trail has no ${activity}`);
     }
     t.ok('onboarding, enrolment, every decrypt attempt, key rotation, settings and passcode steps are recorded');
+
+    t.heading('Sign out');
+    await t.agent(['logout']);
+    await t.agent(['logout', ...adminState]);
+    await t.agent(['whoami'], EXIT.signInRequired);
+    t.ok('the token caches are gone; the agent asks to sign in again');
 
     console.log(`\nAll ${t.steps} steps behaved as expected.`);
     return 0;
@@ -274,9 +324,9 @@ async function story(url: string): Promise<number> {
   }
 }
 
-async function adminDevice(t: Transcript, deviceId: string): Promise<ManagedDevice> {
-  await t.agent(['admin', 'devices', deviceId]);
-  const run = await t.agent(['admin', 'devices', deviceId, '--json'], EXIT.ok, { silent: true });
+async function adminDevice(t: Transcript, deviceId: string, adminState: string[]): Promise<ManagedDevice> {
+  await t.agent(['admin', 'devices', deviceId, ...adminState]);
+  const run = await t.agent(['admin', 'devices', deviceId, '--json', ...adminState], EXIT.ok, { silent: true });
   const device = JSON.parse(run.stdout) as ManagedDevice;
   device.deviceActionResults?.sort((a, b) => (b.startDateTime ?? '').localeCompare(a.startDateTime ?? ''));
   return device;
