@@ -211,9 +211,9 @@ export class PasscodeResetService {
         const recorded = await this.recordReveal(action, etag, admin, reason, now);
         return actionResultView(recorded, passcode);
       } catch (error) {
-        throw isServiceError(error, 'ServiceUnavailable') || !(error instanceof ServiceError)
-          ? new ServiceError('ServiceUnavailable', 'The passcode reveal could not be recorded, so the passcode was not shown. Retry later.', { retryAfterSeconds: 5, cause: error })
-          : error;
+        // Whatever stopped the audit or the reveal record (storage down, a lost race retried to the
+        // end), the passcode must not leave unrecorded; a GET never answers 412.
+        throw new ServiceError('ServiceUnavailable', 'The passcode reveal could not be recorded, so the passcode was not shown. Retry later.', { retryAfterSeconds: 5, cause: error });
       }
     }));
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getConfig, ROLE_TEMPLATE_IDS } from '../../shared/config.js';
 import { cleanRevealReason, DEVICE_ACTION_ERROR_CODES, MAX_REVEAL_REASON_LENGTH } from '../../shared/domain/device.js';
+import { ServiceError } from '../../shared/domain/errors.js';
 import { Services, getServices, setServices } from '../../shared/wiring.js';
 import { activateTenant } from '../support/active-tenant.js';
 import type { DeviceClient } from '../support/device-client.js';
@@ -112,6 +113,23 @@ describe('passcode reveal', () => {
     const after = await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}`, { headers });
     expect(after.json().deviceActionResults[0]).toMatchObject({ passcode: null, errorCode: 1005 });
     expect(await revealAudit(tid)).toHaveLength(1);
+  });
+
+  it('fails closed with 503 and no passcode when the reveal cannot be audited, and records no reveal', async () => {
+    const tid = await activateTenant();
+    const { client } = await enrolledDevice(tid);
+    const action = await resetAndDeliver(tid, client);
+    const base = getServices();
+    const brokenAudit = { record: async () => { throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.'); }, list: base.audit.list.bind(base.audit) };
+    setServices(new Services(base.config, { audit: brokenAudit }));
+    const headers = await helpdeskHeaders(tid);
+    const refused = await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}`, { headers });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(refused.text).not.toContain(action.passcode);
+    setServices(base);
+    const history = await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults`, { headers });
+    expect(history.json().value[0]).toMatchObject({ id: action.id, passcodeReveals: [] });
   });
 
   it("shows the device's user who revealed the passcode and when, through the device's own deviceActionResults", async () => {

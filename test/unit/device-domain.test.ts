@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  canTransition, isFinalState, isOpenState, isPasscodeExpired, ownerTypeFor, passcodeActionNameFor, passcodeExpiry, type ActionState,
+  canTransition, DEVICE_ACTION_ERROR_CODES, deviceActionErrorCode, isFinalState, isOpenState, isPasscodeExpired, ownerTypeFor, passcodeActionNameFor,
+  passcodeExpiry, type ActionState,
 } from '../../shared/domain/device.js';
-import { DEFAULT_PIN_COMPLEXITY } from '../../shared/domain/pin-policy.js';
+import { DEFAULT_PIN_COMPLEXITY, PIN_FAILURE_CODES } from '../../shared/domain/pin-policy.js';
 import { failureDescription } from '../../shared/services/passcode-reset.js';
 
 const STATES: ActionState[] = ['pending', 'active', 'done', 'failed', 'canceled'];
@@ -46,5 +47,23 @@ describe('device domain', () => {
     expect(failureDescription('InvalidPinTooFewCharacters', action)).toContain('align pinMinimumLength');
     expect(failureDescription('SomethingElse', action)).toContain('SomethingElse');
     expect(failureDescription('PasscodeExpired', action)).toContain('7 days');
+  });
+});
+
+describe('deviceActionErrorCode (Graph Int32 errorCode)', () => {
+  it('keeps the documented numbers (docs/passcode-reset.md): never renumbered, 0 for none, 1 for a name not in the table', () => {
+    expect(DEVICE_ACTION_ERROR_CODES).toEqual({
+      InvalidPinTooFewCharacters: 1001,
+      InvalidPinTooManyCharacters: 1002,
+      InvalidPinMissingRequiredCharacters: 1003,
+      InvalidPinDisallowedCharacters: 1004,
+      InvalidPinConstantStep: 1005,
+      InvalidPinUnknownCharacters: 1006,
+      PasscodeExpired: 2001,
+    });
+    expect(deviceActionErrorCode(null)).toBe(0);
+    expect(deviceActionErrorCode('NgcContainerLocked')).toBe(1);
+    expect(deviceActionErrorCode('toString')).toBe(1);
+    for (const code of PIN_FAILURE_CODES) expect(deviceActionErrorCode(code)).toBeGreaterThan(1000);
   });
 });
