@@ -170,7 +170,9 @@ function reportError(error: unknown, io: AgentIo, json: boolean, command: Comman
     const isMfa = error instanceof MfaRequiredError;
     const retry = error.retryAfterSeconds === undefined ? '' : `; retry after ${error.retryAfterSeconds} s`;
     const next = nextStep(error, target);
-    io.stderr(`The service answered ${error.status} ${error.code}: ${error.message} (request-id ${error.requestId ?? '-'}${retry})${next ? `\n${next}` : ''}`);
+    // The request-id stays on the first line, so that a command on a later line can be copied as it is.
+    const [first, ...more] = error.message.split('\n');
+    io.stderr([`The service answered ${error.status} ${error.code}: ${first} (request-id ${error.requestId ?? '-'}${retry})`, ...more, ...(next ? [next] : [])].join('\n'));
     if (json) io.stdout(errorJson(error.code, error.message, { status: error.status, requestId: error.requestId ?? null, retryAfterSeconds: error.retryAfterSeconds ?? null }));
     return isMfa ? EXIT.mfaRequired : EXIT.serviceError;
   }

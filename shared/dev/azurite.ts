@@ -36,11 +36,17 @@ export class AzuritePortInUseError extends Error {
 export const AZURITE_PID_FILE = 'azurite.pid';
 
 /**
- * Loaded into the Azurite process before its main module (`--import`): when the IPC channel to the
+ * Loaded into the Azurite process before its main module (`--import`). When the IPC channel to the
  * process that started it closes — that process exited, or was killed with SIGKILL — Azurite gets the
- * SIGINT it saves its data on, instead of living on in its own process group holding the port.
+ * SIGINT it saves its data on, instead of living on in its own process group holding the port. On any
+ * SIGINT the channel is closed, so that it does not keep Azurite alive once its server has closed.
  */
-const EXIT_WITH_PARENT = "process.once('disconnect',()=>{setTimeout(()=>process.exit(0),10000).unref();process.emit('SIGINT','SIGINT')})";
+const EXIT_WITH_PARENT = [
+  'let closing=false;',
+  'const shutdown=(parentGone)=>{if(closing)return;closing=true;setTimeout(()=>process.exit(0),10000).unref();',
+  "if(process.connected)process.disconnect();if(parentGone)process.emit('SIGINT','SIGINT')};",
+  "process.once('disconnect',()=>shutdown(true));process.on('SIGINT',()=>shutdown(false));",
+].join('');
 
 function isAlive(pid: number): boolean {
   try {
@@ -89,7 +95,8 @@ export interface RunningAzurite {
   connectionString: string;
   /** The pid of an Azurite left over by a crashed run on the same data folder, which was stopped first. */
   stoppedLeftover: number | undefined;
-  stop(): Promise<void>;
+  /** SIGINT (Azurite saves its data); `forced` when it did not exit within 10 s and was killed. */
+  stop(): Promise<{ forced: boolean }>;
 }
 
 /**
@@ -152,12 +159,16 @@ export async function startAzurite(options: { port?: number; location?: string }
     // Azurite saves its on-disk data only on SIGINT (SIGTERM loses up to 5 s of writes); SIGKILL if it hangs.
     stop: () => new Promise((resolve) => {
       process.removeListener('exit', killChild);
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const hung = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      if (child.exitCode !== null || child.signalCode !== null) return resolve({ forced: false });
+      let forced = false;
+      const hung = setTimeout(() => {
+        forced = true;
+        child.kill('SIGKILL');
+      }, 10_000);
       child.once('exit', () => {
         clearTimeout(hung);
         if (location) rmSync(path.join(location, AZURITE_PID_FILE), { force: true });
-        resolve();
+        resolve({ forced });
       });
       child.kill('SIGINT');
     }),

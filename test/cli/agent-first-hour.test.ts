@@ -220,7 +220,8 @@ describe('pinreset-agent errors say what to do next', () => {
     const second = await run(['admin', 'reset-passcode', id], admin);
     expect(second.code).toBe(2);
     expect(second.stderr).toContain(`The open action is ${first.action.id} (pending`);
-    expect(second.stderr).toContain(`pinreset-agent admin cancel ${id} ${first.action.id}`);
+    expect(second.stderr).toMatch(new RegExp(`^ {2}pinreset-agent admin cancel ${id} ${first.action.id}$`, 'm'));
+    expect(second.stderr.split('\n')[0]).toMatch(/^The service answered 409 Conflict: .*\(request-id [0-9a-f-]{36}\)$/);
   });
 
   it('reset-passcode without an id resets the device enrolled with this state file', async () => {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AZURITE_PID_FILE, freePort, stopLeftoverAzurite } from '../../shared/dev/azurite.js';
+import { AZURITE_PID_FILE, freePort, startAzurite, stopLeftoverAzurite } from '../../shared/dev/azurite.js';
 
 const require = createRequire(import.meta.url);
 const AZURITE_MAIN = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/table/main.js');
@@ -37,5 +37,15 @@ describe('an Azurite left running on the data folder by a crashed npm start', ()
     } finally {
       if (alive(pid)) process.kill(pid, 'SIGKILL');
     }
+  }, 30_000);
+});
+
+describe('stopping the Azurite that npm start runs', () => {
+  it('ends with the SIGINT it saves its data on, not the SIGKILL fallback (the IPC channel does not keep it alive)', async () => {
+    const location = mkdtempSync(path.join(tmpdir(), 'azurite-stop-'));
+    const azurite = await startAzurite({ location });
+    expect(existsSync(path.join(location, AZURITE_PID_FILE))).toBe(true);
+    expect(await azurite.stop()).toEqual({ forced: false });
+    expect(existsSync(path.join(location, AZURITE_PID_FILE))).toBe(false);
   }, 30_000);
 });
