@@ -110,14 +110,17 @@ export async function runAgent(argv: readonly string[], io: AgentIo = processIo)
   }
 }
 
+/** Commands that resolve a domain themselves, as Entra does: onboarding, and signing in. */
+const TAKES_TENANT_DOMAIN = new Set(['admin onboard', 'login']);
+
 /**
- * Only `admin onboard` takes a domain (as /onboarding/start does); every other command sends the
+ * Only `admin onboard` and `login` take a domain (as /onboarding/start does); every other command sends the
  * tenant to the service as an id, so a domain is refused here, naming the option the user wrote,
  * instead of coming back as a service error about a request field the user never saw.
  */
 function checkTenantOption(values: Record<string, unknown>, command: CommandDef): void {
   const tenant = typeof values.tenant === 'string' ? values.tenant : undefined;
-  if (tenant === undefined || isGuid(tenant) || command.path.join(' ') === 'admin onboard') return;
+  if (tenant === undefined || isGuid(tenant) || TAKES_TENANT_DOMAIN.has(command.path.join(' '))) return;
   throw new UsageError(`--tenant must be the tenant id (a GUID), not '${tenant}'. The onboarding success page shows it, and so does GET /v1.0/organization?$select=id with a token of the tenant.`);
 }
 

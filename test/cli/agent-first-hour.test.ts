@@ -196,6 +196,8 @@ describe('pinreset-agent errors say what to do next', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("--tenant must be the tenant id (a GUID), not 'contoso.com'");
     expect(result.stderr).not.toMatch(/'tid'/);
+    // Signing in to a domain is what Entra does: login resolves it, so it is not refused here.
+    expect((await run(['login', '--tenant', 'contoso.com'], { PINRESET_URL: 'http://127.0.0.1:1' })).stderr).not.toMatch(/--tenant must be/);
   });
 
   it('a 403 names the roles that are needed, from the service configuration', async () => {
