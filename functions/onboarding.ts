@@ -5,13 +5,36 @@ import { html, json, noContent, redirect } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import type { OnboardingOutcome } from '../shared/services/onboarding.js';
 import { problemPage, startFormPage, successPage } from '../shared/http/onboarding-pages.js';
+import { STATE_LIFETIME_MS } from '../shared/domain/onboarding.js';
+
+/** The onboarding cookie: a random browser key; the state rows keep only its hash. */
+const BROWSER_COOKIE = 'pinreset-onboarding';
+
+function browserKeyOf(context: OperationContext<unknown>): string | undefined {
+  for (const part of (context.request.headers.get('cookie') ?? '').split(';')) {
+    const separator = part.indexOf('=');
+    if (separator > 0 && part.slice(0, separator).trim() === BROWSER_COOKIE) return part.slice(separator + 1).trim();
+  }
+  return undefined;
+}
+
+/** HttpOnly, SameSite=Lax (the authority's redirect back is a top-level GET), Secure outside loopback. */
+function browserCookie(context: OperationContext<unknown>, browserKey: string): string {
+  const { hostname } = new URL(context.config.publicBaseUrl);
+  const loopback = hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+  return `${BROWSER_COOKIE}=${browserKey}; Path=/onboarding; Max-Age=${STATE_LIFETIME_MS / 1000}; HttpOnly; SameSite=Lax${loopback ? '' : '; Secure'}`;
+}
 
 function render(context: OperationContext<unknown>, outcome: OnboardingOutcome) {
   switch (outcome.kind) {
-    case 'redirect': return redirect(outcome.location);
+    case 'redirect': {
+      const reply = redirect(outcome.location);
+      if (outcome.browserKey) reply.headers = { ...(reply.headers as Record<string, string>), 'Set-Cookie': browserCookie(context, outcome.browserKey) };
+      return reply;
+    }
     case 'startForm': return html(200, startFormPage());
     case 'problem': return html(outcome.status, problemPage(outcome, context.config.publicBaseUrl));
-    case 'success': return html(200, successPage(outcome));
+    case 'success': return html(200, successPage(outcome, context.config.publicBaseUrl));
   }
 }
 
@@ -21,22 +44,40 @@ export function actorOf(context: OperationContext<unknown>): AuditInitiator {
 
 /** What the browser-facing onboarding routes answer: a redirect on, or an HTML page. */
 const ONBOARDING_PAGES = {
-  302: { description: 'On to the authority\'s admin consent page (for the service app, then for the client app).', headers: ['Location'] },
+  302: { description: 'On to the authority: the administrator\'s sign-in (start, with the onboarding cookie), then admin consent for the service app, then for the client app.', headers: ['Location', 'Set-Cookie'] },
   200: { description: 'HTML page: the form asking for the tenant, or onboarding succeeded with both service principal ids.', html: true },
-  400: { description: 'HTML page naming the problem: not a tenant, consent denied, unknown/used/expired state.', html: true },
+  400: { description: 'HTML page naming the problem: not a tenant, sign-in or consent not completed, unknown/used/expired state.', html: true },
+  403: { description: 'HTML page: the signed-in user holds no administrator role (names the roles needed), or the state belongs to another browser.', html: true },
   409: { description: 'HTML page: a service principal is missing.', html: true },
   503: { description: 'HTML page: Microsoft Entra ID or Graph unavailable; try again.', html: true },
 } as const;
 
 export const startOnboarding = defineOperation({
   operationId: 'onboarding_start',
-  summary: 'Starts onboarding: redirects the administrator to admin consent for the PIN reset service app (an HTML form when no tenant is given).',
+  summary: 'Starts onboarding: the administrator signs in first (authorization code + PKCE + nonce as the service app; an HttpOnly cookie binds the state to the browser), an HTML form when no tenant is given.',
   tags: ['onboarding'],
   auth: 'anonymous',
   queryParameters: [{ name: 'tenant', description: 'Tenant id (GUID) or a verified domain of the tenant.' }],
   responses: ONBOARDING_PAGES,
   async handle(context) {
-    return render(context, await context.services.onboarding.start(context.request.query.get('tenant'), context.ids.requestId));
+    return render(context, await context.services.onboarding.start(context.request.query.get('tenant'), browserKeyOf(context), context.ids.requestId));
+  },
+});
+
+export const onboardingSignIn = defineOperation({
+  operationId: 'onboarding_signin',
+  summary: 'The authority\'s redirect after the administrator signed in: redeems the code as a confidential client, checks the id token and an admin role, then on to the service app\'s admin consent.',
+  tags: ['onboarding'],
+  auth: 'anonymous',
+  queryParameters: [
+    { name: 'state', description: 'The single-use state issued by /onboarding/start (bound to this browser\'s onboarding cookie).', required: true },
+    { name: 'code', description: 'The authorization code.' },
+    { name: 'error', description: 'The authority\'s error code, e.g. access_denied.' },
+    { name: 'error_description', description: 'The authority\'s error description.' },
+  ],
+  responses: ONBOARDING_PAGES,
+  async handle(context) {
+    return render(context, await context.services.onboarding.signIn(context.request.query, browserKeyOf(context), context.ids.requestId));
   },
 });
 
@@ -46,7 +87,7 @@ export const onboardingCallback = defineOperation({
   tags: ['onboarding'],
   auth: 'anonymous',
   queryParameters: [
-    { name: 'state', description: 'The single-use state issued by /onboarding/start.', required: true },
+    { name: 'state', description: 'The single-use state issued after the administrator signed in (bound to this browser\'s onboarding cookie).', required: true },
     { name: 'admin_consent', description: 'True when consent was granted.' },
     { name: 'tenant', description: 'The tenant Entra says consent was granted in (compared, never trusted alone).' },
     { name: 'error', description: 'Entra\'s error code, e.g. access_denied.' },
@@ -54,7 +95,7 @@ export const onboardingCallback = defineOperation({
   ],
   responses: ONBOARDING_PAGES,
   async handle(context) {
-    return render(context, await context.services.onboarding.callback(context.request.query, context.ids.requestId));
+    return render(context, await context.services.onboarding.callback(context.request.query, browserKeyOf(context), context.ids.requestId));
   },
 });
 
@@ -104,6 +145,7 @@ export const offboardTenant = defineOperation({
 
 export const onboardingRoutes: RouteDefinition[] = [
   { name: 'onboardingStart', route: 'onboarding/start', methods: { GET: startOnboarding } },
+  { name: 'onboardingSignIn', route: 'onboarding/signin', methods: { GET: onboardingSignIn } },
   { name: 'onboardingCallback', route: 'onboarding/callback', methods: { GET: onboardingCallback } },
   { name: 'pinResetOnboarding', route: 'v1.0/organization/{tid:guid}/pinResetOnboarding', methods: { GET: getOnboardingStatus, DELETE: offboardTenant } },
   { name: 'pinResetOnboardingVerify', route: 'v1.0/organization/{tid:guid}/pinResetOnboarding/verify', methods: { POST: verifyOnboarding } },

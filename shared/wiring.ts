@@ -19,7 +19,8 @@ import { RateLimiter } from './services/rate-limiter.js';
 import { TenantStateCache } from './services/tenant-state-cache.js';
 import { ProtectorKeyRepository } from './storage/protector-key-repository.js';
 import { RateLimitRepository } from './storage/rate-limit-repository.js';
-import { ClientCredentialsTokenProvider, selectClientCredential, type AppTokenProvider } from './identity/app-token-provider.js';
+import { ClientCredentialsTokenProvider, selectClientCredential, type AppTokenProvider, type ClientCredential } from './identity/app-token-provider.js';
+import { OpenIdAdminSignIn, type AdminSignIn } from './identity/admin-sign-in.js';
 import { GraphClient, type DirectoryReader } from './identity/graph-client.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './identity/http-retry.js';
 import { TenantResolver } from './identity/tenant-resolver.js';
@@ -101,7 +102,7 @@ export class Services {
       authorityUrl: this.config.authorityUrl,
       graphHost: this.config.graphHost,
       clientId: this.config.serviceAppId,
-      credential: selectClientCredential(this.config),
+      credential: this.clientCredential,
       retry: this.microsoftRetry,
       now: this.epochMs,
     }));
@@ -118,10 +119,26 @@ export class Services {
       states: this.onboardingStates,
       directory: this.directoryReader,
       resolver: new TenantResolver({ authorityUrl: this.config.authorityUrl, retry: this.microsoftRetry }),
+      signIn: this.adminSignIn,
       audit: this.audit,
       listeners: () => this.tenantLifecycleListeners,
       clock: () => this.clock(),
     }));
+  }
+
+  /** The administrator's sign-in that begins onboarding (openid-client, as the service app). */
+  get adminSignIn(): AdminSignIn {
+    return this.once('adminSignIn', () => new OpenIdAdminSignIn({
+      authorityUrl: this.config.authorityUrl,
+      clientId: this.config.serviceAppId,
+      redirectUri: `${this.config.publicBaseUrl}/onboarding/signin`,
+      credential: this.clientCredential,
+    }));
+  }
+
+  /** How the service app proves itself to the authority: dev secret locally, managed identity's federated assertion in Azure. */
+  get clientCredential(): ClientCredential {
+    return this.once('clientCredential', () => selectClientCredential(this.config));
   }
 
   get onboardingStates(): OnboardingStateRepository {

@@ -66,8 +66,8 @@ function describeDevice(device: ManagedDeviceSelection): string {
 
 const onboard = adminCommand('onboard', {
   maxPositionals: 0,
-  summary: 'Development mode: onboard a tenant through the consent pages, as a browser would.',
-  description: 'GET /onboarding/start?tenant=..., Accept on the service app\'s and the client app\'s consent pages, then checks the onboarding status.',
+  summary: 'Development mode: onboard a tenant as a browser would: sign in as an administrator, then both consent pages.',
+  description: 'GET /onboarding/start?tenant=..., sign in on the development authority as a Global Administrator of the tenant, Accept on the service app\'s and the client app\'s consent pages, then checks the onboarding status.',
   options: {
     cancel: { type: 'boolean', description: 'Press Cancel on the first consent page instead of Accept.' },
   },

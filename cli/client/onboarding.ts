@@ -1,10 +1,16 @@
+import { ROLE_TEMPLATE_IDS } from '../../shared/config.js';
+import { decodeEntities, DevBrowser, htmlToText, parseForms, type DevLoginUser } from '../../shared/dev/login-browser.js';
 import { ServiceUnreachableError } from './errors.js';
 
+export { decodeEntities, htmlToText };
+
 /**
- * Development-mode onboarding, driven over HTTP the way a browser would: /onboarding/start → the
- * simulated authority's consent page → Accept (or Cancel) → the service's callback → the client
- * app's consent page → Accept → the callback's result page. Also usable against a real deployment up
- * to the first Microsoft page (a real consent needs a real browser sign-in).
+ * Development-mode onboarding, driven over HTTP the way a browser would (shared/dev/login-browser.ts
+ * keeps the onboarding cookie and fills the pages): /onboarding/start → the development authority's
+ * sign-in page (an administrator of the tenant) → /onboarding/signin → the service app's consent
+ * page → Accept (or Cancel) → the callback → the client app's consent page → Accept → the callback's
+ * result page. Against a real deployment it stops at Microsoft's first page (a real sign-in needs a
+ * real browser).
  */
 
 export type ConsentDecision = 'accept' | 'cancel';
@@ -28,55 +34,23 @@ export interface OnboardingWalk {
   consentPages: number;
 }
 
-const MAX_HOPS = 20;
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", nbsp: ' ' };
-
-export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, name: string) => {
-    if (name.startsWith('#x') || name.startsWith('#X')) return String.fromCodePoint(parseInt(name.slice(2), 16));
-    if (name.startsWith('#')) return ENTITIES[name] ?? String.fromCodePoint(Number(name.slice(1)));
-    return ENTITIES[name.toLowerCase()] ?? whole;
-  });
-}
-
-/** Readable text of an HTML page: no script/style, block elements on their own lines. */
-export function htmlToText(html: string): string {
-  const text = html
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1>/gi, '')
-    .replace(/<\/t[dh]>\s*(?=<t[dh]\b)/gi, ' | ')
-    .replace(/<(br|\/p|\/h\d|\/li|\/tr|\/div|\/dt|\/dd|\/title)\b[^>]*>/gi, '\n')
-    .replace(/<li\b[^>]*>/gi, '\n- ')
-    .replace(/<[^>]+>/g, '');
-  return decodeEntities(text).split('\n').map((line) => line.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n');
-}
-
 interface ConsentForm {
   action: string;
   fields: Record<string, string>;
 }
 
-function attribute(tag: string, name: string): string | undefined {
-  const match = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(tag);
-  const value = match?.[1] ?? match?.[2] ?? match?.[3];
-  return value === undefined ? undefined : decodeEntities(value);
-}
-
 /** The consent form of a page: a POST form with a `decision` control; hidden inputs are kept. */
 export function findConsentForm(html: string, pageUrl: string): ConsentForm | undefined {
-  for (const form of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    const [, attributes = '', body = ''] = form;
-    if (!/name\s*=\s*["']?decision/i.test(body)) continue;
-    const fields: Record<string, string> = {};
-    for (const input of body.matchAll(/<input\b[^>]*>/gi)) {
-      const tag = input[0];
-      const name = attribute(tag, 'name');
-      if (name && name !== 'decision' && (attribute(tag, 'type') ?? 'text').toLowerCase() === 'hidden') fields[name] = attribute(tag, 'value') ?? '';
-    }
-    return { action: new URL(attribute(` ${attributes}`, 'action') || pageUrl, pageUrl).toString(), fields };
-  }
-  return undefined;
+  const form = parseForms(html, pageUrl).find((candidate) => candidate.method === 'POST' && candidate.controls.some((control) => control.name === 'decision'));
+  return form ? { action: form.action, fields: form.hidden } : undefined;
 }
+
+/** Who signs in on the development authority when none is given: a Global Administrator of the tenant. */
+export const DEV_ONBOARDING_ADMIN: DevLoginUser = {
+  userPrincipalName: 'onboarding-admin@pinreset.dev',
+  displayName: 'Development Administrator',
+  directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator],
+};
 
 export interface WalkOptions {
   baseUrl: string;
@@ -84,52 +58,40 @@ export interface WalkOptions {
   tenant: string;
   /** Decision on each consent page in order (default: accept all). */
   decisions?: readonly ConsentDecision[];
+  /** Who signs in on the development authority (default DEV_ONBOARDING_ADMIN). */
+  admin?: DevLoginUser;
   fetch?: typeof fetch;
+}
+
+/** Codes, states and nonces are secrets or bindings: the steps shown never carry their values. */
+function redacted(pathAndQuery: string): string {
+  const url = new URL(pathAndQuery, 'http://x');
+  for (const name of ['code', 'state', 'nonce', 'code_challenge']) if (url.searchParams.has(name)) url.searchParams.set(name, '***');
+  return `${url.pathname}${url.search.replace(/%2A%2A%2A/g, '***')}`;
 }
 
 export async function walkOnboarding(options: WalkOptions): Promise<OnboardingWalk> {
   const fetchImpl = options.fetch ?? fetch;
-  const steps: OnboardingStep[] = [];
-  let consentPages = 0;
-  let url = new URL(`/onboarding/start?tenant=${encodeURIComponent(options.tenant)}`, options.baseUrl).toString();
-  let method: 'GET' | 'POST' = 'GET';
-  let body: URLSearchParams | undefined;
-
-  for (let hop = 0; hop < MAX_HOPS; hop += 1) {
-    let response: Response;
-    try {
-      response = await fetchImpl(url, {
-        method,
-        redirect: 'manual',
-        headers: { Accept: 'text/html', ...(body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
-        ...(body ? { body: body.toString() } : {}),
-      });
-    } catch (error) {
-      throw new ServiceUnreachableError(new URL(url).origin, error);
-    }
-    const parsed = new URL(url);
-    const step: OnboardingStep = { method, url: `${parsed.pathname}${parsed.search}`, status: response.status };
-    steps.push(step);
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      await response.body?.cancel();
-      url = new URL(location, url).toString();
-      method = 'GET';
-      body = undefined;
-      continue;
-    }
-    const html = await response.text();
-    const form = response.status === 200 ? findConsentForm(html, url) : undefined;
-    if (form) {
-      step.consentFor = parsed.searchParams.get('client_id') ?? undefined;
-      const decision = options.decisions?.[consentPages] ?? 'accept';
-      consentPages += 1;
-      url = form.action;
-      method = 'POST';
-      body = new URLSearchParams({ ...form.fields, decision });
-      continue;
-    }
-    return { steps, finalStatus: response.status, finalHtml: html, finalText: htmlToText(html), consentPages };
+  const browser = new DevBrowser({ fetch: fetchImpl });
+  const startUrl = new URL(`/onboarding/start?tenant=${encodeURIComponent(options.tenant)}`, options.baseUrl).toString();
+  let page;
+  try {
+    page = await browser.run(startUrl, { user: options.admin ?? DEV_ONBOARDING_ADMIN, adminConsent: options.decisions ?? [] });
+  } catch (error) {
+    if (error instanceof TypeError) throw new ServiceUnreachableError(new URL(startUrl).origin, error);
+    throw error;
   }
-  throw new Error(`Onboarding did not finish within ${MAX_HOPS} requests.`);
+  const steps: OnboardingStep[] = browser.history.map((entry) => {
+    const step: OnboardingStep = { method: entry.method === 'POST' ? 'POST' : 'GET', url: redacted(entry.url), status: entry.status };
+    const consent = /\/v2\.0\/adminconsent\?/i.test(entry.url) && entry.method === 'GET' ? new URL(entry.url, options.baseUrl).searchParams.get('client_id') : null;
+    if (consent) step.consentFor = consent;
+    return step;
+  });
+  return {
+    steps,
+    finalStatus: page.status,
+    finalHtml: page.html,
+    finalText: htmlToText(page.html),
+    consentPages: steps.filter((step) => step.method === 'POST' && /\/v2\.0\/adminconsent/i.test(step.url)).length,
+  };
 }

@@ -1,4 +1,4 @@
-import { ROLE_TEMPLATE_IDS } from '../config.js';
+import { ROLE_DISPLAY_NAMES } from '../config.js';
 import { ADMINISTRATOR_APP_ROLE } from '../identity/authorization.js';
 import { page } from '../http/onboarding-pages.js';
 import { escapeHtml } from '../http/responses.js';
@@ -11,13 +11,7 @@ import type { SimulatedUser } from './simulated-directory.js';
  * (shared/dev/login-browser.ts).
  */
 
-export const DIRECTORY_ROLES: readonly { id: string; name: string }[] = [
-  { id: ROLE_TEMPLATE_IDS.globalAdministrator, name: 'Global Administrator' },
-  { id: ROLE_TEMPLATE_IDS.applicationAdministrator, name: 'Application Administrator' },
-  { id: ROLE_TEMPLATE_IDS.cloudApplicationAdministrator, name: 'Cloud Application Administrator' },
-  { id: ROLE_TEMPLATE_IDS.intuneAdministrator, name: 'Intune Administrator' },
-  { id: ROLE_TEMPLATE_IDS.helpdeskAdministrator, name: 'Helpdesk Administrator' },
-];
+export const DIRECTORY_ROLES: readonly { id: string; name: string }[] = Object.entries(ROLE_DISPLAY_NAMES).map(([id, name]) => ({ id, name }));
 
 const BANNER = '<p><small>Development mode: the simulated Microsoft Entra ID of this PIN reset service. No password is asked; every user here is made up.</small></p>';
 

@@ -11,6 +11,9 @@ import type { ApplicationConsent, OnboardingFailure, TenantRecord } from './tena
 /** Which admin consent a `state` value was issued for. */
 export type ConsentStep = 'service' | 'client';
 
+/** What a `state` value was issued for: the administrator's sign-in, or one of the two consents. */
+export type OnboardingStep = 'signin' | ConsentStep;
+
 export type OnboardingFailureCode =
   | 'ConsentDenied'
   | 'ConsentFailed'
@@ -18,7 +21,10 @@ export type OnboardingFailureCode =
   | 'ServicePrincipalMissing'
   | 'GraphUnavailable'
   | 'GraphAccessDenied'
-  | 'ActivationFailed';
+  | 'ActivationFailed'
+  | 'SignInFailed'
+  | 'NotAnAdministrator'
+  | 'BrowserMismatch';
 
 /** Failures that reflect a verified fact about the tenant (not a transient outage or a forged callback). */
 const VERIFIED_FAILURES: ReadonlySet<OnboardingFailureCode> = new Set(['ServicePrincipalMissing', 'GraphAccessDenied']);

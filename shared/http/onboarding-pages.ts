@@ -1,6 +1,7 @@
 import type { ApplicationConsent } from '../domain/tenant.js';
 import { escapeHtml } from './responses.js';
 import type { OnboardingOutcome } from '../services/onboarding.js';
+import type { OnboardingAdmin } from '../storage/onboarding-state-repository.js';
 
 /** The HTML pages of onboarding. Every value that came from a request or a directory is escaped. */
 
@@ -24,8 +25,8 @@ ${body}
 
 export function startFormPage(): string {
   return page('Onboard a tenant', `<h1>Onboard a tenant to the PIN reset service</h1>
-<p>Sign in as a Global Administrator (or Application Administrator) of the tenant when Microsoft asks.
-You will grant admin consent to two applications: the PIN reset service and the PIN reset client.</p>
+<p>First you sign in as an administrator of the tenant (Global Administrator, Application Administrator or another
+configured admin role). Then you grant admin consent to two applications: the PIN reset service and the PIN reset client.</p>
 <form method="get" action="/onboarding/start">
 <label>Tenant id or verified domain <input name="tenant" required placeholder="contoso.onmicrosoft.com"></label>
 <button type="submit">Start</button>
@@ -38,10 +39,23 @@ export function restartLink(baseUrl: string, tenant: string | undefined): string
   return url.toString();
 }
 
+/** "Signed in as …": every page after the sign-in names who is signed in. */
+function signedInLine(admin: OnboardingAdmin | undefined): string {
+  if (!admin) return '';
+  const name = admin.displayName ?? admin.userPrincipalName ?? admin.objectId;
+  const upn = admin.userPrincipalName && admin.userPrincipalName !== name ? ` (${admin.userPrincipalName})` : '';
+  return `<p class="signed-in">Signed in as <strong>${escapeHtml(name)}</strong>${escapeHtml(upn)}.</p>`;
+}
+
 export function problemPage(outcome: Extract<OnboardingOutcome, { kind: 'problem' }>, baseUrl: string): string {
   const code = outcome.code ? `<p>Failure code: <code>${escapeHtml(outcome.code)}</code></p>` : '';
+  const roles = outcome.requiredRoles?.length
+    ? `<p>Roles that may onboard the tenant:</p>\n<ul>${outcome.requiredRoles.map((role) => `<li>${escapeHtml(role)}</li>`).join('')}</ul>`
+    : '';
   return page(outcome.title, `<h1 class="problem">${escapeHtml(outcome.title)}</h1>
+${signedInLine(outcome.signedIn)}
 <p>${escapeHtml(outcome.detail)}</p>
+${roles}
 ${code}
 <p><a href="${escapeHtml(restartLink(baseUrl, outcome.restartTenant))}">Start onboarding again</a></p>`);
 }
@@ -55,10 +69,12 @@ function applicationRow(label: string, app: ApplicationConsent): string {
     + `<td data-label="${servicePrincipal}"><code class="sp">${escapeHtml(app.servicePrincipalId ?? '')}</code></td></tr>`;
 }
 
-export function successPage(outcome: Extract<OnboardingOutcome, { kind: 'success' }>): string {
+export function successPage(outcome: Extract<OnboardingOutcome, { kind: 'success' }>, baseUrl: string): string {
   const { tenant } = outcome;
   const name = tenant.displayName ? `${tenant.displayName} (${tenant.tenantId})` : tenant.tenantId;
+  const portal = `${baseUrl}/portal/`;
   return page('Onboarding succeeded', `<h1 class="ok">Onboarding succeeded</h1>
+${signedInLine(outcome.signedIn)}
 <p>The tenant <strong>${escapeHtml(name)}</strong> is onboarded to the PIN reset service. Microsoft Graph confirms that both
 applications have a service principal (enterprise application) in the tenant:</p>
 <table>
@@ -68,9 +84,15 @@ ${applicationRow('PIN reset service', tenant.serviceApplication)}
 ${applicationRow('PIN reset client', tenant.clientApplication)}
 </tbody>
 </table>
-<h2>Next step: deploy the client policy</h2>
-<p>Devices must be told to use PIN recovery with this tenant. As an administrator, get the ready-made policy with
-<code>GET ${escapeHtml(outcome.policyUrl)}</code> (an admin access token for this service is required) and POST its body
+<h2>Next step: review the PIN complexity settings first, then deploy the client policy</h2>
+<p>Review the PIN complexity settings first: the policy devices receive is built from them, and a device whose own PIN
+policy is stricter than the tenant's cannot finish a passcode reset. Open the admin center at
+<a href="${escapeHtml(portal)}">${escapeHtml(portal)}</a>, or use the CLI:</p>
+<pre><code>pinreset-agent login
+pinreset-agent admin settings
+pinreset-agent admin policy</code></pre>
+<p>Then deploy the client policy so that devices use PIN recovery with this tenant: the ready-made policy is at
+<code>GET ${escapeHtml(outcome.policyUrl)}</code> (an admin access token for this service is required); POST its body
 unchanged to Microsoft Graph <code>deviceManagement/deviceConfigurations</code>, or set the Group Policy equivalents named in
 its description. Then assign the profile to your devices.</p>`);
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import type { ServiceConfig } from '../config.js';
-import type { AuditActivity, AuditInitiator } from '../domain/audit.js';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { ROLE_DISPLAY_NAMES, type ServiceConfig } from '../config.js';
+import { type AuditActivity, type AuditInitiator } from '../domain/audit.js';
 import { SERVICE_INITIATOR } from '../domain/audit.js';
 import { ServiceError, conflict, isServiceError, onboardingStartUrl } from '../domain/errors.js';
 import {
@@ -8,10 +8,12 @@ import {
   STATE_LIFETIME_MS, type ConsentStep, type OnboardingFailureCode, type OnboardingStatus, type VerifiedDirectory,
 } from '../domain/onboarding.js';
 import { isGuid, newTenantRecord, type TenantRecord } from '../domain/tenant.js';
+import { AdminSignInError, type AdminSignIn, type SignedInAdmin } from '../identity/admin-sign-in.js';
+import { ADMINISTRATOR_APP_ROLE } from '../identity/authorization.js';
 import type { DirectoryReader } from '../identity/graph-client.js';
 import { GraphError } from '../identity/http-retry.js';
 import type { TenantResolver } from '../identity/tenant-resolver.js';
-import type { OnboardingStateRepository } from '../storage/onboarding-state-repository.js';
+import type { OnboardingAdmin, OnboardingStateRepository, OnboardingStateRow } from '../storage/onboarding-state-repository.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { TenantLifecycleListener } from './tenant-lifecycle.js';
 import type { Clock } from '../domain/clock.js';
@@ -20,10 +22,11 @@ import type { AuditLog } from './audit-log.js';
 
 /** What the browser-facing onboarding routes answer; the adapter renders pages from it. */
 export type OnboardingOutcome =
-  | { kind: 'redirect'; location: string }
+  /** `browserKey`: set it in the browser's onboarding cookie (the start of a sign-in). */
+  | { kind: 'redirect'; location: string; browserKey?: string }
   | { kind: 'startForm' }
-  | { kind: 'problem'; status: ProblemStatus; title: string; detail: string; code?: OnboardingFailureCode; restartTenant?: string }
-  | { kind: 'success'; tenant: TenantRecord; policyUrl: string };
+  | { kind: 'problem'; status: ProblemStatus; title: string; detail: string; code?: OnboardingFailureCode; restartTenant?: string; signedIn?: OnboardingAdmin; requiredRoles?: string[] }
+  | { kind: 'success'; tenant: TenantRecord; policyUrl: string; signedIn?: OnboardingAdmin };
 
 export interface OnboardingDependencies {
   config: ServiceConfig;
@@ -31,6 +34,8 @@ export interface OnboardingDependencies {
   states: OnboardingStateRepository;
   directory: DirectoryReader;
   resolver: TenantResolver;
+  /** The administrator's OpenID Connect sign-in at the tenant's authority. */
+  signIn: AdminSignIn;
   audit: AuditLog;
   listeners: () => readonly TenantLifecycleListener[];
   clock: Clock;
@@ -62,21 +67,52 @@ function appLabel(step: ConsentStep): string {
 }
 
 /**
- * The audit reason of an activation that brought an offboarded tenant back. The consent callbacks
- * cannot prove who consented, so this is how the tenant's admins learn of it (docs/onboarding.md).
+ * The audit reason of an activation that brought an offboarded tenant back. Only a signed-in
+ * administrator of the tenant can get there; the event names them.
  */
 function reactivationNote(offboardedSince: string | null): string | null {
   if (offboardedSince === null) return null;
-  return `Re-activated a tenant that was offboarded at ${offboardedSince}. If none of your administrators onboarded it again, `
-    + 'offboard it and delete both enterprise applications (PIN reset service and PIN reset client) to keep it offboarded.';
+  return `Re-activated a tenant that was offboarded at ${offboardedSince}, by the administrator who signed in (see initiatedBy).`;
 }
 
 /** The statuses of the onboarding HTML problem pages. */
-export type ProblemStatus = 400 | 409 | 503;
+export type ProblemStatus = 400 | 403 | 409 | 503;
 
-function problem(status: ProblemStatus, title: string, detail: string, extra: { code?: OnboardingFailureCode; restartTenant?: string } = {}): OnboardingOutcome {
+type ProblemExtra = Pick<Extract<OnboardingOutcome, { kind: 'problem' }>, 'code' | 'restartTenant' | 'signedIn' | 'requiredRoles'>;
+
+function problem(status: ProblemStatus, title: string, detail: string, extra: ProblemExtra = {}): OnboardingOutcome {
   return { kind: 'problem', status, title, detail, ...extra };
 }
+
+/** A browser key: the random value of the HttpOnly onboarding cookie. */
+const BROWSER_KEY = /^[A-Za-z0-9_-]{43}$/;
+
+export function isBrowserKey(value: string | undefined): value is string {
+  return value !== undefined && BROWSER_KEY.test(value);
+}
+
+function browserHashOf(browserKey: string): string {
+  return createHash('sha256').update(browserKey).digest('hex');
+}
+
+/**
+ * The PKCE verifier of one sign-in, derived from the browser key and the state: the service stores
+ * no verifier, and only the browser that started the sign-in can have it redeemed.
+ */
+function codeVerifierOf(browserKey: string, state: string): string {
+  return createHmac('sha256', browserKey).update(`pkce:${state}`).digest('base64url');
+}
+
+function codeChallengeOf(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
+function adminInitiator(admin: OnboardingAdmin | undefined): AuditInitiator {
+  if (!admin) return SERVICE_INITIATOR;
+  return { user: { id: admin.objectId, ...(admin.userPrincipalName ? { userPrincipalName: admin.userPrincipalName } : {}) } };
+}
+
+type BoundState = { ok: true; row: OnboardingStateRow } | { ok: false; outcome: OnboardingOutcome };
 
 /**
  * Onboarding a tenant by admin consent to the two applications, then proving the result through
@@ -95,8 +131,12 @@ export class OnboardingService {
     return this.deps.config;
   }
 
-  /** `GET /onboarding/start?tenant=` */
-  async start(requested: string | null, correlationId: string): Promise<OnboardingOutcome> {
+  /**
+   * `GET /onboarding/start?tenant=`: resolves the tenant, then sends the administrator to sign in at
+   * the tenant's authority. `browserKey` is the onboarding cookie the browser already has (kept, so
+   * two tabs do not undo each other), else a new one is made; the answer says which to set.
+   */
+  async start(requested: string | null, browserKey: string | undefined, correlationId: string): Promise<OnboardingOutcome> {
     const input = requested?.trim() ?? '';
     if (input === '') return { kind: 'startForm' };
     if (!isGuid(input) && !isDomainName(input)) {
@@ -111,32 +151,128 @@ export class OnboardingService {
     }
     if (!tenantId) return problem(400, 'Unknown tenant', `Microsoft Entra ID does not know a tenant with the domain "${input}". Use the tenant id or a verified domain.`);
 
-    return { kind: 'redirect', location: await this.issueConsent(tenantId, input, 'service') };
+    const key = isBrowserKey(browserKey) ? browserKey : randomBytes(32).toString('base64url');
+    const nonce = randomBytes(24).toString('base64url');
+    const state = await this.issueState(tenantId, input, 'signin', { browserHash: browserHashOf(key), nonce });
+    const location = await this.deps.signIn.authorizationUrl({ tenantId, state, nonce, codeChallenge: codeChallengeOf(codeVerifierOf(key, state)) });
+    return { kind: 'redirect', location, browserKey: key };
   }
 
-  /** `GET /onboarding/callback` — Entra's redirect after either admin consent. */
-  async callback(query: URLSearchParams, correlationId: string): Promise<OnboardingOutcome> {
-    const state = query.get('state');
-    if (!state) return problem(400, 'Missing state', 'This page is reached from Microsoft\'s consent page. Start onboarding again.');
+  /**
+   * `GET /onboarding/signin`: the authority's redirect after the administrator signed in. Redeems the
+   * code (confidential client, PKCE, nonce), requires an admin role, then on to the service app's
+   * admin consent with a state bound to this browser and to the administrator's tenant.
+   */
+  async signIn(query: URLSearchParams, browserKey: string | undefined, correlationId: string): Promise<OnboardingOutcome> {
+    const bound = await this.consumeBound(query.get('state'), browserKey, 'signin', query, correlationId);
+    if (!bound.ok) return bound.outcome;
+    const { row } = bound;
+    const restart = { restartTenant: row.requestedTenant };
+    const error = query.get('error');
+    if (error !== null) {
+      return problem(400, 'Sign-in was not completed', `The sign-in was canceled or refused (${consentErrorCodes(error, query.get('error_description')).join(', ')}). Start again and sign in as an administrator of the tenant.`, { code: 'SignInFailed', ...restart });
+    }
+    let admin: SignedInAdmin;
+    try {
+      admin = await this.deps.signIn.redeem({
+        tenantId: row.tenantId,
+        callbackUrl: new URL(`${this.config.publicBaseUrl}/onboarding/signin?${query.toString()}`),
+        codeVerifier: codeVerifierOf(browserKey!, query.get('state')!),
+        state: query.get('state')!,
+        nonce: row.nonce ?? '',
+      });
+    } catch (caught) {
+      if (caught instanceof AdminSignInError) return problem(400, 'Sign-in failed', `${caught.message} Start again.`, { code: 'SignInFailed', ...restart });
+      if (caught instanceof TypeError || caught instanceof GraphError) {
+        return problem(503, 'Microsoft Entra ID is unavailable', 'The sign-in could not be completed right now. Try again in a minute.', restart);
+      }
+      throw caught;
+    }
+    const signedIn: OnboardingAdmin = { objectId: admin.objectId, userPrincipalName: admin.userPrincipalName, displayName: admin.displayName };
+    const isAdmin = admin.roles.includes(ADMINISTRATOR_APP_ROLE) || admin.wids.some((wid) => this.config.adminRoleIds.includes(wid));
+    if (!isAdmin) {
+      return problem(403, 'An administrator role is required', 'Onboarding grants tenant-wide admin consent, so it needs an administrator of the tenant. '
+        + 'Sign in with an account that holds one of the roles below, or ask such an administrator to onboard the tenant.', { code: 'NotAnAdministrator', signedIn, requiredRoles: this.requiredRoleNames(), ...restart });
+    }
+    await this.audit(row.tenantId, 'onboardingStarted', 'success', null, adminInitiator(signedIn), correlationId);
+    const state = await this.issueState(row.tenantId, row.requestedTenant, 'service', { browserHash: row.browserHash!, admin: signedIn });
+    return { kind: 'redirect', location: adminConsentUrl(this.config, row.tenantId, 'service', state) };
+  }
+
+  private requiredRoleNames(): string[] {
+    return [
+      ...this.config.adminRoleIds.map((id) => (ROLE_DISPLAY_NAMES[id] ? `${ROLE_DISPLAY_NAMES[id]} (${id})` : id)),
+      `${ADMINISTRATOR_APP_ROLE} (app role of the PIN reset service)`,
+    ];
+  }
+
+  /**
+   * Consumes a single-use state and checks that the presenting browser is the one it was issued to
+   * (its onboarding cookie). A refused callback changes nothing but the audit log of the tenant it
+   * names, when that tenant is known here.
+   */
+  private async consumeBound(state: string | null, browserKey: string | undefined, step: 'signin' | 'consent', query: URLSearchParams, correlationId: string): Promise<BoundState> {
+    const startAgain = 'Start onboarding again.';
+    if (!state) return { ok: false, outcome: problem(400, 'Missing state', `This page is reached from Microsoft's sign-in or consent page. ${startAgain}`) };
     const consumed = await this.deps.states.consume(state, this.deps.clock());
-    if (consumed.outcome === 'unknown') return problem(400, 'Unknown onboarding link', 'This onboarding link is not known to the service. Start onboarding again.');
+    if (consumed.outcome === 'unknown') {
+      await this.auditRefusedCallback(query.get('tenant'), 'its state is not known to the service', correlationId);
+      return { ok: false, outcome: problem(400, 'Unknown onboarding link', `This onboarding link is not known to the service. ${startAgain}`) };
+    }
+    const restartTenant = consumed.row.requestedTenant;
     if (consumed.outcome === 'used') {
-      return problem(400, 'Onboarding link already used', 'This onboarding link was already used (each link works once). Start onboarding again.', { restartTenant: consumed.row.tenantId });
+      return { ok: false, outcome: problem(400, 'Onboarding link already used', `This onboarding link was already used (each link works once). ${startAgain}`, { restartTenant }) };
     }
     if (consumed.outcome === 'expired') {
-      return problem(400, 'Onboarding link expired', 'This onboarding link expired (links are valid for 10 minutes). Start onboarding again.', { restartTenant: consumed.row.tenantId });
+      return { ok: false, outcome: problem(400, 'Onboarding link expired', `This onboarding link expired (links are valid for 10 minutes). ${startAgain}`, { restartTenant }) };
     }
     const { row } = consumed;
+    if ((row.step === 'signin') !== (step === 'signin')) {
+      await this.auditRefusedCallback(row.tenantId, 'its state was issued for another step', correlationId, true);
+      return { ok: false, outcome: problem(400, 'Unknown onboarding link', `This onboarding link does not belong on this page. ${startAgain}`, { restartTenant }) };
+    }
+    if (!row.browserHash || !isBrowserKey(browserKey) || browserHashOf(browserKey) !== row.browserHash) {
+      await this.auditRefusedCallback(row.tenantId, 'it was not presented by the browser in which the administrator signed in', correlationId, true);
+      return {
+        ok: false,
+        outcome: problem(403, 'This onboarding link belongs to another browser', 'Onboarding links work only in the browser in which onboarding was started and the administrator signed in '
+          + '(that browser holds the onboarding cookie). Nothing was changed. If you started onboarding, start again in this browser.', { code: 'BrowserMismatch', restartTenant }),
+      };
+    }
+    return { ok: true, row };
+  }
+
+  /**
+   * Audits a refused callback on its tenant: the one its state was issued for (`issuedByUs`), or the
+   * one the query names when that tenant has a record here (no audit rows for made-up tenant ids).
+   */
+  private async auditRefusedCallback(tenant: string | null, why: string, correlationId: string, issuedByUs = false): Promise<void> {
+    const tenantId = tenant?.toLowerCase();
+    if (!tenantId || !isGuid(tenantId)) return;
+    if (!issuedByUs && !(await this.deps.tenants.get(tenantId))) return;
+    await this.audit(tenantId, 'onboardingFailed', 'failure', `Refused an onboarding callback: ${why}. Nothing was changed.`, SERVICE_INITIATOR, correlationId);
+  }
+
+  /**
+   * `GET /onboarding/callback` — Entra's redirect after either admin consent. Only the browser in
+   * which an administrator of the tenant signed in can present its state.
+   */
+  async callback(query: URLSearchParams, browserKey: string | undefined, correlationId: string): Promise<OnboardingOutcome> {
+    const bound = await this.consumeBound(query.get('state'), browserKey, 'consent', query, correlationId);
+    if (!bound.ok) return bound.outcome;
+    const { row } = bound;
+    const step: ConsentStep = row.step === 'client' ? 'client' : 'service';
     const tenantId = row.tenantId;
-    const restart = { restartTenant: tenantId };
-    // What /onboarding/start used to write: the first write of this callback starts from it.
-    const begun = (tenant: TenantRecord): TenantRecord => row.step === 'service' ? startOnboarding(tenant, this.deps.clock()) : tenant;
-    if (row.step === 'service') await this.audit(tenantId, 'onboardingStarted', 'success', null, SERVICE_INITIATOR, correlationId);
+    const signedIn = row.admin;
+    const actor = adminInitiator(signedIn);
+    const restart = { restartTenant: tenantId, ...(signedIn ? { signedIn } : {}) };
+    // The first write of the service consent's callback starts the tenant record.
+    const begun = (tenant: TenantRecord): TenantRecord => step === 'service' ? startOnboarding(tenant, this.deps.clock()) : tenant;
 
     const error = query.get('error');
     if (error !== null || query.get('admin_consent')?.toLowerCase() !== 'true') {
       const code: OnboardingFailureCode = error === 'access_denied' ? 'ConsentDenied' : 'ConsentFailed';
-      const message = `Admin consent to the ${appLabel(row.step)} was not granted (${consentErrorCodes(error, query.get('error_description')).join(', ')}).`;
+      const message = `Admin consent to the ${appLabel(step)} was not granted (${consentErrorCodes(error, query.get('error_description')).join(', ')}).`;
       await this.fail(tenantId, code, message, correlationId, [], begun);
       return problem(400, 'Admin consent was not granted', message, { code, ...restart });
     }
@@ -148,14 +284,15 @@ export class OnboardingService {
       return problem(400, 'Consent was granted in another tenant', message, { code: 'TenantMismatch', ...restart });
     }
 
-    if (row.step === 'service') {
+    if (step === 'service') {
       await this.updateTenant(tenantId, (tenant) => recordServiceConsent(begun(tenant), this.deps.clock()));
-      await this.audit(tenantId, 'serviceConsentGranted', 'success', null, SERVICE_INITIATOR, correlationId, this.config.serviceAppId);
-      return { kind: 'redirect', location: await this.issueConsent(tenantId, row.requestedTenant, 'client') };
+      await this.audit(tenantId, 'serviceConsentGranted', 'success', null, actor, correlationId, this.config.serviceAppId);
+      const state = await this.issueState(tenantId, row.requestedTenant, 'client', { browserHash: row.browserHash!, ...(signedIn ? { admin: signedIn } : {}) });
+      return { kind: 'redirect', location: adminConsentUrl(this.config, tenantId, 'client', state) };
     }
 
-    await this.audit(tenantId, 'clientConsentGranted', 'success', null, SERVICE_INITIATOR, correlationId, this.config.clientAppId);
-    return this.complete(tenantId, correlationId);
+    await this.audit(tenantId, 'clientConsentGranted', 'success', null, actor, correlationId, this.config.clientAppId);
+    return this.complete(tenantId, actor, signedIn, correlationId);
   }
 
   /**
@@ -211,8 +348,8 @@ export class OnboardingService {
     await this.audit(tenantId, 'tenantOffboarded', 'success', null, actor, correlationId);
   }
 
-  private async complete(tenantId: string, correlationId: string): Promise<OnboardingOutcome> {
-    const restart = { restartTenant: tenantId };
+  private async complete(tenantId: string, actor: AuditInitiator, signedIn: OnboardingAdmin | undefined, correlationId: string): Promise<OnboardingOutcome> {
+    const restart = { restartTenant: tenantId, ...(signedIn ? { signedIn } : {}) };
     const result = await this.verifyDirectory(tenantId);
     if (!result.ok) {
       await this.fail(tenantId, result.code, result.message, correlationId, result.missing);
@@ -233,8 +370,8 @@ export class OnboardingService {
       offboardedSince = current.offboardedDateTime;
       return activate(current, result.verified, this.deps.clock());
     });
-    await this.audit(tenantId, 'onboardingCompleted', 'success', reactivationNote(offboardedSince), SERVICE_INITIATOR, correlationId);
-    return { kind: 'success', tenant, policyUrl: `${this.config.publicBaseUrl}/v1.0/organization/${tenantId}/pinRecoveryPolicy` };
+    await this.audit(tenantId, 'onboardingCompleted', 'success', reactivationNote(offboardedSince), actor, correlationId);
+    return { kind: 'success', tenant, policyUrl: `${this.config.publicBaseUrl}/v1.0/organization/${tenantId}/pinRecoveryPolicy`, ...(signedIn ? { signedIn } : {}) };
   }
 
   private async notifyActivated(tenantId: string, correlationId: string): Promise<void> {
@@ -288,7 +425,8 @@ export class OnboardingService {
     await this.audit(tenantId, 'onboardingFailed', 'failure', `${code}: ${message}`, SERVICE_INITIATOR, correlationId);
   }
 
-  private async issueConsent(tenantId: string, requestedTenant: string, step: ConsentStep): Promise<string> {
+  /** A new single-use state (random; only its hash is stored) for `step`, expiring in 10 minutes. */
+  private async issueState(tenantId: string, requestedTenant: string, step: OnboardingStateRow['step'], binding: Pick<OnboardingStateRow, 'browserHash' | 'nonce' | 'admin'>): Promise<string> {
     const state = randomBytes(32).toString('base64url');
     const now = this.deps.clock();
     await this.deps.states.create(state, {
@@ -297,8 +435,9 @@ export class OnboardingService {
       requestedTenant,
       createdDateTime: now.toISOString(),
       expiresDateTime: new Date(now.getTime() + STATE_LIFETIME_MS).toISOString(),
+      ...binding,
     });
-    return adminConsentUrl(this.config, tenantId, step, state);
+    return state;
   }
 
   private blankTenant(tenantId: string): TenantRecord {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
-import type { ConsentStep } from '../domain/onboarding.js';
+import type { OnboardingStep } from '../domain/onboarding.js';
 import { isServiceError } from '../domain/errors.js';
 import { readOrUndefined, storageCall } from './storage-errors.js';
 import { purgeRows } from './table-purge.js';
@@ -15,13 +15,26 @@ import { TABLE_NAMES, type TableStore } from './table-store.js';
  */
 const ROW_KEY = 'state';
 
+/** The administrator who signed in at the start (names them on pages and in the audit log). */
+export interface OnboardingAdmin {
+  objectId: string;
+  userPrincipalName: string | undefined;
+  displayName: string | undefined;
+}
+
 export interface OnboardingStateRow {
-  step: ConsentStep;
+  step: OnboardingStep;
   tenantId: string;
   /** What the admin typed at /onboarding/start (a tenant id or a domain). */
   requestedTenant: string;
   createdDateTime: string;
   expiresDateTime: string;
+  /** SHA-256 of the browser key in the presenting browser's HttpOnly cookie: binds the state to it. */
+  browserHash?: string;
+  /** The sign-in step's OpenID Connect nonce (public: it travels in the authorization URL). */
+  nonce?: string;
+  /** Consent steps: the administrator who signed in. */
+  admin?: OnboardingAdmin;
 }
 
 interface StateEntity {
@@ -33,6 +46,11 @@ interface StateEntity {
   createdDateTime: string;
   expiresDateTime: string;
   consumedDateTime?: string;
+  browserHash?: string;
+  nonce?: string;
+  adminObjectId?: string;
+  adminUserPrincipalName?: string;
+  adminDisplayName?: string;
 }
 
 export type ConsumeResult =
@@ -47,12 +65,29 @@ function keyOf(state: string): string {
 
 function rowOf(entity: StateEntity): OnboardingStateRow {
   return {
-    step: entity.step as ConsentStep,
+    step: entity.step as OnboardingStep,
     tenantId: entity.tenantId,
     requestedTenant: entity.requestedTenant,
     createdDateTime: entity.createdDateTime,
     expiresDateTime: entity.expiresDateTime,
+    ...(entity.browserHash ? { browserHash: entity.browserHash } : {}),
+    ...(entity.nonce ? { nonce: entity.nonce } : {}),
+    ...(entity.adminObjectId
+      ? { admin: { objectId: entity.adminObjectId, userPrincipalName: entity.adminUserPrincipalName, displayName: entity.adminDisplayName } }
+      : {}),
   };
+}
+
+function entityOf(state: string, row: OnboardingStateRow): StateEntity {
+  const { admin, ...rest } = row;
+  const entity: StateEntity = {
+    partitionKey: keyOf(state),
+    rowKey: ROW_KEY,
+    ...rest,
+    ...(admin ? { adminObjectId: admin.objectId, adminUserPrincipalName: admin.userPrincipalName, adminDisplayName: admin.displayName } : {}),
+  };
+  // Table entities hold no undefined properties.
+  return Object.fromEntries(Object.entries(entity).filter(([, value]) => value !== undefined)) as unknown as StateEntity;
 }
 
 export class OnboardingStateRepository {
@@ -64,8 +99,7 @@ export class OnboardingStateRepository {
 
   async create(state: string, row: OnboardingStateRow): Promise<void> {
     const table = await this.table();
-    const entity: StateEntity = { partitionKey: keyOf(state), rowKey: ROW_KEY, ...row };
-    await storageCall(() => table.createEntity(entity));
+    await storageCall(() => table.createEntity(entityOf(state, row)));
   }
 
   /** Consumes `state` once: unknown, already used and expired states are told apart for the page. */

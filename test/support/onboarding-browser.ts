@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { findConsentForm, type ConsentDecision } from '../../cli/client/onboarding.js';
+import type { ConsentDecision } from '../../cli/client/onboarding.js';
+import { ROLE_TEMPLATE_IDS } from '../../shared/config.js';
+import { DevBrowser, htmlToText, type DevLoginUser, type Page } from '../../shared/dev/login-browser.js';
 import type { LocalHostHandle } from './local-host.js';
 
 /**
- * Step-by-step onboarding over HTTP for tests that look at (or interfere with) each hop; the whole
- * walk is the client library's `walkOnboarding`, which reads consent pages with the same parser.
+ * Step-by-step onboarding over HTTP for tests that look at (or interfere with) each hop. A
+ * `DevBrowser` is the administrator's browser: it keeps the onboarding cookie and fills the
+ * development authority's pages; the whole walk is the client library's `walkOnboarding`.
  */
 
 /** Path and query of an absolute URL on the local host. */
@@ -20,23 +24,38 @@ export function locationOf(response: Response): string {
   return location;
 }
 
-/** Opens the (simulated) consent page at `consentUrl` and presses Accept or Cancel; answers the 302 back. */
-export async function decide(host: LocalHostHandle, consentUrl: string, decision: ConsentDecision): Promise<string> {
-  const page = await host.request(pathOf(consentUrl));
-  expect(page.status).toBe(200);
-  const form = findConsentForm(await page.text(), consentUrl);
-  if (!form) throw new Error('consent page has no form');
-  const response = await host.request(pathOf(form.action), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ ...form.fields, decision }).toString(),
-  });
-  return locationOf(response);
+/** A Global Administrator of the simulated directory (a new UPN each time unless given). */
+export function tenantAdmin(extra: Partial<DevLoginUser> = {}): DevLoginUser {
+  return { userPrincipalName: `admin-${randomUUID().slice(0, 8)}@contoso.test`, displayName: 'Adele Admin', directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator], ...extra };
 }
 
-/** start → service consent → Accept → callback: answers the client app's consent URL. */
-export async function throughServiceConsent(host: LocalHostHandle, tenant: string): Promise<string> {
-  const consentUrl = locationOf(await host.request(`/onboarding/start?tenant=${encodeURIComponent(tenant)}`));
-  const callback = await decide(host, consentUrl, 'accept');
-  return locationOf(await host.request(pathOf(callback)));
+const isConsentPage = (url: URL) => /\/v2\.0\/adminconsent$/i.test(url.pathname);
+const isCallback = (url: URL) => url.pathname === '/onboarding/callback';
+
+/** start → sign in as `user` (default: a Global Administrator) → the page where that ends. */
+export async function signIn(host: LocalHostHandle, tenant: string, options: { browser?: DevBrowser; user?: DevLoginUser } = {}): Promise<{ browser: DevBrowser; page: Page }> {
+  const browser = options.browser ?? new DevBrowser();
+  const page = await browser.run(`${host.url}/onboarding/start?tenant=${encodeURIComponent(tenant)}`, { user: options.user ?? tenantAdmin() }, isConsentPage);
+  return { browser, page };
+}
+
+/** start → sign in → answers the service app's admin consent URL (unvisited) and the browser. */
+export async function signInToConsent(host: LocalHostHandle, tenant: string, options: { browser?: DevBrowser; user?: DevLoginUser } = {}): Promise<{ browser: DevBrowser; consentUrl: string }> {
+  const { browser, page } = await signIn(host, tenant, options);
+  if (page.status !== 302) throw new Error(`the sign-in did not reach the consent page (${page.status}): ${htmlToText(page.html).slice(0, 300)}`);
+  return { browser, consentUrl: page.url };
+}
+
+/** Opens the (simulated) consent page at `consentUrl` in `browser` and presses Accept or Cancel; answers the callback URL, unvisited. */
+export async function decide(browser: DevBrowser, consentUrl: string, decision: ConsentDecision): Promise<string> {
+  const page = await browser.run(consentUrl, { user: tenantAdmin(), adminConsent: [decision] }, isCallback);
+  if (page.status !== 302) throw new Error(`the consent page did not redirect (${page.status})`);
+  return page.url;
+}
+
+/** start → sign in → service consent → Accept → callback: answers the client app's consent URL and the browser. */
+export async function throughServiceConsent(host: LocalHostHandle, tenant: string): Promise<{ browser: DevBrowser; clientConsentUrl: string }> {
+  const { browser, consentUrl } = await signInToConsent(host, tenant);
+  const callback = await decide(browser, consentUrl, 'accept');
+  return { browser, clientConsentUrl: locationOf(await browser.request(callback)) };
 }
