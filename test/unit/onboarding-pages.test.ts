@@ -11,7 +11,7 @@ const success = successPage({
     clientApplication: app('PIN reset client', '5f0b4c2a-7a1e-4c43-9d36-000000000002', '9a8b7c6d-2222-4c43-9d36-0a1b2c3d4e5f'),
   },
   policyUrl: 'http://localhost:7071/v1.0/organization/00000000-0000-4000-8000-000000000001/pinRecoveryPolicy',
-} as Parameters<typeof successPage>[0]);
+} as Parameters<typeof successPage>[0], 'http://localhost:7071');
 
 describe('onboarding pages', () => {
   it('put their content in one <main> landmark, the error page too', () => {
