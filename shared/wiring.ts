@@ -132,7 +132,7 @@ export class Services {
       authorityUrl: this.config.authorityUrl,
       clientId: this.config.serviceAppId,
       redirectUri: `${this.config.publicBaseUrl}/onboarding/signin`,
-      credential: this.clientCredential,
+      credential: () => this.clientCredential,
     }));
   }
 

@@ -36,7 +36,8 @@ export interface OpenIdAdminSignInOptions {
   authorityUrl: string;
   clientId: string;
   redirectUri: string;
-  credential: ClientCredential;
+  /** Chosen on first redemption (a missing managed identity is a configuration error then, not at start). */
+  credential: () => ClientCredential;
 }
 
 type OpenIdClient = typeof import('openid-client');
@@ -64,10 +65,9 @@ export class OpenIdAdminSignIn implements AdminSignIn {
     this.library ??= import('openid-client');
     const client = await this.library;
     const base = `${this.options.authorityUrl}/${encodeURIComponent(tenantId)}`;
-    const credential = this.options.credential;
     const authenticate: import('openid-client').ClientAuth = async (_server, _client, body) => {
       body.set('client_id', this.options.clientId);
-      for (const [name, value] of Object.entries(await credential.formFields())) body.set(name, value);
+      for (const [name, value] of Object.entries(await this.options.credential().formFields())) body.set(name, value);
     };
     const config = new client.Configuration({
       issuer: `${base}/v2.0`,

@@ -5,6 +5,8 @@ import { invoke } from '../support/invoke.js';
 
 const PRODUCTION_LIKE = {
   PINRESET_DEV_MODE: 'false',
+  PINRESET_PUBLIC_BASE_URL: 'https://pinreset.contoso.com',
+  AZURE_CLIENT_ID: '44444444-4444-4444-8444-444444444444',
   PINRESET_SERVICE_APP_ID: '11111111-1111-4111-8111-111111111111',
   PINRESET_SERVICE_APP_ID_URI: 'api://pinreset.contoso.com',
   PINRESET_CLIENT_APP_ID: '22222222-2222-4222-8222-222222222222',
@@ -52,6 +54,16 @@ describe('development routes with development mode off', () => {
     expect(response.status).toBe(404);
     expect(response.json().error.code).toBe('Request_ResourceNotFound');
     expect(response.text).not.toMatch(/tid|Allowed|form/i);
+  });
+
+  it('starts onboarding at the cloud\'s authority with a Secure onboarding cookie (not loopback)', async () => {
+    const tid = '33333333-3333-4333-8333-333333333333';
+    const response = await invoke('GET', `/onboarding/start?tenant=${tid}`);
+    expect(response.status).toBe(302);
+    const location = new URL(response.headers.get('location')!);
+    expect(location.origin + location.pathname).toBe(`https://login.microsoftonline.com/${tid}/oauth2/v2.0/authorize`);
+    expect(location.searchParams.get('redirect_uri')).toBe('https://pinreset.contoso.com/onboarding/signin');
+    expect(response.headers.get('set-cookie')).toMatch(/^pinreset-onboarding=[\w-]{43}; Path=\/onboarding; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/);
   });
 
   it('still tells clients where to sign in: the cloud\'s authority, never the development one', async () => {
