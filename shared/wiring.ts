@@ -176,7 +176,7 @@ export class Services {
   }
 
   get deviceEnrollment(): DeviceEnrollmentService {
-    return this.once('deviceEnrollment', () => new DeviceEnrollmentService({ tenants: this.tenants, devices: this.devices, audit: this.audit, clock: () => this.clock() }));
+    return this.once('deviceEnrollment', () => new DeviceEnrollmentService({ devices: this.devices, audit: this.audit, clock: () => this.clock() }));
   }
 
   /** The decrypt hook that notes which protector key a device uses (deviceCount of key versions). */
@@ -190,7 +190,6 @@ export class Services {
 
   get passcodeReset(): PasscodeResetService {
     return this.once('passcodeReset', () => new PasscodeResetService({
-      tenants: this.tenants,
       tenantSettings: this.tenantSettings,
       devices: this.devices,
       actions: this.deviceActions,

@@ -3,7 +3,7 @@ import { HttpClient, type Credential, type HttpClientOptions } from './http.js';
 import type { SignInConfiguration } from './sign-in.js';
 import type {
   ActionResultReport, AuditEvent, Collection, DecryptResult, DeviceStatusReport, DevTokenRequest, EnrollDeviceRequest, Health,
-  ManagedDevice, ManagedDeviceEntity, ManagedDeviceSelection, OnboardingStatus, Organization, PendingAction, PinRecoveryPolicy, ProtectorJwks, ProtectorKeyVersion,
+  ManagedDeviceEntity, ManagedDeviceSelection, OnboardingStatus, Organization, PendingAction, PinRecoveryPolicy, ProtectorJwks, ProtectorKeyVersion,
   ProtectorKeyVersionWithDevices, DeviceActionResult,
   TenantSettings, TenantSettingsPatch, TokenResponse,
 } from './types.js';

@@ -12,7 +12,6 @@ export const protectorJwkSchema = z.object({
   n: z.string(),
   e: z.string(),
 }).meta({ id: 'pinResetProtectorKey' });
-export type ProtectorJwk = z.infer<typeof protectorJwkSchema>;
 
 export const protectorJwksSchema = z.object({ keys: z.array(protectorJwkSchema) }).meta({ id: 'pinResetProtectorKeys' });
 export type ProtectorJwks = z.infer<typeof protectorJwksSchema>;
@@ -46,7 +45,6 @@ export const decryptRequestSchema = z.object({
     .refine((value) => value !== undefined, 'Required')
     .meta({ type: 'string', description: 'The protected secret: a compact JWE (RSA-OAEP-256 + A256GCM, header kid/tid/oid).' }),
 }).meta({ id: 'pinResetProtectorDecryptRequest' });
-export interface DecryptRequest { protectedSecret: string }
 
 export const decryptResultSchema = z.object({
   secret: z.string().describe('Base64 of the 32-byte protector.'),

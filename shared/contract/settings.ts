@@ -17,7 +17,6 @@ export const pinComplexitySchema = z.strictObject({
   pinSpecialCharactersUsage: characterUsage,
   pinDigitsUsage: characterUsage,
 }).meta({ id: 'pinComplexity' });
-export type PinComplexityBody = z.infer<typeof pinComplexitySchema>;
 
 export const tenantSettingsSchema = z.object({
   webSignInAllowedUrls: z.array(z.string()),

@@ -13,8 +13,3 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function isWellFormedText(value: string): boolean {
   return !LONE_SURROGATE.test(value);
 }
-
-/** Well-formed and free of the refused characters. */
-export function isSafeText(value: string): boolean {
-  return isWellFormedText(value) && !FORBIDDEN_TEXT_CHARACTERS.test(value);
-}

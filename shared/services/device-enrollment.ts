@@ -8,10 +8,8 @@ import type { Versioned } from '../domain/tenant.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { DeviceRepository } from '../storage/device-repository.js';
 import { readModifyWrite } from './read-modify-write.js';
-import type { TenantRepository } from '../storage/tenant-repository.js';
 
 export interface EnrollmentDependencies {
-  tenants: TenantRepository;
   devices: DeviceRepository;
   audit: AuditLog;
   clock: Clock;

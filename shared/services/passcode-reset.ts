@@ -11,7 +11,6 @@ import type { Versioned } from '../domain/tenant.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { DeviceActionRepository } from '../storage/device-action-repository.js';
 import type { DeviceRepository } from '../storage/device-repository.js';
-import type { TenantRepository } from '../storage/tenant-repository.js';
 import type { TenantSettingsRepository } from '../storage/tenant-settings-repository.js';
 import { tenantSettingsOrDefaults } from './active-tenant.js';
 import type { Clock } from '../domain/clock.js';
@@ -21,7 +20,6 @@ import { readModifyWrite } from './read-modify-write.js';
 import { passcodeBinding, type PasscodeSealer } from './passcode-sealer.js';
 
 export interface PasscodeResetDependencies {
-  tenants: TenantRepository;
   tenantSettings: TenantSettingsRepository;
   devices: DeviceRepository;
   actions: DeviceActionRepository;
