@@ -187,7 +187,7 @@ export interface BrowserSignInOptions extends InteractiveOptions {
 }
 
 const LOOPBACK_PAGE = (title: string, text: string) =>
-  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p></main></body></html>`;
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head><body><main><h1>${title}</h1><p>${text}</p></main></body></html>`;
 
 /**
  * Authorization code + PKCE (S256) with a loopback redirect, as the Azure CLI does: a one-shot HTTP

@@ -168,7 +168,10 @@ function html(status: number, body: string): Response {
     status,
     headers: {
       'Content-Type': 'text/html; charset=utf-8',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+      // Browsers apply form-action to the redirects that follow a form POST too: the authorize flow's
+      // last 302 goes to the app's redirect URI, which for the client app is a loopback listener on any
+      // port (pinreset-agent login --browser, RFC 8252). Without those sources Chromium aborts it.
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* http://localhost:*; base-uri 'none'; frame-ancestors 'none'",
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-store',
       'Referrer-Policy': 'no-referrer',
