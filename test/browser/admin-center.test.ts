@@ -293,6 +293,39 @@ describe('the admin center in Chromium', () => {
     expect(csv).not.toContain('"protectorKeyRetired"');
   });
 
+  it('works with the keyboard alone: skip link, navigation, search, and a device opened with Enter', async () => {
+    const focused = () => page.evaluate("(() => { const e = document.activeElement; return e ? (e.id || e.textContent || '').trim() : ''; })()") as Promise<string>;
+    async function tabTo(wanted: string): Promise<void> {
+      for (let presses = 0; presses < 40; presses += 1) {
+        await page.keyboard.press('Tab');
+        if (await focused() === wanted) return;
+      }
+      throw new Error(`Tab never reached ${wanted}`);
+    }
+    await page.goto(portal());
+    await eventually(() => page.locator('[data-testid="onboarding-state"]').count()).toBe(1);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await tabTo('Devices');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.url()).toBe(portal('devices'));
+    await tabTo('device-search');
+    await page.keyboard.type('CONTOSO-LT-7');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.url()).toBe(portal('devices?search=CONTOSO-LT-7'));
+    await tabTo('CONTOSO-LT-7');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.url()).toBe(portal(`devices/${managedDeviceId}`));
+    await tabTo('Reset passcode…');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.locator('pr-confirm').count()).toBe(1);
+    // The confirmation takes the focus, so Escape-free keyboard users land on its first control.
+    expect(await focused()).toBe('Reset passcode');
+    await tabTo('Cancel');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.locator('pr-confirm').count()).toBe(0);
+  });
+
   it('keeps the admin\'s place when the access token has expired (refresh) and after sign-out asks to sign in again', async () => {
     await page.goto(portal(`devices/${managedDeviceId}`));
     await eventually(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
