@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,8 +11,7 @@ import {
 } from '../support/browser.js';
 import { useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
-import { randomUUID } from 'node:crypto';
-import { adminToken, bearer, mfaToken, randomTenantId } from '../support/tokens.js';
+import { adminToken, bearer, randomTenantId } from '../support/tokens.js';
 
 /**
  * The admin center in a real browser (Debian's Chromium through playwright-core) against the local
@@ -43,6 +42,36 @@ function portal(route = ''): string {
 /** A Fluent button by its exact text (its role comes from ElementInternals, which locators do not read). */
 function button(text: string, scope: Page | ReturnType<Page['locator']> = page) {
   return scope.locator(`fluent-button:text-is("${text}")`);
+}
+
+/**
+ * `pinreset-agent login` (device code flow), its code entered and approved in the browser as the
+ * device's user would; resolves when the agent has its tokens.
+ */
+async function agentLogin(user: DirectoryUser): Promise<void> {
+  const login = spawn(process.execPath, [CLI, 'login'], { env: { PATH: process.env.PATH, PINRESET_URL: host.url, ...deviceEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let exitCode: number | null | undefined;
+  const exited = new Promise<void>((resolve) => login.on('exit', (code) => { exitCode = code; resolve(); }));
+  login.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  login.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  try {
+    await eventually(() => /open the page (\S+) and enter the code (\S+) /.test(output)).toBe(true);
+    const [, verificationUri = '', userCode = ''] = /open the page (\S+) and enter the code (\S+) /.exec(output) ?? [];
+    const devicePage = await context.newPage();
+    try {
+      await devicePage.goto(verificationUri);
+      await devicePage.fill('#otc', userCode);
+      await Promise.all([devicePage.waitForNavigation(), devicePage.getByRole('button', { name: 'Next' }).click()]);
+      await completeAuthorityPages(devicePage, user, `${host.url}/portal/`, { done: () => exitCode !== undefined || /signed in|You can close/i.test(output) });
+    } finally {
+      await devicePage.close();
+    }
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    expect(exitCode, output).toBe(0);
+  } finally {
+    if (exitCode === undefined) login.kill();
+  }
 }
 
 function agent(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -87,8 +116,7 @@ beforeAll(async () => {
   page = await context.newPage();
   consoleProblems = watchConsole(page);
   const directory = await mkdtemp(path.join(tmpdir(), 'portal-agent-'));
-  // The device's user: the agent takes a token the test mints, as a script would (its own sign-in has its own tests).
-  deviceEnv = { HOME: directory, PINRESET_AGENT_STATE: path.join(directory, 'state.json'), PINRESET_TENANT: tenantId, PINRESET_TOKEN: await mfaToken(tenantId, randomUUID()) };
+  deviceEnv = { HOME: directory, PINRESET_AGENT_STATE: path.join(directory, 'state.json'), PINRESET_TENANT: tenantId };
 }, 120_000);
 
 /** A failed step leaves a picture of the page and says what it showed. */
@@ -184,6 +212,7 @@ describe('the admin center in Chromium', () => {
   });
 
   it('shows the device the agent enrolled, resets its passcode and follows it live until the agent completes it', async () => {
+    await agentLogin({ displayName: 'Diego Siciliani', userPrincipalName: `diego@${tenantId.slice(0, 8)}.example`, tenantId, roles: [] });
     const enroll = await agent(['enroll', '--device-name', 'CONTOSO-LT-7', '--json']);
     expect(enroll.code, enroll.stderr).toBe(0);
     managedDeviceId = ((JSON.parse(await readFile(deviceEnv.PINRESET_AGENT_STATE ?? '', 'utf8')) as { device: { id: string } }).device.id);

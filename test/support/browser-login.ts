@@ -14,10 +14,10 @@ export interface DirectoryUser {
  * the onboarding pages) the way an admin would, until the browser is back on a page whose URL starts
  * with `until`. Each page is recognised by what a person sees on it, not by internals.
  */
-export async function completeAuthorityPages(page: Page, user: DirectoryUser, until: string, options: { mfa?: boolean; maxSteps?: number } = {}): Promise<void> {
+export async function completeAuthorityPages(page: Page, user: DirectoryUser, until: string, options: { mfa?: boolean; maxSteps?: number; done?: () => boolean } = {}): Promise<void> {
   for (let step = 0; step < (options.maxSteps ?? 12); step += 1) {
     await page.waitForLoadState('domcontentloaded');
-    if (page.url().startsWith(until)) return;
+    if (page.url().startsWith(until) || options.done?.()) return;
     const existing = page.locator(`input[type="radio"][name="user"][data-upn="${user.userPrincipalName}"]`);
     if (await existing.count() > 0) {
       await existing.check();
@@ -44,6 +44,11 @@ export async function completeAuthorityPages(page: Page, user: DirectoryUser, un
     }
     // The end of onboarding: the caller goes on from the success page.
     if (/Onboarding succeeded/.test(await page.locator('h1').first().textContent() ?? '')) return;
+    // A page with nothing to do (e.g. "you may close this window"): wait for the caller's end condition.
+    if (options.done) {
+      for (let waited = 0; waited < 30_000 && !options.done(); waited += 200) await page.waitForTimeout(200);
+      if (options.done()) return;
+    }
     throw new Error(`Unexpected page at ${page.url()}:\n${(await page.locator('body').innerText()).slice(0, 1500)}`);
   }
   throw new Error(`Still not back at ${until} after the authority's pages (at ${page.url()}).`);
