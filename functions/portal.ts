@@ -100,12 +100,7 @@ function readStatic(relativePath: string): Promise<StaticFile | undefined> {
 
 /** The origin of the configured authority, which the page calls for tokens (`connect-src`). */
 function authorityOrigin(config: ServiceConfig): string {
-  const configured = (config as ServiceConfig & { authorityUrl?: string }).authorityUrl ?? `https://${config.authorityHost}`;
-  try {
-    return new URL(configured).origin;
-  } catch {
-    return `https://${config.authorityHost}`;
-  }
+  return new URL(config.authorityUrl).origin;
 }
 
 /**

@@ -107,3 +107,14 @@ describe('GET /portal/ (the admin center)', () => {
     expect(post.status).toBe(405);
   });
 });
+
+describe('the admin center CSP names the authority', () => {
+  it('lets the page call another authority origin (a real cloud) and nothing else', async () => {
+    const { portalContentSecurityPolicy } = await import('../../functions/portal.js');
+    const { getConfig } = await import('../../shared/config.js');
+    const config = { ...getConfig(), publicBaseUrl: 'https://pinreset.contoso.com', authorityUrl: 'https://login.microsoftonline.com' };
+    const csp = portalContentSecurityPolicy(config);
+    expect(csp).toContain("connect-src 'self' https://login.microsoftonline.com;");
+    expect(portalContentSecurityPolicy({ ...config, authorityUrl: 'https://pinreset.contoso.com/dev/login' })).toContain("connect-src 'self';");
+  });
+});
