@@ -3,8 +3,8 @@ import { AUDIT_ACTIVITIES } from '../../../shared/domain/audit.js';
 import type { AuditEvent, Collection } from '../types.js';
 import { download, errorBanner, formatDate, loading, PortalElement, stateBadge, type PageContext } from '../ui.js';
 
-/** The activities the service records (the audit contract's list), plus the reveal the devices contract adds. */
-const ACTIVITIES: readonly string[] = [...new Set<string>([...AUDIT_ACTIVITIES, 'passcodeRevealed'])];
+/** The activities the service records (the audit contract's list). */
+const ACTIVITIES: readonly string[] = AUDIT_ACTIVITIES;
 const PAGE_SIZE = 50;
 type Event = AuditEvent;
 

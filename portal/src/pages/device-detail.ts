@@ -10,11 +10,7 @@ const DEVICE_PROPERTIES = 'id,deviceName,userId,userPrincipalName,azureADDeviceI
 const OPEN_STATES = new Set(['pending', 'active']);
 const POLL_MS = 2_000;
 
-/** Fields the devices contract adds to an action result (errorName, who revealed it). */
-type ActionView = DeviceActionResult & {
-  errorName?: string | null;
-  passcodeReveals?: { revealedDateTime: string; revealedBy: { user?: { userPrincipalName?: string | null; id?: string } } }[];
-};
+type ActionView = DeviceActionResult;
 
 export class DeviceDetailPage extends PortalElement {
   static override properties = {
@@ -186,7 +182,7 @@ export class DeviceDetailPage extends PortalElement {
 
   private action(action: ActionView): TemplateResult {
     const open = OPEN_STATES.has(action.actionState);
-    const errorName = action.errorName ?? (typeof action.errorCode === 'string' ? action.errorCode : undefined);
+    const errorName = action.errorName;
     const revealed = this.revealed[action.id];
     const reveals = action.passcodeReveals ?? [];
     return html`<li class="action" data-action-id=${action.id}>
@@ -197,14 +193,14 @@ export class DeviceDetailPage extends PortalElement {
       </div>
       <div class="muted">Requested ${formatDate(action.startDateTime)} · last update ${formatDate(action.lastUpdatedDateTime)}</div>
       ${action.actionState === 'failed'
-        ? html`<div class="failure" role="note"><strong>${errorName ?? 'Failed'}${typeof action.errorCode === 'number' && action.errorCode !== 0 ? ` (error ${action.errorCode})` : ''}</strong>:
+        ? html`<div class="failure" role="note"><strong>${errorName ?? 'Failed'}${action.errorCode !== 0 ? ` (error ${action.errorCode})` : ''}</strong>:
             ${action.errorDescription ?? 'The device could not apply the passcode.'}
             ${errorName === 'InvalidPinTooFewCharacters' ? html` <a href="${portalUrl()}settings">Open the settings</a> to raise the minimum length, then reset again.` : nothing}</div>`
         : nothing}
       ${open || action.actionState === 'done' ? this.passcode(action, revealed) : nothing}
       ${reveals.length > 0
         ? html`<div class="muted">Passcode revealed ${reveals.length === 1 ? 'once' : `${reveals.length} times`}, last by
-            ${reveals.at(-1)?.revealedBy.user?.userPrincipalName ?? reveals.at(-1)?.revealedBy.user?.id ?? 'an administrator'} on ${formatDate(reveals.at(-1)?.revealedDateTime)}.</div>`
+            ${reveals.at(-1)?.revealedBy.user.userPrincipalName ?? reveals.at(-1)?.revealedBy.user.id ?? 'an administrator'} on ${formatDate(reveals.at(-1)?.revealedDateTime)}.</div>`
         : nothing}
       ${open ? html`<div class="actions"><fluent-button ?disabled=${this.busy} @click=${() => this.cancel(action)}>Cancel reset</fluent-button></div>` : nothing}
     </li>`;

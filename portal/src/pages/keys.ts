@@ -1,14 +1,8 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import type { Collection, ProtectorKeyVersion } from '../types.js';
+import type { Collection, ProtectorKeyVersionWithDevices } from '../types.js';
 import { errorBanner, formatDate, loading, PortalElement, stateBadge, successBanner, type PageContext } from '../ui.js';
 
-/** `deviceCount`: enrolled devices whose protector was last seen under this kid (api.md). */
-type KeyVersion = ProtectorKeyVersion & { deviceCount?: number };
-
-function devices(count: number | undefined): string {
-  if (count === undefined) return 'an unknown number of';
-  return String(count);
-}
+type KeyVersion = ProtectorKeyVersionWithDevices;
 
 export class KeysPage extends PortalElement {
   static override properties = {
@@ -91,7 +85,7 @@ export class KeysPage extends PortalElement {
           <th scope="row" class="break" data-label="Key id"><span><code title=${version.kid}>${version.kid}</code></span></th>
           <td data-label="State"><span>${stateBadge(version.state)}</span></td>
           <td data-label="Created"><span>${formatDate(version.createdDateTime)}</span></td>
-          <td data-testid="device-count" data-label="Devices"><span>${version.deviceCount ?? '—'}</span></td>
+          <td data-testid="device-count" data-label="Devices"><span>${version.deviceCount}</span></td>
           <td data-label="">${version.state === 'decryptOnly'
             ? html`<fluent-button size="small" class="danger" ?disabled=${this.busy} @click=${() => { this.retiring = version.kid; }} aria-label="Retire key ${version.kid.slice(0, 8)}">Retire…</fluent-button>`
             : nothing}</td>
@@ -105,7 +99,7 @@ export class KeysPage extends PortalElement {
     if (!version) return nothing;
     const count = version.deviceCount;
     return html`<pr-confirm danger heading="Retire key ${version.kid.slice(0, 8)}…?" expected=${version.kid.slice(0, 8)} actionLabel="Retire key"
-      consequence=${`${devices(count)} enrolled device${count === 1 ? '' : 's'} still hold${count === 1 ? 's' : ''} a protector under this key. Retiring erases its private key: their non-destructive PIN reset stops working until they make a new protector (a destructive reset or a new enrolment). This cannot be undone.`}
+      consequence=${`${count} enrolled device${count === 1 ? '' : 's'} still hold${count === 1 ? 's' : ''} a protector under this key. Retiring erases its private key: their non-destructive PIN reset stops working until they make a new protector (a destructive reset or a new enrolment). This cannot be undone.`}
       @confirm=${() => this.retire(version)} @cancel=${() => { this.retiring = undefined; }}></pr-confirm>`;
   }
 }
