@@ -123,8 +123,7 @@ describe('hostile OData options and $skiptoken values', () => {
 const METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD'] as const;
 const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/merge-patch+json', ''];
 
-const operations = ROUTES.flatMap((route) => Object.entries(route.methods).map(([method, operation]) => ({ route, method, operation: operation as AnyOperation })))
-  .filter(({ route }) => !route.route.startsWith('dev/login'));
+const operations = ROUTES.flatMap((route) => Object.entries(route.methods).map(([method, operation]) => ({ route, method, operation: operation as AnyOperation })));
 
 /** A random request for one operation: its method or another, hostile path segments, query, headers and body. */
 const requestArbitrary = fc.record({
@@ -155,6 +154,9 @@ describe('a fuzzer of thousands of requests over every operation', () => {
   it('gets no 5xx, and only answers the OpenAPI document describes', async () => {
     const before = host.answered;
     const failures: string[] = [];
+    // Requests to the development authority are answered in-process by the simulated Microsoft
+    // endpoints (the same authority code) and never reach the local host's recorder.
+    let toHost = 0;
     await fc.assert(fc.asyncProperty(requestArbitrary, async (request) => {
       const { route, method, operation } = operations[request.index]!;
       const verb = request.method ?? method;
@@ -168,10 +170,12 @@ describe('a fuzzer of thousands of requests over every operation', () => {
         ...(request.body !== undefined && verb !== 'GET' && verb !== 'HEAD' ? { body: request.body } : {}),
       });
       const text = await response.text();
+      if (!route.route.startsWith('dev/login/')) toHost += 1;
       if (response.status >= 500) failures.push(`${verb} /${route.route} → ${response.status} ${text.slice(0, 160)}`);
       return response.status < 500;
     }), { numRuns: 3000, endOnFailure: true });
     expect(failures).toEqual([]);
-    expect(host.answered - before).toBeGreaterThanOrEqual(3000);
+    expect(toHost).toBeGreaterThan(2000);
+    expect(host.answered - before).toBeGreaterThanOrEqual(toHost);
   }, 600_000);
 });

@@ -130,13 +130,14 @@ describe('GET /openapi.json', () => {
     }
   });
 
-  it('declares HTML pages as text/html and the headers Idempotency-Key, If-Match and the bearer and DeviceAssertion schemes', async () => {
+  it('declares HTML pages as text/html and the headers Idempotency-Key, If-Match, Reveal-Reason and the bearer and DeviceAssertion schemes', async () => {
     const { document } = await servedDocument();
     expect(Object.keys(document.paths['/onboarding/callback'].get.responses['200'].content)).toEqual(['text/html']);
     expect(Object.keys(document.paths['/openapi.json'].get.responses['200'].content)).toEqual(['application/json']);
     const headerNames = (path: string, method: string) => (document.paths[path][method].parameters as Json[]).filter((parameter) => parameter.in === 'header').map((parameter) => parameter.name);
     expect(headerNames('/v1.0/deviceManagement/managedDevices/{id}/resetPasscode', 'post')).toContain('Idempotency-Key');
     expect(headerNames('/v1.0/organization/{tid}/pinResetSettings', 'patch')).toContain('If-Match');
+    expect(headerNames('/v1.0/deviceManagement/managedDevices/{id}', 'get')).toContain('Reveal-Reason');
     expect(document.components.securitySchemes.entraBearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(document.paths['/v1.0/devices/{id}/pendingActions'].get.security).toEqual([{ deviceAssertion: [] }]);
     expect(document.paths['/v1.0/deviceManagement/managedDevices'].get.security).toEqual([{ entraBearer: [] }]);
