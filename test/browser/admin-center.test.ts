@@ -396,6 +396,25 @@ describe('the admin center in Chromium', () => {
     }
   });
 
+  it('offboards only after the typed confirmation that names the consequence, and offers onboarding again', async () => {
+    // Signed out by the step before: sign in again (the authority offers the account already used).
+    await page.goto(portal());
+    await Promise.all([page.waitForURL((url) => url.pathname.startsWith('/dev/login/')), button('Sign in').click()]);
+    await completeAuthorityPages(page, admin, portal());
+    await eventually(() => page.locator('[data-testid="onboarding-state"]').textContent()).toContain('active');
+    await button('Offboard…').click();
+    const confirm = page.locator('pr-confirm');
+    expect(await confirm.textContent()).toContain("destroys this tenant's protector keys");
+    const offboard = button('Offboard and destroy keys');
+    expect(await offboard.getAttribute('disabled')).not.toBeNull();
+    await checkPage('overview-offboard-confirm');
+    await confirm.locator('input').fill('offboard');
+    await offboard.click();
+    await eventually(() => page.locator('[data-testid="onboarding-state"]').textContent()).toContain('offboarded');
+    expect(await page.locator('fluent-message-bar[intent="success"]').textContent()).toContain('protector keys are destroyed');
+    expect(await page.locator('a', { hasText: 'Onboard this tenant' }).count()).toBe(1);
+  });
+
   it('logged no CSP refusal and no script error on any page', () => {
     expect(consoleProblems.filter((problem) => !/status of (404|409|412)/.test(problem))).toEqual([]);
   });

@@ -149,7 +149,7 @@ export class OverviewPage extends PortalElement {
     return html`<tr>
       <th scope="row" data-label="Application"><span>${app.displayName ?? label}</span></th>
       <td data-label="App id"><span><code>${app.appId}</code></span></td>
-      <td data-label="Consented"><span>${app.consented ? stateBadge('success') : html`<fluent-badge appearance="tint" color="subtle">no</fluent-badge>`}</span></td>
+      <td data-label="Consented"><span>${app.consented ? html`<fluent-badge appearance="tint" color="success">yes</fluent-badge>` : html`<fluent-badge appearance="tint" color="subtle">no</fluent-badge>`}</span></td>
       <td data-label="Service principal"><span>${app.servicePrincipalId ? html`<code>${app.servicePrincipalId}</code>` : '—'}</span></td>
       <td data-label="Consented on"><span>${formatDate(app.consentedDateTime)}</span></td>
     </tr>`;
