@@ -1,6 +1,6 @@
 import { onboardingStatusSchema } from '../shared/contract/onboarding.js';
 import { type AuditInitiator, userInitiator } from '../shared/domain/audit.js';
-import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
+import { defineOperation, userOf, type AnyOperation, type OperationContext } from '../shared/http/pipeline.js';
 import { html, json, noContent, redirect } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import type { OnboardingOutcome } from '../shared/services/onboarding.js';
@@ -52,52 +52,61 @@ const ONBOARDING_PAGES = {
   503: { description: 'HTML page: Microsoft Entra ID or Graph unavailable; try again.', html: true },
 } as const;
 
-export const startOnboarding = defineOperation({
-  operationId: 'onboarding_start',
-  summary: 'Starts onboarding: the administrator signs in first (authorization code + PKCE + nonce as the service app; an HttpOnly cookie binds the state to the browser), an HTML form when no tenant is given.',
-  tags: ['onboarding'],
-  auth: 'anonymous',
-  queryParameters: [{ name: 'tenant', description: 'Tenant id (GUID) or a verified domain of the tenant.' }],
-  responses: ONBOARDING_PAGES,
-  async handle(context) {
-    return render(context, await context.services.onboarding.start(context.request.query.get('tenant'), browserKeyOf(context), context.ids.requestId));
-  },
-});
+/** A browser-facing onboarding step: anonymous, its query parameters, a redirect on or an HTML page. */
+function onboardingPage(
+  operationId: string,
+  summary: string,
+  queryParameters: AnyOperation['queryParameters'],
+  step: (context: OperationContext<undefined>) => Promise<OnboardingOutcome>,
+) {
+  return defineOperation({
+    operationId,
+    summary,
+    tags: ['onboarding'],
+    auth: 'anonymous',
+    ...(queryParameters ? { queryParameters } : {}),
+    responses: ONBOARDING_PAGES,
+    async handle(context) {
+      return render(context, await step(context));
+    },
+  });
+}
 
-export const onboardingSignIn = defineOperation({
-  operationId: 'onboarding_signin',
-  summary: 'The authority\'s redirect after the administrator signed in: redeems the code as a confidential client, checks the id token and an admin role, then on to the service app\'s admin consent.',
-  tags: ['onboarding'],
-  auth: 'anonymous',
-  queryParameters: [
+export const startOnboarding = onboardingPage(
+  'onboarding_start',
+  'Starts onboarding: the administrator signs in first (authorization code + PKCE + nonce as the service app; an HttpOnly cookie binds the state to the browser), an HTML form when no tenant is given.',
+  [{ name: 'tenant', description: 'Tenant id (GUID) or a verified domain of the tenant.' }],
+  (context) => context.services.onboarding.start(context.request.query.get('tenant'), browserKeyOf(context), context.ids.requestId),
+);
+
+/** What the authority adds to a redirect back when sign-in or consent failed. */
+const AUTHORITY_ERROR_PARAMETERS = [
+  { name: 'error', description: 'The authority\'s error code, e.g. access_denied.' },
+  { name: 'error_description', description: 'The authority\'s error description.' },
+] as const;
+
+export const onboardingSignIn = onboardingPage(
+  'onboarding_signin',
+  'The authority\'s redirect after the administrator signed in: redeems the code as a confidential client, checks the id token and an admin role, then on to the service app\'s admin consent.',
+  [
     { name: 'state', description: 'The single-use state issued by /onboarding/start (bound to this browser\'s onboarding cookie).', required: true },
     { name: 'code', description: 'The authorization code.' },
-    { name: 'error', description: 'The authority\'s error code, e.g. access_denied.' },
-    { name: 'error_description', description: 'The authority\'s error description.' },
+    ...AUTHORITY_ERROR_PARAMETERS,
   ],
-  responses: ONBOARDING_PAGES,
-  async handle(context) {
-    return render(context, await context.services.onboarding.signIn(context.request.query, browserKeyOf(context), context.ids.requestId));
-  },
-});
+  (context) => context.services.onboarding.signIn(context.request.query, browserKeyOf(context), context.ids.requestId),
+);
 
-export const onboardingCallback = defineOperation({
-  operationId: 'onboarding_callback',
-  summary: 'Entra ID\'s redirect after admin consent: on to the client app\'s consent, or verify through Graph and answer an HTML result page.',
-  tags: ['onboarding'],
-  auth: 'anonymous',
-  queryParameters: [
+export const onboardingCallback = onboardingPage(
+  'onboarding_callback',
+  'Entra ID\'s redirect after admin consent: on to the client app\'s consent, or verify through Graph and answer an HTML result page.',
+  [
     { name: 'state', description: 'The single-use state issued after the administrator signed in (bound to this browser\'s onboarding cookie).', required: true },
     { name: 'admin_consent', description: 'True when consent was granted.' },
     { name: 'tenant', description: 'The tenant Entra says consent was granted in (compared, never trusted alone).' },
-    { name: 'error', description: 'Entra\'s error code, e.g. access_denied.' },
-    { name: 'error_description', description: 'Entra\'s error description.' },
+    ...AUTHORITY_ERROR_PARAMETERS,
   ],
-  responses: ONBOARDING_PAGES,
-  async handle(context) {
-    return render(context, await context.services.onboarding.callback(context.request.query, browserKeyOf(context), context.ids.requestId));
-  },
-});
+  (context) => context.services.onboarding.callback(context.request.query, browserKeyOf(context), context.ids.requestId),
+);
 
 export const getOnboardingStatus = defineOperation({
   operationId: 'pinResetOnboarding_get',
