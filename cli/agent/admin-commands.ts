@@ -223,12 +223,14 @@ const devices = adminCommand('devices', {
   options: {
     filter: { type: 'string', valueName: '<odata>', description: "OData $filter, e.g. \"joinType eq 'azureADRegistered'\"." },
     top: { type: 'string', valueName: '<n>', description: 'Page size ($top).' },
+    reason: { type: 'string', valueName: '<text>', description: 'With a deviceId: why you read it. A pending passcode is shown, and the reveal is audited with this reason (Reveal-Reason).' },
   },
   async run(context) {
     const [deviceId] = context.positionals;
     const { client, credential } = await admin(context);
     if (deviceId) {
-      const device = await client.managedDevice(credential, deviceId);
+      const reason = stringOption(context.values, 'reason');
+      const device = await client.managedDevice(credential, deviceId, reason ? { revealReason: reason } : {});
       context.emit(device);
       context.say(describeDevice(device));
       return EXIT.ok;
@@ -245,6 +247,9 @@ const devices = adminCommand('devices', {
   },
 });
 
+/** Reading the device back after a reset shows the new passcode: an audited reveal, with this reason by default. */
+const RESET_REVEAL_REASON = 'Passcode reset requested with pinreset-agent admin reset-passcode';
+
 const resetPasscode = adminCommand('reset-passcode', {
   args: '[deviceId]',
   maxPositionals: 1,
@@ -252,6 +257,7 @@ const resetPasscode = adminCommand('reset-passcode', {
   description: 'deviceId: a managed device id from `pinreset-agent admin devices`; default: the device enrolled with this state file.',
   options: {
     'idempotency-key': { type: 'string', valueName: '<key>', description: 'Idempotency-Key header (a retry with the same key is not a second request).' },
+    reason: { type: 'string', valueName: '<text>', description: `Why the new passcode is shown to you (audited as passcodeRevealed; default: "${RESET_REVEAL_REASON}").` },
   },
   async run(context) {
     const { client, credential } = await admin(context);
@@ -270,7 +276,7 @@ const resetPasscode = adminCommand('reset-passcode', {
       }
       throw error;
     }
-    const device = await client.managedDevice(credential, deviceId);
+    const device = await client.managedDevice(credential, deviceId, { revealReason: stringOption(context.values, 'reason') ?? RESET_REVEAL_REASON });
     const action = latestAction(device);
     context.emit({ deviceId, action: action ?? null });
     context.say(`Passcode reset requested for ${device.deviceName ?? deviceId}.`);

@@ -29,6 +29,14 @@ export const GLOBAL_OPTIONS: OptionDefs = {
   help: { type: 'boolean', short: 'h', description: 'Show help for this command.' },
 };
 
+const KEY_ID_WITH_DASH = /^-[A-Za-z0-9_-]{42}$/;
+const MASK = '\u0000';
+
+function unmask<T>(value: T): T {
+  if (typeof value === 'string') return (value.startsWith(MASK) ? value.slice(MASK.length) : value) as T;
+  return Array.isArray(value) ? (value.map(unmask) as T) : value;
+}
+
 /** Parses one command's arguments strictly (unknown options and missing values are usage errors). */
 export function parseCommandArgs(argv: readonly string[], options: OptionDefs, commandName: string): { values: OptionValues; positionals: string[] } {
   const all = { ...GLOBAL_OPTIONS, ...options };
@@ -37,8 +45,12 @@ export function parseCommandArgs(argv: readonly string[], options: OptionDefs, c
     { type: def.type, ...(def.short ? { short: def.short } : {}), ...(def.multiple ? { multiple: true } : {}) },
   ]));
   try {
-    const parsed = parseArgs({ args: [...argv], options: config, strict: true, allowPositionals: true });
-    return { values: parsed.values as OptionValues, positionals: parsed.positionals };
+    // A protector key id (RFC 7638 thumbprint: 43 base64url characters) may begin with '-': it is an
+    // argument, never a cluster of short options. It is masked while parsing, then put back.
+    const masked = argv.map((arg) => (KEY_ID_WITH_DASH.test(arg) ? `${MASK}${arg}` : arg));
+    const parsed = parseArgs({ args: masked, options: config, strict: true, allowPositionals: true });
+    const values = Object.fromEntries(Object.entries(parsed.values).map(([name, value]) => [name, unmask(value)]));
+    return { values: values as OptionValues, positionals: parsed.positionals.map((positional) => unmask(positional) as string) };
   } catch (error) {
     throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), commandName);
   }

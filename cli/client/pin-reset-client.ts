@@ -173,8 +173,10 @@ export class PinResetClient {
     return this.list<ManagedDeviceSelection>(admin, `/v1.0/deviceManagement/managedDevices${query(options)}`, options.all ?? false);
   }
 
-  async managedDevice(admin: Credential, id: string, select?: readonly string[]): Promise<ManagedDeviceSelection> {
-    return (await this.http.request<ManagedDeviceSelection>('GET', `/v1.0/deviceManagement/managedDevices/${segment(id)}${query({ select })}`, { credential: admin })).body;
+  /** A single-device read: it shows a pending passcode, and the service audits that reveal with `revealReason`. */
+  async managedDevice(admin: Credential, id: string, options: { select?: readonly string[]; revealReason?: string } = {}): Promise<ManagedDeviceSelection> {
+    const headers = options.revealReason ? { 'Reveal-Reason': encodeRevealReason(options.revealReason) } : undefined;
+    return (await this.http.request<ManagedDeviceSelection>('GET', `/v1.0/deviceManagement/managedDevices/${segment(id)}${query({ select: options.select })}`, { credential: admin, ...(headers ? { headers } : {}) })).body;
   }
 
   /** 204 as Graph; 409 while an action is pending or active. */
@@ -215,4 +217,13 @@ export class PinResetClient {
     }
     return values;
   }
+}
+
+/**
+ * Header values travel as bytes: the reason is sent as UTF-8 (which the service decodes), without
+ * the line breaks and control characters a header cannot carry.
+ */
+function encodeRevealReason(reason: string): string {
+  const clean = reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return Buffer.from(clean, 'utf8').toString('latin1');
 }

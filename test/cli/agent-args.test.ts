@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AgentIo } from '../../cli/agent/context.js';
 import { COMMANDS, runAgent } from '../../cli/agent/main.js';
 import { localPolicyFrom } from '../../cli/agent/local-policy.js';
+import { parseCommandArgs } from '../../cli/agent/args.js';
 import { PinResetClient } from '../../cli/client/pin-reset-client.js';
 import { GraphApiError } from '../../cli/client/errors.js';
 import { bearerCredential } from '../../cli/client/http.js';
@@ -120,5 +121,16 @@ describe('the client library against the routes that exist', () => {
     const error = await client.tenantId(bearerCredential('not-a-token')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphApiError);
     expect(error).toMatchObject({ status: 401, code: 'InvalidAuthenticationToken', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+});
+
+describe('parseCommandArgs', () => {
+  it('takes a protector key id that begins with "-" as an argument, not as options, and still refuses unknown options', () => {
+    const kid = '-Rq2' + 'a'.repeat(39);
+    expect(kid).toHaveLength(43);
+    const parsed = parseCommandArgs(['retire', kid, '--yes'], { yes: { type: 'boolean', description: 'skip' } }, 'admin keys');
+    expect(parsed.positionals).toEqual(['retire', kid]);
+    expect(parsed.values.yes).toBe(true);
+    expect(() => parseCommandArgs(['retire', '-Rq2'], {}, 'admin keys')).toThrow(/Unknown option '-R'/);
   });
 });

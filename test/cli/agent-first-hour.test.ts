@@ -235,6 +235,18 @@ describe('pinreset-agent errors say what to do next', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ deviceId, action: { actionState: 'pending' } });
   });
 
+  it('reading a passcode back is an audited reveal with a reason: the reset default, or --reason (UTF-8) on admin devices', async () => {
+    const { client } = await enrolledDevice(tenant);
+    const id = client.deviceId ?? '';
+    expect((await run(['admin', 'reset-passcode', id], admin)).code).toBe(0);
+    expect((await run(['admin', 'devices', id, '--reason', 'Ticket 4711 – Zoë at the desk\nsecond line'], admin)).code).toBe(0);
+    const audit = JSON.parse((await run(['admin', 'audit', '--activity', 'passcodeRevealed', '--json'], admin)).stdout) as { resultReason: string; targetResources: { id: string }[] }[];
+    const reasons = audit.filter((event) => JSON.stringify(event.targetResources).includes(id)).map((event) => event.resultReason);
+    expect(reasons).toHaveLength(2);
+    expect(reasons.join('|')).toContain('Passcode reset requested with pinreset-agent admin reset-passcode');
+    expect(reasons.join('|')).toContain('Ticket 4711 – Zoë at the desk second line');
+  });
+
   it('"not onboarded" comes with the full onboarding URL and the CLI command', async () => {
     const fresh = randomTenantId();
     const result = await run(['admin', 'keys', '--tenant', fresh], { PINRESET_ADMIN_TOKEN: await adminToken(fresh) });
