@@ -1,7 +1,6 @@
 import functions from '@azure/functions';
-import { createRouteHandler } from '../shared/http/pipeline.js';
 import { HTTP_METHODS } from '../shared/http/route-table.js';
-import { ROUTES } from './routes.js';
+import { lazyRouteHandler, ROUTE_MANIFEST } from './route-manifest.js';
 import { TIMERS } from './timers.js';
 
 // Native ESM: @azure/functions is CommonJS, so go through its default export.
@@ -9,9 +8,11 @@ const { app } = functions;
 
 app.setup({ enableHttpStream: false });
 
+// Only registration happens at import time (cold start): a route's operations, contract schemas and
+// the request pipeline are loaded on its first request.
 // Every method is registered on every route so that a wrong method is our Graph-style 405, not the host's 404.
-for (const route of ROUTES) {
-  app.http(route.name, { route: route.route, methods: [...HTTP_METHODS], authLevel: 'anonymous', handler: createRouteHandler(route) });
+for (const entry of ROUTE_MANIFEST) {
+  app.http(entry.name, { route: entry.route, methods: [...HTTP_METHODS], authLevel: 'anonymous', handler: lazyRouteHandler(entry) });
 }
 
 for (const timer of TIMERS) {

@@ -1,43 +1,11 @@
 import type { RouteDefinition } from '../shared/http/route-table.js';
-import { auditLogRoutes } from './audit-logs.js';
-import { clientPolicyRoutes } from './client-policy.js';
-import { devConsentRoutes } from './dev-consent.js';
-import { devLoginRoutes } from './dev-login.js';
-import { devRoutes } from './dev.js';
-import { deviceRoutes } from './devices.js';
-import { healthRoutes } from './health.js';
-import { managedDeviceRoutes } from './managed-devices.js';
-import { notFoundRoutes } from './not-found.js';
-import { openApiRoutes } from './openapi.js';
-import { onboardingRoutes } from './onboarding.js';
-import { organizationRoutes } from './organization.js';
-import { portalRoutes } from './portal.js';
-import { protectorDecryptRoutes } from './protector-decrypt.js';
-import { protectorKeyRoutes } from './protector-keys.js';
-import { settingsRoutes } from './settings.js';
-import { signInConfigurationRoutes } from './signin-configuration.js';
+import { loadRouteDefinitions } from './route-manifest.js';
 
 /**
- * The one route table. `functions/index.ts` registers it with the Functions host; the local host
- * (scripts/local-host.ts) serves the very same table. Add a feature's routes here.
+ * The one route table, operations included. Routes are listed in functions/route-manifest.ts (names,
+ * templates, order) and defined by their feature modules; `functions/index.ts` registers the manifest
+ * with the Functions host and loads a module on its route's first request, the local host
+ * (scripts/local-host.ts), the OpenAPI and docs generators and the tests use this full table.
+ * Importing this module loads every operation: keep it off the Functions entry's import path.
  */
-export const ROUTES: readonly RouteDefinition[] = [
-  ...healthRoutes,
-  ...openApiRoutes,
-  ...organizationRoutes,
-  ...protectorKeyRoutes,
-  ...protectorDecryptRoutes,
-  ...deviceRoutes,
-  ...managedDeviceRoutes,
-  ...onboardingRoutes,
-  ...signInConfigurationRoutes,
-  ...settingsRoutes,
-  ...clientPolicyRoutes,
-  ...auditLogRoutes,
-  ...portalRoutes,
-  ...devRoutes,
-  ...devConsentRoutes,
-  ...devLoginRoutes,
-  // Keep last: the catch-all 404.
-  ...notFoundRoutes,
-];
+export const ROUTES: readonly RouteDefinition[] = await loadRouteDefinitions();
