@@ -348,6 +348,35 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
   return { rawRsaPerSec: raw.perSecond, rawCpuMsPerDecrypt: raw.cpuMsPerDecrypt, handlerOff: off, handlerOn: on, http, firstDecryptMs: cold.firstDecryptMs, readyMs: cold.readyMs };
 }
 
+/**
+ * Only the in-process figures: raw RSA and the handler's CPU per decrypt (rate limits on), side by side,
+ * `rounds` times back to back. `node dist/test/bench/decrypt.js handler [rounds]` (quick before/after
+ * comparisons; add `--cpu-prof` to node for a profile of the handler).
+ */
+export async function runHandlerCpuBench(rounds: number): Promise<void> {
+  const storage = await startBenchService();
+  try {
+    await inServiceEnvironment(storage, async () => {
+      const config = loadConfig({ ...process.env, ...LIMITS_ON });
+      const counter = new TableTransactionCounter();
+      const services = new Services(config, { tables: new TableStore(config.storage, { policies: [counter.policy] }) });
+      const tenant = await activeTenant(services);
+      const users = await usersOf(tenant, 5_000, async (claims) => (await getSimulation().issueUserToken(claims)).access_token);
+      const rows = [];
+      for (let round_ = 0; round_ < rounds; round_ += 1) {
+        const raw = rawDecrypts(2_000);
+        const on = await handlerThroughput(services, counter, users, 3_000);
+        rows.push({ round: round_ + 1, 'raw CPU ms/decrypt': round(raw.cpuMsPerDecrypt, 3), 'handler CPU ms/decrypt': round(on.cpuMsPerDecrypt, 3),
+          'CPU ratio (raw/handler)': round(raw.cpuMsPerDecrypt / on.cpuMsPerDecrypt, 3), 'table tx/decrypt': round(on.tablePerDecrypt, 3), errors: on.errors });
+      }
+      printTable('Decrypt handler CPU (direct invoke, rate limits + audit on) vs raw RSA, back to back', rows);
+    });
+  } finally {
+    await storage.stop();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await runDecryptBench();
+  if (process.argv[2] === 'handler') await runHandlerCpuBench(Number(process.argv[3] ?? 3));
+  else await runDecryptBench();
 }
