@@ -3,12 +3,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import functions, { type HttpResponseInit, type LogLevel } from '@azure/functions';
 import { notFound, ServiceError } from '../domain/errors.js';
-import { createRouteHandler, MAX_BODY_BYTES, standaloneErrorResponse, tooLargeError } from './pipeline.js';
+import { createRouteHandler, MAX_BODY_BYTES, methodNotAllowed, standaloneErrorResponse, tooLargeError } from './pipeline.js';
 import { errorResponse } from './responses.js';
 import { RouteMatcher, type RouteDefinition, type RouteHandler } from './route-table.js';
 
 // Native ESM: @azure/functions is CommonJS, so go through its default export.
 const { HttpRequest, InvocationContext } = functions;
+
+/**
+ * Methods Node parses but the fetch `Request` that `HttpRequest` wraps refuses to build (it throws).
+ * No route serves them: they are answered 405 (or 404) before a request object is made.
+ */
+const UNREPRESENTABLE_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 /** Past this, the local host stops reading an oversized body and closes the connection. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
@@ -176,12 +182,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       outgoing.destroy();
       return;
     }
+    const method = incoming.method ?? 'GET';
+    const unrepresentable = UNREPRESENTABLE_METHODS.has(method.toUpperCase());
     const request = new HttpRequest({
-      method: incoming.method ?? 'GET',
+      // Only to carry the ids and path into the error answer below; no handler sees it.
+      method: unrepresentable ? 'GET' : method,
       url: (url ?? new URL(`${origin}/`)).toString(),
       headers: headersOf(incoming),
       params: match?.params ?? {},
-      ...(read.kind === 'ok' && read.body.length > 0 ? { body: { bytes: read.body } } : {}),
+      ...(read.kind === 'ok' && read.body.length > 0 && !unrepresentable ? { body: { bytes: read.body } } : {}),
     });
     const standalone = (error: ServiceError) => standaloneErrorResponse(error, request, invocation);
     let result: HttpResponseInit;
@@ -190,6 +199,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       result = standalone(tooLargeError());
       outgoing.setHeader('Connection', 'close');
     } else if (!match) result = standalone(notFound());
+    // The catch-all route (`{*path}`) is not a resource: there, as on any unknown path, 404.
+    else if (unrepresentable) result = standalone(match.definition.route.startsWith('{*') ? notFound() : methodNotAllowed(match.definition));
     else result = await handlerFor(match.definition)(request, invocation);
     await writeResponse(outgoing, result);
     options.observe?.({ method: incoming.method ?? 'GET', url: url?.toString() ?? '', route: match?.definition, response: result });
@@ -213,8 +224,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
         outgoing.destroy();
         return;
       }
-      const body = JSON.stringify({ error: { code: 'InternalServerError', message: 'An internal server error occurred.', innerError: { date: new Date().toISOString(), 'request-id': randomUUID() } } });
-      outgoing.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      const requestId = randomUUID();
+      const body = JSON.stringify({ error: { code: 'InternalServerError', message: 'An internal server error occurred.', innerError: { date: new Date().toISOString(), 'request-id': requestId, 'client-request-id': requestId } } });
+      outgoing.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'request-id': requestId, 'client-request-id': requestId });
       outgoing.end(body);
     });
   });

@@ -292,7 +292,7 @@ async function runIdempotentOperation(
   return outcome.body === undefined ? empty(outcome.status, headers) : { ...json(outcome.status, JSON.parse(outcome.body), headers) };
 }
 
-function methodNotAllowed(definition: RouteDefinition): ServiceError {
+export function methodNotAllowed(definition: RouteDefinition): ServiceError {
   const methods = Object.keys(definition.methods);
   const allowed = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
   return new ServiceError('MethodNotAllowed', `The HTTP method is not supported on this resource. Allowed: ${allowed}.`, { headers: { Allow: allowed } });

@@ -105,6 +105,23 @@ describe('the local host before the route table', () => {
     expect(functionLog.map((entry) => entry.message).join('\n')).not.toMatch(/\bat .*\.js:\d+/);
   });
 
+  it('answers TRACE (a method fetch cannot represent, so no HttpRequest can carry it) with 405 and the envelope, never 500', async () => {
+    const socket = await open();
+    const answer = readAll(socket);
+    socket.write(`TRACE /v1.0/organization?$top=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
+    const parsed = parse(await answer);
+    expectEnvelope(parsed, 405, 'MethodNotAllowed');
+    expect(parsed.headers.allow).toBe('GET, HEAD');
+    expect(functionLog.filter((entry) => entry.level === 'error')).toEqual([]);
+  });
+
+  it('answers TRACE on a path no route serves with 404 and the envelope', async () => {
+    const socket = await open();
+    const answer = readAll(socket);
+    socket.write('TRACE /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expectEnvelope(parse(await answer), 404, 'Request_ResourceNotFound');
+  });
+
   it('still serves a normal request on the same host', async () => {
     const response = await fetch(`${host.url}/openapi.json`);
     expect(response.status).toBe(200);
