@@ -11,6 +11,7 @@ import { TIMERS } from '../functions/timers.js';
 import { getConfig } from '../shared/config.js';
 import { AzuritePortInUseError, startAzurite } from '../shared/dev/azurite.js';
 import { persistDirectory } from '../shared/dev/directory-file.js';
+import { persistSigningKey } from '../shared/dev/signing-key-file.js';
 import { startMicrosoftSimulation } from '../shared/dev/interception.js';
 import { getSimulation } from '../shared/dev/simulation.js';
 import { startLocalHost } from '../shared/http/local-host.js';
@@ -28,7 +29,7 @@ function loadLocalSettings(): void {
   }
 }
 
-/** Where `npm start` keeps Azurite's data and the simulated directory (relative to the working directory). */
+/** Where `npm start` keeps Azurite's data, the simulated directory and its signing key (relative to the working directory). */
 const DATA_DIRECTORY = '.azurite';
 const DEFAULT_PORT = 7071;
 const DEFAULT_AZURITE_TABLE_PORT = 10002;
@@ -84,6 +85,11 @@ async function main(): Promise<void> {
   process.env.TABLES_CONNECTION_STRING = azurite.connectionString;
   const config = getConfig();
   persistDirectory(getSimulation().directory, `${DATA_DIRECTORY}/dev-directory.json`);
+  // Tokens signed before a restart (the agent's cached sign-in, the admin center's) stay valid after it.
+  const signingKeyFile = `${DATA_DIRECTORY}/dev-signing-key.json`;
+  if ((await persistSigningKey(getSimulation().signer, signingKeyFile)) === 'replaced') {
+    console.log(`${signingKeyFile} held no usable signing key: made a new one (earlier sign-ins must sign in again).`);
+  }
   const simulation = startMicrosoftSimulation();
   const functionLog = (level: string, message: string) => (level === 'error' || level === 'warning' ? console.error(`[${level}] ${message}`) : undefined);
   const host = await startLocalHost({

@@ -30,16 +30,26 @@ export class DevSigner {
     return (await jose()).exportJWK(pair.privateKey);
   }
 
-  /** Uses `privateJwk` (from exportPrivateJwk of another process) instead of a key of its own. */
-  usePrivateJwk(privateJwk: JWK): void {
-    this.keyPair = (async () => {
-      const { calculateJwkThumbprint, importJWK } = await jose();
-      const privateKey = await importJWK(privateJwk, 'RS256');
+  /**
+   * Uses `privateJwk` (from exportPrivateJwk, e.g. of an earlier process) instead of a key of its own.
+   * Rejects, keeping the current key, when it is not an RSA private key whose halves sign and verify.
+   */
+  async usePrivateJwk(privateJwk: JWK): Promise<void> {
+    const keys = (async () => {
+      const { calculateJwkThumbprint, importJWK, jwtVerify, SignJWT } = await jose();
+      if (privateJwk.kty !== 'RSA' || typeof privateJwk.n !== 'string' || typeof privateJwk.e !== 'string' || typeof privateJwk.d !== 'string') {
+        throw new Error('not an RSA private key');
+      }
+      const privateKey = await importJWK({ ...privateJwk, alg: 'RS256' }, 'RS256');
       const publicPart: JWK = { kty: 'RSA', n: privateJwk.n, e: privateJwk.e };
       const publicKey = await importJWK(publicPart, 'RS256');
+      // A key whose private half does not belong to its public half would sign tokens nobody can verify.
+      await jwtVerify(await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).sign(privateKey), publicKey);
       const kid = await calculateJwkThumbprint(publicPart);
       return { pair: { privateKey, publicKey } as SigningKeyPair, publicJwk: { ...publicPart, use: 'sig', kid, alg: 'RS256' } };
     })();
+    await keys;
+    this.keyPair = keys;
   }
 
   /** As Entra's common JWKS does, each key names the issuer it signs for (tenant as a template). */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +109,42 @@ describe('npm start (the README\'s local run)', () => {
       expect(await stop(second)).toBe(0);
     }
   }, 90_000);
+
+  it('keeps its signing key in .azurite/ (0600, never printed): a token issued before a restart is still accepted after it, and a fresh .azurite/ forgets it', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
+    const [port, azuritePort] = [await freePort(), await freePort()];
+    const tid = randomTenantId();
+    const keyFile = join(cwd, '.azurite', 'dev-signing-key.json');
+    const readOrganization = (url: string, token: string) => fetch(`${url}/v1.0/organization?$select=id`, { headers: { authorization: `Bearer ${token}` } });
+
+    const first = await start(cwd, port, azuritePort);
+    const token = await adminToken(first.url, tid);
+    expect((await readOrganization(first.url, token)).status).toBe(200);
+    expect(await stop(first)).toBe(0);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const { d: privateExponent } = JSON.parse(readFileSync(keyFile, 'utf8')) as { d: string };
+    expect(privateExponent.length).toBeGreaterThan(300);
+
+    const second = await start(cwd, port, azuritePort);
+    try {
+      const afterRestart = await readOrganization(second.url, token);
+      expect(await afterRestart.text()).toContain(`"value":[{"id":"${tid}"}]`);
+      expect(afterRestart.status).toBe(200);
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+    expect(first.output() + second.output()).not.toContain(privateExponent);
+
+    rmSync(join(cwd, '.azurite'), { recursive: true, force: true });
+    const afresh = await start(cwd, port, azuritePort);
+    try {
+      const forgotten = await readOrganization(afresh.url, token);
+      expect(forgotten.status).toBe(401);
+      expect(await forgotten.text()).toMatch(/the signing key is not trusted/);
+    } finally {
+      expect(await stop(afresh)).toBe(0);
+    }
+  }, 120_000);
 
   it('prints a banner with the export line, npx agent commands, the demo, the admin center, sign-in, the data folder and Ctrl+C', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
