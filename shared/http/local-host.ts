@@ -243,6 +243,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     options.accessLog?.(`- (${error.code ?? 'client error'}) ${raw.status} ${answer.code} ${raw.requestId}`);
   });
   server.keepAliveTimeout = 5_000;
+  // A client may send its whole request and then half-close (shutdown(SHUT_WR), as `printf … | nc`
+  // does). Node's default ends the socket at that FIN, so any answer slower than the FIN (one that
+  // reads storage) was lost and the client saw an empty reply. Half-open: answer, then close.
+  (server as typeof server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

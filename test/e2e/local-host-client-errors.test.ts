@@ -122,6 +122,17 @@ describe('the local host before the route table', () => {
     expectEnvelope(parse(await answer), 404, 'Request_ResourceNotFound');
   });
 
+  it('answers a client that half-closes after its request, even when the answer waits on storage', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const socket = await open();
+      const answer = readAll(socket);
+      socket.end(`${method} /health HTTP/1.1\r\nHost: x\r\n\r\n`);
+      const [statusLine = '', ...lines] = (await answer).split('\r\n');
+      expect(statusLine).toMatch(/^HTTP\/1\.1 (200|503) /);
+      expect(lines.some((line) => /^request-id: [0-9a-f-]{36}$/i.test(line))).toBe(true);
+    }
+  });
+
   it('still serves a normal request on the same host', async () => {
     const response = await fetch(`${host.url}/openapi.json`);
     expect(response.status).toBe(200);
