@@ -22,7 +22,7 @@ export const getDevKeys = defineOperation({
   tags: ['development'],
   auth: 'anonymous',
   responses: { 200: { description: 'A JWKS.', schema: devJwksSchema } },
-  async handle(context) {
+  async handle(_context) {
     return json(200, await getSimulation().signer.jwks(getSimulation().authorityUrl), { 'Cache-Control': 'max-age=300' });
   },
 });

@@ -8,6 +8,7 @@ import type { RouteDefinition } from '../shared/http/route-table.js';
  * (parameters, headers, body), responses, errors and an example.
  */
 
+// biome-ignore lint/suspicious/noExplicitAny: walks an arbitrary JSON document
 type Json = Record<string, any>;
 
 const EXAMPLE_BASE_URL = 'https://pinreset.example.com';

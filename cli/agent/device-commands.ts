@@ -240,7 +240,7 @@ const reset: CommandDef = {
       context.warn('Non-destructive reset is not available on this device (CanReset DestructiveOnly): no protector was enrolled. Use --destructive.');
       return EXIT.notEnrolled;
     }
-    let result;
+    let result: Awaited<ReturnType<typeof client.decryptProtector>>;
     try {
       result = await client.decryptProtector(token.credential, state.hello.protectedSecret);
     } catch (error) {

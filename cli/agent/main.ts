@@ -1,6 +1,6 @@
 import { GraphApiError, MfaRequiredError, ServiceUnreachableError } from '../client/errors.js';
 import { isGuid } from '../../shared/domain/tenant.js';
-import { commandHelp, formatOptions, GLOBAL_OPTIONS, parseCommandArgs, stringOption, UsageError } from './args.js';
+import { commandHelp, formatOptions, GLOBAL_OPTIONS, parseCommandArgs, UsageError } from './args.js';
 import { NotConfirmedError } from './confirm.js';
 import { ADMIN_COMMANDS } from './admin-commands.js';
 import type { CommandDef } from './command.js';

@@ -62,7 +62,10 @@ export class SignInSession {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.cached = undefined);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.cached = undefined;
+        return undefined;
+      }
       throw new NotSignedInError(`Cannot read the token cache ${this.file}: ${(error as Error).message}`);
     }
     const mode = (await stat(this.file)).mode & 0o777;

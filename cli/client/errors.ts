@@ -114,7 +114,7 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 /** Builds the typed error for a non-2xx response whose body has already been read as text. */
 export function errorFromResponse(response: Response, bodyText: string): GraphApiError {
   let code = `Http${response.status}`;
-  let message = `The service answered ${response.status} ${response.statusText}`.trim() + '.';
+  let message = `${`The service answered ${response.status} ${response.statusText}`.trim()}.`;
   let innerError: Record<string, unknown> = {};
   try {
     const parsed = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown; innerError?: Record<string, unknown> } };

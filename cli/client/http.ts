@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorFromResponse, GraphApiError, MfaRequiredError, ServiceUnreachableError, UntrustedUrlError } from './errors.js';
+import { errorFromResponse, type GraphApiError, MfaRequiredError, ServiceUnreachableError, UntrustedUrlError } from './errors.js';
 
 /**
  * Produces the `Authorization` header value for one attempt. Called again for every retry, so a

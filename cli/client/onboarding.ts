@@ -74,7 +74,7 @@ export async function walkOnboarding(options: WalkOptions): Promise<OnboardingWa
   const fetchImpl = options.fetch ?? fetch;
   const browser = new DevBrowser({ fetch: fetchImpl });
   const startUrl = new URL(`/onboarding/start?tenant=${encodeURIComponent(options.tenant)}`, options.baseUrl).toString();
-  let page;
+  let page: Awaited<ReturnType<typeof browser.run>>;
   try {
     page = await browser.run(startUrl, { user: options.admin ?? DEV_ONBOARDING_ADMIN, adminConsent: options.decisions ?? [] });
   } catch (error) {

@@ -18,7 +18,7 @@ export class ConfirmPanel extends PortalElement {
   declare actionLabel: string;
   declare danger: boolean;
   declare typed: string;
-  private readonly inputId = `confirm-input-${(nextId += 1)}`;
+  private readonly inputId = `confirm-input-${++nextId}`;
 
   constructor() {
     super();

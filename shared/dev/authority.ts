@@ -433,7 +433,7 @@ export class DevAuthority {
     const action = new URL(request.url).pathname;
     if (form.get('step') !== 'code') {
       const interaction = this.interactions.get(form.get('interaction') ?? '');
-      if (!interaction || interaction.kind !== 'device') return html(400, authorityErrorPage('Sign-in expired', 'AADSTS50089: This sign-in is unknown or expired. Enter the code again.'));
+      if (interaction?.kind !== 'device') return html(400, authorityErrorPage('Sign-in expired', 'AADSTS50089: This sign-in is unknown or expired. Enter the code again.'));
       return this.advance(interaction, form, action);
     }
     const deviceKey = this.userCodes.get(normalizeUserCode(form.get('otc') ?? ''));
@@ -546,7 +546,7 @@ export class DevAuthority {
     const appName = clientById(this.settings, interaction.clientId)?.displayName ?? interaction.clientId;
     if (interaction.kind === 'device') {
       const device = interaction.deviceKey ? this.devices.get(interaction.deviceKey) : undefined;
-      if (!device || device.status !== 'pending') return html(400, authorityErrorPage('Code expired', 'AADSTS70020: The device code expired or was already used. Start the sign-in on your device again.'));
+      if (device?.status !== 'pending') return html(400, authorityErrorPage('Code expired', 'AADSTS70020: The device code expired or was already used. Start the sign-in on your device again.'));
       device.status = 'approved';
       device.grant = grant;
       return html(200, deviceResultPage(appName, user, true));

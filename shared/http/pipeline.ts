@@ -10,7 +10,7 @@ import { EMPTY_ODATA_QUERY, parseODataQuery, type ODataQuery, type ODataSpec } f
 import { empty, errorResponse, json, type HtmlPage, type RawBody, type Reply, type RequestIds } from './responses.js';
 import { requireActiveTenant } from '../services/active-tenant.js';
 import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../services/idempotency.js';
-import { type HttpMethod, type RouteDefinition, type RouteHandler } from './route-table.js';
+import type { HttpMethod, RouteDefinition, RouteHandler } from './route-table.js';
 
 /** Bodies over this size are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -104,6 +104,7 @@ export interface RequestHeaderSpec {
 }
 
 /** A route table holds operations of any body and response type. */
+// biome-ignore lint/suspicious/noExplicitAny: a route table mixes operations of every body and response type
 export type AnyOperation = Operation<any, any>;
 
 /** The caller of a user/admin operation; the pipeline guarantees it for those auth requirements. */

@@ -59,7 +59,7 @@ export class EntraTokenValidator {
   }
 
   async validate(authorization: string | null | undefined): Promise<UserPrincipal> {
-    if (!authorization || !authorization.trim()) throw this.reject('Access token is empty.', false);
+    if (!authorization?.trim()) throw this.reject('Access token is empty.', false);
     const bearer = /^Bearer\s+(.*)$/i.exec(authorization.trim());
     if (!bearer) throw this.reject('Invalid authorization header: expected "Bearer <access token>".');
     const match = /^([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)\s*$/.exec(bearer[1] ?? '');

@@ -8,7 +8,7 @@ export interface HousekeepingDependencies {
   clock: Clock;
 }
 
-function valueOf<T>(result: PromiseSettledResult<T>): T {
+function settledValue<T>(result: PromiseSettledResult<T>): T {
   if (result.status === 'rejected') throw result.reason;
   return result.value;
 }
@@ -34,6 +34,6 @@ export class Housekeeping {
       this.deps.onboardingStates.purgeExpired(now),
       this.deps.rateLimits.purgeExpired(now),
     ]);
-    return { onboardingStates: valueOf(onboardingStates), rateLimitCounters: valueOf(rateLimitCounters) };
+    return { onboardingStates: settledValue(onboardingStates), rateLimitCounters: settledValue(rateLimitCounters) };
   }
 }

@@ -46,7 +46,7 @@ export async function runIdempotently(
   const keyHash = sha256(`${request.scope}\n${request.key}`);
   const requestHash = sha256(request.fingerprint);
   const now = clock();
-  let claim;
+  let claim: Awaited<ReturnType<typeof repository.create>>;
   try {
     claim = await repository.create(request.tenantId, keyHash, { requestHash, state: 'inProgress', status: null, body: null, createdDateTime: now.toISOString() });
   } catch (error) {

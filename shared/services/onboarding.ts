@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { ROLE_DISPLAY_NAMES, type ServiceConfig } from '../config.js';
-import { type AuditActivity, type AuditInitiator } from '../domain/audit.js';
+import type { AuditActivity, AuditInitiator } from '../domain/audit.js';
 import { SERVICE_INITIATOR } from '../domain/audit.js';
 import { ServiceError, conflict, isServiceError, onboardingStartUrl } from '../domain/errors.js';
 import {
@@ -136,7 +136,7 @@ export class OnboardingService {
    * the tenant's authority. `browserKey` is the onboarding cookie the browser already has (kept, so
    * two tabs do not undo each other), else a new one is made; the answer says which to set.
    */
-  async start(requested: string | null, browserKey: string | undefined, correlationId: string): Promise<OnboardingOutcome> {
+  async start(requested: string | null, browserKey: string | undefined, _correlationId: string): Promise<OnboardingOutcome> {
     const input = requested?.trim() ?? '';
     if (input === '') return { kind: 'startForm' };
     if (!isGuid(input) && !isDomainName(input)) {

@@ -129,11 +129,15 @@ export class AuditRepository {
       const unsent = error instanceof ClaimsNoLongerFit;
       const conflict = unsent || (staged.length > 0 && isConditionFailure(error));
       const failed = conflict && !unsent ? failedActionIndex(error) : undefined;
-      staged.forEach(([write, count], index) => write.settle(count, undefined, !unsent && (failed === undefined || failed === inserts.length + index)));
+      staged.forEach(([write, count], index) => {
+        write.settle(count, undefined, !unsent && (failed === undefined || failed === inserts.length + index));
+      });
       if (conflict) throw new StagedWriteConflict(error);
       throw error;
     }
-    staged.forEach(([write, count], index) => write.settle(count, etags[index], false));
+    staged.forEach(([write, count], index) => {
+      write.settle(count, etags[index], false);
+    });
   }
 
   /**

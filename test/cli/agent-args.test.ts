@@ -126,7 +126,7 @@ describe('the client library against the routes that exist', () => {
 
 describe('parseCommandArgs', () => {
   it('takes a protector key id that begins with "-" as an argument, not as options, and still refuses unknown options', () => {
-    const kid = '-Rq2' + 'a'.repeat(39);
+    const kid = `-Rq2${'a'.repeat(39)}`;
     expect(kid).toHaveLength(43);
     const parsed = parseCommandArgs(['retire', kid, '--yes'], { yes: { type: 'boolean', description: 'skip' } }, 'admin keys');
     expect(parsed.positionals).toEqual(['retire', kid]);

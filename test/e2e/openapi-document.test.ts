@@ -26,7 +26,7 @@ function operationsOf(document: Json): [string, string, Json][] {
 }
 
 function refsIn(value: unknown, found: string[] = []): string[] {
-  if (Array.isArray(value)) value.forEach((inner) => refsIn(inner, found));
+  if (Array.isArray(value)) for (const inner of value) refsIn(inner, found);
   else if (value && typeof value === 'object') {
     for (const [key, inner] of Object.entries(value)) {
       if (key === '$ref' && typeof inner === 'string') found.push(inner);

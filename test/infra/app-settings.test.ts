@@ -202,7 +202,7 @@ describe('No secrets in the templates', () => {
   });
 
   it('reports an output that returns a key', () => {
-    const storage = readInfraText('app/storage.bicep') + '\n@secure()\noutput accountKey string = storage.listKeys().keys[0].value\n';
+    const storage = `${readInfraText('app/storage.bicep')}\n@secure()\noutput accountKey string = storage.listKeys().keys[0].value\n`;
     const findings = secretFindings(loadInfra({ 'app/storage.bicep': storage }));
     expect(findings).toEqual(expect.arrayContaining([
       'app/storage.bicep: output accountKey is @secure()',

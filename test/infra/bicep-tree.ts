@@ -108,14 +108,14 @@ export function descendants(root: Node, type: string): Node[] {
 
 /** Text of a string literal without interpolation, else undefined. */
 export function stringLiteral(node: Node | undefined): string | undefined {
-  if (!node || node.type !== 'string') return undefined;
+  if (node?.type !== 'string') return undefined;
   if (node.namedChildren.some((child) => child.type === 'interpolation')) return undefined;
   return node.namedChildren
-    .map((child) => (child.type === 'escape_sequence' ? unescape(child.text) : child.text))
+    .map((child) => (child.type === 'escape_sequence' ? unescapeBicep(child.text) : child.text))
     .join('');
 }
 
-function unescape(sequence: string): string {
+function unescapeBicep(sequence: string): string {
   const map: Record<string, string> = { "\\'": "'", '\\\\': '\\', '\\n': '\n', '\\r': '\r', '\\t': '\t', '\\$': '$' };
   return map[sequence] ?? sequence;
 }
@@ -147,7 +147,7 @@ function propertyValue(property: Node): Node | undefined {
 
 /** The value of `key` in an object node (not evaluated). */
 export function property(object: Node | undefined, key: string): Node | undefined {
-  if (!object || object.type !== 'object') return undefined;
+  if (object?.type !== 'object') return undefined;
   for (const child of object.namedChildren) {
     if (child.type === 'object_property' && propertyKey(child) === key) return propertyValue(child);
   }
@@ -306,8 +306,7 @@ export function outputs(file: BicepFile): OutputDeclaration[] {
   return children.flatMap((node, index) => {
     if (node.type !== 'output_declaration') return [];
     const previous = precedingDecorators(children, index);
-    const secure = previous !== undefined
-      && previous.namedChildren.some((decorator) => decorator.namedChildren[0]?.childForFieldName('function')?.text === 'secure');
+    const secure = previous?.namedChildren.some((decorator) => decorator.namedChildren[0]?.childForFieldName('function')?.text === 'secure') ?? false;
     return [{ name: node.namedChildren[0]?.text ?? '', node, value: node.namedChildren.at(-1), secure }];
   });
 }
@@ -523,13 +522,13 @@ export function template(node: Node, scope: Scope): string {
       const expression = child.namedChildren[0];
       return expression ? `\${${template(expression, valueScope)}}` : '${}';
     }
-    return child.type === 'escape_sequence' ? unescape(child.text) : child.text;
+    return child.type === 'escape_sequence' ? unescapeBicep(child.text) : child.text;
   }).join('');
 }
 
 /** The `key: value` node of an object (for removing a property from a copy of the text). */
 export function propertyNode(object: Node | undefined, key: string): Node | undefined {
-  if (!object || object.type !== 'object') return undefined;
+  if (object?.type !== 'object') return undefined;
   return object.namedChildren.find((child) => child.type === 'object_property' && propertyKey(child) === key);
 }
 

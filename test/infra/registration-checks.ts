@@ -64,17 +64,17 @@ export function appRegistrations(infra: Infra): Found<AppRegistrations> {
 // ---------------------------------------------------------------------------------------------
 // Small readers
 
-function valueOf(resource: ResourceDeclaration, path: string, scope: Scope): Node | undefined {
+function propertyValue(resource: ResourceDeclaration, path: string, scope: Scope): Node | undefined {
   const node = propertyPath(resource.body, path);
   return node ? dereference(node, scope).node : undefined;
 }
 
 function literalAt(resource: ResourceDeclaration, path: string, scope: Scope): unknown {
-  return literal(valueOf(resource, path, scope));
+  return literal(propertyValue(resource, path, scope));
 }
 
 function itemsAt(resource: ResourceDeclaration, path: string, scope: Scope): Node[] {
-  return arrayItems(valueOf(resource, path, scope));
+  return arrayItems(propertyValue(resource, path, scope));
 }
 
 /** The literal a possibly missing expression gives, through variables and parameters. */
@@ -169,7 +169,7 @@ export function federatedCredentialFindings(registrations: AppRegistrations, tok
   const subjectSource = subject ? dereference(subject, scope) : undefined;
   const identity = subjectSource ? resolve(subjectSource.node, subjectSource.scope) : undefined;
   const identityResource = identity ? referencedResource(identity.node, identity.scope.file) : undefined;
-  if (!subjectSource || subjectSource.node.text !== 'identity.outputs.principalId'
+  if (subjectSource?.node.text !== 'identity.outputs.principalId'
     || identityResource?.type !== 'Microsoft.ManagedIdentity/userAssignedIdentities' || identity?.node.text !== `${identityResource.symbolicName}.properties.principalId`) {
     findings.push(`federated credential subject must be the managed identity's principal id (identity.outputs.principalId), found ${subjectSource?.node.text ?? 'nothing'}`);
   }
@@ -183,7 +183,7 @@ export function federatedCredentialFindings(registrations: AppRegistrations, tok
   const entries = (table?.namedChildren ?? [])
     .filter((child) => child.type === 'object_property')
     .map((child): [unknown, unknown] => [child.namedChildren[0]?.text, literal(child.namedChildren[1])]);
-  if (!lookup || lookup.childForFieldName('index')?.text !== 'entraCloud' || sortedEntries(entries) !== sortedEntries(Object.entries(tokenExchangeAudiences))) {
+  if (lookup?.childForFieldName('index')?.text !== 'entraCloud' || sortedEntries(entries) !== sortedEntries(Object.entries(tokenExchangeAudiences))) {
     findings.push(`federated credential audience must be the token-exchange audience of PINRESET_CLOUD (${JSON.stringify(tokenExchangeAudiences)}[entraCloud]), found ${audience?.node.text ?? 'nothing'}`);
   }
   return findings;

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { getConfig } from '../../shared/config.js';
 import { Services, getServices, setServices } from '../../shared/wiring.js';
 import { activateTenant } from '../support/active-tenant.js';
-import { DeviceClient } from '../support/device-client.js';
+import type { DeviceClient } from '../support/device-client.js';
 import { deviceHeaders, enrolledDevice } from '../support/devices.js';
 import { invoke, type InvokeResult } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';

@@ -109,7 +109,7 @@ export class AuditPage extends PortalElement {
       }
       const header = ['activityDateTime', 'activity', 'result', 'resultReason', 'initiatedBy', 'targetResources', 'correlationId', 'id'];
       const lines = rows.map((event) => [event.activityDateTime, event.activity, event.result, event.resultReason ?? '', initiatorOf(event), targetsOf(event), event.correlationId ?? '', event.id].map((value) => csvCell(String(value))).join(','));
-      download(`pin-reset-audit-${new Date().toISOString().slice(0, 10)}.csv`, [header.join(','), ...lines].join('\r\n') + '\r\n', 'text/csv');
+      download(`pin-reset-audit-${new Date().toISOString().slice(0, 10)}.csv`, `${[header.join(','), ...lines].join('\r\n')}\r\n`, 'text/csv');
     });
     this.exporting = false;
   }
