@@ -16,6 +16,11 @@ const { HttpRequest, InvocationContext } = functions;
  */
 const UNREPRESENTABLE_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
+/** What a method no route serves gets: 405 with Allow on a resource; on the catch-all (`{*path}`), as on any unknown path, 404. */
+function unservedMethodError(definition: RouteDefinition | undefined): ServiceError {
+  return !definition || definition.route.startsWith('{*') ? notFound() : methodNotAllowed(definition);
+}
+
 /** Past this, the local host stops reading an oversized body and closes the connection. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
 
@@ -200,7 +205,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       outgoing.setHeader('Connection', 'close');
     } else if (!match) result = standalone(notFound());
     // The catch-all route (`{*path}`) is not a resource: there, as on any unknown path, 404.
-    else if (unrepresentable) result = standalone(match.definition.route.startsWith('{*') ? notFound() : methodNotAllowed(match.definition));
+    else if (unrepresentable) result = standalone(unservedMethodError(match.definition));
     else result = await handlerFor(match.definition)(request, invocation);
     await writeResponse(outgoing, result);
     options.observe?.({ method: incoming.method ?? 'GET', url: url?.toString() ?? '', route: match?.definition, response: result });
@@ -241,6 +246,15 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     // As Node does for its own 408/431: answer, then drop the connection (the client may still be sending).
     socket.end(raw.head + raw.body, () => socket.destroy());
     options.accessLog?.(`- (${error.code ?? 'client error'}) ${raw.status} ${answer.code} ${raw.requestId}`);
+  });
+  // Node hands CONNECT to a 'connect' listener instead of the request handler, and with none it drops
+  // the connection unanswered. This is no proxy: answer it like TRACE, in the envelope, then close.
+  server.on('connect', (incoming: IncomingMessage, socket: Socket) => {
+    const url = urlOf(incoming);
+    const raw = rawErrorResponse(unservedMethodError(url ? matcher.match(url.pathname)?.definition : undefined));
+    socket.on('error', () => socket.destroy());
+    socket.end(raw.head + raw.body, () => socket.destroy());
+    options.accessLog?.(`CONNECT ${url?.pathname ?? '(invalid URL)'} ${raw.status} ${raw.requestId}`);
   });
   server.keepAliveTimeout = 5_000;
   // A client may send its whole request and then half-close (shutdown(SHUT_WR), as `printf … | nc`

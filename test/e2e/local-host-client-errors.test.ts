@@ -115,6 +115,15 @@ describe('the local host before the route table', () => {
     expect(functionLog.filter((entry) => entry.level === 'error')).toEqual([]);
   });
 
+  it('answers CONNECT (which Node never hands to the request handler) with 405 and the envelope, not a dropped connection', async () => {
+    const socket = await open();
+    const answer = readAll(socket);
+    socket.write('CONNECT /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    const parsed = parse(await answer);
+    expectEnvelope(parsed, 405, 'MethodNotAllowed');
+    expect(parsed.headers.allow).toBe('GET, HEAD');
+  });
+
   it('answers TRACE on a path no route serves with 404 and the envelope', async () => {
     const socket = await open();
     const answer = readAll(socket);
