@@ -348,6 +348,24 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
   return { rawRsaPerSec: raw.perSecond, rawCpuMsPerDecrypt: raw.cpuMsPerDecrypt, handlerOff: off, handlerOn: on, http, firstDecryptMs: cold.firstDecryptMs, readyMs: cold.readyMs };
 }
 
+/** With BENCH_CPU_PROFILE=<file>, a V8 CPU profile of `run` alone (not the setup) is written there. */
+async function profiled<T>(run: () => Promise<T>): Promise<T> {
+  const target = process.env.BENCH_CPU_PROFILE;
+  if (!target) return run();
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    await (await import('node:fs/promises')).writeFile(target, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 /**
  * Only the in-process figures: raw RSA and the handler's CPU per decrypt (rate limits on), side by side,
  * `rounds` times back to back. `node dist/test/bench/decrypt.js handler [rounds]` (quick before/after
@@ -365,7 +383,7 @@ export async function runHandlerCpuBench(rounds: number): Promise<void> {
       const rows = [];
       for (let round_ = 0; round_ < rounds; round_ += 1) {
         const raw = rawDecrypts(2_000);
-        const on = await handlerThroughput(services, counter, users, 3_000);
+        const on = await profiled(() => handlerThroughput(services, counter, users, 3_000));
         rows.push({ round: round_ + 1, 'raw CPU ms/decrypt': round(raw.cpuMsPerDecrypt, 3), 'handler CPU ms/decrypt': round(on.cpuMsPerDecrypt, 3),
           'CPU ratio (raw/handler)': round(raw.cpuMsPerDecrypt / on.cpuMsPerDecrypt, 3), 'table tx/decrypt': round(on.tablePerDecrypt, 3), errors: on.errors });
       }
