@@ -7,6 +7,7 @@ const unknownResource = defineOperation({
   summary: 'Any path no route serves.',
   tags: ['operations'],
   auth: 'anonymous',
+  catchAll: true,
   responses: { 404: { description: 'No such resource.' } },
   async handle(context) {
     throw notFound(`Resource not found for the segment '${context.params.path ?? ''}'.`);

@@ -88,6 +88,8 @@ export interface Operation<TBody = undefined, R extends ResponseSpecs = Response
   /** Request headers the operation reads, documented in OpenAPI. */
   headers?: readonly RequestHeaderSpec[];
   odata?: ODataSpec;
+  /** The catch-all of unknown paths: 404 whatever the query or body says (they belong to no resource). */
+  catchAll?: true;
   body?: { schema: z.ZodType<TBody>; format?: 'json' | 'form' };
   /** Route-specific plain query parameters, documented in OpenAPI. */
   queryParameters?: readonly { name: string; description: string; required?: boolean }[];
@@ -229,7 +231,7 @@ function authorize(operation: AnyOperation, user: UserPrincipal | undefined, dev
   if (operation.auth === 'passcodeAdmin') requireAdministrator(user, config.passcodeResetRoleIds);
   if (operation.auth === 'mfaUser') {
     requireRecentMfa(user, { maxAgeSeconds: config.mfaMaxAgeSeconds, authContextId: config.mfaAuthContextId },
-      Math.floor(services.clock().getTime() / 1000), `${config.authorityUrl}/common/oauth2/authorize`);
+      Math.floor(services.clock().getTime() / 1000), `${config.authorityUrl}/common/oauth2/v2.0/authorize`);
   }
 }
 
@@ -256,7 +258,8 @@ export async function runOperation(
   const services = await loadServices();
   const { user, device } = await authenticate(operation, request, services);
   authorize(operation, user, device, params, services);
-  const query = operation.odata || [...request.query.keys()].some((key) => key.startsWith('$'))
+  const query = !operation.catchAll && (operation.odata || [...request.query.keys()].some((key) => key.startsWith('$'))
+)
     ? parseODataQuery(request.query, operation.odata)
     : EMPTY_ODATA_QUERY;
   const body = operation.body ? await readBody(request, operation.body) : undefined;

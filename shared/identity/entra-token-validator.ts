@@ -43,7 +43,7 @@ export class EntraTokenValidator {
   private readonly challenge: string;
 
   constructor(private readonly options: EntraTokenValidatorOptions) {
-    this.challenge = `Bearer realm="", authorization_uri="${options.authorityUrl}/common/oauth2/authorize", client_id="${options.serviceAppId}"`;
+    this.challenge = `Bearer realm="", authorization_uri="${options.authorityUrl}/common/oauth2/v2.0/authorize", client_id="${options.serviceAppId}"`;
   }
 
   /** The `WWW-Authenticate` value for 401 answers. */

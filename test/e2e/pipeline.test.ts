@@ -66,6 +66,8 @@ describe('the request pipeline over HTTP', () => {
 
   it('answers an unknown path with the Graph 404 envelope', async () => {
     await expectEnvelope(await host.request('/v1.0/noSuchThing'), 404, 'Request_ResourceNotFound');
+    // Query options belong to no resource there: still 404, not a 400 about the option.
+    await expectEnvelope(await host.request('/v1.0/noSuchThing?$top=3&$select=id'), 404, 'Request_ResourceNotFound');
   });
 
   it('answers a wrong method with 405, an Allow header and the envelope', async () => {

@@ -35,7 +35,7 @@ function expectRefused(response: InvokeResult, message?: RegExp): void {
   const body = response.json();
   expect(body.error.code).toBe('InvalidAuthenticationToken');
   expect(body.error.innerError['request-id']).toBe(response.headers.get('request-id'));
-  expect(response.headers.get('www-authenticate')).toContain(`Bearer realm="", authorization_uri="${AUTHORITY}/common/oauth2/authorize", client_id="`);
+  expect(response.headers.get('www-authenticate')).toContain(`Bearer realm="", authorization_uri="${AUTHORITY}/common/oauth2/v2.0/authorize", client_id="`);
   if (message) expect(body.error.message).toMatch(message);
 }
 
