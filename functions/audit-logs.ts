@@ -26,7 +26,7 @@ function single(values: string[], property: string): string | undefined {
 
 export const listPinResetEvents = defineOperation({
   operationId: 'pinResetEvents_list',
-  summary: 'The caller\'s tenant\'s audit events, newest first ($top, $filter on activityDateTime ge / activity eq, paging by @odata.nextLink).',
+  summary: "The caller's tenant's audit events, newest first ($top, $filter on activityDateTime ge / activity eq, paging by @odata.nextLink).",
   tags: ['audit'],
   auth: 'admin',
   odata: auditOData,
@@ -34,8 +34,14 @@ export const listPinResetEvents = defineOperation({
   async handle(context) {
     const tenantId = userOf(context).tenantId;
     const { filter, top, skiptoken } = context.query;
-    const since = single(filter.filter((clause) => clause.property === 'activityDateTime').map((clause) => clause.value), 'activityDateTime');
-    const activity = single(filter.filter((clause) => clause.property === 'activity').map((clause) => clause.value), 'activity');
+    const since = single(
+      filter.filter((clause) => clause.property === 'activityDateTime').map((clause) => clause.value),
+      'activityDateTime',
+    );
+    const activity = single(
+      filter.filter((clause) => clause.property === 'activity').map((clause) => clause.value),
+      'activity',
+    );
     const page = await context.services.audit.list(tenantId, {
       top: top ?? DEFAULT_AUDIT_PAGE_SIZE,
       since,
@@ -49,6 +55,4 @@ export const listPinResetEvents = defineOperation({
   },
 });
 
-export const auditLogRoutes: RouteDefinition[] = [
-  { name: 'pinResetEvents', route: 'v1.0/auditLogs/pinResetEvents', methods: { GET: listPinResetEvents } },
-];
+export const auditLogRoutes: RouteDefinition[] = [{ name: 'pinResetEvents', route: 'v1.0/auditLogs/pinResetEvents', methods: { GET: listPinResetEvents } }];

@@ -7,17 +7,15 @@ import { buildClientPolicy } from '../shared/services/client-policy.js';
 
 export const getClientPolicy = defineOperation({
   operationId: 'pinRecoveryPolicy_get',
-  summary: 'The device policy for PIN recovery with this tenant: a body to POST unchanged to Graph deviceManagement/deviceConfigurations; Group Policy equivalents in its descriptions.',
+  summary:
+    'The device policy for PIN recovery with this tenant: a body to POST unchanged to Graph deviceManagement/deviceConfigurations; Group Policy equivalents in its descriptions.',
   tags: ['settings'],
   auth: 'admin',
   tenantParam: 'tid',
   responses: { 200: { description: 'A windows10CustomConfiguration.', schema: pinRecoveryPolicySchema } },
   async handle(context) {
     const tenantId = userOf(context).tenantId;
-    const [settings, tenant] = await Promise.all([
-      tenantSettingsOrDefaults(context.services.tenantSettings, tenantId),
-      context.services.tenants.get(tenantId),
-    ]);
+    const [settings, tenant] = await Promise.all([tenantSettingsOrDefaults(context.services.tenantSettings, tenantId), context.services.tenants.get(tenantId)]);
     return json(200, buildClientPolicy(tenantId, settings, tenant?.value.displayName ?? null));
   },
 });

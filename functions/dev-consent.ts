@@ -39,7 +39,8 @@ function parse(context: OperationContext<unknown>): Parsed {
   if (!tenantId) return { ok: false, title: 'Tenant not found', detail: `AADSTS90002: Tenant '${context.params.tenant ?? ''}' not found.` };
   const appId = (query.get('client_id') ?? '').toLowerCase();
   const appName = appNames(config)[appId];
-  if (!appName) return { ok: false, title: 'Application not found', detail: `AADSTS700016: Application with identifier '${appId}' was not found in the directory.` };
+  if (!appName)
+    return { ok: false, title: 'Application not found', detail: `AADSTS700016: Application with identifier '${appId}' was not found in the directory.` };
   let redirectUri: URL | undefined;
   try {
     redirectUri = new URL(query.get('redirect_uri') ?? '');
@@ -49,7 +50,11 @@ function parse(context: OperationContext<unknown>): Parsed {
   // Only back to this service: the simulated authority must not be an open redirector.
   const ownOrigin = new URL(config.publicBaseUrl).origin;
   if (!redirectUri || redirectUri.origin !== ownOrigin || redirectUri.username || redirectUri.password) {
-    return { ok: false, title: 'Invalid redirect URI', detail: `AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application (it must be under ${ownOrigin}).` };
+    return {
+      ok: false,
+      title: 'Invalid redirect URI',
+      detail: `AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application (it must be under ${ownOrigin}).`,
+    };
   }
   return { ok: true, request: { tenantId, appId, appName, redirectUri, state: query.get('state'), scope: query.get('scope') ?? '' } };
 }
@@ -57,7 +62,6 @@ function parse(context: OperationContext<unknown>): Parsed {
 function refusal(parsed: Extract<Parsed, { ok: false }>) {
   return html(400, page(parsed.title, `<h1>${escapeHtml(parsed.title)}</h1><p>${escapeHtml(parsed.detail)}</p>`));
 }
-
 
 export const showDevConsent = defineOperation({
   operationId: 'dev_adminConsent_show',
@@ -78,7 +82,11 @@ export const showDevConsent = defineOperation({
     const tenant = getSimulation().directory.tenant(request.tenantId);
     const url = new URL(context.request.url);
     const action = `${url.pathname}${url.search}`;
-    return html(200, page('Permissions requested', `<h1>Permissions requested</h1>
+    return html(
+      200,
+      page(
+        'Permissions requested',
+        `<h1>Permissions requested</h1>
 <p><strong>${escapeHtml(request.appName)}</strong> (<code>${escapeHtml(request.appId)}</code>) asks for tenant-wide admin consent
 in <strong>${escapeHtml(tenant.displayName)}</strong> (<code>${escapeHtml(tenant.id)}</code>).</p>
 <p>Scope: <code>${escapeHtml(request.scope)}</code>. After your decision you will return to <code>${escapeHtml(request.redirectUri.origin)}</code>.</p>
@@ -87,13 +95,15 @@ in <strong>${escapeHtml(tenant.displayName)}</strong> (<code>${escapeHtml(tenant
 <input type="hidden" name="step" value="adminconsent">
 <button type="submit" name="decision" value="accept">Accept</button>
 <button type="submit" name="decision" value="cancel">Cancel</button>
-</form>`));
+</form>`,
+      ),
+    );
   },
 });
 
 export const decideDevConsent = defineOperation({
   operationId: 'dev_adminConsent_decide',
-  summary: 'Development mode: Accept or Cancel on the simulated admin consent page; 302 back to redirect_uri with Entra\'s parameters.',
+  summary: "Development mode: Accept or Cancel on the simulated admin consent page; 302 back to redirect_uri with Entra's parameters.",
   tags: ['development'],
   auth: 'anonymous',
   body: { schema: z.object({ decision: z.enum(['accept', 'cancel']) }), format: 'form' },
@@ -105,7 +115,7 @@ export const decideDevConsent = defineOperation({
   async handle(context) {
     // The form is ours: a submission from another site (a page auto-posting to localhost) is refused.
     if (!isOwnFormSubmission(context.request.headers, [new URL(context.config.publicBaseUrl).origin, new URL(context.request.url).origin])) {
-      throw new ServiceError('Authorization_RequestDenied', 'The consent form can only be submitted from this service\'s own consent page.');
+      throw new ServiceError('Authorization_RequestDenied', "The consent form can only be submitted from this service's own consent page.");
     }
     const parsed = parse(context);
     if (!parsed.ok) return refusal(parsed);

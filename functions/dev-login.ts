@@ -47,7 +47,10 @@ function authorityOperation(operationId: string, summary: string, responses: Res
 
 const json = {
   200: { description: 'JSON document.', schema: oauthDocumentSchema },
-  400: { description: 'OAuth error (error, error_description with the AADSTS number, error_codes, timestamp, trace_id, correlation_id).', schema: oauthErrorSchema },
+  400: {
+    description: 'OAuth error (error, error_description with the AADSTS number, error_codes, timestamp, trace_id, correlation_id).',
+    schema: oauthErrorSchema,
+  },
 };
 const htmlPage = {
   200: { description: 'HTML page (a form).', html: true },
@@ -56,32 +59,69 @@ const htmlPage = {
   403: { description: 'A form submitted from another site.', html: true },
 } as const;
 
-export const devLoginDiscovery = authorityOperation('devLogin_openidConfiguration', 'Development authority: OpenID Connect discovery document of a tenant (or organizations/common).', json);
-export const devLoginKeys = authorityOperation('devLogin_keys', 'Development authority: its signing keys (JWKS).', { 200: { description: 'A JWKS.', schema: devJwksSchema } });
-export const devLoginAuthorize = authorityOperation('devLogin_authorize', 'Development authority: authorization endpoint (sign-in page, MFA step, consent; PKCE S256 required).', htmlPage, [
-  { name: 'client_id', description: 'The application signing the user in.', required: true },
-  { name: 'response_type', description: 'code', required: true },
-  { name: 'redirect_uri', description: 'A redirect URI registered for the application (or loopback for the client app).', required: true },
-  { name: 'scope', description: 'Scopes, e.g. openid profile offline_access api://…/user_impersonation.', required: true },
-  { name: 'code_challenge', description: 'PKCE S256 challenge.', required: true },
-  { name: 'code_challenge_method', description: 'S256', required: true },
-  { name: 'state', description: 'Returned unchanged.' },
-  { name: 'nonce', description: 'Copied into the id token.' },
-  { name: 'claims', description: 'Claims request; asking amr mfa (or acrs) forces the MFA step.' },
-  { name: 'prompt', description: 'consent forces the consent page; none answers login_required.' },
-]);
-export const devLoginAuthorizeForm = authorityOperation('devLogin_authorize_submit', 'Development authority: the sign-in, MFA and consent forms of an authorization request.', htmlPage);
-export const devLoginToken = authorityOperation('devLogin_token', 'Development authority: token endpoint (authorization_code with PKCE, refresh_token with rotation, device_code, client_credentials).', {
-  ...json, 401: { description: 'invalid_client.', schema: oauthErrorSchema },
+export const devLoginDiscovery = authorityOperation(
+  'devLogin_openidConfiguration',
+  'Development authority: OpenID Connect discovery document of a tenant (or organizations/common).',
+  json,
+);
+export const devLoginKeys = authorityOperation('devLogin_keys', 'Development authority: its signing keys (JWKS).', {
+  200: { description: 'A JWKS.', schema: devJwksSchema },
 });
-export const devLoginDeviceCode = authorityOperation('devLogin_deviceCode', 'Development authority: device authorization endpoint (user_code, device_code, verification_uri, expires_in, interval, message).', json);
-export const devLoginDeviceLogin = authorityOperation('devLogin_deviceLogin', 'Development authority: the device code verification page (enter the code, then sign in).', htmlPage);
-export const devLoginDeviceLoginForm = authorityOperation('devLogin_deviceLogin_submit', 'Development authority: the code entry, sign-in, MFA and consent forms of a device code sign-in.', htmlPage);
+export const devLoginAuthorize = authorityOperation(
+  'devLogin_authorize',
+  'Development authority: authorization endpoint (sign-in page, MFA step, consent; PKCE S256 required).',
+  htmlPage,
+  [
+    { name: 'client_id', description: 'The application signing the user in.', required: true },
+    { name: 'response_type', description: 'code', required: true },
+    { name: 'redirect_uri', description: 'A redirect URI registered for the application (or loopback for the client app).', required: true },
+    { name: 'scope', description: 'Scopes, e.g. openid profile offline_access api://…/user_impersonation.', required: true },
+    { name: 'code_challenge', description: 'PKCE S256 challenge.', required: true },
+    { name: 'code_challenge_method', description: 'S256', required: true },
+    { name: 'state', description: 'Returned unchanged.' },
+    { name: 'nonce', description: 'Copied into the id token.' },
+    { name: 'claims', description: 'Claims request; asking amr mfa (or acrs) forces the MFA step.' },
+    { name: 'prompt', description: 'consent forces the consent page; none answers login_required.' },
+  ],
+);
+export const devLoginAuthorizeForm = authorityOperation(
+  'devLogin_authorize_submit',
+  'Development authority: the sign-in, MFA and consent forms of an authorization request.',
+  htmlPage,
+);
+export const devLoginToken = authorityOperation(
+  'devLogin_token',
+  'Development authority: token endpoint (authorization_code with PKCE, refresh_token with rotation, device_code, client_credentials).',
+  {
+    ...json,
+    401: { description: 'invalid_client.', schema: oauthErrorSchema },
+  },
+);
+export const devLoginDeviceCode = authorityOperation(
+  'devLogin_deviceCode',
+  'Development authority: device authorization endpoint (user_code, device_code, verification_uri, expires_in, interval, message).',
+  json,
+);
+export const devLoginDeviceLogin = authorityOperation(
+  'devLogin_deviceLogin',
+  'Development authority: the device code verification page (enter the code, then sign in).',
+  htmlPage,
+);
+export const devLoginDeviceLoginForm = authorityOperation(
+  'devLogin_deviceLogin_submit',
+  'Development authority: the code entry, sign-in, MFA and consent forms of a device code sign-in.',
+  htmlPage,
+);
 
 export const devLoginRoutes: RouteDefinition[] = [
   { name: 'devLoginDiscovery', route: 'dev/login/{tenant}/v2.0/.well-known/openid-configuration', methods: { GET: devLoginDiscovery }, devOnly: true },
   { name: 'devLoginKeys', route: 'dev/login/{tenant}/discovery/v2.0/keys', methods: { GET: devLoginKeys }, devOnly: true },
-  { name: 'devLoginAuthorize', route: 'dev/login/{tenant}/oauth2/v2.0/authorize', methods: { GET: devLoginAuthorize, POST: devLoginAuthorizeForm }, devOnly: true },
+  {
+    name: 'devLoginAuthorize',
+    route: 'dev/login/{tenant}/oauth2/v2.0/authorize',
+    methods: { GET: devLoginAuthorize, POST: devLoginAuthorizeForm },
+    devOnly: true,
+  },
   { name: 'devLoginToken', route: 'dev/login/{tenant}/oauth2/v2.0/token', methods: { POST: devLoginToken }, devOnly: true },
   { name: 'devLoginDeviceCode', route: 'dev/login/{tenant}/oauth2/v2.0/devicecode', methods: { POST: devLoginDeviceCode }, devOnly: true },
   { name: 'devLoginDeviceLogin', route: 'dev/login/devicelogin', methods: { GET: devLoginDeviceLogin, POST: devLoginDeviceLoginForm }, devOnly: true },

@@ -1,5 +1,9 @@
 import {
-  actionResultReportSchema, deviceStatusSchema, enrollmentRequestSchema, managedDeviceEntitySchema, pendingActionCollectionSchema,
+  actionResultReportSchema,
+  deviceStatusSchema,
+  enrollmentRequestSchema,
+  managedDeviceEntitySchema,
+  pendingActionCollectionSchema,
   resetPasscodeActionResultCollectionSchema,
 } from '../shared/contract/managed-devices.js';
 import { notFound } from '../shared/domain/errors.js';
@@ -9,7 +13,7 @@ import { noContent } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { managedDeviceView } from '../shared/services/managed-device-views.js';
 
-const NOT_ONBOARDED = { description: 'A valid assertion, but the device\'s tenant is not onboarded (or was offboarded).' };
+const NOT_ONBOARDED = { description: "A valid assertion, but the device's tenant is not onboarded (or was offboarded)." };
 
 /** A device route names the device itself: any other id is 404 (never reveal other devices). */
 function requireOwnDevice(context: OperationContext<unknown>) {
@@ -20,7 +24,7 @@ function requireOwnDevice(context: OperationContext<unknown>) {
 
 export const enrollDevice = defineOperation({
   operationId: 'me_managedDevices_enroll',
-  summary: 'Enrol the caller\'s device with its public signing key; enrolling the same azureADDeviceId again updates it (200).',
+  summary: "Enrol the caller's device with its public signing key; enrolling the same azureADDeviceId again updates it (200).",
   tags: ['devices'],
   auth: 'user',
   requires: 'activeTenant',
@@ -28,7 +32,10 @@ export const enrollDevice = defineOperation({
   responses: {
     201: { description: 'Enrolled.', schema: managedDeviceEntitySchema },
     200: { description: 'Enrolled again: the record was updated and its key replaced.', schema: managedDeviceEntitySchema },
-    403: { description: 'The tenant is not onboarded, or the token\'s deviceid claim (a token obtained on a joined device) names another device than azureADDeviceId.' },
+    403: {
+      description:
+        "The tenant is not onboarded, or the token's deviceid claim (a token obtained on a joined device) names another device than azureADDeviceId.",
+    },
     409: { description: 'The azureADDeviceId is enrolled by another user.' },
   },
   async handle(context) {
@@ -44,7 +51,12 @@ export const reportDeviceStatus = defineOperation({
   tags: ['devices'],
   auth: 'device',
   body: { schema: deviceStatusSchema },
-  responses: { 204: { description: 'Recorded (also the device\'s lastSyncDateTime).' }, 401: { description: 'Invalid device assertion.' }, 403: NOT_ONBOARDED, 404: { description: 'Not the calling device.' } },
+  responses: {
+    204: { description: "Recorded (also the device's lastSyncDateTime)." },
+    401: { description: 'Invalid device assertion.' },
+    403: NOT_ONBOARDED,
+    404: { description: 'Not the calling device.' },
+  },
   async handle(context) {
     await context.services.deviceEnrollment.reportStatus(requireOwnDevice(context), context.body, context.ids.requestId);
     return noContent();
@@ -53,10 +65,14 @@ export const reportDeviceStatus = defineOperation({
 
 export const getPendingActions = defineOperation({
   operationId: 'devices_pendingActions',
-  summary: 'The device\'s open passcode action with the passcode and the policy it was generated for; fetching moves it from pending to active.',
+  summary: "The device's open passcode action with the passcode and the policy it was generated for; fetching moves it from pending to active.",
   tags: ['devices'],
   auth: 'device',
-  responses: { 200: { description: 'The pending or active actions (at most one).', schema: pendingActionCollectionSchema }, 401: { description: 'Invalid device assertion.' }, 403: NOT_ONBOARDED },
+  responses: {
+    200: { description: 'The pending or active actions (at most one).', schema: pendingActionCollectionSchema },
+    401: { description: 'Invalid device assertion.' },
+    403: NOT_ONBOARDED,
+  },
   async handle(context) {
     const device = requireOwnDevice(context);
     const value = await context.services.passcodeReset.pendingActions(device, context.ids.requestId);
@@ -85,11 +101,11 @@ export const reportActionResult = defineOperation({
 
 export const getOwnActionResults = defineOperation({
   operationId: 'devices_deviceActionResults',
-  summary: 'The device\'s own passcode actions, newest first, with who revealed each passcode to an admin (pinreset-agent status shows it); never a passcode.',
+  summary: "The device's own passcode actions, newest first, with who revealed each passcode to an admin (pinreset-agent status shows it); never a passcode.",
   tags: ['devices'],
   auth: 'device',
   responses: {
-    200: { description: 'The device\'s action results (Cache-Control: no-store).', schema: resetPasscodeActionResultCollectionSchema },
+    200: { description: "The device's action results (Cache-Control: no-store).", schema: resetPasscodeActionResultCollectionSchema },
     401: { description: 'Invalid device assertion.' },
     403: NOT_ONBOARDED,
     404: { description: 'Not the calling device.' },

@@ -4,13 +4,15 @@ import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 import { serviceVersion } from '../shared/version.js';
 
-
 export const getHealth = defineOperation({
   operationId: 'health_get',
   summary: 'Liveness and storage reachability.',
   tags: ['operations'],
   auth: 'anonymous',
-  responses: { 200: { description: 'Healthy.', schema: healthSchema }, 503: { description: 'Storage unreachable (Retry-After).', schema: healthSchema, headers: ['Retry-After'] } },
+  responses: {
+    200: { description: 'Healthy.', schema: healthSchema },
+    503: { description: 'Storage unreachable (Retry-After).', schema: healthSchema, headers: ['Retry-After'] },
+  },
   async handle(context) {
     try {
       await context.services.tables.ping();

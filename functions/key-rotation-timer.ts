@@ -8,7 +8,10 @@ export const KEY_ROTATION_SCHEDULE = '0 0 3 * * *';
 /** The timer's work, callable directly (tests inject a clock through `services`). */
 export async function runKeyRotation(services: Services, correlationId: string = randomUUID()): Promise<string[]> {
   // Loaded here, not when functions/index.ts registers the timer (cold start).
-  const [{ isTenantActive }, { tenantSettingsOrDefaults }] = await Promise.all([import('../shared/domain/tenant.js'), import('../shared/services/active-tenant.js')]);
+  const [{ isTenantActive }, { tenantSettingsOrDefaults }] = await Promise.all([
+    import('../shared/domain/tenant.js'),
+    import('../shared/services/active-tenant.js'),
+  ]);
   return services.protectorKeys.rotateDueKeys({
     rotationDaysOf: async (tenantId) => (await tenantSettingsOrDefaults(services.tenantSettings, tenantId)).protectorKeyRotationDays,
     isActive: async (tenantId) => isTenantActive((await services.tenants.get(tenantId))?.value),

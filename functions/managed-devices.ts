@@ -1,5 +1,8 @@
 import {
-  MANAGED_DEVICE_PROPERTIES, managedDeviceCollectionSchema, managedDeviceSelectedEntitySchema, resetPasscodeActionResultCollectionSchema,
+  MANAGED_DEVICE_PROPERTIES,
+  managedDeviceCollectionSchema,
+  managedDeviceSelectedEntitySchema,
+  resetPasscodeActionResultCollectionSchema,
 } from '../shared/contract/managed-devices.js';
 import { cleanRevealReason, MAX_REVEAL_REASON_LENGTH, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
@@ -61,25 +64,39 @@ export const listManagedDevices = defineOperation({
   async handle(context) {
     const { filter, top, skiptoken } = context.query;
     const page = await context.services.devices.list(userOf(context).tenantId, {
-      filter: filter.map((clause) => ({ property: clause.property as DeviceFilterProperty, value: filterValue(clause.property as DeviceFilterProperty, clause.value) })),
+      filter: filter.map((clause) => ({
+        property: clause.property as DeviceFilterProperty,
+        value: filterValue(clause.property as DeviceFilterProperty, clause.value),
+      })),
       pageSize: top ?? DEFAULT_PAGE_SIZE,
       continuationToken: decodeSkiptoken(skiptoken),
     });
     // The latest action comes with the device row: no per-device query, no decrypt, no passcode.
     const withActions = selectsActionResults(context);
-    const values = page.devices.map((device) => managedDeviceView(device, withActions ? (device.latestAction ? [latestActionView(device.latestAction)] : []) : undefined));
+    const values = page.devices.map((device) =>
+      managedDeviceView(device, withActions ? (device.latestAction ? [latestActionView(device.latestAction)] : []) : undefined),
+    );
     return graphCollection(context, SET, values, { nextLink: nextLinkAfter(context, page.continuationToken) });
   },
 });
 
 export const getManagedDevice = defineOperation({
   operationId: 'deviceManagement_managedDevices_get',
-  summary: "One device of the caller's tenant with its action history; any other id is 404. A passcode it returns (7 days) is a reveal: audited as passcodeRevealed with the optional Reveal-Reason header, and shown to the device's user.",
+  summary:
+    "One device of the caller's tenant with its action history; any other id is 404. A passcode it returns (7 days) is a reveal: audited as passcodeRevealed with the optional Reveal-Reason header, and shown to the device's user.",
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
   odata: managedDeviceEntityOData,
-  headers: [{ name: REVEAL_REASON_HEADER, description: `Why the passcode is revealed (optional): kept in the passcodeRevealed audit event, control and format characters removed, at most ${MAX_REVEAL_REASON_LENGTH} characters; UTF-8 is accepted.` }],
-  responses: { 200: { description: 'The managed device (Cache-Control: no-store).', schema: managedDeviceSelectedEntitySchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
+  headers: [
+    {
+      name: REVEAL_REASON_HEADER,
+      description: `Why the passcode is revealed (optional): kept in the passcodeRevealed audit event, control and format characters removed, at most ${MAX_REVEAL_REASON_LENGTH} characters; UTF-8 is accepted.`,
+    },
+  ],
+  responses: {
+    200: { description: 'The managed device (Cache-Control: no-store).', schema: managedDeviceSelectedEntitySchema },
+    404: { description: "Not a device of the caller's tenant." },
+  },
   async handle(context) {
     const device = await deviceOfTenant(context);
     if (!selectsActionResults(context)) return graphEntity(context, SET, managedDeviceView(device));
@@ -95,7 +112,10 @@ export const listDeviceActionResults = defineOperation({
   summary: "A device's passcode actions, newest first, with who revealed each passcode; never a passcode (a collection read).",
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
-  responses: { 200: { description: 'The device\'s action results.', schema: resetPasscodeActionResultCollectionSchema }, 404: { description: 'Not a device of the caller\'s tenant.' } },
+  responses: {
+    200: { description: "The device's action results.", schema: resetPasscodeActionResultCollectionSchema },
+    404: { description: "Not a device of the caller's tenant." },
+  },
   async handle(context) {
     const device = await deviceOfTenant(context);
     const value = await context.services.passcodeReset.actionResults(device.tenantId, device.id);
@@ -105,15 +125,22 @@ export const listDeviceActionResults = defineOperation({
 
 export const resetPasscode = defineOperation({
   operationId: 'deviceManagement_managedDevices_resetPasscode',
-  summary: "A new passcode that satisfies the tenant's PIN complexity (newPasscode for joined devices, resetPasscode for registered ones). Honours Idempotency-Key.",
+  summary:
+    "A new passcode that satisfies the tenant's PIN complexity (newPasscode for joined devices, resetPasscode for registered ones). Honours Idempotency-Key.",
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
   requires: 'activeTenant',
   idempotent: { scope: 'resetPasscode' },
-  headers: [{ name: 'Idempotency-Key', description: '1 to 255 printable ASCII characters: the same key and request within 24 hours answers the first result (Idempotent-Replayed: true) instead of a second reset.' }],
+  headers: [
+    {
+      name: 'Idempotency-Key',
+      description:
+        '1 to 255 printable ASCII characters: the same key and request within 24 hours answers the first result (Idempotent-Replayed: true) instead of a second reset.',
+    },
+  ],
   responses: {
     204: { description: 'Requested; the device fetches it on its next check-in.' },
-    404: { description: 'Not a device of the caller\'s tenant.' },
+    404: { description: "Not a device of the caller's tenant." },
     409: { description: 'An action is already pending or active for the device.' },
     422: { description: 'The Idempotency-Key was used with a different request.' },
   },
@@ -132,17 +159,24 @@ export const cancelDeviceAction = defineOperation({
   responses: { 204: { description: 'Canceled.' }, 404: { description: 'No such action.' }, 409: { description: 'The action is already final.' } },
   async handle(context) {
     const user = userOf(context);
-    await context.services.passcodeReset.cancel(user.tenantId, context.params.id ?? '', (context.params.actionId ?? '').toLowerCase(), user, context.ids.requestId);
+    await context.services.passcodeReset.cancel(
+      user.tenantId,
+      context.params.id ?? '',
+      (context.params.actionId ?? '').toLowerCase(),
+      user,
+      context.ids.requestId,
+    );
     return noContent();
   },
 });
 
 export const deleteManagedDevice = defineOperation({
   operationId: 'deviceManagement_managedDevices_delete',
-  summary: "Deletes (retires) a device of the caller's tenant, as Intune's Delete: its records go, its open passcode action is canceled, its assertions stop working, and its azureADDeviceId can be enrolled again.",
+  summary:
+    "Deletes (retires) a device of the caller's tenant, as Intune's Delete: its records go, its open passcode action is canceled, its assertions stop working, and its azureADDeviceId can be enrolled again.",
   tags: ['deviceManagement'],
   auth: 'passcodeAdmin',
-  responses: { 204: { description: 'Deleted.' }, 404: { description: 'Not a device of the caller\'s tenant.' } },
+  responses: { 204: { description: 'Deleted.' }, 404: { description: "Not a device of the caller's tenant." } },
   async handle(context) {
     const user = userOf(context);
     await context.services.deviceDeletion.delete(user.tenantId, context.params.id ?? '', user, context.ids.requestId);
@@ -153,7 +187,15 @@ export const deleteManagedDevice = defineOperation({
 export const managedDeviceRoutes: RouteDefinition[] = [
   { name: 'managedDevices', route: 'v1.0/deviceManagement/managedDevices', methods: { GET: listManagedDevices } },
   { name: 'managedDeviceById', route: 'v1.0/deviceManagement/managedDevices/{id:guid}', methods: { GET: getManagedDevice, DELETE: deleteManagedDevice } },
-  { name: 'managedDeviceActionResults', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/deviceActionResults', methods: { GET: listDeviceActionResults } },
+  {
+    name: 'managedDeviceActionResults',
+    route: 'v1.0/deviceManagement/managedDevices/{id:guid}/deviceActionResults',
+    methods: { GET: listDeviceActionResults },
+  },
   { name: 'managedDeviceResetPasscode', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/resetPasscode', methods: { POST: resetPasscode } },
-  { name: 'managedDeviceActionCancel', route: 'v1.0/deviceManagement/managedDevices/{id:guid}/deviceActionResults/{actionId:guid}/cancel', methods: { POST: cancelDeviceAction } },
+  {
+    name: 'managedDeviceActionCancel',
+    route: 'v1.0/deviceManagement/managedDevices/{id:guid}/deviceActionResults/{actionId:guid}/cancel',
+    methods: { POST: cancelDeviceAction },
+  },
 ];

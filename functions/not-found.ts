@@ -16,5 +16,9 @@ const unknownResource = defineOperation({
 
 /** Catch-all, so an unknown path is Graph's 404 envelope under func start too (literal routes win). */
 export const notFoundRoutes: RouteDefinition[] = [
-  { name: 'notFound', route: '{*path}', methods: { GET: unknownResource, POST: unknownResource, PATCH: unknownResource, PUT: unknownResource, DELETE: unknownResource } },
+  {
+    name: 'notFound',
+    route: '{*path}',
+    methods: { GET: unknownResource, POST: unknownResource, PATCH: unknownResource, PUT: unknownResource, DELETE: unknownResource },
+  },
 ];

@@ -32,9 +32,12 @@ function render(context: OperationContext<unknown>, outcome: OnboardingOutcome) 
       if (outcome.browserKey) reply.headers = { ...(reply.headers as Record<string, string>), 'Set-Cookie': browserCookie(context, outcome.browserKey) };
       return reply;
     }
-    case 'startForm': return html(200, startFormPage());
-    case 'problem': return html(outcome.status, problemPage(outcome, context.config.publicBaseUrl));
-    case 'success': return html(200, successPage(outcome, context.config.publicBaseUrl));
+    case 'startForm':
+      return html(200, startFormPage());
+    case 'problem':
+      return html(outcome.status, problemPage(outcome, context.config.publicBaseUrl));
+    case 'success':
+      return html(200, successPage(outcome, context.config.publicBaseUrl));
   }
 }
 
@@ -44,10 +47,17 @@ export function actorOf(context: OperationContext<unknown>): AuditInitiator {
 
 /** What the browser-facing onboarding routes answer: a redirect on, or an HTML page. */
 const ONBOARDING_PAGES = {
-  302: { description: 'On to the authority: the administrator\'s sign-in (start, with the onboarding cookie), then admin consent for the service app, then for the client app.', headers: ['Location', 'Set-Cookie'] },
+  302: {
+    description:
+      "On to the authority: the administrator's sign-in (start, with the onboarding cookie), then admin consent for the service app, then for the client app.",
+    headers: ['Location', 'Set-Cookie'],
+  },
   200: { description: 'HTML page: the form asking for the tenant, or onboarding succeeded with both service principal ids.', html: true },
   400: { description: 'HTML page naming the problem: not a tenant, sign-in or consent not completed, unknown/used/expired state.', html: true },
-  403: { description: 'HTML page: the signed-in user holds no administrator role (names the roles needed), or the state belongs to another browser.', html: true },
+  403: {
+    description: 'HTML page: the signed-in user holds no administrator role (names the roles needed), or the state belongs to another browser.',
+    html: true,
+  },
   409: { description: 'HTML page: a service principal is missing.', html: true },
   503: { description: 'HTML page: Microsoft Entra ID or Graph unavailable; try again.', html: true },
 } as const;
@@ -81,15 +91,15 @@ export const startOnboarding = onboardingPage(
 
 /** What the authority adds to a redirect back when sign-in or consent failed. */
 const AUTHORITY_ERROR_PARAMETERS = [
-  { name: 'error', description: 'The authority\'s error code, e.g. access_denied.' },
-  { name: 'error_description', description: 'The authority\'s error description.' },
+  { name: 'error', description: "The authority's error code, e.g. access_denied." },
+  { name: 'error_description', description: "The authority's error description." },
 ] as const;
 
 export const onboardingSignIn = onboardingPage(
   'onboarding_signin',
-  'The authority\'s redirect after the administrator signed in: redeems the code as a confidential client, checks the id token and an admin role, then on to the service app\'s admin consent.',
+  "The authority's redirect after the administrator signed in: redeems the code as a confidential client, checks the id token and an admin role, then on to the service app's admin consent.",
   [
-    { name: 'state', description: 'The single-use state issued by /onboarding/start (bound to this browser\'s onboarding cookie).', required: true },
+    { name: 'state', description: "The single-use state issued by /onboarding/start (bound to this browser's onboarding cookie).", required: true },
     { name: 'code', description: 'The authorization code.' },
     ...AUTHORITY_ERROR_PARAMETERS,
   ],
@@ -98,9 +108,13 @@ export const onboardingSignIn = onboardingPage(
 
 export const onboardingCallback = onboardingPage(
   'onboarding_callback',
-  'Entra ID\'s redirect after admin consent: on to the client app\'s consent, or verify through Graph and answer an HTML result page.',
+  "Entra ID's redirect after admin consent: on to the client app's consent, or verify through Graph and answer an HTML result page.",
   [
-    { name: 'state', description: 'The single-use state issued after the administrator signed in (bound to this browser\'s onboarding cookie).', required: true },
+    {
+      name: 'state',
+      description: "The single-use state issued after the administrator signed in (bound to this browser's onboarding cookie).",
+      required: true,
+    },
     { name: 'admin_consent', description: 'True when consent was granted.' },
     { name: 'tenant', description: 'The tenant Entra says consent was granted in (compared, never trusted alone).' },
     ...AUTHORITY_ERROR_PARAMETERS,
@@ -110,7 +124,7 @@ export const onboardingCallback = onboardingPage(
 
 export const getOnboardingStatus = defineOperation({
   operationId: 'pinResetOnboarding_get',
-  summary: 'The tenant\'s onboarding state, both applications and the last failure.',
+  summary: "The tenant's onboarding state, both applications and the last failure.",
   tags: ['onboarding'],
   auth: 'admin',
   tenantParam: 'tid',
@@ -126,7 +140,11 @@ export const verifyOnboarding = defineOperation({
   tags: ['onboarding'],
   auth: 'admin',
   tenantParam: 'tid',
-  responses: { 200: { description: 'The onboarding status after the check.', schema: onboardingStatusSchema }, 409: { description: 'The tenant is not onboarded.' }, 503: { description: 'Graph unavailable.' } },
+  responses: {
+    200: { description: 'The onboarding status after the check.', schema: onboardingStatusSchema },
+    409: { description: 'The tenant is not onboarded.' },
+    503: { description: 'Graph unavailable.' },
+  },
   async handle(context) {
     return json(200, await context.services.onboarding.verify(userOf(context).tenantId, actorOf(context), context.ids.requestId));
   },
@@ -140,10 +158,11 @@ export const offboardTenant = defineOperation({
   tenantParam: 'tid',
   responses: {
     204: {
-      description: 'Offboarded. The enterprise applications stay in the tenant, and while they do, anyone can re-activate it through '
-        + "/onboarding/start and forged consent callbacks (audited as onboardingCompleted, 'Re-activated a tenant that was offboarded …'). "
-        + 'To offboard for good, the tenant\'s administrator deletes both enterprise applications (PIN reset service and PIN reset client); '
-        + 'every verification then fails with ServicePrincipalMissing.',
+      description:
+        'Offboarded. The enterprise applications stay in the tenant, and while they do, anyone can re-activate it through ' +
+        "/onboarding/start and forged consent callbacks (audited as onboardingCompleted, 'Re-activated a tenant that was offboarded …'). " +
+        "To offboard for good, the tenant's administrator deletes both enterprise applications (PIN reset service and PIN reset client); " +
+        'every verification then fails with ServicePrincipalMissing.',
     },
   },
   async handle(context) {

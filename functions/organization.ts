@@ -14,7 +14,7 @@ export const listOrganization = defineOperation({
   tags: ['organization'],
   auth: 'user',
   odata: organizationOData,
-  responses: { 200: { description: 'A collection holding the caller\'s organization.', schema: organizationCollectionSchema } },
+  responses: { 200: { description: "A collection holding the caller's organization.", schema: organizationCollectionSchema } },
   async handle(context) {
     const organization = await getOrganization(context.services.tenants, userOf(context).tenantId);
     return graphCollection(context, 'organization', [organization]);
@@ -27,10 +27,11 @@ export const getOrganizationById = defineOperation({
   tags: ['organization'],
   auth: 'user',
   odata: organizationOData,
-  responses: { 200: { description: 'The organization.', schema: organizationEntitySchema }, 404: { description: 'Not the caller\'s tenant.' } },
+  responses: { 200: { description: 'The organization.', schema: organizationEntitySchema }, 404: { description: "Not the caller's tenant." } },
   async handle(context) {
     const tenantId = userOf(context).tenantId;
-    if (context.params.id?.toLowerCase() !== tenantId) throw notFound(`Resource '${context.params.id ?? ''}' does not exist or one of its queried reference-property objects are not present.`);
+    if (context.params.id?.toLowerCase() !== tenantId)
+      throw notFound(`Resource '${context.params.id ?? ''}' does not exist or one of its queried reference-property objects are not present.`);
     return graphEntity(context, 'organization', await getOrganization(context.services.tenants, tenantId));
   },
 });

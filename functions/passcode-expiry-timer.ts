@@ -9,7 +9,10 @@ export const PASSCODE_EXPIRY_SCHEDULE = '0 */15 * * * *';
  * The timer's work, callable directly (tests inject a clock through `services`). With a tenant id it
  * sweeps that tenant's passcodes only and leaves the (tenant-less) jti store alone.
  */
-export async function runPasscodeExpiry(services: Services, options: { correlationId?: string; tenantId?: string } = {}): Promise<{ erased: number; purgedJtis: number }> {
+export async function runPasscodeExpiry(
+  services: Services,
+  options: { correlationId?: string; tenantId?: string } = {},
+): Promise<{ erased: number; purgedJtis: number }> {
   const correlationId = options.correlationId ?? randomUUID();
   const erased = await services.passcodeReset.expirePasscodes(correlationId, options.tenantId === undefined ? {} : { tenantId: options.tenantId });
   const purgedJtis = options.tenantId === undefined ? await services.deviceAssertionJtis.purgeExpired(services.clock()) : 0;

@@ -93,7 +93,12 @@ function readStatic(relativePath: string): Promise<StaticFile | undefined> {
     })();
     files.set(relativePath, pending);
     // A failed read (or a file not built yet) is looked at again next time.
-    pending.then((file) => { if (!file) files.delete(relativePath); }, () => files.delete(relativePath));
+    pending.then(
+      (file) => {
+        if (!file) files.delete(relativePath);
+      },
+      () => files.delete(relativePath),
+    );
   }
   return pending;
 }
@@ -164,7 +169,11 @@ function portalOperation(operationId: string, summary: string) {
     tags: ['admin center'],
     auth: 'anonymous',
     responses: {
-      200: { description: 'An admin center page or asset.', html: true, media: [...new Set(Object.values(CONTENT_TYPES).map((type) => type.split(';')[0] ?? type))].filter((type) => type !== 'text/html') },
+      200: {
+        description: 'An admin center page or asset.',
+        html: true,
+        media: [...new Set(Object.values(CONTENT_TYPES).map((type) => type.split(';')[0] ?? type))].filter((type) => type !== 'text/html'),
+      },
       302: { description: '/portal redirects to /portal/.' },
       304: { description: 'If-None-Match matched.' },
       404: { description: 'No such asset.' },
@@ -173,8 +182,14 @@ function portalOperation(operationId: string, summary: string) {
   });
 }
 
-export const getPortalRoot = portalOperation('portal_root_get', 'The admin center: /portal redirects to /portal/, which answers its index.html (strict CSP, ETag, no-cache).');
-export const getPortal = portalOperation('portal_get', 'The admin center (single-page app): index.html for its routes, hashed static assets (immutable), ETag and a strict CSP.');
+export const getPortalRoot = portalOperation(
+  'portal_root_get',
+  'The admin center: /portal redirects to /portal/, which answers its index.html (strict CSP, ETag, no-cache).',
+);
+export const getPortal = portalOperation(
+  'portal_get',
+  'The admin center (single-page app): index.html for its routes, hashed static assets (immutable), ETag and a strict CSP.',
+);
 
 /** `/portal` (redirect) and `/portal/…`; the literal route is listed first so it wins `/portal/`'s tie. */
 export const portalRoutes: RouteDefinition[] = [

@@ -31,12 +31,16 @@ function decryptOperation(operationId: string, summary: string) {
   });
 }
 
-export const decryptProtector = decryptOperation('pinResetProtector_decrypt',
-  'Decrypts a protector (compact JWE to the tenant key, bound to the caller) after recent MFA.');
+export const decryptProtector = decryptOperation(
+  'pinResetProtector_decrypt',
+  'Decrypts a protector (compact JWE to the tenant key, bound to the caller) after recent MFA.',
+);
 
 /** The same operation at the real PIN reset service's path (its own operationId for OpenAPI). */
-export const unprotectSecret = decryptOperation('unprotectSecret_v1',
-  'Wire-compatible alias of /v1.0/me/pinResetProtector/decrypt, at the path the real PIN reset service uses.');
+export const unprotectSecret = decryptOperation(
+  'unprotectSecret_v1',
+  'Wire-compatible alias of /v1.0/me/pinResetProtector/decrypt, at the path the real PIN reset service uses.',
+);
 
 export const protectorDecryptRoutes: RouteDefinition[] = [
   { name: 'pinResetProtectorDecrypt', route: 'v1.0/me/pinResetProtector/decrypt', methods: { POST: decryptProtector } },

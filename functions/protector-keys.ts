@@ -27,7 +27,10 @@ export const getProtectorKeys = defineOperation({
   tenantParam: 'tid',
   requires: 'activeTenant',
   headers: [{ name: 'If-None-Match', description: 'An ETag of an earlier answer: 304 when the keys did not change.' }],
-  responses: { 200: { description: 'JWKS (ETag, Cache-Control: max-age=300).', schema: protectorJwksSchema, headers: ['ETag', 'Cache-Control'] }, 304: { description: 'If-None-Match matched.', headers: ['ETag'] } },
+  responses: {
+    200: { description: 'JWKS (ETag, Cache-Control: max-age=300).', schema: protectorJwksSchema, headers: ['ETag', 'Cache-Control'] },
+    304: { description: 'If-None-Match matched.', headers: ['ETag'] },
+  },
   async handle(context) {
     const tenantId = tenantOf(context);
     const { jwks, etag } = await context.services.protectorKeys.jwks(tenantId, actorOf(context));
@@ -85,5 +88,9 @@ export const protectorKeyRoutes: RouteDefinition[] = [
   { name: 'pinResetProtectorKeys', route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys', methods: { GET: getProtectorKeys } },
   { name: 'pinResetProtectorKeyVersions', route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys/versions', methods: { GET: listProtectorKeyVersions } },
   { name: 'pinResetProtectorKeysRotate', route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys/rotate', methods: { POST: rotateProtectorKey } },
-  { name: 'pinResetProtectorKeyRetire', route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys/versions/{kid}/retire', methods: { POST: retireProtectorKeyVersion } },
+  {
+    name: 'pinResetProtectorKeyRetire',
+    route: 'v1.0/organization/{tid:guid}/pinResetProtectorKeys/versions/{kid}/retire',
+    methods: { POST: retireProtectorKeyVersion },
+  },
 ];

@@ -66,7 +66,10 @@ const ROUTE_AREAS: readonly RouteArea[] = [
   },
   { load: async () => (await import('./signin-configuration.js')).signInConfigurationRoutes, routes: { signInConfiguration: 'signin-configuration' } },
   { load: async () => (await import('./settings.js')).settingsRoutes, routes: { pinResetSettings: 'v1.0/organization/{tid:guid}/pinResetSettings' } },
-  { load: async () => (await import('./client-policy.js')).clientPolicyRoutes, routes: { pinRecoveryPolicy: 'v1.0/organization/{tid:guid}/pinRecoveryPolicy' } },
+  {
+    load: async () => (await import('./client-policy.js')).clientPolicyRoutes,
+    routes: { pinRecoveryPolicy: 'v1.0/organization/{tid:guid}/pinRecoveryPolicy' },
+  },
   { load: async () => (await import('./audit-logs.js')).auditLogRoutes, routes: { pinResetEvents: 'v1.0/auditLogs/pinResetEvents' } },
   { load: async () => (await import('./portal.js')).portalRoutes, routes: { portalRoot: 'portal', portal: 'portal/{*path}' } },
   { load: async () => (await import('./dev.js')).devRoutes, routes: { devToken: 'dev/token', devKeys: 'dev/keys' } },
@@ -112,11 +115,13 @@ function loadArea(area: RouteArea): Promise<readonly RouteDefinition[]> {
   return loaded;
 }
 
-export const ROUTE_MANIFEST: readonly RouteManifestEntry[] = ROUTE_AREAS.flatMap((area) => Object.entries(area.routes).map(([name, route]) => ({
-  name,
-  route,
-  load: async () => (await loadArea(area)).find((definition) => definition.name === name)!,
-})));
+export const ROUTE_MANIFEST: readonly RouteManifestEntry[] = ROUTE_AREAS.flatMap((area) =>
+  Object.entries(area.routes).map(([name, route]) => ({
+    name,
+    route,
+    load: async () => (await loadArea(area)).find((definition) => definition.name === name)!,
+  })),
+);
 
 /** Every route definition, operations included, in registration order (routes.ts, the OpenAPI and docs generators). */
 export async function loadRouteDefinitions(): Promise<readonly RouteDefinition[]> {
@@ -127,8 +132,9 @@ export async function loadRouteDefinitions(): Promise<readonly RouteDefinition[]
 export function lazyRouteHandler(entry: RouteManifestEntry): HttpHandler {
   let handler: Promise<RouteHandler> | undefined;
   return async (request, context) => {
-    handler ??= Promise.all([entry.load(), import('../shared/http/pipeline.js')])
-      .then(([definition, { createRouteHandler }]) => createRouteHandler(definition));
+    handler ??= Promise.all([entry.load(), import('../shared/http/pipeline.js')]).then(([definition, { createRouteHandler }]) =>
+      createRouteHandler(definition),
+    );
     return (await handler)(request, context);
   };
 }

@@ -6,7 +6,7 @@ import { userInitiator } from '../shared/domain/audit.js';
 
 export const getTenantSettings = defineOperation({
   operationId: 'pinResetSettings_get',
-  summary: 'The tenant\'s PIN reset settings (defaults until an administrator changes them), with an ETag.',
+  summary: "The tenant's PIN reset settings (defaults until an administrator changes them), with an ETag.",
   tags: ['settings'],
   auth: 'admin',
   tenantParam: 'tid',
@@ -33,7 +33,12 @@ export const patchTenantSettings = defineOperation({
   async handle(context) {
     const ifMatch = context.request.headers.get('if-match') ?? undefined;
     const { settings, etag } = await context.services.tenantSettingsService.patch(
-      userOf(context).tenantId, context.body, ifMatch, userInitiator(userOf(context)), context.ids.requestId);
+      userOf(context).tenantId,
+      context.body,
+      ifMatch,
+      userInitiator(userOf(context)),
+      context.ids.requestId,
+    );
     return json(200, settings, { ETag: etag });
   },
 });

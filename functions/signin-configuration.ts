@@ -6,7 +6,7 @@ import type { RouteDefinition } from '../shared/http/route-table.js';
 /** How clients sign in to this service (COORDINATION decision 4). */
 export const getSignInConfiguration = defineOperation({
   operationId: 'signInConfiguration_get',
-  summary: 'How clients sign in: the authority, the client app id, the tenant segment and the service\'s delegated scope.',
+  summary: "How clients sign in: the authority, the client app id, the tenant segment and the service's delegated scope.",
   tags: ['sign-in'],
   auth: 'anonymous',
   responses: { 200: { description: 'The sign-in configuration.', schema: signInConfigurationSchema } },

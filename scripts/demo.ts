@@ -96,8 +96,14 @@ async function startService(): Promise<StartedService> {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 5_000);
-        child.once('exit', () => { clearTimeout(timer); resolve(); });
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 5_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
     }
     await rm(directory, { recursive: true, force: true });
@@ -141,7 +147,12 @@ class Transcript {
   }
 
   note(text: string): void {
-    console.log(text.split('\n').map((line) => `  ${line}`).join('\n'));
+    console.log(
+      text
+        .split('\n')
+        .map((line) => `  ${line}`)
+        .join('\n'),
+    );
   }
 
   ok(text: string): void {
@@ -152,7 +163,11 @@ class Transcript {
    * Runs `pinreset-agent <argv>` in process, echoing the command and its output, and checks the exit
    * code. When the agent shows a device code, `signIn` is the person who opens the page and enters it.
    */
-  async agent(argv: string[], expectedCode: number = EXIT.ok, options: { quiet?: boolean; silent?: boolean; signIn?: DemoUser; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+  async agent(
+    argv: string[],
+    expectedCode: number = EXIT.ok,
+    options: { quiet?: boolean; silent?: boolean; signIn?: DemoUser; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<Run> {
     if (!options.silent) console.log(`$ pinreset-agent ${argv.map((arg) => (/[\s'"$]/.test(arg) ? `'${arg}'` : arg)).join(' ')}`);
     const stdout: string[] = [];
     const stderr: string[] = [];
@@ -191,7 +206,12 @@ class Transcript {
   }
 }
 
-const indent = (text: string) => text.replace(/\n$/, '').split('\n').map((line) => `    ${line}`).join('\n');
+const indent = (text: string) =>
+  text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
 
 // --- The story ------------------------------------------------------------------------------------------
 
@@ -203,7 +223,10 @@ async function story(url: string): Promise<number> {
   const adminState = ['--state', path.join(stateDirectory, 'admin', 'state.json')];
   const tenantId = randomUUID();
   const domain = `demo${tenantId.slice(0, 8)}.onmicrosoft.com`;
-  const admin: DemoUser = { label: 'Avery (Global Administrator)', user: { tenantId, userPrincipalName: `avery@${domain}`, displayName: 'Avery Admin', directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator] } };
+  const admin: DemoUser = {
+    label: 'Avery (Global Administrator)',
+    user: { tenantId, userPrincipalName: `avery@${domain}`, displayName: 'Avery Admin', directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator] },
+  };
   const user: DemoUser = { label: 'Riley', user: { tenantId, userPrincipalName: `riley@${domain}`, displayName: 'Riley User' } };
   const env: NodeJS.ProcessEnv = { ...process.env, PINRESET_URL: url, PINRESET_AGENT_STATE: statePath };
   delete env.PINRESET_TENANT;
@@ -225,7 +248,7 @@ async function story(url: string): Promise<number> {
     await t.agent(['login', '--tenant', tenantId, ...adminState], EXIT.ok, { signIn: admin });
 
     t.heading('Onboard the tenant through the consent pages');
-    t.note('Avery\'s browser: start -> sign-in -> consent -> Accept -> callback -> consent -> Accept.');
+    t.note("Avery's browser: start -> sign-in -> consent -> Accept -> callback -> consent -> Accept.");
     await t.agent(['admin', 'onboard', '--tenant', tenantId, ...adminState]);
 
     t.heading('The user signs in (device code flow, no MFA yet)');
@@ -248,14 +271,15 @@ async function story(url: string): Promise<number> {
     const policyRun = await t.agent(['admin', 'policy', '--json', ...adminState], EXIT.ok, { quiet: true });
     const policy = JSON.parse(policyRun.stdout) as { '@odata.type': string; displayName?: string; omaSettings: OmaSetting[] };
     t.note(`${policy['@odata.type']}: ${policy.displayName ?? ''}`);
-    for (const setting of policy.omaSettings) t.note(`  ${setting['@odata.type'].replace('#microsoft.graph.', '').padEnd(18)} ${setting.omaUri} = ${JSON.stringify(setting.value)}`);
+    for (const setting of policy.omaSettings)
+      t.note(`  ${setting['@odata.type'].replace('#microsoft.graph.', '').padEnd(18)} ${setting.omaUri} = ${JSON.stringify(setting.value)}`);
     const enable = policy.omaSettings.find((setting) => setting.omaUri.endsWith('/Policies/EnablePinRecovery'));
     check(enable?.omaUri === `./Device/Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery`, 'EnablePinRecovery does not carry the tenant id');
     check(enable['@odata.type'] === '#microsoft.graph.omaSettingBoolean' && enable.value === true, 'EnablePinRecovery is not Boolean true');
     t.ok('EnablePinRecovery is an omaSettingBoolean = true with the tenant id in its path');
 
     t.heading('Enrol a device (device key, protector wrapped under the tenant key)');
-    t.note('This device\'s own Windows Hello policy demands at least 10 characters (stricter than the tenant\'s 6).');
+    t.note("This device's own Windows Hello policy demands at least 10 characters (stricter than the tenant's 6).");
     await t.agent(['enroll', '--device-name', 'DEMO-PC-01', '--min-length', '10']);
     const mode = (await stat(statePath)).mode & 0o777;
     const state = JSON.parse(await readFile(statePath, 'utf8')) as AgentState;
@@ -280,7 +304,10 @@ async function story(url: string): Promise<number> {
     await t.agent(['admin', 'keys', 'rotate', ...adminState]);
     const rotated = await t.agent(['reset', '--json']);
     const rotatedResult = JSON.parse(rotated.stdout) as { reprotectRecommended: boolean; reprotected: boolean; keyId: string; protectorKeyId: string };
-    check(rotatedResult.reprotectRecommended && rotatedResult.reprotected && rotatedResult.protectorKeyId !== rotatedResult.keyId, 'reprotectRecommended was not reported or not acted on');
+    check(
+      rotatedResult.reprotectRecommended && rotatedResult.reprotected && rotatedResult.protectorKeyId !== rotatedResult.keyId,
+      'reprotectRecommended was not reported or not acted on',
+    );
     t.ok(`reprotectRecommended: true -> re-wrapped under ${rotatedResult.protectorKeyId} (the recent MFA sign-in still counts: no new prompt)`);
     const again = JSON.parse((await t.agent(['reset', '--json'])).stdout) as { reprotectRecommended: boolean };
     check(again.reprotectRecommended === false, 'after re-protection the service still recommends re-protection');
@@ -293,9 +320,12 @@ async function story(url: string): Promise<number> {
     check(/InvalidPinTooFewCharacters/.test(refusedPoll.stdout), 'the device did not refuse the short passcode');
     const failed = await adminDevice(t, deviceId, adminState);
     const failedAction = failed.deviceActionResults?.[0];
-    check(failedAction?.actionState === 'failed' && failedAction.errorName === 'InvalidPinTooFewCharacters' && failedAction.errorDescription, 'the admin does not see failed + InvalidPinTooFewCharacters + a description');
+    check(
+      failedAction?.actionState === 'failed' && failedAction.errorName === 'InvalidPinTooFewCharacters' && failedAction.errorDescription,
+      'the admin does not see failed + InvalidPinTooFewCharacters + a description',
+    );
     t.ok('the admin sees failed with InvalidPinTooFewCharacters and what to change (not "pending" forever)');
-    t.note('Fix: align the tenant\'s pinMinimumLength with the device policy.');
+    t.note("Fix: align the tenant's pinMinimumLength with the device policy.");
     await t.agent(['admin', 'settings', '--min-length', '10', ...adminState]);
     await t.agent(['admin', 'reset-passcode', deviceId, ...adminState]);
     await t.agent(['poll']);
@@ -335,14 +365,16 @@ async function adminDevice(t: Transcript, deviceId: string, adminState: string[]
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { url: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
-    console.log([
-      'Usage: npm run demo [-- --url <service url>]',
-      '',
-      'Runs the PIN reset story against the running `npm start` (--url, else PINRESET_URL, else',
-      'http://localhost:$PORT with PORT defaulting to 7071), or starts a throwaway local host when none',
-      'answers. Everyone signs in through the development authority (device code flow). Exits non-zero',
-      'if any step misbehaves.',
-    ].join('\n'));
+    console.log(
+      [
+        'Usage: npm run demo [-- --url <service url>]',
+        '',
+        'Runs the PIN reset story against the running `npm start` (--url, else PINRESET_URL, else',
+        'http://localhost:$PORT with PORT defaulting to 7071), or starts a throwaway local host when none',
+        'answers. Everyone signs in through the development authority (device code flow). Exits non-zero',
+        'if any step misbehaves.',
+      ].join('\n'),
+    );
     return 0;
   }
   const requested = (values.url ?? process.env.PINRESET_URL ?? defaultServiceUrl(process.env)).replace(/\/+$/, '');

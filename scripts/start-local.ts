@@ -38,10 +38,12 @@ const DEFAULT_AZURITE_TABLE_PORT = 10002;
 class StartError extends Error {}
 
 function portInUse(port: number, what: string, setting: string, hint: string): StartError {
-  return new StartError([
-    `Port ${port} (${what}) is already in use${hint}.`,
-    `Set ${setting} to a free port, e.g.  ${setting}=${port + 10} npm start  (or stop whatever listens on ${port}).`,
-  ].join('\n'));
+  return new StartError(
+    [
+      `Port ${port} (${what}) is already in use${hint}.`,
+      `Set ${setting} to a free port, e.g.  ${setting}=${port + 10} npm start  (or stop whatever listens on ${port}).`,
+    ].join('\n'),
+  );
 }
 
 function servicePortInUse(port: number): StartError {
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
       ? portInUse(azuritePort, "Azurite's Table service", 'AZURITE_TABLE_PORT', ' — often by the Azurite that VS Code or Docker runs')
       : error;
   });
-  if (azurite.stoppedLeftover) console.log(`Stopped Azurite (pid ${azurite.stoppedLeftover}) left running on ${DATA_DIRECTORY}/ by an npm start that did not exit cleanly.`);
+  if (azurite.stoppedLeftover)
+    console.log(`Stopped Azurite (pid ${azurite.stoppedLeftover}) left running on ${DATA_DIRECTORY}/ by an npm start that did not exit cleanly.`);
   process.env.TABLES_CONNECTION_STRING = azurite.connectionString;
   const config = getConfig();
   persistDirectory(getSimulation().directory, `${DATA_DIRECTORY}/dev-directory.json`);
@@ -101,7 +104,9 @@ async function main(): Promise<void> {
     await azurite.stop();
     throw (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? servicePortInUse(port) : error;
   });
-  const scheduler = startLocalScheduler(TIMERS, (level, message) => (level === 'information' ? console.log(`[timer] ${message}`) : functionLog(level, message)));
+  const scheduler = startLocalScheduler(TIMERS, (level, message) =>
+    level === 'information' ? console.log(`[timer] ${message}`) : functionLog(level, message),
+  );
 
   console.log(banner({ base: config.publicBaseUrl, listening: host.url, azuritePort: azurite.port }));
 

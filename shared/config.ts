@@ -57,57 +57,125 @@ export interface SettingDefinition {
 }
 
 export const SETTINGS = [
-  { name: 'PINRESET_DEV_MODE', requiredInAzure: false, defaultValue: 'false',
-    description: 'Development mode: simulated Entra ID and Graph, /dev routes. Refused when running in Azure.' },
-  { name: 'PINRESET_PUBLIC_BASE_URL', requiredInAzure: true,
-    description: 'Public base URL of the service (used in @odata.context, redirect URIs, device assertion audience). Defaults to http://localhost:$PORT locally.' },
-  { name: 'PINRESET_CLOUD', requiredInAzure: true, defaultValue: 'public',
-    description: 'Entra/Graph cloud: public, usGovernment or china. Selects the authority and Graph hosts.' },
-  { name: 'PINRESET_AUTHORITY_HOST', requiredInAzure: false,
-    description: 'Override of the Entra authority: a host with an optional path, or an https URL (default from PINRESET_CLOUD; in development mode <public base URL>/dev/login, the simulated authority).' },
-  { name: 'PINRESET_GRAPH_HOST', requiredInAzure: false,
-    description: 'Override of the Microsoft Graph host (default from PINRESET_CLOUD).' },
-  { name: 'PINRESET_SERVICE_APP_ID', requiredInAzure: true,
-    description: 'Client id of the PIN reset service app registration (the API audience).' },
-  { name: 'PINRESET_SERVICE_APP_ID_URI', requiredInAzure: true,
-    description: 'App ID URI of the service app (also accepted as audience), e.g. api://pinreset.contoso.com.' },
-  { name: 'PINRESET_CLIENT_APP_ID', requiredInAzure: true,
-    description: 'Client id of the PIN reset client app registration (what devices sign in with).' },
-  { name: 'PINRESET_ADMIN_ROLE_IDS', requiredInAzure: true, defaultValue: DEFAULT_ADMIN_ROLE_IDS.join(','),
-    description: 'Comma-separated directory role template ids (wids) treated as PIN reset administrators.' },
-  { name: 'PINRESET_PASSCODE_RESET_ROLE_IDS', requiredInAzure: true,
+  {
+    name: 'PINRESET_DEV_MODE',
+    requiredInAzure: false,
+    defaultValue: 'false',
+    description: 'Development mode: simulated Entra ID and Graph, /dev routes. Refused when running in Azure.',
+  },
+  {
+    name: 'PINRESET_PUBLIC_BASE_URL',
+    requiredInAzure: true,
+    description:
+      'Public base URL of the service (used in @odata.context, redirect URIs, device assertion audience). Defaults to http://localhost:$PORT locally.',
+  },
+  {
+    name: 'PINRESET_CLOUD',
+    requiredInAzure: true,
+    defaultValue: 'public',
+    description: 'Entra/Graph cloud: public, usGovernment or china. Selects the authority and Graph hosts.',
+  },
+  {
+    name: 'PINRESET_AUTHORITY_HOST',
+    requiredInAzure: false,
+    description:
+      'Override of the Entra authority: a host with an optional path, or an https URL (default from PINRESET_CLOUD; in development mode <public base URL>/dev/login, the simulated authority).',
+  },
+  { name: 'PINRESET_GRAPH_HOST', requiredInAzure: false, description: 'Override of the Microsoft Graph host (default from PINRESET_CLOUD).' },
+  { name: 'PINRESET_SERVICE_APP_ID', requiredInAzure: true, description: 'Client id of the PIN reset service app registration (the API audience).' },
+  {
+    name: 'PINRESET_SERVICE_APP_ID_URI',
+    requiredInAzure: true,
+    description: 'App ID URI of the service app (also accepted as audience), e.g. api://pinreset.contoso.com.',
+  },
+  { name: 'PINRESET_CLIENT_APP_ID', requiredInAzure: true, description: 'Client id of the PIN reset client app registration (what devices sign in with).' },
+  {
+    name: 'PINRESET_ADMIN_ROLE_IDS',
+    requiredInAzure: true,
+    defaultValue: DEFAULT_ADMIN_ROLE_IDS.join(','),
+    description: 'Comma-separated directory role template ids (wids) treated as PIN reset administrators.',
+  },
+  {
+    name: 'PINRESET_PASSCODE_RESET_ROLE_IDS',
+    requiredInAzure: true,
     defaultValue: [...DEFAULT_ADMIN_ROLE_IDS, ROLE_TEMPLATE_IDS.helpdeskAdministrator].join(','),
-    description: 'Comma-separated role template ids allowed to reset device passcodes and read devices.' },
-  { name: 'PINRESET_MFA_MAX_AGE_SECONDS', requiredInAzure: false, defaultValue: '600',
-    description: 'How long ago (auth_time, else iat) the MFA may have happened for a decrypt.' },
-  { name: 'PINRESET_MFA_AUTH_CONTEXT_ID', requiredInAzure: false,
-    description: 'Conditional Access auth-context id (acrs) that also counts as MFA, e.g. c1.' },
-  { name: 'TABLES_CONNECTION_STRING', requiredInAzure: false,
-    description: 'Table storage connection string (local development and tests: Azurite).' },
-  { name: 'TABLES_ENDPOINT', requiredInAzure: true,
-    description: 'Table service endpoint used with the managed identity in Azure, e.g. https://<account>.table.core.windows.net.' },
-  { name: 'AZURE_CLIENT_ID', requiredInAzure: true,
-    description: 'Client id of the user-assigned managed identity (storage, Key Vault, Graph federated credential).' },
-  { name: 'PORT', requiredInAzure: false, defaultValue: '7071',
-    description: 'Port of the local host (npm start).' },
-  { name: 'PINRESET_KEY_VAULT_KEY_ID', requiredInAzure: true,
-    description: 'Key Vault key (versionless id, e.g. https://<vault>.vault.azure.net/keys/<name>) that wraps every tenant protector key (RSA-OAEP-256, managed identity). When unset, PINRESET_LOCAL_KEK is used.' },
-  { name: 'PINRESET_LOCAL_KEK', requiredInAzure: false,
-    description: 'Local key-encryption key (base64 of 32 bytes, AES-256-GCM) for self-hosting without Key Vault. Refused in Azure. In development mode without it, a fixed dev-only KEK is used.' },
-  { name: 'PINRESET_KEY_CACHE_SIZE', requiredInAzure: false, defaultValue: '1000',
-    description: 'How many unwrapped tenant private keys one process keeps in memory (LRU).' },
-  { name: 'PINRESET_KEY_CACHE_TTL_SECONDS', requiredInAzure: false, defaultValue: '600',
-    description: 'How long an unwrapped tenant private key stays in memory before it is unwrapped again.' },
-  { name: 'PINRESET_KEY_STATE_CACHE_SECONDS', requiredInAzure: false, defaultValue: '5',
-    description: 'How long one instance reuses a tenant\'s active state, current-key pointer and key rows for decrypts (0 = read storage every time). Another instance\'s retire or offboarding reaches this one within this bound; its own take effect at once.' },
-  { name: 'PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS', requiredInAzure: false, defaultValue: '60',
-    description: 'Minimum time between two rotations of a tenant\'s protector key on request; a sooner rotation answers 429 with Retry-After (0 = no minimum). The scheduled rotation is not affected.' },
-  { name: 'PINRESET_DECRYPT_LIMIT_PER_USER', requiredInAzure: false, defaultValue: '10',
-    description: 'Decrypt attempts one user may make per rate-limit window, across all instances (0 = no limit).' },
-  { name: 'PINRESET_DECRYPT_LIMIT_PER_TENANT', requiredInAzure: false, defaultValue: '1000',
-    description: 'Decrypt attempts one tenant may make per rate-limit window, across all instances (0 = no limit).' },
-  { name: 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS', requiredInAzure: false, defaultValue: '3600',
-    description: 'Length of the fixed decrypt rate-limit window.' },
+    description: 'Comma-separated role template ids allowed to reset device passcodes and read devices.',
+  },
+  {
+    name: 'PINRESET_MFA_MAX_AGE_SECONDS',
+    requiredInAzure: false,
+    defaultValue: '600',
+    description: 'How long ago (auth_time, else iat) the MFA may have happened for a decrypt.',
+  },
+  { name: 'PINRESET_MFA_AUTH_CONTEXT_ID', requiredInAzure: false, description: 'Conditional Access auth-context id (acrs) that also counts as MFA, e.g. c1.' },
+  { name: 'TABLES_CONNECTION_STRING', requiredInAzure: false, description: 'Table storage connection string (local development and tests: Azurite).' },
+  {
+    name: 'TABLES_ENDPOINT',
+    requiredInAzure: true,
+    description: 'Table service endpoint used with the managed identity in Azure, e.g. https://<account>.table.core.windows.net.',
+  },
+  {
+    name: 'AZURE_CLIENT_ID',
+    requiredInAzure: true,
+    description: 'Client id of the user-assigned managed identity (storage, Key Vault, Graph federated credential).',
+  },
+  { name: 'PORT', requiredInAzure: false, defaultValue: '7071', description: 'Port of the local host (npm start).' },
+  {
+    name: 'PINRESET_KEY_VAULT_KEY_ID',
+    requiredInAzure: true,
+    description:
+      'Key Vault key (versionless id, e.g. https://<vault>.vault.azure.net/keys/<name>) that wraps every tenant protector key (RSA-OAEP-256, managed identity). When unset, PINRESET_LOCAL_KEK is used.',
+  },
+  {
+    name: 'PINRESET_LOCAL_KEK',
+    requiredInAzure: false,
+    description:
+      'Local key-encryption key (base64 of 32 bytes, AES-256-GCM) for self-hosting without Key Vault. Refused in Azure. In development mode without it, a fixed dev-only KEK is used.',
+  },
+  {
+    name: 'PINRESET_KEY_CACHE_SIZE',
+    requiredInAzure: false,
+    defaultValue: '1000',
+    description: 'How many unwrapped tenant private keys one process keeps in memory (LRU).',
+  },
+  {
+    name: 'PINRESET_KEY_CACHE_TTL_SECONDS',
+    requiredInAzure: false,
+    defaultValue: '600',
+    description: 'How long an unwrapped tenant private key stays in memory before it is unwrapped again.',
+  },
+  {
+    name: 'PINRESET_KEY_STATE_CACHE_SECONDS',
+    requiredInAzure: false,
+    defaultValue: '5',
+    description:
+      "How long one instance reuses a tenant's active state, current-key pointer and key rows for decrypts (0 = read storage every time). Another instance's retire or offboarding reaches this one within this bound; its own take effect at once.",
+  },
+  {
+    name: 'PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS',
+    requiredInAzure: false,
+    defaultValue: '60',
+    description:
+      "Minimum time between two rotations of a tenant's protector key on request; a sooner rotation answers 429 with Retry-After (0 = no minimum). The scheduled rotation is not affected.",
+  },
+  {
+    name: 'PINRESET_DECRYPT_LIMIT_PER_USER',
+    requiredInAzure: false,
+    defaultValue: '10',
+    description: 'Decrypt attempts one user may make per rate-limit window, across all instances (0 = no limit).',
+  },
+  {
+    name: 'PINRESET_DECRYPT_LIMIT_PER_TENANT',
+    requiredInAzure: false,
+    defaultValue: '1000',
+    description: 'Decrypt attempts one tenant may make per rate-limit window, across all instances (0 = no limit).',
+  },
+  {
+    name: 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS',
+    requiredInAzure: false,
+    defaultValue: '3600',
+    description: 'Length of the fixed decrypt rate-limit window.',
+  },
 ] as const satisfies readonly SettingDefinition[];
 
 export type SettingName = (typeof SETTINGS)[number]['name'];
@@ -145,7 +213,10 @@ export interface ServiceConfig {
 }
 
 export class ConfigurationError extends Error {
-  constructor(readonly setting: string, detail: string) {
+  constructor(
+    readonly setting: string,
+    detail: string,
+  ) {
     super(`Configuration setting ${setting}: ${detail}`);
     this.name = 'ConfigurationError';
   }
@@ -224,7 +295,10 @@ function keyCustodyOf(env: Env, devMode: boolean, runningInAzure: boolean, clien
 function list(env: Env, name: SettingName, fallback: readonly string[]): readonly string[] {
   const value = text(env, name);
   if (value === undefined) return fallback;
-  return value.split(',').map((item) => item.trim().toLowerCase()).filter(Boolean);
+  return value
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 function defaultOf(name: SettingName): string {
@@ -248,7 +322,9 @@ function cloudOf(env: Env): Cloud {
 function authorityUrlOf(env: Env, devMode: boolean, cloud: Cloud, publicBaseUrl: string): string {
   const value = text(env, 'PINRESET_AUTHORITY_HOST');
   if (value === undefined) return devMode ? `${publicBaseUrl}/dev/login` : `https://${CLOUD_HOSTS[cloud].authorityHost}`;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `${devMode && LOOPBACK_HOSTS.has(value.split(/[:/]/)[0]?.toLowerCase() ?? '') ? 'http' : 'https'}://${value}`;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+    ? value
+    : `${devMode && LOOPBACK_HOSTS.has(value.split(/[:/]/)[0]?.toLowerCase() ?? '') ? 'http' : 'https'}://${value}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -279,8 +355,9 @@ export function loadConfig(env: Env): ServiceConfig {
   }
   const port = positiveInt(env, 'PORT', 7071);
   const cloud = cloudOf(env);
-  const publicBaseUrl = (text(env, 'PINRESET_PUBLIC_BASE_URL')
-    ?? (runningInAzure && env.WEBSITE_HOSTNAME ? `https://${env.WEBSITE_HOSTNAME}` : `http://localhost:${port}`)).replace(/\/+$/, '');
+  const publicBaseUrl = (
+    text(env, 'PINRESET_PUBLIC_BASE_URL') ?? (runningInAzure && env.WEBSITE_HOSTNAME ? `https://${env.WEBSITE_HOSTNAME}` : `http://localhost:${port}`)
+  ).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/?#]+$/.test(publicBaseUrl)) {
     throw new ConfigurationError('PINRESET_PUBLIC_BASE_URL', 'expected an absolute http(s) origin without path');
   }
@@ -289,8 +366,8 @@ export function loadConfig(env: Env): ServiceConfig {
     throw new ConfigurationError('PINRESET_DEV_MODE', `development mode serves loopback only; PINRESET_PUBLIC_BASE_URL ${publicBaseUrl} is not localhost`);
   }
 
-  const serviceAppId = devMode ? text(env, 'PINRESET_SERVICE_APP_ID') ?? DEV_APP_IDS.serviceAppId : required(env, 'PINRESET_SERVICE_APP_ID');
-  const clientAppId = devMode ? text(env, 'PINRESET_CLIENT_APP_ID') ?? DEV_APP_IDS.clientAppId : required(env, 'PINRESET_CLIENT_APP_ID');
+  const serviceAppId = devMode ? (text(env, 'PINRESET_SERVICE_APP_ID') ?? DEV_APP_IDS.serviceAppId) : required(env, 'PINRESET_SERVICE_APP_ID');
+  const clientAppId = devMode ? (text(env, 'PINRESET_CLIENT_APP_ID') ?? DEV_APP_IDS.clientAppId) : required(env, 'PINRESET_CLIENT_APP_ID');
   const serviceAppIdUri = text(env, 'PINRESET_SERVICE_APP_ID_URI') ?? (devMode ? `api://${serviceAppId}` : required(env, 'PINRESET_SERVICE_APP_ID_URI'));
 
   const connectionString = text(env, 'TABLES_CONNECTION_STRING');

@@ -39,7 +39,6 @@ import { DeviceAssertionJtiRepository } from './storage/device-assertion-jti-rep
 import { DeviceRepository } from './storage/device-repository.js';
 import { IdempotencyRepository } from './storage/idempotency-repository.js';
 
-
 /**
  * The composition root: builds the real implementations once per process, lazily, so that
  * importing a function module does no work (cold start). Tests build their own with overrides.
@@ -47,7 +46,10 @@ import { IdempotencyRepository } from './storage/idempotency-repository.js';
 export class Services {
   private readonly instances = new Map<string, unknown>();
 
-  constructor(readonly config: ServiceConfig, private readonly overrides: Partial<Record<string, unknown>> = {}) {}
+  constructor(
+    readonly config: ServiceConfig,
+    private readonly overrides: Partial<Record<string, unknown>> = {},
+  ) {}
 
   protected once<T>(name: string, create: () => T): T {
     if (name in this.overrides) return this.overrides[name] as T;
@@ -67,12 +69,16 @@ export class Services {
   }
 
   get tokens(): EntraTokenValidator {
-    return this.once('tokens', () => new EntraTokenValidator({
-      authorityUrl: this.config.authorityUrl,
-      audiences: [this.config.serviceAppId, this.config.serviceAppIdUri],
-      serviceAppId: this.config.serviceAppId,
-      jwks: new JwksCache({ url: `${this.config.authorityUrl}/common/discovery/v2.0/keys`, now: this.epochMs }),
-    }));
+    return this.once(
+      'tokens',
+      () =>
+        new EntraTokenValidator({
+          authorityUrl: this.config.authorityUrl,
+          audiences: [this.config.serviceAppId, this.config.serviceAppIdUri],
+          serviceAppId: this.config.serviceAppId,
+          jwks: new JwksCache({ url: `${this.config.authorityUrl}/common/discovery/v2.0/keys`, now: this.epochMs }),
+        }),
+    );
   }
 
   get tenants(): TenantRepository {
@@ -98,14 +104,18 @@ export class Services {
 
   /** App-only Graph tokens as the service app: dev secret in development mode, managed identity federated credential in Azure. */
   get appTokens(): AppTokenProvider {
-    return this.once('appTokens', () => new ClientCredentialsTokenProvider({
-      authorityUrl: this.config.authorityUrl,
-      graphHost: this.config.graphHost,
-      clientId: this.config.serviceAppId,
-      credential: this.clientCredential,
-      retry: this.microsoftRetry,
-      now: this.epochMs,
-    }));
+    return this.once(
+      'appTokens',
+      () =>
+        new ClientCredentialsTokenProvider({
+          authorityUrl: this.config.authorityUrl,
+          graphHost: this.config.graphHost,
+          clientId: this.config.serviceAppId,
+          credential: this.clientCredential,
+          retry: this.microsoftRetry,
+          now: this.epochMs,
+        }),
+    );
   }
 
   get directoryReader(): DirectoryReader {
@@ -113,27 +123,35 @@ export class Services {
   }
 
   get onboarding(): OnboardingService {
-    return this.once('onboarding', () => new OnboardingService({
-      config: this.config,
-      tenants: this.tenants,
-      states: this.onboardingStates,
-      directory: this.directoryReader,
-      resolver: new TenantResolver({ authorityUrl: this.config.authorityUrl, retry: this.microsoftRetry }),
-      signIn: this.adminSignIn,
-      audit: this.audit,
-      listeners: () => this.tenantLifecycleListeners,
-      clock: () => this.clock(),
-    }));
+    return this.once(
+      'onboarding',
+      () =>
+        new OnboardingService({
+          config: this.config,
+          tenants: this.tenants,
+          states: this.onboardingStates,
+          directory: this.directoryReader,
+          resolver: new TenantResolver({ authorityUrl: this.config.authorityUrl, retry: this.microsoftRetry }),
+          signIn: this.adminSignIn,
+          audit: this.audit,
+          listeners: () => this.tenantLifecycleListeners,
+          clock: () => this.clock(),
+        }),
+    );
   }
 
   /** The administrator's sign-in that begins onboarding (openid-client, as the service app). */
   get adminSignIn(): AdminSignIn {
-    return this.once('adminSignIn', () => new OpenIdAdminSignIn({
-      authorityUrl: this.config.authorityUrl,
-      clientId: this.config.serviceAppId,
-      redirectUri: `${this.config.publicBaseUrl}/onboarding/signin`,
-      credential: () => this.clientCredential,
-    }));
+    return this.once(
+      'adminSignIn',
+      () =>
+        new OpenIdAdminSignIn({
+          authorityUrl: this.config.authorityUrl,
+          clientId: this.config.serviceAppId,
+          redirectUri: `${this.config.publicBaseUrl}/onboarding/signin`,
+          credential: () => this.clientCredential,
+        }),
+    );
   }
 
   /** How the service app proves itself to the authority: dev secret locally, managed identity's federated assertion in Azure. */
@@ -151,7 +169,10 @@ export class Services {
 
   /** Deletes expired onboarding states and past rate-limit windows (hourly timer). */
   get housekeeping(): Housekeeping {
-    return this.once('housekeeping', () => new Housekeeping({ onboardingStates: this.onboardingStates, rateLimits: this.rateLimits, clock: () => this.clock() }));
+    return this.once(
+      'housekeeping',
+      () => new Housekeeping({ onboardingStates: this.onboardingStates, rateLimits: this.rateLimits, clock: () => this.clock() }),
+    );
   }
 
   get devices(): DeviceRepository {
@@ -189,14 +210,18 @@ export class Services {
   }
 
   get passcodeReset(): PasscodeResetService {
-    return this.once('passcodeReset', () => new PasscodeResetService({
-      tenantSettings: this.tenantSettings,
-      devices: this.devices,
-      actions: this.deviceActions,
-      sealer: this.passcodeSealer,
-      audit: this.audit,
-      clock: () => this.clock(),
-    }));
+    return this.once(
+      'passcodeReset',
+      () =>
+        new PasscodeResetService({
+          tenantSettings: this.tenantSettings,
+          devices: this.devices,
+          actions: this.deviceActions,
+          sealer: this.passcodeSealer,
+          audit: this.audit,
+          clock: () => this.clock(),
+        }),
+    );
   }
 
   /** The key-encryption key that wraps tenant private keys (local setting or Key Vault). */
@@ -205,15 +230,19 @@ export class Services {
   }
 
   get protectorKeys(): ProtectorKeyService {
-    return this.once('protectorKeys', () => new ProtectorKeyService(
-      new ProtectorKeyRepository(this.tables),
-      () => this.kek,
-      new UnwrappedKeyCache({ maxEntries: this.config.keyCache.maxEntries, ttlMs: this.config.keyCache.ttlSeconds * 1000, now: this.epochMs }),
-      this.audit,
-      () => this.clock(),
-      this.tenantStateCache,
-      () => ({ minIntervalSeconds: this.config.keyRotationMinIntervalSeconds }),
-    ));
+    return this.once(
+      'protectorKeys',
+      () =>
+        new ProtectorKeyService(
+          new ProtectorKeyRepository(this.tables),
+          () => this.kek,
+          new UnwrappedKeyCache({ maxEntries: this.config.keyCache.maxEntries, ttlMs: this.config.keyCache.ttlSeconds * 1000, now: this.epochMs }),
+          this.audit,
+          () => this.clock(),
+          this.tenantStateCache,
+          () => ({ minIntervalSeconds: this.config.keyRotationMinIntervalSeconds }),
+        ),
+    );
   }
 
   /** Decrypts' short-lived view of tenant and key state (PINRESET_KEY_STATE_CACHE_SECONDS). */
@@ -226,15 +255,19 @@ export class Services {
   }
 
   get protectorDecrypt(): ProtectorDecryptService {
-    return this.once('protectorDecrypt', () => new ProtectorDecryptService({
-      keys: this.protectorKeys,
-      tenants: this.tenants,
-      rateLimiter: this.decryptRateLimiter,
-      audit: this.audit,
-      limits: () => this.config.decryptLimits,
-      state: this.tenantStateCache,
-      keyUsage: this.protectorKeyUsage,
-    }));
+    return this.once(
+      'protectorDecrypt',
+      () =>
+        new ProtectorDecryptService({
+          keys: this.protectorKeys,
+          tenants: this.tenants,
+          rateLimiter: this.decryptRateLimiter,
+          audit: this.audit,
+          limits: () => this.config.decryptLimits,
+          state: this.tenantStateCache,
+          keyUsage: this.protectorKeyUsage,
+        }),
+    );
   }
 
   /** Add a feature's listener here when it keeps per-tenant state. */
@@ -254,13 +287,17 @@ export class Services {
   }
 
   get deviceAuthenticator(): DeviceAuthenticator {
-    return this.once<DeviceAuthenticator>('deviceAuthenticator', () => new DeviceAssertionVerifier({
-      devices: this.devices,
-      tenants: this.tenants,
-      jtis: this.deviceAssertionJtis,
-      clock: () => this.clock(),
-      challenge: this.deviceChallenge(true),
-    }));
+    return this.once<DeviceAuthenticator>(
+      'deviceAuthenticator',
+      () =>
+        new DeviceAssertionVerifier({
+          devices: this.devices,
+          tenants: this.tenants,
+          jtis: this.deviceAssertionJtis,
+          clock: () => this.clock(),
+          challenge: this.deviceChallenge(true),
+        }),
+    );
   }
 }
 

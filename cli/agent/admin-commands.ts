@@ -13,7 +13,11 @@ import { heading, table, wrapText } from './format.js';
 import { PIN_COMPLEXITY_OPTIONS, pinComplexityFromOptions } from './pin-complexity-options.js';
 
 const TENANT_OPTION = {
-  tenant: { type: 'string' as const, valueName: '<tid>', description: 'Tenant id (env PINRESET_TENANT; default: the enrolled tenant; with --token: the token\'s).' },
+  tenant: {
+    type: 'string' as const,
+    valueName: '<tid>',
+    description: "Tenant id (env PINRESET_TENANT; default: the enrolled tenant; with --token: the token's).",
+  },
 };
 
 /** `pinreset-agent admin <name>`: every admin command takes --tenant (listed first). */
@@ -43,7 +47,9 @@ function latestAction(device: ManagedDeviceSelection): DeviceActionResult | unde
 }
 
 function describeAction(action: DeviceActionResult): string[] {
-  const lines = [`${action.actionName} ${action.id}: ${action.actionState} (started ${action.startDateTime ?? '-'}, updated ${action.lastUpdatedDateTime ?? '-'})`];
+  const lines = [
+    `${action.actionName} ${action.id}: ${action.actionState} (started ${action.startDateTime ?? '-'}, updated ${action.lastUpdatedDateTime ?? '-'})`,
+  ];
   if (action.passcode) lines.push(`  passcode         : ${action.passcode}`);
   if (action.errorName) lines.push(`  errorCode        : ${action.errorCode} (${action.errorName})`);
   if (action.errorDescription) lines.push(`  errorDescription : ${action.errorDescription}`);
@@ -67,7 +73,8 @@ function describeDevice(device: ManagedDeviceSelection): string {
 const onboard = adminCommand('onboard', {
   maxPositionals: 0,
   summary: 'Development mode: onboard a tenant as a browser would: sign in as an administrator, then both consent pages.',
-  description: 'GET /onboarding/start?tenant=..., sign in on the development authority as a Global Administrator of the tenant, Accept on the service app\'s and the client app\'s consent pages, then checks the onboarding status.',
+  description:
+    "GET /onboarding/start?tenant=..., sign in on the development authority as a Global Administrator of the tenant, Accept on the service app's and the client app's consent pages, then checks the onboarding status.",
   options: {
     cancel: { type: 'boolean', description: 'Press Cancel on the first consent page instead of Accept.' },
   },
@@ -76,9 +83,17 @@ const onboard = adminCommand('onboard', {
     const tenant = context.tenantId(state);
     if (!tenant) throw new UsageError('Pass --tenant <tenant id or domain>.', 'admin onboard');
     const walk = await walkOnboarding({ baseUrl: context.serviceUrl(state), tenant, decisions: context.values.cancel === true ? ['cancel'] : [] });
-    for (const step of walk.steps) context.say(`  ${step.method.padEnd(4)} ${step.status} ${step.url.length > 110 ? `${step.url.slice(0, 107)}...` : step.url}${step.consentFor ? '   <- consent page: Accept' : ''}`);
+    for (const step of walk.steps)
+      context.say(
+        `  ${step.method.padEnd(4)} ${step.status} ${step.url.length > 110 ? `${step.url.slice(0, 107)}...` : step.url}${step.consentFor ? '   <- consent page: Accept' : ''}`,
+      );
     context.say('');
-    context.say(walk.finalText.split('\n').map((line) => `  | ${line}`).join('\n'));
+    context.say(
+      walk.finalText
+        .split('\n')
+        .map((line) => `  | ${line}`)
+        .join('\n'),
+    );
     const { client, credential, tenantId } = await admin(context);
     const status = await client.onboardingStatus(credential, tenantId);
     context.emit({ tenantId, state: status.state, consentPages: walk.consentPages, finalStatus: walk.finalStatus, onboarding: status, page: walk.finalText });
@@ -110,7 +125,11 @@ function settingValue(omaUri: string, value: unknown): string {
 }
 
 function describePolicy(body: PinRecoveryPolicy): string {
-  const rows = body.omaSettings.map((setting) => [setting.omaUri.split('/').slice(-2).join('/'), settingValue(setting.omaUri, setting.value), groupPolicyOf(setting.description)]);
+  const rows = body.omaSettings.map((setting) => [
+    setting.omaUri.split('/').slice(-2).join('/'),
+    settingValue(setting.omaUri, setting.value),
+    groupPolicyOf(setting.description),
+  ]);
   return table(['Intune setting (OMA-URI)', 'value', `Group Policy (${GPO_ROOT.trim()})`], rows, { maxWidths: { 2: 80 } });
 }
 
@@ -119,7 +138,7 @@ const policy = adminCommand('policy', {
   summary: 'The client policy to deploy: a table of its settings with their Group Policy equivalents, and how to POST it to Graph.',
   description: [
     'GET /v1.0/organization/{tid}/pinRecoveryPolicy: an Intune custom profile (windows10CustomConfiguration)',
-    'for Windows\' PassportForWork settings (EnablePinRecovery, PIN complexity), which you POST unchanged to',
+    "for Windows' PassportForWork settings (EnablePinRecovery, PIN complexity), which you POST unchanged to",
     'Microsoft Graph deviceManagement/deviceConfigurations. --out saves the body to a file; --json prints it.',
   ].join('\n'),
   options: {
@@ -137,7 +156,9 @@ const policy = adminCommand('policy', {
     if (out) await writeFile(out, `${JSON.stringify(body, null, 2)}\n`);
     context.emit(body);
     if (status && status.state !== 'active') {
-      context.warn(`warning: tenant ${tenantId} is not onboarded (state ${status.state}): devices cannot use this service until an admin onboards it (pinreset-agent admin onboard --tenant ${tenantId}, or ${context.serviceUrl()}/onboarding/start?tenant=${tenantId}).`);
+      context.warn(
+        `warning: tenant ${tenantId} is not onboarded (state ${status.state}): devices cannot use this service until an admin onboards it (pinreset-agent admin onboard --tenant ${tenantId}, or ${context.serviceUrl()}/onboarding/start?tenant=${tenantId}).`,
+      );
     }
     context.say(heading(body.displayName));
     context.say(wrapText(body.description, 100).join('\n'));
@@ -147,7 +168,9 @@ const policy = adminCommand('policy', {
     const file = out ?? 'pin-recovery-policy.json';
     if (!out) context.say(`Save the body with --out ${file} (or --json > ${file}), then POST it to Graph as an Intune administrator:`);
     else context.say(`Saved to ${out}. POST it to Graph as an Intune administrator:`);
-    context.say(`  az rest --method POST --url ${deviceConfigurationsUrl(settings?.cloud ?? 'public')} --headers Content-Type=application/json --body @${file}`);
+    context.say(
+      `  az rest --method POST --url ${deviceConfigurationsUrl(settings?.cloud ?? 'public')} --headers Content-Type=application/json --body @${file}`,
+    );
     context.say('Then assign the profile to your devices in Intune (device scope).');
     return EXIT.ok;
   },
@@ -155,7 +178,7 @@ const policy = adminCommand('policy', {
 
 const settings = adminCommand('settings', {
   maxPositionals: 0,
-  summary: 'Show the tenant\'s pinResetSettings, or change them (PATCH) with the options below.',
+  summary: "Show the tenant's pinResetSettings, or change them (PATCH) with the options below.",
   options: {
     ...PIN_COMPLEXITY_OPTIONS,
     'web-sign-in-urls': { type: 'string', valueName: '<a,b>', description: 'webSignInAllowedUrls (comma-separated host names; empty to clear).' },
@@ -170,7 +193,11 @@ const settings = adminCommand('settings', {
     const complexity = pinComplexityFromOptions(values);
     if (Object.keys(complexity).length > 0) patch.pinComplexity = complexity;
     const urls = stringOption(values, 'web-sign-in-urls');
-    if (urls !== undefined) patch.webSignInAllowedUrls = urls.split(',').map((url) => url.trim()).filter(Boolean);
+    if (urls !== undefined)
+      patch.webSignInAllowedUrls = urls
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean);
     const cloud = choiceOption(values, 'cloud', ['public', 'usGovernment', 'china'] as const);
     if (cloud) patch.cloud = cloud;
     const days = integerOption(values, 'rotation-days');
@@ -189,11 +216,12 @@ const settings = adminCommand('settings', {
 const keys = adminCommand('keys', {
   args: '[rotate | retire <kid>]',
   maxPositionals: 2,
-  summary: 'List the tenant\'s protector key versions, rotate the key, or retire a version (asks to confirm).',
+  summary: "List the tenant's protector key versions, rotate the key, or retire a version (asks to confirm).",
   options: { ...YES_OPTION },
   async run(context) {
     const [action, kid] = context.positionals;
-    if (action !== undefined && action !== 'rotate' && action !== 'retire') throw new UsageError(`Unknown keys action '${action}' (rotate | retire <kid>).`, 'admin keys');
+    if (action !== undefined && action !== 'rotate' && action !== 'retire')
+      throw new UsageError(`Unknown keys action '${action}' (rotate | retire <kid>).`, 'admin keys');
     if (action === 'retire' && !kid) throw new UsageError('admin keys retire needs the <kid> to retire.', 'admin keys');
     const { client, credential, tenantId } = await admin(context);
     if (action === 'rotate') {
@@ -202,16 +230,25 @@ const keys = adminCommand('keys', {
     } else if (action === 'retire' && kid) {
       const version = (await client.protectorKeyVersions(credential, tenantId)).find((candidate) => candidate.kid === kid);
       const deviceCount = version?.deviceCount;
-      const holders = typeof deviceCount === 'number'
-        ? `${deviceCount} device${deviceCount === 1 ? '' : 's'} still hold${deviceCount === 1 ? 's' : ''} a protector under it; ${deviceCount === 0 ? 'none' : 'they'} will need a destructive reset (or to re-protect first).`
-        : 'Devices whose protector is under it will need a destructive reset.';
-      await confirmTyped(context, { what: `Retiring key ${kid}${version ? ` (${version.state})` : ''} is final: protectors under it can no longer be decrypted. ${holders}`, expected: 'retire' });
+      const holders =
+        typeof deviceCount === 'number'
+          ? `${deviceCount} device${deviceCount === 1 ? '' : 's'} still hold${deviceCount === 1 ? 's' : ''} a protector under it; ${deviceCount === 0 ? 'none' : 'they'} will need a destructive reset (or to re-protect first).`
+          : 'Devices whose protector is under it will need a destructive reset.';
+      await confirmTyped(context, {
+        what: `Retiring key ${kid}${version ? ` (${version.state})` : ''} is final: protectors under it can no longer be decrypted. ${holders}`,
+        expected: 'retire',
+      });
       await client.retireProtectorKey(credential, tenantId, kid);
       context.say(`Retired ${kid}: protectors under it can no longer be decrypted.`);
     }
     const versions = await client.protectorKeyVersions(credential, tenantId);
     context.emit({ tenantId, versions });
-    context.say(table(['kid', 'state', 'createdDateTime', 'devices'], versions.map((v) => [v.kid, v.state, v.createdDateTime, v.deviceCount])));
+    context.say(
+      table(
+        ['kid', 'state', 'createdDateTime', 'devices'],
+        versions.map((v) => [v.kid, v.state, v.createdDateTime, v.deviceCount]),
+      ),
+    );
     return EXIT.ok;
   },
 });
@@ -219,11 +256,15 @@ const keys = adminCommand('keys', {
 const devices = adminCommand('devices', {
   args: '[deviceId]',
   maxPositionals: 1,
-  summary: 'List the tenant\'s managed devices, or show one with its deviceActionResults.',
+  summary: "List the tenant's managed devices, or show one with its deviceActionResults.",
   options: {
-    filter: { type: 'string', valueName: '<odata>', description: "OData $filter, e.g. \"joinType eq 'azureADRegistered'\"." },
+    filter: { type: 'string', valueName: '<odata>', description: 'OData $filter, e.g. "joinType eq \'azureADRegistered\'".' },
     top: { type: 'string', valueName: '<n>', description: 'Page size ($top).' },
-    reason: { type: 'string', valueName: '<text>', description: 'With a deviceId: why you read it. A pending passcode is shown, and the reveal is audited with this reason (Reveal-Reason).' },
+    reason: {
+      type: 'string',
+      valueName: '<text>',
+      description: 'With a deviceId: why you read it. A pending passcode is shown, and the reveal is audited with this reason (Reveal-Reason).',
+    },
   },
   async run(context) {
     const [deviceId] = context.positionals;
@@ -239,10 +280,22 @@ const devices = adminCommand('devices', {
     const filter = stringOption(context.values, 'filter');
     const list = await client.managedDevices(credential, { ...(top ? { top } : {}), ...(filter ? { filter } : {}), all: top === undefined });
     context.emit(list);
-    context.say(table(['id', 'deviceName', 'joinType', 'canReset', 'lastSyncDateTime', 'last action'], list.map((device) => {
-      const action = latestAction(device);
-      return [device.id, device.deviceName, device.joinType, device.canReset, device.lastSyncDateTime, action ? `${action.actionName} ${action.actionState}${action.errorName ? ` ${action.errorName}` : ''}` : undefined];
-    })));
+    context.say(
+      table(
+        ['id', 'deviceName', 'joinType', 'canReset', 'lastSyncDateTime', 'last action'],
+        list.map((device) => {
+          const action = latestAction(device);
+          return [
+            device.id,
+            device.deviceName,
+            device.joinType,
+            device.canReset,
+            device.lastSyncDateTime,
+            action ? `${action.actionName} ${action.actionState}${action.errorName ? ` ${action.errorName}` : ''}` : undefined,
+          ];
+        }),
+      ),
+    );
     return EXIT.ok;
   },
 });
@@ -257,7 +310,11 @@ const resetPasscode = adminCommand('reset-passcode', {
   description: 'deviceId: a managed device id from `pinreset-agent admin devices`; default: the device enrolled with this state file.',
   options: {
     'idempotency-key': { type: 'string', valueName: '<key>', description: 'Idempotency-Key header (a retry with the same key is not a second request).' },
-    reason: { type: 'string', valueName: '<text>', description: `Why the new passcode is shown to you (audited as passcodeRevealed; default: "${RESET_REVEAL_REASON}").` },
+    reason: {
+      type: 'string',
+      valueName: '<text>',
+      description: `Why the new passcode is shown to you (audited as passcodeRevealed; default: "${RESET_REVEAL_REASON}").`,
+    },
   },
   async run(context) {
     const { client, credential } = await admin(context);
@@ -271,7 +328,11 @@ const resetPasscode = adminCommand('reset-passcode', {
         const actions = await client.deviceActionResults(credential, deviceId).catch(() => []);
         const open = actions.find((candidate) => candidate.actionState === 'pending' || candidate.actionState === 'active');
         if (open) {
-          throw new GraphApiError({ ...error, requestId: error.requestId, message: `${error.message}\nThe open action is ${open.id} (${open.actionState}, started ${open.startDateTime ?? '-'}). Wait for the device to report it (pinreset-agent poll on the device), or cancel it:\n  pinreset-agent admin cancel ${deviceId} ${open.id}` });
+          throw new GraphApiError({
+            ...error,
+            requestId: error.requestId,
+            message: `${error.message}\nThe open action is ${open.id} (${open.actionState}, started ${open.startDateTime ?? '-'}). Wait for the device to report it (pinreset-agent poll on the device), or cancel it:\n  pinreset-agent admin cancel ${deviceId} ${open.id}`,
+          });
         }
       }
       throw error;
@@ -309,7 +370,7 @@ function initiator(event: AuditEvent): string {
 
 const audit = adminCommand('audit', {
   maxPositionals: 0,
-  summary: 'Print the tenant\'s PIN reset audit trail, newest first.',
+  summary: "Print the tenant's PIN reset audit trail, newest first.",
   options: {
     top: { type: 'string', valueName: '<n>', description: 'At most this many events (default 50).' },
     activity: { type: 'string', valueName: '<name>', description: `Only this activity ($filter=activity eq '...'), one of: ${AUDIT_ACTIVITIES.join(', ')}.` },
@@ -328,9 +389,13 @@ const audit = adminCommand('audit', {
     const { client, credential } = await admin(context);
     const events = await client.auditEvents(credential, { top, ...(filters.length ? { filter: filters.join(' and ') } : {}) });
     context.emit(events);
-    context.say(table(['activityDateTime', 'activity', 'result', 'resultReason', 'initiatedBy'], events.map((event) => [
-      event.activityDateTime, event.activity, event.result, event.resultReason, initiator(event),
-    ]), { maxWidths: { 3: 60 } }));
+    context.say(
+      table(
+        ['activityDateTime', 'activity', 'result', 'resultReason', 'initiatedBy'],
+        events.map((event) => [event.activityDateTime, event.activity, event.result, event.resultReason, initiator(event)]),
+        { maxWidths: { 3: 60 } },
+      ),
+    );
     return EXIT.ok;
   },
 });
@@ -338,18 +403,19 @@ const audit = adminCommand('audit', {
 const onboarding = adminCommand('onboarding', {
   args: '[status | verify | offboard]',
   maxPositionals: 1,
-  summary: 'The tenant\'s onboarding: show it (status), re-check both apps in Entra ID (verify), or offboard (asks to confirm).',
+  summary: "The tenant's onboarding: show it (status), re-check both apps in Entra ID (verify), or offboard (asks to confirm).",
   description: [
     'status   GET  /v1.0/organization/{tid}/pinResetOnboarding',
     'verify   POST .../pinResetOnboarding/verify: checks both service principals in Microsoft Graph now.',
-    'offboard DELETE .../pinResetOnboarding: destroys the tenant\'s protector keys (enrolled protectors can',
+    "offboard DELETE .../pinResetOnboarding: destroys the tenant's protector keys (enrolled protectors can",
     '         never be decrypted again), cancels pending device actions; the audit trail is kept. Asks you',
     '         to type the tenant id; --yes skips that (required when there is no terminal).',
   ].join('\n'),
   options: { ...YES_OPTION },
   async run(context) {
     const [action = 'status'] = context.positionals;
-    if (action !== 'status' && action !== 'verify' && action !== 'offboard') throw new UsageError(`Unknown onboarding action '${action}' (status | verify | offboard).`);
+    if (action !== 'status' && action !== 'verify' && action !== 'offboard')
+      throw new UsageError(`Unknown onboarding action '${action}' (status | verify | offboard).`);
     const { client, credential, tenantId } = await admin(context);
     if (action === 'offboard') {
       await confirmTyped(context, {
@@ -360,7 +426,8 @@ const onboarding = adminCommand('onboarding', {
     }
     const status = action === 'verify' ? await client.verifyOnboarding(credential, tenantId) : await client.onboardingStatus(credential, tenantId);
     context.emit({ tenantId, ...status });
-    if (action === 'offboard') context.say(`Tenant ${tenantId} offboarded. To remove it for good, its admin also deletes both enterprise applications in Entra ID.`);
+    if (action === 'offboard')
+      context.say(`Tenant ${tenantId} offboarded. To remove it for good, its admin also deletes both enterprise applications in Entra ID.`);
     context.say(describeOnboarding(status));
     return action === 'verify' && status.state !== 'active' ? EXIT.serviceError : EXIT.ok;
   },

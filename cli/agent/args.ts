@@ -14,7 +14,10 @@ export type OptionDefs = Record<string, OptionDef>;
 export type OptionValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
 export class UsageError extends Error {
-  constructor(message: string, readonly helpFor?: string) {
+  constructor(
+    message: string,
+    readonly helpFor?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -22,9 +25,17 @@ export class UsageError extends Error {
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: OptionDefs = {
-  url: { type: 'string', valueName: '<url>', description: 'Service base URL (env PINRESET_URL; else the enrolled service; else http://localhost:${PORT:-7071}, where npm start serves).' },
+  url: {
+    type: 'string',
+    valueName: '<url>',
+    description: 'Service base URL (env PINRESET_URL; else the enrolled service; else http://localhost:${PORT:-7071}, where npm start serves).',
+  },
   state: { type: 'string', valueName: '<file>', description: 'Device state file (env PINRESET_AGENT_STATE; default ~/.pinreset-agent/state.json).' },
-  token: { type: 'string', valueName: '<jwt>', description: 'Access token to use instead of the development token endpoint (env PINRESET_TOKEN; admin commands: PINRESET_ADMIN_TOKEN).' },
+  token: {
+    type: 'string',
+    valueName: '<jwt>',
+    description: 'Access token to use instead of the development token endpoint (env PINRESET_TOKEN; admin commands: PINRESET_ADMIN_TOKEN).',
+  },
   json: { type: 'boolean', description: 'Machine-readable JSON on stdout.' },
   help: { type: 'boolean', short: 'h', description: 'Show help for this command.' },
 };
@@ -40,10 +51,12 @@ function unmask<T>(value: T): T {
 /** Parses one command's arguments strictly (unknown options and missing values are usage errors). */
 export function parseCommandArgs(argv: readonly string[], options: OptionDefs, commandName: string): { values: OptionValues; positionals: string[] } {
   const all = { ...GLOBAL_OPTIONS, ...options };
-  const config = Object.fromEntries(Object.entries(all).map(([name, def]) => [
-    name,
-    { type: def.type, ...(def.short ? { short: def.short } : {}), ...(def.multiple ? { multiple: true } : {}) },
-  ]));
+  const config = Object.fromEntries(
+    Object.entries(all).map(([name, def]) => [
+      name,
+      { type: def.type, ...(def.short ? { short: def.short } : {}), ...(def.multiple ? { multiple: true } : {}) },
+    ]),
+  );
   try {
     // A protector key id (RFC 7638 thumbprint: 43 base64url characters) may begin with '-': it is an
     // argument, never a cluster of short options. It is masked while parsing, then put back.

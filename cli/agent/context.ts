@@ -63,7 +63,11 @@ export class CommandContext {
   private sessionInstance: SignInSession | undefined;
   private jsonEmitted = false;
 
-  constructor(readonly io: AgentIo, readonly values: OptionValues, readonly positionals: string[]) {
+  constructor(
+    readonly io: AgentIo,
+    readonly values: OptionValues,
+    readonly positionals: string[],
+  ) {
     this.json = values.json === true;
     this.statePath = resolveStatePath(stringOption(values, 'state'), io.env);
   }
@@ -107,7 +111,8 @@ export class CommandContext {
     this.clientInstance ??= new PinResetClient({
       baseUrl: this.serviceUrl(state),
       retry: { maxDelayMs: Number(this.io.env.PINRESET_AGENT_MAX_RETRY_DELAY_MS ?? 30_000) },
-      onRetry: ({ attempt, delayMs, error }) => this.warn(`${error.code} (${error.status}); retrying in ${Math.round(delayMs / 1000)} s (attempt ${attempt})...`),
+      onRetry: ({ attempt, delayMs, error }) =>
+        this.warn(`${error.code} (${error.status}); retrying in ${Math.round(delayMs / 1000)} s (attempt ${attempt})...`),
     });
     return this.clientInstance;
   }

@@ -55,13 +55,15 @@ function statusReport(state: AgentState) {
 /** Who revealed this device's passcodes to an admin, newest action first (the service tells the device's user). */
 async function passcodeReveals(client: PinResetClient, credential: Credential, deviceId: string) {
   const actions = await client.ownActionResults(credential, deviceId);
-  return actions.flatMap((action) => (action.passcodeReveals ?? []).map((reveal) => ({
-    actionId: action.id,
-    actionName: action.actionName,
-    revealedDateTime: reveal.revealedDateTime,
-    revealedBy: reveal.revealedBy.user.userPrincipalName ?? reveal.revealedBy.user.id,
-    revealedById: reveal.revealedBy.user.id,
-  })));
+  return actions.flatMap((action) =>
+    (action.passcodeReveals ?? []).map((reveal) => ({
+      actionId: action.id,
+      actionName: action.actionName,
+      revealedDateTime: reveal.revealedDateTime,
+      revealedBy: reveal.revealedBy.user.userPrincipalName ?? reveal.revealedBy.user.id,
+      revealedById: reveal.revealedBy.user.id,
+    })),
+  );
 }
 
 function deviceCredentialOf(context: CommandContext, state: AgentState): Credential {
@@ -73,7 +75,7 @@ const enroll: CommandDef = {
   maxPositionals: 0,
   summary: 'Enrol this device: device key, managed device record, PIN reset protector wrapped under the tenant key.',
   description: [
-    'Makes an EC P-256 device key, enrols the device (POST /v1.0/me/managedDevices), fetches the tenant\'s',
+    "Makes an EC P-256 device key, enrols the device (POST /v1.0/me/managedDevices), fetches the tenant's",
     'protector key (GET .../pinResetProtectorKeys), generates a 256-bit protector with the CSPRNG, wraps it',
     'as a compact JWE (RSA-OAEP-256 + A256GCM, header kid/tid/oid) and keeps the JWE, a SHA-256 of the',
     'protector and the device key in the state file (mode 0600). The plaintext protector is never stored.',
@@ -91,8 +93,8 @@ const enroll: CommandDef = {
     const { values } = context;
     const previous = await context.tryLoadState();
     // A --state file that is not the agent's is never enrolled over, even with --force.
-    if (await stateExists(context.statePath) && !previous) await context.loadState();
-    if (await stateExists(context.statePath) && values.force !== true) {
+    if ((await stateExists(context.statePath)) && !previous) await context.loadState();
+    if ((await stateExists(context.statePath)) && values.force !== true) {
       context.warn(`This device is already enrolled (${context.statePath}). Use --force to enrol again, or --state for another device.`);
       return EXIT.usage;
     }
@@ -106,7 +108,9 @@ const enroll: CommandDef = {
     const azureADDeviceId = previous?.device.azureADDeviceId ?? randomUUID();
     const deviceName = stringOption(values, 'device-name') ?? previous?.device.deviceName ?? hostname();
     // The protector is wrapped first, so enrolment can tell the service its key id (deviceCount).
-    const protection = pinRecoveryEnabled ? await protectNew(client, token.credential, { tenantId: token.claims.tid, userObjectId: token.claims.oid }, now) : undefined;
+    const protection = pinRecoveryEnabled
+      ? await protectNew(client, token.credential, { tenantId: token.claims.tid, userObjectId: token.claims.oid }, now)
+      : undefined;
     const device = await client.enrollDevice(token.credential, {
       deviceName,
       azureADDeviceId,
@@ -144,9 +148,11 @@ const enroll: CommandDef = {
     };
     context.emit(summary);
     context.say(`Enrolled ${deviceName} as managed device ${device.id} (${joinType}) in tenant ${state.tenantId}.`);
-    context.say(pinRecoveryEnabled
-      ? `PIN reset protector generated (256-bit), wrapped under tenant key ${state.hello.protectorKeyId}; plaintext wiped.`
-      : 'PIN recovery is off on this device: no protector (destructive reset only).');
+    context.say(
+      pinRecoveryEnabled
+        ? `PIN reset protector generated (256-bit), wrapped under tenant key ${state.hello.protectorKeyId}; plaintext wiped.`
+        : 'PIN recovery is off on this device: no protector (destructive reset only).',
+    );
     context.say(`Local PIN policy: ${describePolicy(localPinPolicy)}.`);
     context.say(`CanReset : ${summary.canReset} (reported to the service)`);
     context.say(`State saved to ${context.statePath} (mode 600).`);
@@ -181,10 +187,14 @@ const status: CommandDef = {
     context.say(dsregSection('PIN Reset Agent', pinResetRows(state)));
     if (reported) context.say(`Status reported to ${context.serviceUrl(state)} (CanReset ${report.canReset}).`);
     if (reveals) {
-      context.say(reveals.length === 0
-        ? 'Passcode reveals: none (no administrator has viewed a passcode for this device).'
-        : ['Passcode reveals (an administrator viewed a passcode for this device):',
-          ...reveals.map((reveal) => `  ${reveal.revealedDateTime}  by ${reveal.revealedBy}  (${reveal.actionName} ${reveal.actionId})`)].join('\n'));
+      context.say(
+        reveals.length === 0
+          ? 'Passcode reveals: none (no administrator has viewed a passcode for this device).'
+          : [
+              'Passcode reveals (an administrator viewed a passcode for this device):',
+              ...reveals.map((reveal) => `  ${reveal.revealedDateTime}  by ${reveal.revealedBy}  (${reveal.actionName} ${reveal.actionId})`),
+            ].join('\n'),
+      );
     }
     context.emit({
       managedDeviceId: state.device.id,
@@ -210,7 +220,9 @@ function stepUpMessage(error: MfaRequiredError, source: AcquiredToken['source'])
     source === 'signIn'
       ? '  The agent signed in again with this challenge, but the new sign-in still had no (recent) MFA. Run pinreset-agent login and complete the MFA step.'
       : `  The token from ${source === 'option' ? '--token' : 'PINRESET_TOKEN'} has no (recent) MFA. Pass one that has, or leave it out so that the agent signs you in (pinreset-agent login) and steps up by itself.`,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 const reset: CommandDef = {
@@ -231,7 +243,9 @@ const reset: CommandDef = {
     const client = context.client(state);
     const token = await context.userToken();
     if (token.claims.tid !== state.tenantId || token.claims.oid !== state.userObjectId) {
-      context.warn(`warning: the token is for ${token.claims.oid} in ${token.claims.tid}, but this device was enrolled by ${state.userObjectId} in ${state.tenantId}.`);
+      context.warn(
+        `warning: the token is for ${token.claims.oid} in ${token.claims.tid}, but this device was enrolled by ${state.userObjectId} in ${state.tenantId}.`,
+      );
     }
     const now = new Date();
     if (context.values.destructive === true) return destructiveReset(context, client, token.credential, state, now);
@@ -245,7 +259,13 @@ const reset: CommandDef = {
       result = await client.decryptProtector(token.credential, state.hello.protectedSecret);
     } catch (error) {
       if (error instanceof MfaRequiredError) {
-        context.emit({ result: 'mfaRequired', code: error.code, message: error.message, requestId: error.requestId ?? null, claims: error.claimsRequest ?? null });
+        context.emit({
+          result: 'mfaRequired',
+          code: error.code,
+          message: error.message,
+          requestId: error.requestId ?? null,
+          claims: error.claimsRequest ?? null,
+        });
         context.warn(stepUpMessage(error, token.source));
         return EXIT.mfaRequired;
       }
@@ -262,7 +282,7 @@ const reset: CommandDef = {
     try {
       if (protector.length !== PROTECTOR_BYTES || !matchesProtectorHash(protector, state.hello.protectorHash)) {
         context.emit({ result: 'failed', code: 'ProtectorMismatch', keyId: result.keyId });
-        context.warn('The protector returned by the service does not match this device\'s protector (SHA-256 differs). The PIN was not reset.');
+        context.warn("The protector returned by the service does not match this device's protector (SHA-256 differs). The PIN was not reset.");
         return EXIT.verificationFailed;
       }
       if (result.reprotectRecommended) {
@@ -276,11 +296,21 @@ const reset: CommandDef = {
     await saveState(context.statePath, state);
     // The protector now lives under the current key: the service counts devices per key (deviceCount).
     if (reprotected) await client.reportDeviceStatus(deviceCredentialOf(context, state), state.device.id, statusReport(state));
-    context.emit({ result: 'success', kind: 'nonDestructive', verified: true, keyId: result.keyId, reprotectRecommended: result.reprotectRecommended, reprotected, protectorKeyId: state.hello.protectorKeyId ?? null });
+    context.emit({
+      result: 'success',
+      kind: 'nonDestructive',
+      verified: true,
+      keyId: result.keyId,
+      reprotectRecommended: result.reprotectRecommended,
+      reprotected,
+      protectorKeyId: state.hello.protectorKeyId ?? null,
+    });
     context.say('Non-destructive PIN reset: the service returned the protector after MFA.');
     context.say(`  Verified      : SHA-256 matches the enrolled protector (key ${result.keyId})`);
     context.say('  Wiped         : protector buffer overwritten with zeros');
-    context.say(`  Reprotect     : ${result.reprotectRecommended ? `recommended -> re-wrapped under current key ${state.hello.protectorKeyId}` : 'not needed (current key)'}`);
+    context.say(
+      `  Reprotect     : ${result.reprotectRecommended ? `recommended -> re-wrapped under current key ${state.hello.protectorKeyId}` : 'not needed (current key)'}`,
+    );
     context.say('The Hello container is kept; the user can now choose a new PIN.');
     return EXIT.ok;
   },
@@ -304,7 +334,15 @@ async function destructiveReset(context: CommandContext, client: PinResetClient,
   state.hello = { ngcSet: true, ngcKeyId: randomUUID(), pinRecoveryEnabled: state.hello.pinRecoveryEnabled, ...protection };
   state.lastReset = { kind: 'destructive', dateTime: now.toISOString() };
   await saveState(context.statePath, state);
-  context.emit({ result: 'success', kind: 'destructive', previousNgcKeyId, ngcKeyId: state.hello.ngcKeyId, managedDeviceId: device.id, protectorKeyId: state.hello.protectorKeyId ?? null, canReset: canResetOf(state) });
+  context.emit({
+    result: 'success',
+    kind: 'destructive',
+    previousNgcKeyId,
+    ngcKeyId: state.hello.ngcKeyId,
+    managedDeviceId: device.id,
+    protectorKeyId: state.hello.protectorKeyId ?? null,
+    canReset: canResetOf(state),
+  });
   context.say('Destructive PIN reset: the Hello container was discarded and provisioned again.');
   context.say(`  NgcKeyId      : {${previousNgcKeyId.toUpperCase()}} -> {${state.hello.ngcKeyId.toUpperCase()}}`);
   context.say(`  Re-enrolled   : managed device ${device.id} with a new device key`);
@@ -317,7 +355,7 @@ const poll: CommandDef = {
   maxPositionals: 0,
   summary: 'Fetch pending passcode actions, apply them against the local PIN policy, report done or failed.',
   description: [
-    'GET /v1.0/devices/{id}/pendingActions (device-signed); each passcode is checked against this device\'s',
+    "GET /v1.0/devices/{id}/pendingActions (device-signed); each passcode is checked against this device's",
     'own PIN policy (enrolled with enroll, or given here) and reported with POST .../result: done, or failed',
     'with the Windows reason code (e.g. InvalidPinTooFewCharacters). The passcode is never printed.',
   ].join('\n'),
@@ -341,13 +379,24 @@ const poll: CommandDef = {
     context.say(`Local PIN policy: ${describePolicy(policy)}.`);
     if (actions.length === 0) context.say('No pending actions.');
     for (const action of actions) {
-      const failure = typeof action.passcode === 'string' ? checkPin(action.passcode, policy) : { code: 'InvalidPinUnknownCharacters' as const, message: 'The action carried no passcode.' };
+      const failure =
+        typeof action.passcode === 'string'
+          ? checkPin(action.passcode, policy)
+          : { code: 'InvalidPinUnknownCharacters' as const, message: 'The action carried no passcode.' };
       const report = failure ? { actionState: 'failed' as const, errorCode: failure.code } : { actionState: 'done' as const };
       await client.reportActionResult(credential, state.device.id, action.id, report);
-      results.push({ id: action.id, actionName: action.actionName, actionState: report.actionState, errorCode: failure?.code ?? null, reason: failure?.message ?? null });
-      context.say(failure
-        ? `Action ${action.id} (${action.actionName}): the device refused the passcode: ${failure.code}. ${failure.message} Reported failed.`
-        : `Action ${action.id} (${action.actionName}): passcode accepted by the local PIN policy and applied. Reported done.`);
+      results.push({
+        id: action.id,
+        actionName: action.actionName,
+        actionState: report.actionState,
+        errorCode: failure?.code ?? null,
+        reason: failure?.message ?? null,
+      });
+      context.say(
+        failure
+          ? `Action ${action.id} (${action.actionName}): the device refused the passcode: ${failure.code}. ${failure.message} Reported failed.`
+          : `Action ${action.id} (${action.actionName}): passcode accepted by the local PIN policy and applied. Reported done.`,
+      );
     }
     context.emit({ managedDeviceId: state.device.id, localPinPolicy: policy, actions: results });
     return results.some((result) => result.actionState === 'failed') ? EXIT.passcodeRefused : EXIT.ok;

@@ -83,14 +83,20 @@ export interface TableOptions {
 
 /** A plain aligned text table (header row + rows), for admin listings. */
 export function table(headers: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[], options: TableOptions = {}): string {
-  const cells = rows.map((row) => headers.map((_, i) => {
-    const value = row[i];
-    const text = value === undefined || value === null || value === '' ? '-' : String(value);
-    const max = options.maxWidths?.[i];
-    return max === undefined ? [text] : wrapText(text, max);
-  }));
+  const cells = rows.map((row) =>
+    headers.map((_, i) => {
+      const value = row[i];
+      const text = value === undefined || value === null || value === '' ? '-' : String(value);
+      const max = options.maxWidths?.[i];
+      return max === undefined ? [text] : wrapText(text, max);
+    }),
+  );
   const widths = headers.map((header, i) => Math.max(header.length, ...cells.flatMap((row) => (row[i] ?? []).map((line) => line.length))));
-  const line = (values: readonly string[]) => values.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((value, i) => value.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const body = cells.flatMap((row) => {
     const height = Math.max(...row.map((cell) => cell.length));
     return Array.from({ length: height }, (_, n) => line(row.map((cell) => cell[n] ?? '')));

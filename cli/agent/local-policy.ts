@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import {
-  DEFAULT_PIN_COMPLEXITY, PIN_LENGTH_LOWER_BOUND, PIN_LENGTH_UPPER_BOUND, validatePinComplexity, type PinComplexity,
+  DEFAULT_PIN_COMPLEXITY,
+  PIN_LENGTH_LOWER_BOUND,
+  PIN_LENGTH_UPPER_BOUND,
+  validatePinComplexity,
+  type PinComplexity,
 } from '../../shared/domain/pin-policy.js';
 import { stringOption, UsageError, type OptionDefs, type OptionValues } from './args.js';
 import { PIN_COMPLEXITY_OPTIONS, pinComplexityFromOptions } from './pin-complexity-options.js';
@@ -27,7 +31,9 @@ export async function localPolicyFrom(values: OptionValues, base: PinComplexity 
     } catch (error) {
       throw new UsageError(`Cannot read --policy-file ${file}: ${(error as Error).message}`);
     }
-    const object = (parsed && typeof parsed === 'object' && 'pinComplexity' in parsed ? (parsed as { pinComplexity: unknown }).pinComplexity : parsed) as Partial<PinComplexity>;
+    const object = (
+      parsed && typeof parsed === 'object' && 'pinComplexity' in parsed ? (parsed as { pinComplexity: unknown }).pinComplexity : parsed
+    ) as Partial<PinComplexity>;
     policy = { ...policy, ...object };
   }
   policy = { ...policy, ...pinComplexityFromOptions(values, LOCAL_LENGTHS) };
@@ -46,6 +52,8 @@ export function hasLocalPolicyOptions(values: OptionValues): boolean {
 }
 
 export function describePolicy(policy: PinComplexity): string {
-  return `length ${policy.pinMinimumLength}..${policy.pinMaximumLength}, digits ${policy.pinDigitsUsage}, uppercase ${policy.pinUppercaseCharactersUsage}, ` +
-    `lowercase ${policy.pinLowercaseCharactersUsage}, special ${policy.pinSpecialCharactersUsage}`;
+  return (
+    `length ${policy.pinMinimumLength}..${policy.pinMaximumLength}, digits ${policy.pinDigitsUsage}, uppercase ${policy.pinUppercaseCharactersUsage}, ` +
+    `lowercase ${policy.pinLowercaseCharactersUsage}, special ${policy.pinSpecialCharactersUsage}`
+  );
 }

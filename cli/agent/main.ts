@@ -22,7 +22,13 @@ function usageOf(command: CommandDef): string {
 }
 
 export function helpFor(command: CommandDef): string {
-  return commandHelp({ usage: usageOf(command), summary: command.summary, ...(command.description ? { description: command.description } : {}), options: command.options, ...(command.examples ? { examples: command.examples } : {}) });
+  return commandHelp({
+    usage: usageOf(command),
+    summary: command.summary,
+    ...(command.description ? { description: command.description } : {}),
+    options: command.options,
+    ...(command.examples ? { examples: command.examples } : {}),
+  });
 }
 
 export function mainHelp(): string {
@@ -101,7 +107,11 @@ export async function runAgent(argv: readonly string[], io: AgentIo = processIo)
       return EXIT.ok;
     }
     if (positionals.length < (command.minPositionals ?? 0) || positionals.length > (command.maxPositionals ?? 0)) {
-      throw new UsageError(positionals.length > (command.maxPositionals ?? 0) ? `Unexpected argument '${positionals[command.maxPositionals ?? 0]}'.` : `Missing argument: ${command.args ?? ''}.`);
+      throw new UsageError(
+        positionals.length > (command.maxPositionals ?? 0)
+          ? `Unexpected argument '${positionals[command.maxPositionals ?? 0]}'.`
+          : `Missing argument: ${command.args ?? ''}.`,
+      );
     }
     checkTenantOption(values, command);
     return await command.run(new CommandContext(io, values, positionals));
@@ -121,7 +131,9 @@ const TAKES_TENANT_DOMAIN = new Set(['admin onboard', 'login']);
 function checkTenantOption(values: Record<string, unknown>, command: CommandDef): void {
   const tenant = typeof values.tenant === 'string' ? values.tenant : undefined;
   if (tenant === undefined || isGuid(tenant) || TAKES_TENANT_DOMAIN.has(command.path.join(' '))) return;
-  throw new UsageError(`--tenant must be the tenant id (a GUID), not '${tenant}'. The onboarding success page shows it, and so does GET /v1.0/organization?$select=id with a token of the tenant.`);
+  throw new UsageError(
+    `--tenant must be the tenant id (a GUID), not '${tenant}'. The onboarding success page shows it, and so does GET /v1.0/organization?$select=id with a token of the tenant.`,
+  );
 }
 
 /** Best effort, for hints: the service URL and tenant the command was aimed at. */
@@ -175,14 +187,28 @@ function reportError(error: unknown, io: AgentIo, json: boolean, command: Comman
     const next = nextStep(error, target);
     // The request-id stays on the first line, so that a command on a later line can be copied as it is.
     const [first, ...more] = error.message.split('\n');
-    io.stderr([`The service answered ${error.status} ${error.code}: ${first} (request-id ${error.requestId ?? '-'}${retry})`, ...more, ...(next ? [next] : [])].join('\n'));
-    if (json) io.stdout(errorJson(error.code, error.message, { status: error.status, requestId: error.requestId ?? null, retryAfterSeconds: error.retryAfterSeconds ?? null }));
+    io.stderr(
+      [`The service answered ${error.status} ${error.code}: ${first} (request-id ${error.requestId ?? '-'}${retry})`, ...more, ...(next ? [next] : [])].join(
+        '\n',
+      ),
+    );
+    if (json)
+      io.stdout(
+        errorJson(error.code, error.message, { status: error.status, requestId: error.requestId ?? null, retryAfterSeconds: error.retryAfterSeconds ?? null }),
+      );
     return isMfa ? EXIT.mfaRequired : EXIT.serviceError;
   }
   if (error instanceof NotSignedInError || error instanceof SignInError) {
     const next = error instanceof SignInError ? '\nTry again: pinreset-agent login' : '';
     io.stderr(`${error.message}${next}`);
-    if (json) io.stdout(errorJson(error instanceof SignInError ? 'SignInFailed' : 'NotSignedIn', error.message, error instanceof SignInError ? { oauthError: error.error ?? null } : {}));
+    if (json)
+      io.stdout(
+        errorJson(
+          error instanceof SignInError ? 'SignInFailed' : 'NotSignedIn',
+          error.message,
+          error instanceof SignInError ? { oauthError: error.error ?? null } : {},
+        ),
+      );
     return EXIT.signInRequired;
   }
   if (error instanceof ServiceUnreachableError) {

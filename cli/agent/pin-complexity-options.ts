@@ -1,5 +1,10 @@
 import {
-  CHARACTER_CLASSES, CHARACTER_USAGES, PIN_LENGTH_LOWER_BOUND, PIN_LENGTH_UPPER_BOUND, USAGE_FIELDS, type PinComplexity,
+  CHARACTER_CLASSES,
+  CHARACTER_USAGES,
+  PIN_LENGTH_LOWER_BOUND,
+  PIN_LENGTH_UPPER_BOUND,
+  USAGE_FIELDS,
+  type PinComplexity,
 } from '../../shared/domain/pin-policy.js';
 import { choiceOption, integerOption, type OptionDefs, type OptionValues } from './args.js';
 

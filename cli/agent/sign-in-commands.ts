@@ -9,7 +9,9 @@ import { EXIT } from './exit-codes.js';
 import { NotSignedInError, type CachedSignIn } from './sign-in-session.js';
 
 const CLOUDS = Object.keys(CLOUD_HOSTS) as Cloud[];
-const ROLE_NAMES = new Map<string, string>(Object.entries(ROLE_TEMPLATE_IDS).map(([name, id]) => [id, name.replace(/^./, (c) => c.toUpperCase()).replace(/([a-z])([A-Z])/g, '$1 $2')]));
+const ROLE_NAMES = new Map<string, string>(
+  Object.entries(ROLE_TEMPLATE_IDS).map(([name, id]) => [id, name.replace(/^./, (c) => c.toUpperCase()).replace(/([a-z])([A-Z])/g, '$1 $2')]),
+);
 
 /**
  * Where to sign in: flags, then environment, then the service's `GET /signin-configuration`
@@ -31,7 +33,7 @@ async function signInSettings(context: CommandContext): Promise<SignInSettings> 
     authority: (given.authority ?? served?.authority ?? '').replace(/\/+$/, ''),
     tenant: given.tenant ?? served?.tenant ?? 'organizations',
     clientId: given.clientId ?? served?.clientId ?? '',
-    scopes: given.scopes?.length ? given.scopes : served?.scopes ?? [],
+    scopes: given.scopes?.length ? given.scopes : (served?.scopes ?? []),
   };
   if (!/^https?:\/\//.test(settings.authority)) throw new UsageError(`The authority '${settings.authority}' is not an http(s) URL.`);
   return settings;
@@ -44,13 +46,16 @@ function cloudFromEnv(value: string): Cloud {
 
 async function servedConfiguration(context: CommandContext): Promise<SignInConfiguration> {
   const url = context.serviceUrl(await context.tryLoadState());
-  const hint = 'or give the sign-in settings yourself: --authority (or --cloud), --client-id and --scope (env PINRESET_AUTHORITY, PINRESET_CLIENT_ID, PINRESET_SCOPE).';
+  const hint =
+    'or give the sign-in settings yourself: --authority (or --cloud), --client-id and --scope (env PINRESET_AUTHORITY, PINRESET_CLIENT_ID, PINRESET_SCOPE).';
   try {
     const configuration = await context.client(await context.tryLoadState()).signInConfiguration();
-    if (!configuration?.authority || !configuration.clientId || !Array.isArray(configuration.scopes)) throw new Error('the answer is not a sign-in configuration');
+    if (!configuration?.authority || !configuration.clientId || !Array.isArray(configuration.scopes))
+      throw new Error('the answer is not a sign-in configuration');
     return configuration;
   } catch (error) {
-    if (error instanceof ServiceUnreachableError) throw new NotSignedInError(`${error.message}\nIs the service running? Check PINRESET_URL (or --url), ${hint}`);
+    if (error instanceof ServiceUnreachableError)
+      throw new NotSignedInError(`${error.message}\nIs the service running? Check PINRESET_URL (or --url), ${hint}`);
     const reason = error instanceof GraphApiError ? `${error.status} ${error.code}` : (error as Error).message;
     throw new NotSignedInError(`Could not read where to sign in from ${url}/signin-configuration (${reason}). Check PINRESET_URL (or --url), ${hint}`);
   }
@@ -87,7 +92,15 @@ function accountOf(accessToken: string, idToken?: string) {
 }
 
 function describeSignIn(entry: CachedSignIn) {
-  return { method: entry.method, authority: entry.settings.authority, tenant: entry.settings.tenant, clientId: entry.settings.clientId, scopes: entry.settings.scopes, serviceUrl: entry.serviceUrl, signedInDateTime: entry.signedInDateTime };
+  return {
+    method: entry.method,
+    authority: entry.settings.authority,
+    tenant: entry.settings.tenant,
+    clientId: entry.settings.clientId,
+    scopes: entry.settings.scopes,
+    serviceUrl: entry.serviceUrl,
+    signedInDateTime: entry.signedInDateTime,
+  };
 }
 
 function sayAccount(context: CommandContext, account: ReturnType<typeof accountOf>): void {
@@ -95,7 +108,9 @@ function sayAccount(context: CommandContext, account: ReturnType<typeof accountO
   context.say(`  Object id     : ${account.objectId ?? '-'}`);
   context.say(`  Tenant        : ${account.tenantId ?? '-'}`);
   context.say(`  Roles         : ${[...account.directoryRoles, ...account.appRoles].join(', ') || '(none: not an admin of the service)'}`);
-  context.say(`  Signed in with: ${account.authenticationMethods.join(', ') || '-'}${account.authenticatedDateTime ? ` at ${account.authenticatedDateTime}` : ''}`);
+  context.say(
+    `  Signed in with: ${account.authenticationMethods.join(', ') || '-'}${account.authenticatedDateTime ? ` at ${account.authenticatedDateTime}` : ''}`,
+  );
   context.say(`  Token expires : ${account.expiresDateTime ?? '-'} (refreshed silently)`);
 }
 
@@ -105,19 +120,28 @@ const login: CommandDef = {
   summary: 'Sign in (device code flow; --browser: authorization code + PKCE in the system browser).',
   description: [
     'Signs in to the authority the service names at GET /signin-configuration (Entra ID, or the development',
-    'authority of a local host), as the PIN reset client app, for the service\'s delegated scope. Device code:',
+    "authority of a local host), as the PIN reset client app, for the service's delegated scope. Device code:",
     'open the page shown and enter the code, on any device. --browser: a loopback redirect to 127.0.0.1 on a',
     'random port, as the Azure CLI does. Tokens are cached next to the state file (tokens.json, mode 600), never',
-    'printed, refreshed silently; a 401 MfaRequired makes the agent sign in again with the service\'s claims',
+    "printed, refreshed silently; a 401 MfaRequired makes the agent sign in again with the service's claims",
     'challenge and retry once. Flags and environment override the served settings for a real deployment.',
   ].join('\n'),
   options: {
     browser: { type: 'boolean', description: 'Authorization code + PKCE with a loopback redirect, in the system browser (prints the URL when there is none).' },
-    tenant: { type: 'string', valueName: '<tenant>', description: 'Tenant id or domain to sign in to (env PINRESET_TENANT; default: the served one, usually organizations).' },
+    tenant: {
+      type: 'string',
+      valueName: '<tenant>',
+      description: 'Tenant id or domain to sign in to (env PINRESET_TENANT; default: the served one, usually organizations).',
+    },
     cloud: { type: 'string', valueName: '<cloud>', description: `Entra ID cloud: ${CLOUDS.join(' | ')} (env PINRESET_CLOUD): its authority host.` },
     authority: { type: 'string', valueName: '<url>', description: 'Authority URL, e.g. https://login.microsoftonline.com (env PINRESET_AUTHORITY).' },
-    'client-id': { type: 'string', valueName: '<id>', description: 'The PIN reset client app\'s application id (env PINRESET_CLIENT_ID).' },
-    scope: { type: 'string', multiple: true, valueName: '<scope>', description: 'The service app\'s delegated scope, <appIdUri>/user_impersonation (env PINRESET_SCOPE).' },
+    'client-id': { type: 'string', valueName: '<id>', description: "The PIN reset client app's application id (env PINRESET_CLIENT_ID)." },
+    scope: {
+      type: 'string',
+      multiple: true,
+      valueName: '<scope>',
+      description: "The service app's delegated scope, <appIdUri>/user_impersonation (env PINRESET_SCOPE).",
+    },
   },
   examples: [
     'pinreset-agent login',
@@ -148,9 +172,11 @@ const whoami: CommandDef = {
     const accessToken = (await token.credential()).replace(/^Bearer /, '');
     const account = accountOf(accessToken, entry?.idToken);
     context.emit({ signedIn: true, source: token.source, account, ...(entry ? { ...describeSignIn(entry), tokenCache: context.session.file } : {}) });
-    context.say(token.source === 'signIn'
-      ? `Signed in (${entry?.method === 'browser' ? 'browser' : 'device code'}) to ${entry?.settings.authority}/${entry?.settings.tenant} as client ${entry?.settings.clientId}:`
-      : `Using the token from ${token.source === 'option' ? '--token' : 'the environment'}:`);
+    context.say(
+      token.source === 'signIn'
+        ? `Signed in (${entry?.method === 'browser' ? 'browser' : 'device code'}) to ${entry?.settings.authority}/${entry?.settings.tenant} as client ${entry?.settings.clientId}:`
+        : `Using the token from ${token.source === 'option' ? '--token' : 'the environment'}:`,
+    );
     sayAccount(context, account);
     if (entry) context.say(`  Token cache   : ${context.session.file}`);
     return EXIT.ok;

@@ -4,7 +4,13 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 import type { MfaRequiredError } from '../client/errors.js';
 import {
-  refreshSignIn, SignInError, signInWithBrowser, signInWithDeviceCode, type DeviceCodePrompt, type SignInSettings, type TokenSet,
+  refreshSignIn,
+  SignInError,
+  signInWithBrowser,
+  signInWithDeviceCode,
+  type DeviceCodePrompt,
+  type SignInSettings,
+  type TokenSet,
 } from '../client/sign-in.js';
 import { STATE_FILE_MODE, writePrivateJson } from './state.js';
 
@@ -54,7 +60,10 @@ export interface SessionIo {
 export class SignInSession {
   private cached: CachedSignIn | undefined | null = null;
 
-  constructor(readonly file: string, private readonly io: SessionIo) {}
+  constructor(
+    readonly file: string,
+    private readonly io: SessionIo,
+  ) {}
 
   async load(): Promise<CachedSignIn | undefined> {
     if (this.cached !== null) return this.cached;
@@ -86,9 +95,10 @@ export class SignInSession {
 
   /** Interactive sign-in; replaces whatever the cache held. */
   async login(input: { settings: SignInSettings; method: SignInMethod; serviceUrl: string; claims?: string | undefined }): Promise<CachedSignIn> {
-    const tokens = input.method === 'browser'
-      ? await signInWithBrowser(input.settings, { claims: input.claims, open: (url) => this.openBrowser(url) })
-      : await signInWithDeviceCode(input.settings, (prompt) => this.showDeviceCode(prompt), { claims: input.claims });
+    const tokens =
+      input.method === 'browser'
+        ? await signInWithBrowser(input.settings, { claims: input.claims, open: (url) => this.openBrowser(url) })
+        : await signInWithDeviceCode(input.settings, (prompt) => this.showDeviceCode(prompt), { claims: input.claims });
     const entry = entryOf(input.settings, input.method, input.serviceUrl, tokens);
     await this.save(entry);
     return entry;
@@ -149,9 +159,7 @@ export class SignInSession {
 
   private openBrowser(url: string): void {
     const opened = openSystemBrowser(url, this.io.env);
-    this.io.tell(opened
-      ? `Opened your browser to sign in. If it did not open, go to:\n  ${url}`
-      : `Open this URL in a browser to sign in:\n  ${url}`);
+    this.io.tell(opened ? `Opened your browser to sign in. If it did not open, go to:\n  ${url}` : `Open this URL in a browser to sign in:\n  ${url}`);
   }
 }
 

@@ -75,7 +75,15 @@ export async function stateExists(file: string): Promise<boolean> {
 
 function isAgentState(value: unknown): value is AgentState {
   const state = value as Partial<AgentState> | null;
-  return typeof state === 'object' && state !== null && state.version === STATE_VERSION && !!state.device?.id && !!state.device.privateJwk && !!state.tenantId && !!state.hello;
+  return (
+    typeof state === 'object' &&
+    state !== null &&
+    state.version === STATE_VERSION &&
+    !!state.device?.id &&
+    !!state.device.privateJwk &&
+    !!state.tenantId &&
+    !!state.hello
+  );
 }
 
 /** The files the agent keeps beside its state (token cache, temporary files of atomic writes). */
@@ -108,7 +116,8 @@ export async function loadState(file: string, warn: (message: string) => void = 
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new StateError(`This device is not enrolled (no state file at ${file}). Run: pinreset-agent enroll`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new StateError(`This device is not enrolled (no state file at ${file}). Run: pinreset-agent enroll`);
     throw new StateError(`Cannot read the state file ${file}: ${(error as Error).message}`);
   }
   let state: unknown;

@@ -59,8 +59,14 @@ export class MfaRequiredError extends GraphApiError {
 
 /** The service could not be reached at all (connection refused, DNS, timeout). */
 export class ServiceUnreachableError extends Error {
-  constructor(readonly url: string, cause: unknown) {
-    super(`Could not reach the PIN reset service at ${url}: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`, { cause });
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(
+      `Could not reach the PIN reset service at ${url}: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`,
+      { cause },
+    );
     this.name = 'ServiceUnreachableError';
   }
 }

@@ -92,7 +92,9 @@ export class HttpClient {
       throw new UntrustedUrlError(`Refusing to request '${path}': not a valid URL on the service (${origin}).`);
     }
     if (target.origin !== origin) {
-      throw new UntrustedUrlError(`Refusing to follow a link to ${target.origin}: it is not the service's origin (${origin}), and the request would carry your credential there.`);
+      throw new UntrustedUrlError(
+        `Refusing to follow a link to ${target.origin}: it is not the service's origin (${origin}), and the request would carry your credential there.`,
+      );
     }
     return target.href;
   }
@@ -120,7 +122,12 @@ export class HttpClient {
       }
       const text = await response.text();
       if ((response.status >= 200 && response.status < 300) || options.accept?.includes(response.status)) {
-        return { status: response.status, headers: response.headers, body: parseBody<T>(text, response), requestId: response.headers.get('request-id') ?? undefined };
+        return {
+          status: response.status,
+          headers: response.headers,
+          body: parseBody<T>(text, response),
+          requestId: response.headers.get('request-id') ?? undefined,
+        };
       }
       const error = errorFromResponse(response, text);
       if (error instanceof MfaRequiredError && options.credential?.stepUp && !steppedUp) {

@@ -83,7 +83,8 @@ export async function walkOnboarding(options: WalkOptions): Promise<OnboardingWa
   }
   const steps: OnboardingStep[] = browser.history.map((entry) => {
     const step: OnboardingStep = { method: entry.method === 'POST' ? 'POST' : 'GET', url: redacted(entry.url), status: entry.status };
-    const consent = /\/v2\.0\/adminconsent\?/i.test(entry.url) && entry.method === 'GET' ? new URL(entry.url, options.baseUrl).searchParams.get('client_id') : null;
+    const consent =
+      /\/v2\.0\/adminconsent\?/i.test(entry.url) && entry.method === 'GET' ? new URL(entry.url, options.baseUrl).searchParams.get('client_id') : null;
     if (consent) step.consentFor = consent;
     return step;
   });

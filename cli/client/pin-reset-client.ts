@@ -2,10 +2,27 @@ import type { PinComplexity } from '../../shared/domain/pin-policy.js';
 import { HttpClient, type Credential, type HttpClientOptions } from './http.js';
 import type { SignInConfiguration } from './sign-in.js';
 import type {
-  ActionResultReport, AuditEvent, Collection, DecryptResult, DeviceStatusReport, DevTokenRequest, EnrollDeviceRequest, Health,
-  ManagedDeviceEntity, ManagedDeviceSelection, OnboardingStatus, Organization, PendingAction, PinRecoveryPolicy, ProtectorJwks, ProtectorKeyVersion,
-  ProtectorKeyVersionWithDevices, DeviceActionResult,
-  TenantSettings, TenantSettingsPatch, TokenResponse,
+  ActionResultReport,
+  AuditEvent,
+  Collection,
+  DecryptResult,
+  DeviceStatusReport,
+  DevTokenRequest,
+  EnrollDeviceRequest,
+  Health,
+  ManagedDeviceEntity,
+  ManagedDeviceSelection,
+  OnboardingStatus,
+  Organization,
+  PendingAction,
+  PinRecoveryPolicy,
+  ProtectorJwks,
+  ProtectorKeyVersion,
+  ProtectorKeyVersionWithDevices,
+  DeviceActionResult,
+  TenantSettings,
+  TenantSettingsPatch,
+  TokenResponse,
 } from './types.js';
 
 export type { PinComplexity };
@@ -126,12 +143,17 @@ export class PinResetClient {
 
   /** Each version with `deviceCount`: enrolled devices whose protector was last seen under it. */
   async protectorKeyVersions(admin: Credential, tenantId: string): Promise<ProtectorKeyVersionWithDevices[]> {
-    const { body } = await this.http.request<Collection<ProtectorKeyVersionWithDevices> | ProtectorKeyVersionWithDevices[]>('GET', this.tenantPath(tenantId, 'pinResetProtectorKeys/versions'), { credential: admin });
+    const { body } = await this.http.request<Collection<ProtectorKeyVersionWithDevices> | ProtectorKeyVersionWithDevices[]>(
+      'GET',
+      this.tenantPath(tenantId, 'pinResetProtectorKeys/versions'),
+      { credential: admin },
+    );
     return Array.isArray(body) ? body : body.value;
   }
 
   async rotateProtectorKey(admin: Credential, tenantId: string): Promise<ProtectorKeyVersion | undefined> {
-    return (await this.http.request<ProtectorKeyVersion | undefined>('POST', this.tenantPath(tenantId, 'pinResetProtectorKeys/rotate'), { credential: admin })).body;
+    return (await this.http.request<ProtectorKeyVersion | undefined>('POST', this.tenantPath(tenantId, 'pinResetProtectorKeys/rotate'), { credential: admin }))
+      .body;
   }
 
   async retireProtectorKey(admin: Credential, tenantId: string, kid: string): Promise<void> {
@@ -155,13 +177,16 @@ export class PinResetClient {
   }
 
   async pendingActions(device: Credential, deviceId: string): Promise<PendingAction[]> {
-    const { body } = await this.http.request<Collection<PendingAction> | PendingAction[]>('GET', `/v1.0/devices/${segment(deviceId)}/pendingActions`, { credential: device });
+    const { body } = await this.http.request<Collection<PendingAction> | PendingAction[]>('GET', `/v1.0/devices/${segment(deviceId)}/pendingActions`, {
+      credential: device,
+    });
     return Array.isArray(body) ? body : body.value;
   }
 
   /** The device's own actions with who revealed each passcode (never a passcode). */
   async ownActionResults(device: Credential, deviceId: string): Promise<DeviceActionResult[]> {
-    return (await this.http.request<Collection<DeviceActionResult>>('GET', `/v1.0/devices/${segment(deviceId)}/deviceActionResults`, { credential: device })).body.value;
+    return (await this.http.request<Collection<DeviceActionResult>>('GET', `/v1.0/devices/${segment(deviceId)}/deviceActionResults`, { credential: device }))
+      .body.value;
   }
 
   async reportActionResult(device: Credential, deviceId: string, actionId: string, result: ActionResultReport): Promise<void> {
@@ -176,7 +201,12 @@ export class PinResetClient {
   /** A single-device read: it shows a pending passcode, and the service audits that reveal with `revealReason`. */
   async managedDevice(admin: Credential, id: string, options: { select?: readonly string[]; revealReason?: string } = {}): Promise<ManagedDeviceSelection> {
     const headers = options.revealReason ? { 'Reveal-Reason': encodeRevealReason(options.revealReason) } : undefined;
-    return (await this.http.request<ManagedDeviceSelection>('GET', `/v1.0/deviceManagement/managedDevices/${segment(id)}${query({ select: options.select })}`, { credential: admin, ...(headers ? { headers } : {}) })).body;
+    return (
+      await this.http.request<ManagedDeviceSelection>('GET', `/v1.0/deviceManagement/managedDevices/${segment(id)}${query({ select: options.select })}`, {
+        credential: admin,
+        ...(headers ? { headers } : {}),
+      })
+    ).body;
   }
 
   /** 204 as Graph; 409 while an action is pending or active. */
@@ -198,7 +228,9 @@ export class PinResetClient {
   }
 
   async cancelDeviceAction(admin: Credential, id: string, actionId: string): Promise<void> {
-    await this.http.request('POST', `/v1.0/deviceManagement/managedDevices/${segment(id)}/deviceActionResults/${segment(actionId)}/cancel`, { credential: admin });
+    await this.http.request('POST', `/v1.0/deviceManagement/managedDevices/${segment(id)}/deviceActionResults/${segment(actionId)}/cancel`, {
+      credential: admin,
+    });
   }
 
   // --- Audit ----------------------------------------------------------------------------------------

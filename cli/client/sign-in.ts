@@ -44,7 +44,11 @@ export interface TokenSet {
 
 /** A sign-in that could not complete; `error` is the OAuth error code when the authority gave one. */
 export class SignInError extends Error {
-  constructor(message: string, readonly error: string | undefined, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly error: string | undefined,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'SignInError';
   }
@@ -82,7 +86,8 @@ async function discover(settings: SignInSettings): Promise<Discovered> {
   const issuer = issuerUrlOf(settings);
   let insecure = false;
   if (new URL(issuer).protocol !== 'https:') {
-    if (!isLoopbackHttp(issuer)) throw new SignInError(`Refusing to sign in over plain http to ${settings.authority}: only a loopback development authority may use http.`, undefined);
+    if (!isLoopbackHttp(issuer))
+      throw new SignInError(`Refusing to sign in over plain http to ${settings.authority}: only a loopback development authority may use http.`, undefined);
     insecure = true;
   }
   const options: oidc.DiscoveryRequestOptions = insecure ? { execute: [oidc.allowInsecureRequests] } : {};
@@ -128,7 +133,8 @@ function signInErrorOf(error: unknown, context: string): SignInError {
     const description = error.error_description ? `: ${error.error_description}` : '';
     return new SignInError(`${context}: ${error.error}${description}`, error.error, { cause: error });
   }
-  const message = error instanceof Error ? (error.cause instanceof Error && error.message === 'something went wrong' ? error.cause.message : error.message) : String(error);
+  const message =
+    error instanceof Error ? (error.cause instanceof Error && error.message === 'something went wrong' ? error.cause.message : error.message) : String(error);
   return new SignInError(`${context}: ${message}`, undefined, { cause: error });
 }
 
@@ -149,7 +155,11 @@ export interface InteractiveOptions {
 }
 
 /** RFC 8628 device authorization grant: shows the code through `prompt`, then polls until the user acts. */
-export async function signInWithDeviceCode(settings: SignInSettings, prompt: (prompt: DeviceCodePrompt) => void, options: InteractiveOptions = {}): Promise<TokenSet> {
+export async function signInWithDeviceCode(
+  settings: SignInSettings,
+  prompt: (prompt: DeviceCodePrompt) => void,
+  options: InteractiveOptions = {},
+): Promise<TokenSet> {
   const discovered = await discover(settings);
   const parameters: Record<string, string> = { scope: scopeOf(settings, discovered) };
   if (options.claims) parameters.claims = claimsParameter(options.claims);
@@ -162,7 +172,12 @@ export async function signInWithDeviceCode(settings: SignInSettings, prompt: (pr
       expiresInSeconds: authorization.expires_in,
       message: typeof authorization.message === 'string' ? authorization.message : undefined,
     });
-    const response = await oidc.pollDeviceAuthorizationGrant(discovered.config, authorization, undefined, options.signal ? { signal: options.signal } : undefined);
+    const response = await oidc.pollDeviceAuthorizationGrant(
+      discovered.config,
+      authorization,
+      undefined,
+      options.signal ? { signal: options.signal } : undefined,
+    );
     return tokenSetOf(response);
   } catch (error) {
     throw signInErrorOf(error, 'Device code sign-in failed');
@@ -240,10 +255,13 @@ async function loopbackReceiver(timeoutMs: number, signal: AbortSignal | undefin
       return;
     }
     const failed = url.searchParams.get('error');
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-      .end(failed
-        ? LOOPBACK_PAGE('Sign-in failed', 'The sign-in did not complete. Return to the terminal for details.')
-        : LOOPBACK_PAGE('Signed in', 'pinreset-agent is signed in. You can close this window and return to the terminal.'));
+    response
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      .end(
+        failed
+          ? LOOPBACK_PAGE('Sign-in failed', 'The sign-in did not complete. Return to the terminal for details.')
+          : LOOPBACK_PAGE('Signed in', 'pinreset-agent is signed in. You can close this window and return to the terminal.'),
+      );
     settle.resolve(url);
   });
   await new Promise<void>((resolve, reject) => {
@@ -251,7 +269,10 @@ async function loopbackReceiver(timeoutMs: number, signal: AbortSignal | undefin
     server.listen(0, '127.0.0.1', () => resolve());
   });
   redirectUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const timer = setTimeout(() => settle.reject(new SignInError(`Browser sign-in timed out after ${Math.round(timeoutMs / 1000)} s: nothing came back to ${redirectUri}.`, 'timeout')), timeoutMs);
+  const timer = setTimeout(
+    () => settle.reject(new SignInError(`Browser sign-in timed out after ${Math.round(timeoutMs / 1000)} s: nothing came back to ${redirectUri}.`, 'timeout')),
+    timeoutMs,
+  );
   timer.unref();
   signal?.addEventListener('abort', () => settle.reject(new SignInError('Browser sign-in was aborted.', 'aborted')), { once: true });
   void callback.finally(() => clearTimeout(timer)).catch(() => {});

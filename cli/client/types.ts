@@ -10,14 +10,21 @@ export type { DevTokenRequest } from '../../shared/dev/simulation.js';
 export type { Organization } from '../../shared/contract/organization.js';
 export type { OnboardingApplication, OnboardingStatus } from '../../shared/contract/onboarding.js';
 export type {
-  TenantSettingsBody as TenantSettings, TenantSettingsPatch, OmaSetting, PinRecoveryPolicy,
+  TenantSettingsBody as TenantSettings,
+  TenantSettingsPatch,
+  OmaSetting,
+  PinRecoveryPolicy,
 } from '../../shared/contract/settings.js';
 export type { ProtectorJwks, ProtectorKeyVersion, ProtectorKeyVersionWithDevices, DecryptResult } from '../../shared/contract/protector-keys.js';
 export type {
-  ManagedDevice, ManagedDeviceEntity, ManagedDeviceSelection, ResetPasscodeActionResult as DeviceActionResult, DeviceStatusReport, PendingAction,
+  ManagedDevice,
+  ManagedDeviceEntity,
+  ManagedDeviceSelection,
+  ResetPasscodeActionResult as DeviceActionResult,
+  DeviceStatusReport,
+  PendingAction,
   ActionResultReport,
 } from '../../shared/contract/managed-devices.js';
 export type { PinResetEvent as AuditEvent } from '../../shared/contract/audit.js';
 export type { JoinType, CanReset, ActionState } from '../../shared/domain/device.js';
 export type { EnrollDeviceRequest, DevicePublicJwk } from '../../shared/contract/managed-devices.js';
-

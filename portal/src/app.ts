@@ -146,13 +146,15 @@ export class PortalApp extends PortalElement {
     const tenantName = this.organization?.displayName ?? user?.tenantId;
     return html`<header class="top-bar">
       <span class="brand">PIN reset admin center</span>
-      ${user
-        ? html`<div class="who" aria-label="Signed in">
+      ${
+        user
+          ? html`<div class="who" aria-label="Signed in">
             <span class="who-name">${user.name}</span>
             <span class="who-tenant">${user.username ? `${user.username} · ` : ''}Tenant ${tenantName}</span>
           </div>
           <fluent-button appearance="subtle" class="on-dark" @click=${() => this.signOut()}>Sign out</fluent-button>`
-        : nothing}
+          : nothing
+      }
     </header>`;
   }
 
@@ -182,9 +184,11 @@ export class PortalApp extends PortalElement {
         return html`<section class="card narrow">
           <h1>Sign-in did not complete</h1>
           ${errorBanner(this.state.error)}
-          <p>${this.state.error instanceof SignInError && this.state.error.code === 'access_denied'
-            ? 'The sign-in was canceled or refused at the sign-in page.'
-            : 'Start the sign-in again. If it keeps failing, give the message above to the service operator.'}</p>
+          <p>${
+            this.state.error instanceof SignInError && this.state.error.code === 'access_denied'
+              ? 'The sign-in was canceled or refused at the sign-in page.'
+              : 'Start the sign-in again. If it keeps failing, give the message above to the service operator.'
+          }</p>
           <fluent-button appearance="primary" @click=${() => this.signIn()}>Sign in again</fluent-button>
         </section>`;
       case 'notAdmin':
@@ -197,7 +201,10 @@ export class PortalApp extends PortalElement {
           <p>Ask an administrator to assign you a role, or sign in with another account.</p>
           ${errorBanner(this.state.error)}
           <div class="actions">
-            <fluent-button appearance="primary" @click=${() => { this.session.signOut(); this.signIn({ prompt: 'select_account' }); }}>Sign in with another account</fluent-button>
+            <fluent-button appearance="primary" @click=${() => {
+              this.session.signOut();
+              this.signIn({ prompt: 'select_account' });
+            }}>Sign in with another account</fluent-button>
             <fluent-button @click=${() => this.signOut()}>Sign out</fluent-button>
           </div>
         </section>`;

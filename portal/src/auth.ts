@@ -53,7 +53,10 @@ const expectedIssuerHook = (oauth as unknown as { _expectedIssuer: symbol })._ex
 const noDiscoveryCheck = (oauth as unknown as { _nodiscoverycheck: URL })._nodiscoverycheck;
 
 export class SignInError extends Error {
-  constructor(message: string, readonly code: string | undefined) {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
     super(message);
   }
 }
@@ -88,13 +91,18 @@ export class Session {
       const metadata = await oauth.processDiscoveryResponse(noDiscoveryCheck, discovery);
       let as: oauth.AuthorizationServer = metadata;
       if (metadata.issuer.includes('{tenantid}')) {
-        as = { ...metadata, [expectedIssuerHook]: (result: { claims: { tid?: unknown } }) => metadata.issuer.replace('{tenantid}', String(result.claims.tid)) } as oauth.AuthorizationServer;
+        as = {
+          ...metadata,
+          [expectedIssuerHook]: (result: { claims: { tid?: unknown } }) => metadata.issuer.replace('{tenantid}', String(result.claims.tid)),
+        } as oauth.AuthorizationServer;
       } else if (new URL(metadata.issuer).href !== issuer.href) {
         throw new SignInError(`The authority's metadata names issuer ${metadata.issuer}, not ${issuer.href}.`, undefined);
       }
       return { as, client: { client_id: config.clientId }, config, insecure };
     })();
-    this.configuration.catch(() => { this.configuration = undefined; });
+    this.configuration.catch(() => {
+      this.configuration = undefined;
+    });
     return this.configuration;
   }
 
@@ -169,7 +177,9 @@ export class Session {
       }
       throw new SignInError(`The sign-in answer was not valid: ${(error as Error).message}`, undefined);
     }
-    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, portalUrl(), pending.codeVerifier, { [oauth.allowInsecureRequests]: insecure });
+    const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, portalUrl(), pending.codeVerifier, {
+      [oauth.allowInsecureRequests]: insecure,
+    });
     let result: oauth.TokenEndpointResponse;
     try {
       result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: pending.nonce, requireIdToken: true });
@@ -208,7 +218,9 @@ export class Session {
     if (!session) return undefined;
     if (!options.forceRefresh && session.expiresAt - EXPIRY_MARGIN_MS > Date.now()) return session.accessToken;
     if (!session.refreshToken) return undefined;
-    this.refreshing ??= this.refresh(session).finally(() => { this.refreshing = undefined; });
+    this.refreshing ??= this.refresh(session).finally(() => {
+      this.refreshing = undefined;
+    });
     return this.refreshing;
   }
 

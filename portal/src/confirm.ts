@@ -9,7 +9,13 @@ let nextId = 0;
  */
 export class ConfirmPanel extends PortalElement {
   static override properties = {
-    ...PortalElement.properties, heading: {}, consequence: {}, expected: {}, actionLabel: {}, danger: { type: Boolean }, typed: { state: true },
+    ...PortalElement.properties,
+    heading: {},
+    consequence: {},
+    expected: {},
+    actionLabel: {},
+    danger: { type: Boolean },
+    typed: { state: true },
   };
   declare heading: string;
   declare consequence: string;
@@ -48,12 +54,16 @@ export class ConfirmPanel extends PortalElement {
     return html`<form class="confirm ${this.danger ? 'danger' : ''}" role="group" aria-labelledby="${this.inputId}-title" @submit=${this.confirm}>
       <h3 id="${this.inputId}-title">${this.heading}</h3>
       <p>${this.consequence}</p>
-      ${this.expected
-        ? html`<label for=${this.inputId}>Type <strong>${this.expected}</strong> to confirm</label>
-            <input id=${this.inputId} autocomplete="off" spellcheck="false" .value=${this.typed} @input=${(event: Event) => { this.typed = (event.target as HTMLInputElement).value; }}>`
-        : nothing}
+      ${
+        this.expected
+          ? html`<label for=${this.inputId}>Type <strong>${this.expected}</strong> to confirm</label>
+            <input id=${this.inputId} autocomplete="off" spellcheck="false" .value=${this.typed} @input=${(event: Event) => {
+              this.typed = (event.target as HTMLInputElement).value;
+            }}>`
+          : nothing
+      }
       <div class="actions">
-        <fluent-button type="button" appearance="primary" class=${this.danger ? "danger" : ""} ?disabled=${!this.typedMatches} @click=${this.confirm}>${this.actionLabel}</fluent-button>
+        <fluent-button type="button" appearance="primary" class=${this.danger ? 'danger' : ''} ?disabled=${!this.typedMatches} @click=${this.confirm}>${this.actionLabel}</fluent-button>
         <fluent-button type="button" @click=${() => this.dispatchEvent(new CustomEvent('cancel', { bubbles: true }))}>Cancel</fluent-button>
       </div>
     </form>`;

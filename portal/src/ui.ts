@@ -76,9 +76,19 @@ export function formatDate(value: string | null | undefined): string {
 }
 
 const BADGE_COLORS: Readonly<Record<string, string>> = {
-  active: 'success', done: 'success', success: 'success',
-  pending: 'warning', serviceConsentPending: 'warning', clientConsentPending: 'warning', decryptOnly: 'warning',
-  failed: 'danger', failure: 'danger', offboarded: 'subtle', retired: 'subtle', canceled: 'subtle', notStarted: 'informative',
+  active: 'success',
+  done: 'success',
+  success: 'success',
+  pending: 'warning',
+  serviceConsentPending: 'warning',
+  clientConsentPending: 'warning',
+  decryptOnly: 'warning',
+  failed: 'danger',
+  failure: 'danger',
+  offboarded: 'subtle',
+  retired: 'subtle',
+  canceled: 'subtle',
+  notStarted: 'informative',
 };
 
 export function stateBadge(state: string): TemplateResult {

@@ -13,7 +13,8 @@ import type { SimulatedUser } from './simulated-directory.js';
 
 export const DIRECTORY_ROLES: readonly { id: string; name: string }[] = Object.entries(ROLE_DISPLAY_NAMES).map(([id, name]) => ({ id, name }));
 
-const BANNER = '<p><small>Development mode: the simulated Microsoft Entra ID of this PIN reset service. No password is asked; every user here is made up.</small></p>';
+const BANNER =
+  '<p><small>Development mode: the simulated Microsoft Entra ID of this PIN reset service. No password is asked; every user here is made up.</small></p>';
 
 function hidden(name: string, value: string): string {
   return `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
@@ -24,10 +25,7 @@ function errorLine(error: string | undefined): string {
 }
 
 export function roleNames(user: Pick<SimulatedUser, 'directoryRoles' | 'appRoles'>): string[] {
-  return [
-    ...user.directoryRoles.map((id) => DIRECTORY_ROLES.find((role) => role.id === id)?.name ?? id),
-    ...user.appRoles,
-  ];
+  return [...user.directoryRoles.map((id) => DIRECTORY_ROLES.find((role) => role.id === id)?.name ?? id), ...user.appRoles];
 }
 
 function userLabel(user: SimulatedUser): string {
@@ -40,7 +38,9 @@ export function authorityErrorPage(title: string, detail: string): string {
 }
 
 export function codeEntryPage(action: string, error?: string): string {
-  return page('Enter code', `<h1>Enter code</h1>
+  return page(
+    'Enter code',
+    `<h1>Enter code</h1>
 <p>Enter the code displayed on your app or device.</p>
 ${errorLine(error)}
 <form method="post" action="${escapeHtml(action)}">
@@ -48,7 +48,8 @@ ${hidden('step', 'code')}
 <p><label for="otc">Code</label> <input id="otc" name="otc" required autocomplete="off" autocapitalize="characters" spellcheck="false"></p>
 <p><button type="submit">Next</button></p>
 </form>
-${BANNER}`);
+${BANNER}`,
+  );
 }
 
 export interface SignInPageModel {
@@ -63,19 +64,25 @@ export interface SignInPageModel {
 }
 
 export function signInPage(model: SignInPageModel): string {
-  const existing = model.users.length === 0
-    ? '<p>No user exists here yet: create one below.</p>'
-    : `<fieldset><legend>Pick an account</legend>
+  const existing =
+    model.users.length === 0
+      ? '<p>No user exists here yet: create one below.</p>'
+      : `<fieldset><legend>Pick an account</legend>
 ${model.users.map((user, index) => `<p><input type="radio" id="user-${index}" name="user" value="${escapeHtml(user.id)}" data-upn="${escapeHtml(user.userPrincipalName)}"> <label for="user-${index}">${escapeHtml(userLabel(user))}</label></p>`).join('\n')}
 </fieldset>`;
   const tenantField = model.tenantId
     ? `<p>Tenant: <code>${escapeHtml(model.tenantId)}</code></p>`
     : '<p><label for="tenantId">Tenant id</label> <input id="tenantId" name="tenantId" placeholder="00000000-0000-4000-8000-000000000001"></p>';
-  const roles = DIRECTORY_ROLES.map((role, index) => `<p><input type="checkbox" id="role-${index}" name="directoryRoles" value="${escapeHtml(role.id)}"> <label for="role-${index}">${escapeHtml(role.name)}</label></p>`).join('\n');
+  const roles = DIRECTORY_ROLES.map(
+    (role, index) =>
+      `<p><input type="checkbox" id="role-${index}" name="directoryRoles" value="${escapeHtml(role.id)}"> <label for="role-${index}">${escapeHtml(role.name)}</label></p>`,
+  ).join('\n');
   const mfa = model.mfaRequired
     ? '<p>This application requires multi-factor authentication: you will be asked to approve a sign-in request next.</p>'
     : '<p><input type="checkbox" id="mfa" name="mfa" value="on"> <label for="mfa">Also complete multi-factor authentication now</label></p>';
-  return page('Sign in', `<h1>Sign in</h1>
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1>
 <p>to continue to <strong>${escapeHtml(model.appName)}</strong></p>
 ${errorLine(model.error)}
 <form method="post" action="${escapeHtml(model.action)}">
@@ -94,11 +101,14 @@ ${roles}
 ${mfa}
 <p><button type="submit" name="action" value="signin">Sign in</button> <button type="submit" name="action" value="cancel">Cancel</button></p>
 </form>
-${BANNER}`);
+${BANNER}`,
+  );
 }
 
 export function mfaPage(action: string, interactionId: string, user: SimulatedUser): string {
-  return page('Approve sign in request', `<h1>Approve sign in request</h1>
+  return page(
+    'Approve sign in request',
+    `<h1>Approve sign in request</h1>
 <p>Signed in as <strong>${escapeHtml(user.displayName)}</strong> (${escapeHtml(user.userPrincipalName)}).</p>
 <p>Multi-factor authentication: approve the request as you would in Microsoft Authenticator.</p>
 <form method="post" action="${escapeHtml(action)}">
@@ -106,11 +116,14 @@ ${hidden('step', 'mfa')}
 ${hidden('interaction', interactionId)}
 <p><button type="submit" name="decision" value="approve">Approve</button> <button type="submit" name="decision" value="deny">Deny</button></p>
 </form>
-${BANNER}`);
+${BANNER}`,
+  );
 }
 
 export function userConsentPage(action: string, interactionId: string, user: SimulatedUser, appName: string, scopes: readonly string[]): string {
-  return page('Permissions requested', `<h1>Permissions requested</h1>
+  return page(
+    'Permissions requested',
+    `<h1>Permissions requested</h1>
 <p>Signed in as <strong>${escapeHtml(user.displayName)}</strong> (${escapeHtml(user.userPrincipalName)}).</p>
 <p><strong>${escapeHtml(appName)}</strong> is not yet consented in your organization. It asks, for you only:</p>
 <ul>${scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('')}</ul>
@@ -119,17 +132,24 @@ ${hidden('step', 'consent')}
 ${hidden('interaction', interactionId)}
 <p><button type="submit" name="decision" value="accept">Accept</button> <button type="submit" name="decision" value="cancel">Cancel</button></p>
 </form>
-${BANNER}`);
+${BANNER}`,
+  );
 }
 
 export function deviceResultPage(appName: string, user: SimulatedUser | undefined, approved: boolean): string {
   if (!approved) {
-    return page('Sign-in declined', `<h1 class="problem">Sign-in declined</h1>
+    return page(
+      'Sign-in declined',
+      `<h1 class="problem">Sign-in declined</h1>
 <p>You declined to sign in to <strong>${escapeHtml(appName)}</strong> on your device. You may now close this window.</p>
-${BANNER}`);
+${BANNER}`,
+    );
   }
-  return page('Signed in', `<h1 class="ok">Signed in</h1>
+  return page(
+    'Signed in',
+    `<h1 class="ok">Signed in</h1>
 <p>${user ? `<strong>${escapeHtml(user.displayName)}</strong> (${escapeHtml(user.userPrincipalName)}) signed in` : 'You signed in'} to
 <strong>${escapeHtml(appName)}</strong> on your device. You may now close this window.</p>
-${BANNER}`);
+${BANNER}`,
+  );
 }

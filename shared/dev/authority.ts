@@ -2,9 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { DEV_CLIENT_SECRET } from '../identity/app-token-provider.js';
 import { isGuid } from '../domain/tenant.js';
 import { clientById, isAllowedRedirect, type RegisteredClient } from './authority-clients.js';
-import {
-  authorityErrorPage, codeEntryPage, deviceResultPage, mfaPage, signInPage, userConsentPage,
-} from './authority-pages.js';
+import { authorityErrorPage, codeEntryPage, deviceResultPage, mfaPage, signInPage, userConsentPage } from './authority-pages.js';
 import { ExpiringStore } from './expiring-store.js';
 import { isOwnFormSubmission } from './form-origin.js';
 import { oauthError, oauthErrorResponse, type OAuthError } from './oauth-errors.js';
@@ -112,9 +110,7 @@ interface Interaction {
 
 type TenantSegment = { kind: 'multi'; segment: string } | { kind: 'tenant'; id: string };
 
-type ScopeRequest =
-  | { ok: true; resource: 'service' | 'graph'; scp: string[]; oidc: Set<string>; granted: string }
-  | { ok: false; error: OAuthError };
+type ScopeRequest = { ok: true; resource: 'service' | 'graph'; scp: string[]; oidc: Set<string>; granted: string } | { ok: false; error: OAuthError };
 
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
@@ -171,7 +167,8 @@ function html(status: number, body: string): Response {
       // Browsers apply form-action to the redirects that follow a form POST too: the authorize flow's
       // last 302 goes to the app's redirect URI, which for the client app is a loopback listener on any
       // port (pinreset-agent login --browser, RFC 8252). Without those sources Chromium aborts it.
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* http://localhost:*; base-uri 'none'; frame-ancestors 'none'",
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://127.0.0.1:* http://localhost:*; base-uri 'none'; frame-ancestors 'none'",
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-store',
       'Referrer-Policy': 'no-referrer',
@@ -235,15 +232,21 @@ export class DevAuthority {
     const [tenant = '', ...rest] = segments;
     const endpoint = rest.join('/').toLowerCase();
     switch (`${method} ${endpoint}`) {
-      case 'GET v2.0/.well-known/openid-configuration': return this.discovery(tenant);
+      case 'GET v2.0/.well-known/openid-configuration':
+        return this.discovery(tenant);
       case 'GET discovery/v2.0/keys':
       case 'GET discovery/keys':
         return json(await this.simulation.signer.jwks(this.authorityUrl), { 'Cache-Control': 'max-age=300' });
-      case 'GET oauth2/v2.0/authorize': return this.authorize(request, tenant);
-      case 'POST oauth2/v2.0/authorize': return this.postInteraction(request);
-      case 'POST oauth2/v2.0/devicecode': return this.deviceCode(request, tenant);
-      case 'POST oauth2/v2.0/token': return this.token(request, tenant);
-      default: return undefined;
+      case 'GET oauth2/v2.0/authorize':
+        return this.authorize(request, tenant);
+      case 'POST oauth2/v2.0/authorize':
+        return this.postInteraction(request);
+      case 'POST oauth2/v2.0/devicecode':
+        return this.deviceCode(request, tenant);
+      case 'POST oauth2/v2.0/token':
+        return this.token(request, tenant);
+      default:
+        return undefined;
     }
   }
 
@@ -257,7 +260,11 @@ export class DevAuthority {
   }
 
   private unknownTenant(segment: string): OAuthError {
-    return oauthError('invalid_tenant', 90002, `Tenant '${segment.slice(0, 64)}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    return oauthError(
+      'invalid_tenant',
+      90002,
+      `Tenant '${segment.slice(0, 64)}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    );
   }
 
   private discovery(segment: string): Response {
@@ -266,26 +273,47 @@ export class DevAuthority {
     const path = tenant.kind === 'tenant' ? tenant.id : tenant.segment;
     const issuerTenant = tenant.kind === 'tenant' ? tenant.id : '{tenantid}';
     const base = `${this.authorityUrl}/${path}`;
-    return json({
-      issuer: `${this.authorityUrl}/${issuerTenant}/v2.0`,
-      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-      token_endpoint: `${base}/oauth2/v2.0/token`,
-      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
-      jwks_uri: `${base}/discovery/v2.0/keys`,
-      response_types_supported: ['code'],
-      response_modes_supported: ['query'],
-      subject_types_supported: ['pairwise'],
-      id_token_signing_alg_values_supported: ['RS256'],
-      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-      token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'private_key_jwt'],
-      code_challenge_methods_supported: ['S256'],
-      grant_types_supported: ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT, 'client_credentials'],
-      claims_parameter_supported: true,
-      request_uri_parameter_supported: false,
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'amr', 'nonce', 'preferred_username', 'name', 'tid', 'oid', 'ver', 'wids', 'roles', 'acrs'],
-      tenant_region_scope: null,
-      cloud_instance_name: new URL(this.authorityUrl).host,
-    }, { 'Cache-Control': 'max-age=300' });
+    return json(
+      {
+        issuer: `${this.authorityUrl}/${issuerTenant}/v2.0`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+        jwks_uri: `${base}/discovery/v2.0/keys`,
+        response_types_supported: ['code'],
+        response_modes_supported: ['query'],
+        subject_types_supported: ['pairwise'],
+        id_token_signing_alg_values_supported: ['RS256'],
+        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'private_key_jwt'],
+        code_challenge_methods_supported: ['S256'],
+        grant_types_supported: ['authorization_code', 'refresh_token', DEVICE_CODE_GRANT, 'client_credentials'],
+        claims_parameter_supported: true,
+        request_uri_parameter_supported: false,
+        claims_supported: [
+          'sub',
+          'iss',
+          'aud',
+          'exp',
+          'iat',
+          'auth_time',
+          'acr',
+          'amr',
+          'nonce',
+          'preferred_username',
+          'name',
+          'tid',
+          'oid',
+          'ver',
+          'wids',
+          'roles',
+          'acrs',
+        ],
+        tenant_region_scope: null,
+        cloud_instance_name: new URL(this.authorityUrl).host,
+      },
+      { 'Cache-Control': 'max-age=300' },
+    );
   }
 
   // ---- scopes ----------------------------------------------------------------------------------
@@ -304,17 +332,34 @@ export class DevAuthority {
       if (prefix) {
         const name = scope.slice(prefix.length);
         if (name !== 'user_impersonation' && name !== '.default') {
-          return { ok: false, error: oauthError('invalid_scope', 65005, `The application asked for scope '${scope}' that doesn't exist on the resource '${settings.serviceAppId}'.`) };
+          return {
+            ok: false,
+            error: oauthError(
+              'invalid_scope',
+              65005,
+              `The application asked for scope '${scope}' that doesn't exist on the resource '${settings.serviceAppId}'.`,
+            ),
+          };
         }
         service.push(scope);
       } else if (/^https:\/\/graph\.microsoft\.(com|us)\//i.test(scope) || /^[A-Za-z]+\.[A-Za-z.]+$/.test(scope)) {
         graph.push(scope);
       } else {
-        return { ok: false, error: oauthError('invalid_scope', 70011, `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid: '${scope.slice(0, 200)}'.`) };
+        return {
+          ok: false,
+          error: oauthError(
+            'invalid_scope',
+            70011,
+            `The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid: '${scope.slice(0, 200)}'.`,
+          ),
+        };
       }
     }
     if (service.length > 0 && graph.length > 0) {
-      return { ok: false, error: oauthError('invalid_scope', 28000, 'Provided value for the input parameter scope is not valid because it contains more than one resource.') };
+      return {
+        ok: false,
+        error: oauthError('invalid_scope', 28000, 'Provided value for the input parameter scope is not valid because it contains more than one resource.'),
+      };
     }
     if (service.length === 0 && graph.length === 0 && oidc.size === 0) {
       return { ok: false, error: oauthError('invalid_request', 900144, "The request body must contain the following parameter: 'scope'.") };
@@ -322,7 +367,13 @@ export class DevAuthority {
     const offline = oidc.has('offline_access') ? ['offline_access'] : [];
     const identity = [...oidc].filter((scope) => scope !== 'offline_access');
     if (service.length > 0) {
-      return { ok: true, resource: 'service', scp: ['user_impersonation'], oidc, granted: [`${settings.serviceAppIdUri}/user_impersonation`, ...identity, ...offline].join(' ') };
+      return {
+        ok: true,
+        resource: 'service',
+        scp: ['user_impersonation'],
+        oidc,
+        granted: [`${settings.serviceAppIdUri}/user_impersonation`, ...identity, ...offline].join(' '),
+      };
     }
     return { ok: true, resource: 'graph', scp: ['openid', 'profile', 'email', 'User.Read'], oidc, granted: ['User.Read', ...identity, ...offline].join(' ') };
   }
@@ -338,11 +389,23 @@ export class DevAuthority {
     }
     const client = clientById(this.settings, query.get('client_id'));
     if (!client) {
-      return html(400, authorityErrorPage('Application not found', `AADSTS700016: Application with identifier '${(query.get('client_id') ?? '').slice(0, 64)}' was not found in the directory.`));
+      return html(
+        400,
+        authorityErrorPage(
+          'Application not found',
+          `AADSTS700016: Application with identifier '${(query.get('client_id') ?? '').slice(0, 64)}' was not found in the directory.`,
+        ),
+      );
     }
     const redirectUri = query.get('redirect_uri');
     if (!redirectUri || !isAllowedRedirect(client, redirectUri)) {
-      return html(400, authorityErrorPage('Sign-in failed', `AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application '${client.clientId}'.`));
+      return html(
+        400,
+        authorityErrorPage(
+          'Sign-in failed',
+          `AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application '${client.clientId}'.`,
+        ),
+      );
     }
     const state = query.get('state');
     const back = (error: OAuthError) => {
@@ -402,15 +465,18 @@ export class DevAuthority {
     const user = interaction.userId ? this.simulation.directory.user(interaction.userId) : undefined;
     if (interaction.step === 'mfa' && user) return html(200, mfaPage(action, interaction.id, user));
     if (interaction.step === 'consent' && user) return html(200, userConsentPage(action, interaction.id, user, appName, interaction.scopes));
-    return html(error ? 400 : 200, signInPage({
-      action,
-      interactionId: interaction.id,
-      appName,
-      tenantId: interaction.fixedTenantId,
-      users: this.simulation.directory.listUsers(interaction.fixedTenantId),
-      mfaRequired: interaction.demand.mfa,
-      error,
-    }));
+    return html(
+      error ? 400 : 200,
+      signInPage({
+        action,
+        interactionId: interaction.id,
+        appName,
+        tenantId: interaction.fixedTenantId,
+        users: this.simulation.directory.listUsers(interaction.fixedTenantId),
+        mfaRequired: interaction.demand.mfa,
+        error,
+      }),
+    );
   }
 
   private async formOf(request: Request): Promise<URLSearchParams> {
@@ -423,7 +489,8 @@ export class DevAuthority {
     if (!isOwnFormSubmission(request.headers, this.ownOrigins(request))) return this.refusedForm();
     const form = await this.formOf(request);
     const interaction = this.interactions.get(form.get('interaction') ?? '');
-    if (!interaction) return html(400, authorityErrorPage('Sign-in expired', 'AADSTS50089: This sign-in is unknown or expired. Start again from the application.'));
+    if (!interaction)
+      return html(400, authorityErrorPage('Sign-in expired', 'AADSTS50089: This sign-in is unknown or expired. Start again from the application.'));
     return this.advance(interaction, form, new URL(request.url).pathname);
   }
 
@@ -433,7 +500,8 @@ export class DevAuthority {
     const action = new URL(request.url).pathname;
     if (form.get('step') !== 'code') {
       const interaction = this.interactions.get(form.get('interaction') ?? '');
-      if (interaction?.kind !== 'device') return html(400, authorityErrorPage('Sign-in expired', 'AADSTS50089: This sign-in is unknown or expired. Enter the code again.'));
+      if (interaction?.kind !== 'device')
+        return html(400, authorityErrorPage('Sign-in expired', 'AADSTS50089: This sign-in is unknown or expired. Enter the code again.'));
       return this.advance(interaction, form, action);
     }
     const deviceKey = this.userCodes.get(normalizeUserCode(form.get('otc') ?? ''));
@@ -468,9 +536,10 @@ export class DevAuthority {
       const upn = (form.get('userPrincipalName') ?? '').trim();
       let user: SimulatedUser | undefined;
       if (upn !== '') {
-        if (!/^[^\s@<>"]{1,64}@[A-Za-z0-9.-]{1,190}$/.test(upn)) return this.renderStep(interaction, action, 'A user principal name looks like name@contoso.onmicrosoft.com.');
+        if (!/^[^\s@<>"]{1,64}@[A-Za-z0-9.-]{1,190}$/.test(upn))
+          return this.renderStep(interaction, action, 'A user principal name looks like name@contoso.onmicrosoft.com.');
         const tenantId = (interaction.fixedTenantId ?? form.get('tenantId') ?? '').trim().toLowerCase();
-        if (!isGuid(tenantId)) return this.renderStep(interaction, action, 'Give the new user\'s tenant id (a GUID).');
+        if (!isGuid(tenantId)) return this.renderStep(interaction, action, "Give the new user's tenant id (a GUID).");
         user = directory.saveUser({
           tenantId,
           displayName: (form.get('displayName') ?? '').slice(0, 128),
@@ -490,7 +559,8 @@ export class DevAuthority {
     }
 
     if (step === 'mfa') {
-      if (form.get('decision') !== 'approve') return this.deny(interaction, 'AADSTS500121: Authentication failed during strong authentication request (the user denied it).');
+      if (form.get('decision') !== 'approve')
+        return this.deny(interaction, 'AADSTS500121: Authentication failed during strong authentication request (the user denied it).');
       return this.afterMfa(interaction, true, action);
     }
 
@@ -505,8 +575,8 @@ export class DevAuthority {
   private afterMfa(interaction: Interaction, mfa: boolean, action: string): Response | Promise<Response> {
     const user = interaction.userId ? this.simulation.directory.user(interaction.userId) : undefined;
     if (!user) return this.deny(interaction, 'AADSTS50089: The sign-in expired.');
-    const consented = this.simulation.directory.servicePrincipal(user.tenantId, interaction.clientId) !== undefined
-      || user.consentedClientIds.includes(interaction.clientId);
+    const consented =
+      this.simulation.directory.servicePrincipal(user.tenantId, interaction.clientId) !== undefined || user.consentedClientIds.includes(interaction.clientId);
     if (interaction.forceConsent || !consented) {
       interaction.step = 'consent';
       interaction.wantsMfa = mfa;
@@ -546,14 +616,22 @@ export class DevAuthority {
     const appName = clientById(this.settings, interaction.clientId)?.displayName ?? interaction.clientId;
     if (interaction.kind === 'device') {
       const device = interaction.deviceKey ? this.devices.get(interaction.deviceKey) : undefined;
-      if (device?.status !== 'pending') return html(400, authorityErrorPage('Code expired', 'AADSTS70020: The device code expired or was already used. Start the sign-in on your device again.'));
+      if (device?.status !== 'pending')
+        return html(
+          400,
+          authorityErrorPage('Code expired', 'AADSTS70020: The device code expired or was already used. Start the sign-in on your device again.'),
+        );
       device.status = 'approved';
       device.grant = grant;
       return html(200, deviceResultPage(appName, user, true));
     }
     const authorize = interaction.authorize!;
     const code = randomToken(48);
-    this.codes.set(sha256(code), { grant, redirectUri: authorize.redirectUri, codeChallenge: authorize.codeChallenge, nonce: authorize.nonce, used: false }, AUTH_CODE_TTL_MS);
+    this.codes.set(
+      sha256(code),
+      { grant, redirectUri: authorize.redirectUri, codeChallenge: authorize.codeChallenge, nonce: authorize.nonce, used: false },
+      AUTH_CODE_TTL_MS,
+    );
     const target = new URL(authorize.redirectUri);
     target.searchParams.set('code', code);
     if (authorize.state !== null) target.searchParams.set('state', authorize.state);
@@ -567,8 +645,22 @@ export class DevAuthority {
     const tenant = this.resolveTenant(segment);
     if (!tenant) return oauthErrorResponse(this.unknownTenant(segment));
     const client = clientById(this.settings, form.get('client_id'));
-    if (!client) return oauthErrorResponse(oauthError('unauthorized_client', 700016, `Application with identifier '${(form.get('client_id') ?? '').slice(0, 64)}' was not found in the directory.`));
-    if (client.confidential) return oauthErrorResponse(oauthError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'. The device code flow is for public clients."));
+    if (!client)
+      return oauthErrorResponse(
+        oauthError(
+          'unauthorized_client',
+          700016,
+          `Application with identifier '${(form.get('client_id') ?? '').slice(0, 64)}' was not found in the directory.`,
+        ),
+      );
+    if (client.confidential)
+      return oauthErrorResponse(
+        oauthError(
+          'invalid_client',
+          7000218,
+          "The request body must contain the following parameter: 'client_assertion' or 'client_secret'. The device code flow is for public clients.",
+        ),
+      );
     const scopes = this.parseScopes(form.get('scope'));
     if (!scopes.ok) return oauthErrorResponse(scopes.error);
     const demand = parseClaimsDemand(form.get('claims'));
@@ -576,26 +668,33 @@ export class DevAuthority {
     const deviceCode = randomToken(48);
     const userCode = newUserCode();
     const key = sha256(deviceCode);
-    this.devices.set(key, {
-      clientId: client.clientId,
-      userCode,
-      scopes: (form.get('scope') ?? '').split(/\s+/).filter(Boolean),
-      tenantSegment: tenant.kind === 'tenant' ? tenant.id : tenant.segment,
-      demand,
-      intervalSeconds: DEVICE_POLL_INTERVAL_SECONDS,
-      lastPollAt: undefined,
-      status: 'pending',
-    }, DEVICE_CODE_TTL_SECONDS * 1000 + 60_000);
+    this.devices.set(
+      key,
+      {
+        clientId: client.clientId,
+        userCode,
+        scopes: (form.get('scope') ?? '').split(/\s+/).filter(Boolean),
+        tenantSegment: tenant.kind === 'tenant' ? tenant.id : tenant.segment,
+        demand,
+        intervalSeconds: DEVICE_POLL_INTERVAL_SECONDS,
+        lastPollAt: undefined,
+        status: 'pending',
+      },
+      DEVICE_CODE_TTL_SECONDS * 1000 + 60_000,
+    );
     this.userCodes.set(userCode, key, DEVICE_CODE_TTL_SECONDS * 1000);
     const verificationUri = `${this.authorityUrl}/devicelogin`;
-    return json({
-      user_code: userCode,
-      device_code: deviceCode,
-      verification_uri: verificationUri,
-      expires_in: DEVICE_CODE_TTL_SECONDS,
-      interval: DEVICE_POLL_INTERVAL_SECONDS,
-      message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
-    }, { 'Cache-Control': 'no-store' });
+    return json(
+      {
+        user_code: userCode,
+        device_code: deviceCode,
+        verification_uri: verificationUri,
+        expires_in: DEVICE_CODE_TTL_SECONDS,
+        interval: DEVICE_POLL_INTERVAL_SECONDS,
+        message: `To sign in, use a web browser to open the page ${verificationUri} and enter the code ${userCode} to authenticate.`,
+      },
+      { 'Cache-Control': 'no-store' },
+    );
   }
 
   // ---- token endpoint --------------------------------------------------------------------------
@@ -609,12 +708,23 @@ export class DevAuthority {
     if (isOAuthError(client)) return oauthErrorResponse(client);
     let result: Record<string, unknown> | OAuthError;
     switch (grantType) {
-      case 'authorization_code': result = await this.redeemCode(form, client, tenant); break;
-      case 'refresh_token': result = await this.redeemRefreshToken(form, client, tenant); break;
-      case DEVICE_CODE_GRANT: result = await this.redeemDeviceCode(form, client); break;
-      case 'client_credentials': result = await this.clientCredentials(form, client, tenant); break;
-      case null: result = oauthError('invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'."); break;
-      default: result = oauthError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType.slice(0, 64)}'.`);
+      case 'authorization_code':
+        result = await this.redeemCode(form, client, tenant);
+        break;
+      case 'refresh_token':
+        result = await this.redeemRefreshToken(form, client, tenant);
+        break;
+      case DEVICE_CODE_GRANT:
+        result = await this.redeemDeviceCode(form, client);
+        break;
+      case 'client_credentials':
+        result = await this.clientCredentials(form, client, tenant);
+        break;
+      case null:
+        result = oauthError('invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+        break;
+      default:
+        result = oauthError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType.slice(0, 64)}'.`);
     }
     if (isOAuthError(result)) return oauthErrorResponse(result);
     return json(result, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
@@ -626,7 +736,10 @@ export class DevAuthority {
     let secret = form.get('client_secret');
     const basic = /^Basic\s+(.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
     if (basic) {
-      const [id, password] = Buffer.from(basic, 'base64').toString('utf8').split(':').map((part) => decodeURIComponent(part));
+      const [id, password] = Buffer.from(basic, 'base64')
+        .toString('utf8')
+        .split(':')
+        .map((part) => decodeURIComponent(part));
       clientId ??= id ?? null;
       secret ??= password ?? null;
     }
@@ -635,7 +748,8 @@ export class DevAuthority {
     if (!client) return oauthError('unauthorized_client', 700016, `Application with identifier '${clientId.slice(0, 64)}' was not found in the directory.`);
     const assertion = form.get('client_assertion');
     if (!client.confidential) {
-      if (secret || assertion) return oauthError('invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
+      if (secret || assertion)
+        return oauthError('invalid_client', 700025, "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.");
       return client;
     }
     if (assertion) {
@@ -645,7 +759,12 @@ export class DevAuthority {
       return client;
     }
     if (!secret) return oauthError('invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
-    if (!sameSecret(secret, DEV_CLIENT_SECRET)) return oauthError('invalid_client', 7000215, 'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.');
+    if (!sameSecret(secret, DEV_CLIENT_SECRET))
+      return oauthError(
+        'invalid_client',
+        7000215,
+        'Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+      );
     return client;
   }
 
@@ -663,15 +782,25 @@ export class DevAuthority {
     const found = this.codes.getWithExpiry(sha256(code));
     if (!found) return oauthError('invalid_grant', 9002313, 'Invalid request. Request is malformed or invalid: the authorization code is not known.');
     const stored = found.value;
-    if (found.expired) return oauthError('invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.');
+    if (found.expired)
+      return oauthError(
+        'invalid_grant',
+        70008,
+        'The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.',
+      );
     if (stored.used) {
       // A code presented twice: whoever holds it now must not keep what the first redemption got.
       this.revokeFamily(stored.grant.family);
-      return oauthError('invalid_grant', 54005, 'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.');
+      return oauthError(
+        'invalid_grant',
+        54005,
+        'OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an existing refresh token.',
+      );
     }
     stored.used = true;
     if (stored.grant.clientId !== client.clientId) return oauthError('invalid_grant', 70000, 'The provided authorization code was issued to another client.');
-    if (form.get('redirect_uri') !== stored.redirectUri) return oauthError('invalid_grant', 70000, 'The redirect_uri does not match the redirect_uri the authorization code was issued to.');
+    if (form.get('redirect_uri') !== stored.redirectUri)
+      return oauthError('invalid_grant', 70000, 'The redirect_uri does not match the redirect_uri the authorization code was issued to.');
     if (!this.tenantMatches(tenant, stored.grant)) return oauthError('invalid_grant', 70000, 'The authorization code was issued for another tenant.');
     const verifier = form.get('code_verifier');
     if (!verifier) return oauthError('invalid_request', 501491, "The request body must contain the following parameter: 'code_verifier' (PKCE is required).");
@@ -689,7 +818,11 @@ export class DevAuthority {
     if (!stored) return oauthError('invalid_grant', 9002313, 'Invalid request. The refresh token is malformed, unknown or expired.');
     if (stored.used || this.revokedFamilies.get(stored.grant.family)) {
       this.revokeFamily(stored.grant.family);
-      return oauthError('invalid_grant', 70000, 'The refresh token was already used: refresh tokens rotate, and a replayed one revokes the sign-in. Sign in again.');
+      return oauthError(
+        'invalid_grant',
+        70000,
+        'The refresh token was already used: refresh tokens rotate, and a replayed one revokes the sign-in. Sign in again.',
+      );
     }
     if (stored.grant.clientId !== client.clientId) return oauthError('invalid_grant', 70000, 'The refresh token was issued to another client.');
     if (!this.tenantMatches(tenant, stored.grant)) return oauthError('invalid_grant', 70000, 'The refresh token was issued for another tenant.');
@@ -697,10 +830,19 @@ export class DevAuthority {
     if (!demand) return oauthError('invalid_request', 90019, "The 'claims' parameter is not valid JSON.");
     if (demand.mfa) {
       // A claims challenge needs a fresh interactive MFA: the refresh token alone cannot satisfy it.
-      return oauthError('invalid_grant', 50076, 'Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access this resource.', {
-        suberror: 'basic_action',
-        claims: JSON.stringify({ access_token: { ...(demand.acrs.length ? { acrs: { essential: true, values: demand.acrs } } : { amr: { essential: true, values: ['mfa', 'ngcmfa'] } }) } }),
-      });
+      return oauthError(
+        'invalid_grant',
+        50076,
+        'Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access this resource.',
+        {
+          suberror: 'basic_action',
+          claims: JSON.stringify({
+            access_token: {
+              ...(demand.acrs.length ? { acrs: { essential: true, values: demand.acrs } } : { amr: { essential: true, values: ['mfa', 'ngcmfa'] } }),
+            },
+          }),
+        },
+      );
     }
     stored.used = true;
     const requested = form.get('scope');
@@ -718,7 +860,7 @@ export class DevAuthority {
     if (device.clientId !== client.clientId) return oauthError('invalid_grant', 70000, 'The device code was issued to another client.');
     const now = this.now();
     if (found.expired || (device.status === 'pending' && !this.userCodes.get(device.userCode))) {
-      return oauthError('expired_token', 70020, 'The provided value for the input parameter \'device_code\' is not valid. This device code has expired.');
+      return oauthError('expired_token', 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired.");
     }
     if (device.status === 'denied') return oauthError('access_denied', 70000, 'The user declined the sign-in on the device code page.');
     if (device.status === 'redeemed') return oauthError('invalid_grant', 54005, 'The device code was already redeemed.');
@@ -738,10 +880,19 @@ export class DevAuthority {
 
   private async clientCredentials(form: URLSearchParams, client: RegisteredClient, tenant: TenantSegment): Promise<Record<string, unknown> | OAuthError> {
     if (!client.confidential) return oauthError('unauthorized_client', 700025, 'A public client cannot use the client credentials grant.');
-    if (tenant.kind !== 'tenant') return oauthError('invalid_request', 90009, 'Application is requesting a token for itself. Use a tenant-specific endpoint (a tenant id), not organizations or common.');
+    if (tenant.kind !== 'tenant')
+      return oauthError(
+        'invalid_request',
+        90009,
+        'Application is requesting a token for itself. Use a tenant-specific endpoint (a tenant id), not organizations or common.',
+      );
     const scope = form.get('scope') ?? '';
     if (scope.toLowerCase() !== `https://${this.simulation.graphHost}/.default`) {
-      return oauthError('invalid_scope', 1002012, `The provided value for scope ${scope.slice(0, 200)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (https://${this.simulation.graphHost}/.default).`);
+      return oauthError(
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope.slice(0, 200)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (https://${this.simulation.graphHost}/.default).`,
+      );
     }
     return { ...(await this.simulation.issueAppToken(tenant.id, client.clientId)), ext_expires_in: 3600 };
   }
@@ -768,22 +919,31 @@ export class DevAuthority {
       preferred_username: user.userPrincipalName,
       ver: '2.0',
     };
-    const access = scopes.resource === 'service'
-      ? {
-          ...common,
-          aud: settings.serviceAppId,
-          sub: pairwiseSub(settings.serviceAppId),
-          azp: grant.clientId,
-          azpacr: isServiceClient ? '1' : '0',
-          scp: scopes.scp.join(' '),
-          amr: grant.amr,
-          auth_time: grant.authTime,
-          ...(grant.acrs.length ? { acrs: grant.acrs } : {}),
-          ...(user.directoryRoles.length ? { wids: user.directoryRoles } : {}),
-          ...(user.appRoles.length ? { roles: user.appRoles } : {}),
-          uti: randomUUID(),
-        }
-      : { ...common, aud: MICROSOFT_GRAPH_APP_ID, sub: pairwiseSub(MICROSOFT_GRAPH_APP_ID), azp: grant.clientId, scp: scopes.scp.join(' '), amr: grant.amr, uti: randomUUID() };
+    const access =
+      scopes.resource === 'service'
+        ? {
+            ...common,
+            aud: settings.serviceAppId,
+            sub: pairwiseSub(settings.serviceAppId),
+            azp: grant.clientId,
+            azpacr: isServiceClient ? '1' : '0',
+            scp: scopes.scp.join(' '),
+            amr: grant.amr,
+            auth_time: grant.authTime,
+            ...(grant.acrs.length ? { acrs: grant.acrs } : {}),
+            ...(user.directoryRoles.length ? { wids: user.directoryRoles } : {}),
+            ...(user.appRoles.length ? { roles: user.appRoles } : {}),
+            uti: randomUUID(),
+          }
+        : {
+            ...common,
+            aud: MICROSOFT_GRAPH_APP_ID,
+            sub: pairwiseSub(MICROSOFT_GRAPH_APP_ID),
+            azp: grant.clientId,
+            scp: scopes.scp.join(' '),
+            amr: grant.amr,
+            uti: randomUUID(),
+          };
     const response: Record<string, unknown> = {
       token_type: 'Bearer',
       scope: scopes.granted,

@@ -113,8 +113,10 @@ export async function startAzurite(options: { port?: number; location?: string }
   const args = [
     `--import=data:text/javascript,${encodeURIComponent(EXIT_WITH_PARENT)}`,
     path.join(azuriteRoot, 'dist/src/table/main.js'),
-    '--tableHost', '127.0.0.1',
-    '--tablePort', String(port),
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(port),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
@@ -157,20 +159,21 @@ export async function startAzurite(options: { port?: number; location?: string }
     connectionString: azuriteConnectionString(port),
     stoppedLeftover,
     // Azurite saves its on-disk data only on SIGINT (SIGTERM loses up to 5 s of writes); SIGKILL if it hangs.
-    stop: () => new Promise((resolve) => {
-      process.removeListener('exit', killChild);
-      if (child.exitCode !== null || child.signalCode !== null) return resolve({ forced: false });
-      let forced = false;
-      const hung = setTimeout(() => {
-        forced = true;
-        child.kill('SIGKILL');
-      }, 10_000);
-      child.once('exit', () => {
-        clearTimeout(hung);
-        if (location) rmSync(path.join(location, AZURITE_PID_FILE), { force: true });
-        resolve({ forced });
-      });
-      child.kill('SIGINT');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        process.removeListener('exit', killChild);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve({ forced: false });
+        let forced = false;
+        const hung = setTimeout(() => {
+          forced = true;
+          child.kill('SIGKILL');
+        }, 10_000);
+        child.once('exit', () => {
+          clearTimeout(hung);
+          if (location) rmSync(path.join(location, AZURITE_PID_FILE), { force: true });
+          resolve({ forced });
+        });
+        child.kill('SIGINT');
+      }),
   };
 }

@@ -6,7 +6,10 @@
 export class ExpiringStore<T> {
   private readonly entries = new Map<string, { value: T; expiresAt: number }>();
 
-  constructor(private readonly maxEntries: number, private readonly now: () => number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly now: () => number,
+  ) {}
 
   set(key: string, value: T, ttlMs: number): void {
     this.entries.delete(key);

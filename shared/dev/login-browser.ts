@@ -108,7 +108,11 @@ export function htmlToText(html: string): string {
     .replace(/<(br|\/p|\/h\d|\/li|\/tr|\/div|\/dt|\/dd|\/title)\b[^>]*>/gi, '\n')
     .replace(/<li\b[^>]*>/gi, '\n- ')
     .replace(/<[^>]+>/g, '');
-  return decodeEntities(text).split('\n').map((line) => line.replace(/\s+/g, ' ').trim()).filter(Boolean).join('\n');
+  return decodeEntities(text)
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n');
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -229,7 +233,7 @@ function fillSignIn(fields: URLSearchParams, form: PageForm, choices: SignInChoi
   fields.set('userPrincipalName', user.userPrincipalName);
   fields.set('displayName', user.displayName ?? user.userPrincipalName.split('@')[0] ?? user.userPrincipalName);
   if (form.controls.some((control) => control.name === 'tenantId')) {
-    if (!user.tenantId) throw new Error('Signing in at organizations/common: give the user\'s tenantId.');
+    if (!user.tenantId) throw new Error("Signing in at organizations/common: give the user's tenantId.");
     fields.set('tenantId', user.tenantId);
   }
   for (const role of user.directoryRoles ?? []) fields.append('directoryRoles', role);
@@ -262,7 +266,9 @@ export async function completeAuthorization(options: SignInChoices & { authorize
  * Approves (or, with `cancel` or `mfa: false`, declines) a device code on the verification page, as
  * the user would in a browser. Answers whether the page said the sign-in succeeded, and its text.
  */
-export async function approveDeviceCode(options: SignInChoices & { verificationUri: string; userCode: string; browser?: DevBrowser; fetch?: typeof fetch }): Promise<{ approved: boolean; text: string }> {
+export async function approveDeviceCode(
+  options: SignInChoices & { verificationUri: string; userCode: string; browser?: DevBrowser; fetch?: typeof fetch },
+): Promise<{ approved: boolean; text: string }> {
   const browser = options.browser ?? new DevBrowser({ fetch: options.fetch });
   const page = await browser.run(options.verificationUri, options);
   const text = htmlToText(page.html);

@@ -8,10 +8,7 @@ import type { MicrosoftSimulation } from './simulation.js';
  */
 
 function graphError(status: number, code: string, message: string) {
-  return HttpResponse.json(
-    { error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': crypto.randomUUID() } } },
-    { status },
-  );
+  return HttpResponse.json({ error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': crypto.randomUUID() } } }, { status });
 }
 
 /** The tenant of a simulated app-only Graph token, or undefined if the token is not one we issued. */
@@ -36,13 +33,20 @@ async function answerGraph(simulation: MicrosoftSimulation, request: Request): P
   if (path === '/v1.0/organization') {
     return HttpResponse.json({
       '@odata.context': `https://${simulation.graphHost}/v1.0/$metadata#organization`,
-      value: [{ id: tenant.id, displayName: tenant.displayName, tenantType: 'AAD', createdDateTime: tenant.createdDateTime, verifiedDomains: tenant.verifiedDomains }],
+      value: [
+        { id: tenant.id, displayName: tenant.displayName, tenantType: 'AAD', createdDateTime: tenant.createdDateTime, verifiedDomains: tenant.verifiedDomains },
+      ],
     });
   }
   const servicePrincipal = /^\/v1\.0\/servicePrincipals\(appId='([0-9a-fA-F-]{36})'\)$/.exec(path);
   if (servicePrincipal?.[1]) {
     const found = simulation.directory.servicePrincipal(tenantId, servicePrincipal[1]);
-    if (!found) return graphError(404, 'Request_ResourceNotFound', `Resource '${servicePrincipal[1]}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!found)
+      return graphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${servicePrincipal[1]}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     return HttpResponse.json({
       '@odata.context': `https://${simulation.graphHost}/v1.0/$metadata#servicePrincipals/$entity`,
       id: found.id,

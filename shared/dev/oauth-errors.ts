@@ -39,7 +39,10 @@ export function statusOfOAuthError(error: OAuthError): number {
 }
 
 export function oauthErrorBody(error: OAuthError, correlationId: string = randomUUID(), now = new Date()): Record<string, unknown> {
-  const timestamp = now.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  const timestamp = now
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
   const traceId = randomUUID();
   return {
     error: error.error,

@@ -22,9 +22,16 @@ export async function persistSigningKey(signer: DevSigner, path: string): Promis
     text = readFileSync(path, 'utf8');
     existed = true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the development signing key ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new Error(`cannot read the development signing key ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  if (text !== undefined && (await signer.usePrivateJwk(parseJwk(text)).then(() => true, () => false))) {
+  if (
+    text !== undefined &&
+    (await signer.usePrivateJwk(parseJwk(text)).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, KEY_FILE_MODE);
     return 'reused';
   }

@@ -29,10 +29,7 @@ export type AuditActivity = (typeof AUDIT_ACTIVITIES)[number];
 export const AUDIT_RESULTS = ['success', 'failure'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
-export type AuditInitiator =
-  | { user: { id: string; userPrincipalName?: string } }
-  | { device: { id: string } }
-  | { app: { id: string; displayName: string } };
+export type AuditInitiator = { user: { id: string; userPrincipalName?: string } } | { device: { id: string } } | { app: { id: string; displayName: string } };
 
 /** The audit initiator for a signed-in user (or admin). */
 export function userInitiator(user: { objectId: string; userPrincipalName: string | undefined }): AuditInitiator {

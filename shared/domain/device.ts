@@ -161,7 +161,10 @@ export const MAX_REVEAL_REASON_LENGTH = 200;
 
 export function cleanRevealReason(raw: string | null | undefined): string | null {
   if (raw === null || raw === undefined) return null;
-  const cleaned = raw.replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\u2028\u2029]/gu, ' ').replace(/\s+/g, ' ').trim();
+  const cleaned = raw
+    .replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Cs}\u2028\u2029]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (cleaned === '') return null;
   const characters = Array.from(cleaned);
   return characters.length <= MAX_REVEAL_REASON_LENGTH ? cleaned : characters.slice(0, MAX_REVEAL_REASON_LENGTH).join('');
@@ -189,8 +192,10 @@ export interface DeviceActionRecord {
 }
 
 /** What the device row keeps of its latest action: no passcode, no policy, no reveals. */
-export type DeviceActionSummary = Pick<DeviceActionRecord,
-  'id' | 'actionName' | 'actionState' | 'startDateTime' | 'lastUpdatedDateTime' | 'errorName' | 'errorDescription'>;
+export type DeviceActionSummary = Pick<
+  DeviceActionRecord,
+  'id' | 'actionName' | 'actionState' | 'startDateTime' | 'lastUpdatedDateTime' | 'errorName' | 'errorDescription'
+>;
 
 export function actionSummary(action: DeviceActionRecord): DeviceActionSummary {
   const { id, actionName, actionState, startDateTime, lastUpdatedDateTime, errorName, errorDescription } = action;

@@ -36,7 +36,11 @@ export class ServiceError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(readonly code: ErrorCode, message: string, options: ServiceErrorOptions = {}) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: ServiceErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ServiceError';
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -58,8 +62,10 @@ export const conflict = (message: string) => new ServiceError('Conflict', messag
  * address where an administrator onboards it (the service's /onboarding/start?tenant=...).
  */
 export function tenantNotOnboarded(onboardingUrl: string): ServiceError {
-  return new ServiceError('Authorization_RequestDenied',
-    `This tenant is not onboarded to the PIN reset service (or was offboarded). An administrator must complete onboarding first: open ${onboardingUrl} in a browser.`);
+  return new ServiceError(
+    'Authorization_RequestDenied',
+    `This tenant is not onboarded to the PIN reset service (or was offboarded). An administrator must complete onboarding first: open ${onboardingUrl} in a browser.`,
+  );
 }
 
 /** Where an administrator onboards a tenant: the full address, so that a message can be followed as is. */

@@ -4,9 +4,12 @@
  */
 export function etagListMatches(header: string, etag: string, comparison: 'strong' | 'weak'): boolean {
   const opaque = (tag: string) => tag.replace(/^W\//, '');
-  return header.split(',').map((tag) => tag.trim()).some((tag) => {
-    if (tag === '*') return true;
-    if (comparison === 'weak') return opaque(tag) === opaque(etag);
-    return !tag.startsWith('W/') && tag === etag;
-  });
+  return header
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => {
+      if (tag === '*') return true;
+      if (comparison === 'weak') return opaque(tag) === opaque(etag);
+      return !tag.startsWith('W/') && tag === etag;
+    });
 }

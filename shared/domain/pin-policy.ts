@@ -10,7 +10,6 @@
 export const CHARACTER_USAGES = ['allowed', 'required', 'disallowed'] as const;
 export type CharacterUsage = (typeof CHARACTER_USAGES)[number];
 
-
 /** The tenant's PIN complexity, field names as in `pinResetSettings.pinComplexity` (docs/api.md). */
 export interface PinComplexity {
   pinMinimumLength: number;
@@ -56,11 +55,7 @@ export const CHARACTER_CLASS_ALPHABETS: Readonly<Record<CharacterClass, string>>
   special: SPECIAL_CHARACTERS,
 });
 
-type UsageField =
-  | 'pinDigitsUsage'
-  | 'pinUppercaseCharactersUsage'
-  | 'pinLowercaseCharactersUsage'
-  | 'pinSpecialCharactersUsage';
+type UsageField = 'pinDigitsUsage' | 'pinUppercaseCharactersUsage' | 'pinLowercaseCharactersUsage' | 'pinSpecialCharactersUsage';
 
 /** Which `PinComplexity` field governs each class. */
 export const USAGE_FIELDS: Readonly<Record<CharacterClass, UsageField>> = Object.freeze({
@@ -104,12 +99,7 @@ export interface PolicyViolation {
 const FIELD_PREFIX = 'pinComplexity';
 
 function isLength(value: unknown): value is number {
-  return (
-    typeof value === 'number' &&
-    Number.isInteger(value) &&
-    value >= PIN_LENGTH_LOWER_BOUND &&
-    value <= PIN_LENGTH_UPPER_BOUND
-  );
+  return typeof value === 'number' && Number.isInteger(value) && value >= PIN_LENGTH_LOWER_BOUND && value <= PIN_LENGTH_UPPER_BOUND;
 }
 
 function isUsage(value: unknown): value is CharacterUsage {
@@ -364,7 +354,7 @@ export function describePinFailure(code: PinFailureCode, complexity: PinComplexi
     case 'InvalidPinUnknownCharacters':
       return (
         'The device refused a character of the passcode as unknown. Passcodes use only digits, ASCII ' +
-        "letters and the Windows Hello special characters; if the device does not accept special characters, set " +
+        'letters and the Windows Hello special characters; if the device does not accept special characters, set ' +
         `pinSpecialCharactersUsage to 'disallowed' in pinResetSettings.pinComplexity, ${RESET_AGAIN}`
       );
   }

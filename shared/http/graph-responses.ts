@@ -31,10 +31,13 @@ export function graphCollection<T extends object>(
 
 /** A single Graph entity (`#<set>/$entity`). */
 export function graphEntity<T extends object, Status extends number = 200>(
-  context: OperationContext<unknown>, set: string, entity: T, status: Status = 200 as Status,
+  context: OperationContext<unknown>,
+  set: string,
+  entity: T,
+  status: Status = 200 as Status,
 ): Reply<NoInfer<Status>, T & { '@odata.context': string }> {
   const { select } = context.query;
-  return json(status, { '@odata.context': odataContext(context, `${contextFragment(set, select)}/$entity`), ...project(entity, select) as T });
+  return json(status, { '@odata.context': odataContext(context, `${contextFragment(set, select)}/$entity`), ...(project(entity, select) as T) });
 }
 
 /** The request's own URL with `$skiptoken` replaced: the `@odata.nextLink` of a paged collection. */
@@ -82,8 +85,7 @@ function isContinuation(value: unknown): value is { c: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const keys = Object.keys(value);
   const c = (value as { c?: unknown }).c;
-  return keys.length === 1 && keys[0] === 'c' && typeof c === 'string'
-    && c.length > 0 && c.length < MAX_CONTINUATION_CHARS && isWellFormedText(c);
+  return keys.length === 1 && keys[0] === 'c' && typeof c === 'string' && c.length > 0 && c.length < MAX_CONTINUATION_CHARS && isWellFormedText(c);
 }
 
 /** `@odata.nextLink` for the page after this one, or undefined on the last page. */

@@ -89,7 +89,10 @@ function readBody(request: IncomingMessage): Promise<BodyRead> {
 function clientErrorAnswer(error: NodeJS.ErrnoException): ServiceError | undefined {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return new ServiceError('RequestHeaderFieldsTooLarge', `The request head (request line and headers) is larger than the ${MAX_HEADER_BYTES / 1024} KiB limit.`);
+      return new ServiceError(
+        'RequestHeaderFieldsTooLarge',
+        `The request head (request line and headers) is larger than the ${MAX_HEADER_BYTES / 1024} KiB limit.`,
+      );
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new ServiceError('RequestTimeout', 'The request was not received in time: send the request line, headers and body without pausing.');
     case 'ECONNRESET':
@@ -114,7 +117,9 @@ function rawErrorResponse(error: ServiceError): { head: string; body: string; re
     Connection: 'close',
   };
   const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[status] ?? 'Error';
-  const head = `HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n`;
+  const head = `HTTP/1.1 ${status} ${reason}\r\n${Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('\r\n')}\r\n\r\n`;
   return { head, body, requestId, status };
 }
 
@@ -183,7 +188,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     const read = await readBody(incoming);
     if (read.kind === 'aborted') {
       // Not a server error: nothing to answer and nothing to log but the access line.
-      options.accessLog?.(`${incoming.method} ${url?.pathname ?? '(invalid URL)'} - ${(performance.now() - started).toFixed(1)}ms client went away before the body ended`);
+      options.accessLog?.(
+        `${incoming.method} ${url?.pathname ?? '(invalid URL)'} - ${(performance.now() - started).toFixed(1)}ms client went away before the body ended`,
+      );
       outgoing.destroy();
       return;
     }
@@ -210,31 +217,47 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     await writeResponse(outgoing, result);
     options.observe?.({ method: incoming.method ?? 'GET', url: url?.toString() ?? '', route: match?.definition, response: result });
     const headers = new Headers(result.headers as ConstructorParameters<typeof Headers>[0]);
-    options.accessLog?.(`${incoming.method} ${url?.pathname ?? '(invalid URL)'} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${headers.get('request-id') ?? ''}`);
+    options.accessLog?.(
+      `${incoming.method} ${url?.pathname ?? '(invalid URL)'} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${headers.get('request-id') ?? ''}`,
+    );
   };
 
   // Nothing a client sends may take the host down: a failure here is logged and answered with 500.
   const headersTimeout = options.timeouts?.headersMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const requestTimeout = Math.max(headersTimeout, options.timeouts?.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
-  const server = createServer({
-    headersTimeout,
-    requestTimeout,
-    // How often Node checks those two timeouts (default 30 s, which would make them meaningless).
-    connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
-    maxHeaderSize: MAX_HEADER_BYTES,
-  }, (incoming, outgoing) => {
-    serve(incoming, outgoing).catch((error: unknown) => {
-      options.functionLog?.('error', `local host: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-      if (outgoing.headersSent) {
-        outgoing.destroy();
-        return;
-      }
-      const requestId = randomUUID();
-      const body = JSON.stringify({ error: { code: 'InternalServerError', message: 'An internal server error occurred.', innerError: { date: new Date().toISOString(), 'request-id': requestId, 'client-request-id': requestId } } });
-      outgoing.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'request-id': requestId, 'client-request-id': requestId });
-      outgoing.end(body);
-    });
-  });
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      // How often Node checks those two timeouts (default 30 s, which would make them meaningless).
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
+      maxHeaderSize: MAX_HEADER_BYTES,
+    },
+    (incoming, outgoing) => {
+      serve(incoming, outgoing).catch((error: unknown) => {
+        options.functionLog?.('error', `local host: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        if (outgoing.headersSent) {
+          outgoing.destroy();
+          return;
+        }
+        const requestId = randomUUID();
+        const body = JSON.stringify({
+          error: {
+            code: 'InternalServerError',
+            message: 'An internal server error occurred.',
+            innerError: { date: new Date().toISOString(), 'request-id': requestId, 'client-request-id': requestId },
+          },
+        });
+        outgoing.writeHead(500, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Length': Buffer.byteLength(body),
+          'request-id': requestId,
+          'client-request-id': requestId,
+        });
+        outgoing.end(body);
+      });
+    },
+  );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const answer = clientErrorAnswer(error);
     const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
@@ -271,9 +294,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   return {
     url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
     port,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

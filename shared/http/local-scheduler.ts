@@ -11,7 +11,14 @@ export interface TimerDefinition {
   handler: TimerHandler;
 }
 
-const FIELD_RANGES: readonly [number, number][] = [[0, 59], [0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
+const FIELD_RANGES: readonly [number, number][] = [
+  [0, 59],
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 6],
+];
 
 /** The values one NCRONTAB field allows: `*`, `n`, `a-b`, `*\/s`, `a-b/s` and comma lists of these. */
 function parseField(field: string, [low, high]: [number, number]): Set<number> {
@@ -36,8 +43,12 @@ export function nextOccurrence(schedule: string, after: Date): Date {
   const candidate = new Date(Math.floor(after.getTime() / 1000) * 1000 + 1000);
   // At most a year of minutes; every schedule we accept fires within that.
   for (let step = 0; step < 366 * 24 * 60; step += 1) {
-    const minuteMatches = minutes!.has(candidate.getUTCMinutes()) && hours!.has(candidate.getUTCHours())
-      && days!.has(candidate.getUTCDate()) && months!.has(candidate.getUTCMonth() + 1) && weekdays!.has(candidate.getUTCDay());
+    const minuteMatches =
+      minutes!.has(candidate.getUTCMinutes()) &&
+      hours!.has(candidate.getUTCHours()) &&
+      days!.has(candidate.getUTCDate()) &&
+      months!.has(candidate.getUTCMonth() + 1) &&
+      weekdays!.has(candidate.getUTCDay());
     if (minuteMatches) {
       const second = [...seconds!].sort((a, b) => a - b).find((value) => value >= candidate.getUTCSeconds());
       if (second !== undefined) {
@@ -59,20 +70,35 @@ export interface RunningScheduler {
  * Runs the timer table in the local host the way the Functions host would: each timer at its next
  * NCRONTAB occurrence, one run at a time per timer, failures logged and the schedule kept.
  */
-export function startLocalScheduler(timers: readonly TimerDefinition[], log: (level: LogLevel, message: string) => void, now: () => Date = () => new Date()): RunningScheduler {
+export function startLocalScheduler(
+  timers: readonly TimerDefinition[],
+  log: (level: LogLevel, message: string) => void,
+  now: () => Date = () => new Date(),
+): RunningScheduler {
   const handles = new Map<string, NodeJS.Timeout>();
   const arm = (timer: TimerDefinition) => {
     const next = nextOccurrence(timer.schedule, now());
-    const handle = setTimeout(async () => {
-      const invocation = new InvocationContext({ invocationId: randomUUID(), functionName: timer.name, logHandler: (level, ...args) => log(level, `${timer.name}: ${args.map(String).join(' ')}`) });
-      const info: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: now().toISOString(), next: next.toISOString(), lastUpdated: now().toISOString() } };
-      try {
-        await timer.handler(info, invocation);
-      } catch (error) {
-        log('error', `${timer.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (handles.has(timer.name)) arm(timer);
-    }, Math.max(0, next.getTime() - now().getTime()));
+    const handle = setTimeout(
+      async () => {
+        const invocation = new InvocationContext({
+          invocationId: randomUUID(),
+          functionName: timer.name,
+          logHandler: (level, ...args) => log(level, `${timer.name}: ${args.map(String).join(' ')}`),
+        });
+        const info: Timer = {
+          isPastDue: false,
+          schedule: { adjustForDST: false },
+          scheduleStatus: { last: now().toISOString(), next: next.toISOString(), lastUpdated: now().toISOString() },
+        };
+        try {
+          await timer.handler(info, invocation);
+        } catch (error) {
+          log('error', `${timer.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        if (handles.has(timer.name)) arm(timer);
+      },
+      Math.max(0, next.getTime() - now().getTime()),
+    );
     handle.unref();
     handles.set(timer.name, handle);
   };

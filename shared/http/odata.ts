@@ -50,11 +50,15 @@ function canonicalName(name: string, names: readonly string[] | undefined): stri
 function parseSelect(raw: string, spec: ODataSpec): string[] {
   const names = raw.split(',').map((name) => name.trim());
   if (names.some((name) => name === '')) throw odataError(`Invalid $select value '${raw}'.`);
-  return [...new Set(names.map((name) => {
-    const canonical = canonicalName(name, spec.selectable);
-    if (!canonical) throw unknownProperty(name, spec);
-    return canonical;
-  }))];
+  return [
+    ...new Set(
+      names.map((name) => {
+        const canonical = canonicalName(name, spec.selectable);
+        if (!canonical) throw unknownProperty(name, spec);
+        return canonical;
+      }),
+    ),
+  ];
 }
 
 function parseTop(raw: string): number {
@@ -97,7 +101,9 @@ function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
   return splitConjunction(raw).map((clauseText) => {
     const match = CLAUSE.exec(clauseText);
     if (!match) {
-      throw odataError(`Invalid $filter clause '${clauseText.trim()}'. Use <property> eq '<text>' or <property> ge <ISO-8601 date-time> (e.g. 2024-01-31T00:00:00Z), joined by 'and'.`);
+      throw odataError(
+        `Invalid $filter clause '${clauseText.trim()}'. Use <property> eq '<text>' or <property> ge <ISO-8601 date-time> (e.g. 2024-01-31T00:00:00Z), joined by 'and'.`,
+      );
     }
     const [, requested = '', operatorText = '', literal = ''] = match;
     const property = canonicalName(requested, Object.keys(filterable));

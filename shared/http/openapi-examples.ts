@@ -53,11 +53,16 @@ export function exampleOf(schema: JsonSchema, components: Record<string, JsonSch
       const items = schema.items as JsonSchema | undefined;
       return items ? [exampleOf(items, components, name, depth + 1)] : [];
     }
-    case 'string': return stringFor(name, schema);
+    case 'string':
+      return stringFor(name, schema);
     case 'integer':
-    case 'number': return typeof schema.minimum === 'number' ? schema.minimum : 6;
-    case 'boolean': return true;
-    case 'null': return null;
-    default: return {};
+    case 'number':
+      return typeof schema.minimum === 'number' ? schema.minimum : 6;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return {};
   }
 }

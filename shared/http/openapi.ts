@@ -20,10 +20,10 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad request: the body, a query option or a header is invalid (the message names it).',
   401: 'No valid credential (WWW-Authenticate says which).',
   403: 'The caller lacks the role, or the tenant is not onboarded.',
-  404: 'No such resource for the caller (other tenants\' resources are never revealed).',
+  404: "No such resource for the caller (other tenants' resources are never revealed).",
   405: 'The method is not supported on this path (Allow lists the ones that are).',
   408: 'The request head or body took too long to arrive.',
-  409: 'Conflict with the resource\'s current state.',
+  409: "Conflict with the resource's current state.",
   412: 'If-Match does not match the current ETag.',
   413: `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`,
   415: 'The request body has another media type than the operation accepts.',
@@ -58,10 +58,14 @@ export function errorStatusesOf(operation: AnyOperation, route: RouteDefinition)
 
 function securityOf(auth: AuthRequirement): Record<string, string[]>[] {
   switch (auth) {
-    case 'anonymous': return [];
-    case 'device': return [{ deviceAssertion: [] }];
-    case 'userOrDevice': return [{ entraBearer: [] }, { deviceAssertion: [] }];
-    default: return [{ entraBearer: [] }];
+    case 'anonymous':
+      return [];
+    case 'device':
+      return [{ deviceAssertion: [] }];
+    case 'userOrDevice':
+      return [{ entraBearer: [] }, { deviceAssertion: [] }];
+    default:
+      return [{ entraBearer: [] }];
   }
 }
 
@@ -69,9 +73,9 @@ const AUTH_TEXT: Readonly<Record<AuthRequirement, string>> = {
   anonymous: 'Anonymous.',
   user: 'A user access token for the service app (Bearer).',
   mfaUser: 'A user access token with recent MFA (Bearer); without it 401 MfaRequired with a claims challenge.',
-  admin: 'An administrator\'s access token (Bearer): a configured directory role in wids, or the PinReset.Administrator app role.',
-  passcodeAdmin: 'An administrator\'s access token (Bearer) with a role allowed to reset passcodes.',
-  device: 'A DeviceAssertion signed by the enrolled device key; the device\'s tenant must be onboarded.',
+  admin: "An administrator's access token (Bearer): a configured directory role in wids, or the PinReset.Administrator app role.",
+  passcodeAdmin: "An administrator's access token (Bearer) with a role allowed to reset passcodes.",
+  device: "A DeviceAssertion signed by the enrolled device key; the device's tenant must be onboarded.",
   userOrDevice: 'A user access token (Bearer) or a DeviceAssertion of a device of that tenant.',
 };
 
@@ -124,9 +128,7 @@ function rewriteRefs(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = key === '$ref' && typeof inner === 'string'
-      ? inner.replace(`${COMPONENT_PREFIX}${SHARED_DEFS}#/$defs/`, COMPONENT_PREFIX)
-      : rewriteRefs(inner);
+    out[key] = key === '$ref' && typeof inner === 'string' ? inner.replace(`${COMPONENT_PREFIX}${SHARED_DEFS}#/$defs/`, COMPONENT_PREFIX) : rewriteRefs(inner);
   }
   return out;
 }
@@ -168,17 +170,29 @@ interface Built {
 
 function parametersOf(operation: AnyOperation, route: string): unknown[] {
   const parameters: unknown[] = [...route.matchAll(/\{(\*?)(\w+)(:guid)?\}/g)].map((match) => ({
-    name: match[2], in: 'path', required: true, schema: match[3] ? { type: 'string', format: 'uuid' } : { type: 'string' },
+    name: match[2],
+    in: 'path',
+    required: true,
+    schema: match[3] ? { type: 'string', format: 'uuid' } : { type: 'string' },
     ...(match[1] ? { description: 'The rest of the path; it may contain /.' } : {}),
   }));
   for (const parameter of operation.queryParameters ?? []) {
-    parameters.push({ name: parameter.name, in: 'query', required: parameter.required ?? false, description: parameter.description, schema: { type: 'string' } });
+    parameters.push({
+      name: parameter.name,
+      in: 'query',
+      required: parameter.required ?? false,
+      description: parameter.description,
+      schema: { type: 'string' },
+    });
   }
   const odata = operation.odata;
-  if (odata?.selectable) parameters.push({ name: '$select', in: 'query', description: `Comma list of: ${odata.selectable.join(', ')}.`, schema: { type: 'string' } });
+  if (odata?.selectable)
+    parameters.push({ name: '$select', in: 'query', description: `Comma list of: ${odata.selectable.join(', ')}.`, schema: { type: 'string' } });
   if (odata?.top) parameters.push({ name: '$top', in: 'query', description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 999 } });
   if (odata?.filterable) {
-    const supported = Object.entries(odata.filterable).map(([name, spec]) => `${name} ${spec.operators.join('|')}`).join('; ');
+    const supported = Object.entries(odata.filterable)
+      .map(([name, spec]) => `${name} ${spec.operators.join('|')}`)
+      .join('; ');
     parameters.push({ name: '$filter', in: 'query', description: `Supported: ${supported} (clauses joined with and).`, schema: { type: 'string' } });
   }
   if (odata?.skiptoken) parameters.push({ name: '$skiptoken', in: 'query', description: 'Opaque; from @odata.nextLink.', schema: { type: 'string' } });
@@ -221,13 +235,13 @@ function buildOperation(operation: AnyOperation, route: RouteDefinition, schemas
   }
   const requestBody = operation.body
     ? {
-      required: true,
-      content: {
-        [operation.body.format === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: {
-          schema: schemas.ref(operation.body.schema, `${operation.operationId}_request`),
+        required: true,
+        content: {
+          [operation.body.format === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: {
+            schema: schemas.ref(operation.body.schema, `${operation.operationId}_request`),
+          },
         },
-      },
-    }
+      }
     : undefined;
   return {
     operation: {
@@ -253,7 +267,12 @@ export function openApiPath(route: string): string | undefined {
 }
 
 /** Adds an example to each operation's first success response and request body (from the schema or the operation). */
-function addExamples(paths: Record<string, Record<string, Record<string, unknown>>>, built: Map<Record<string, unknown>, Built>, components: Record<string, JsonSchema>, operations: Map<Record<string, unknown>, AnyOperation>): void {
+function addExamples(
+  paths: Record<string, Record<string, Record<string, unknown>>>,
+  built: Map<Record<string, unknown>, Built>,
+  components: Record<string, JsonSchema>,
+  operations: Map<Record<string, unknown>, AnyOperation>,
+): void {
   for (const item of Object.values(paths)) {
     for (const operationObject of Object.values(item)) {
       const entry = built.get(operationObject);
@@ -300,7 +319,8 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], baseUrl
   }
   const components = schemas.components();
   addExamples(paths, built, components, operations);
-  const tags = [...new Set([...operations.values()].flatMap((operation) => operation.tags))].sort()
+  const tags = [...new Set([...operations.values()].flatMap((operation) => operation.tags))]
+    .sort()
     .map((name) => ({ name, description: `Operations tagged ${name}.` }));
   return {
     openapi: '3.1.0',
@@ -322,7 +342,13 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[], baseUrl
         'client-request-id': { description: 'Echoed from the request, else equal to request-id.', schema: { type: 'string' } },
       },
       parameters: {
-        'client-request-id': { name: 'client-request-id', in: 'header', required: false, description: 'Echoed in the answer (at most 128 characters).', schema: { type: 'string' } },
+        'client-request-id': {
+          name: 'client-request-id',
+          in: 'header',
+          required: false,
+          description: 'Echoed in the answer (at most 128 characters).',
+          schema: { type: 'string' },
+        },
       },
       schemas: components,
     },

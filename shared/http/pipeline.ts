@@ -45,11 +45,13 @@ export interface ResponseSpec {
 export type ResponseSpecs = Readonly<Record<number, ResponseSpec>>;
 
 /** The response a handler may return for one declared status. */
-type ReplyFor<Status extends number, Spec> =
-  Spec extends { schema: infer Schema extends z.ZodType } ? Reply<Status, z.input<Schema>>
-    : Spec extends { html: true } ? Reply<Status, HtmlPage> | (Spec extends { media: readonly string[] } ? Reply<Status, RawBody> : never)
-      : Spec extends { media: readonly string[] } ? Reply<Status, RawBody>
-        : Reply<Status, undefined>;
+type ReplyFor<Status extends number, Spec> = Spec extends { schema: infer Schema extends z.ZodType }
+  ? Reply<Status, z.input<Schema>>
+  : Spec extends { html: true }
+    ? Reply<Status, HtmlPage> | (Spec extends { media: readonly string[] } ? Reply<Status, RawBody> : never)
+    : Spec extends { media: readonly string[] }
+      ? Reply<Status, RawBody>
+      : Reply<Status, undefined>;
 
 /** Any response the operation declares; returning an undeclared status or a mismatched body fails `tsc`. */
 export type RepliesOf<R extends ResponseSpecs> = { [Status in keyof R & number]: ReplyFor<Status, R[Status]> }[keyof R & number];
@@ -157,7 +159,7 @@ export function failureResponse(error: unknown, ids: RequestIds, invocation: Inv
     }
     return errorResponse(error, ids);
   }
-  invocation.error(`request ${ids.requestId}: unhandled error`, error instanceof Error ? error.stack ?? error.message : String(error));
+  invocation.error(`request ${ids.requestId}: unhandled error`, error instanceof Error ? (error.stack ?? error.message) : String(error));
   return errorResponse(new ServiceError('InternalServerError', 'An internal server error occurred. Quote the request-id when reporting it.'), ids);
 }
 
@@ -190,9 +192,10 @@ async function readBody<TBody>(request: HttpRequest, spec: NonNullable<Operation
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue && issue.path.length > 0 ? issue.path.join('.') : undefined;
-    const message = issue?.code === 'unrecognized_keys'
-      ? `Unknown property '${[...(field ? [field] : []), ...issue.keys].join('.')}' in the request body.`
-      : `Invalid request body${field ? ` at '${field}'` : ''}: ${issue?.message ?? 'invalid value'}.`;
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `Unknown property '${[...(field ? [field] : []), ...issue.keys].join('.')}' in the request body.`
+        : `Invalid request body${field ? ` at '${field}'` : ''}: ${issue?.message ?? 'invalid value'}.`;
     throw new ServiceError('BadRequest', message);
   }
   return parsed.data;
@@ -219,7 +222,13 @@ async function authenticate(
   return { user: await services.tokens.validate(authorization), device: undefined };
 }
 
-function authorize(operation: AnyOperation, user: UserPrincipal | undefined, device: DevicePrincipal | undefined, params: Record<string, string>, services: Services): void {
+function authorize(
+  operation: AnyOperation,
+  user: UserPrincipal | undefined,
+  device: DevicePrincipal | undefined,
+  params: Record<string, string>,
+  services: Services,
+): void {
   const tenantFromRoute = operation.tenantParam === undefined ? undefined : params[operation.tenantParam];
   if (user && operation.tenantParam !== undefined) requireOwnTenant(user, tenantFromRoute);
   if (device && operation.tenantParam !== undefined && tenantFromRoute?.toLowerCase() !== device.tenantId) {
@@ -230,8 +239,12 @@ function authorize(operation: AnyOperation, user: UserPrincipal | undefined, dev
   if (operation.auth === 'admin') requireAdministrator(user, config.adminRoleIds);
   if (operation.auth === 'passcodeAdmin') requireAdministrator(user, config.passcodeResetRoleIds);
   if (operation.auth === 'mfaUser') {
-    requireRecentMfa(user, { maxAgeSeconds: config.mfaMaxAgeSeconds, authContextId: config.mfaAuthContextId },
-      Math.floor(services.clock().getTime() / 1000), `${config.authorityUrl}/common/oauth2/v2.0/authorize`);
+    requireRecentMfa(
+      user,
+      { maxAgeSeconds: config.mfaMaxAgeSeconds, authContextId: config.mfaAuthContextId },
+      Math.floor(services.clock().getTime() / 1000),
+      `${config.authorityUrl}/common/oauth2/v2.0/authorize`,
+    );
   }
 }
 
@@ -258,10 +271,10 @@ export async function runOperation(
   const services = await loadServices();
   const { user, device } = await authenticate(operation, request, services);
   authorize(operation, user, device, params, services);
-  const query = !operation.catchAll && (operation.odata || [...request.query.keys()].some((key) => key.startsWith('$'))
-)
-    ? parseODataQuery(request.query, operation.odata)
-    : EMPTY_ODATA_QUERY;
+  const query =
+    !operation.catchAll && (operation.odata || [...request.query.keys()].some((key) => key.startsWith('$')))
+      ? parseODataQuery(request.query, operation.odata)
+      : EMPTY_ODATA_QUERY;
   const body = operation.body ? await readBody(request, operation.body) : undefined;
   const context: OperationContext<unknown> = { request, invocation, ids, services, config: services.config, params, query, body, user, device };
   if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, (user ?? device)?.tenantId ?? '', services.config.publicBaseUrl);
@@ -283,15 +296,20 @@ async function runIdempotentOperation(
   const key = parseIdempotencyKey(context.request.headers.get('idempotency-key'));
   if (key === undefined) return operation.handle(context);
   const { pathname } = new URL(context.request.url);
-  const outcome = await runIdempotently(context.services.idempotencyKeys, context.services.clock, {
-    tenantId: user.tenantId,
-    scope: `${user.objectId}|${spec.scope}`,
-    key,
-    fingerprint: `${context.request.method.toUpperCase()} ${pathname.toLowerCase()}\n${JSON.stringify(context.body ?? null)}`,
-  }, async (): Promise<IdempotentOutcome> => {
-    const response: HttpResponseInit = await operation.handle(context);
-    return { status: response.status ?? 200, body: typeof response.body === 'string' ? response.body : undefined };
-  });
+  const outcome = await runIdempotently(
+    context.services.idempotencyKeys,
+    context.services.clock,
+    {
+      tenantId: user.tenantId,
+      scope: `${user.objectId}|${spec.scope}`,
+      key,
+      fingerprint: `${context.request.method.toUpperCase()} ${pathname.toLowerCase()}\n${JSON.stringify(context.body ?? null)}`,
+    },
+    async (): Promise<IdempotentOutcome> => {
+      const response: HttpResponseInit = await operation.handle(context);
+      return { status: response.status ?? 200, body: typeof response.body === 'string' ? response.body : undefined };
+    },
+  );
   const headers: Record<string, string> = outcome.replayed ? { 'Idempotent-Replayed': 'true' } : {};
   return outcome.body === undefined ? empty(outcome.status, headers) : { ...json(outcome.status, JSON.parse(outcome.body), headers) };
 }

@@ -18,13 +18,22 @@ export interface Reply<Status extends number = number, Body = unknown> extends H
 }
 
 /** The body type of an HTML page reply. */
-export interface HtmlPage { readonly [htmlPage]: true }
+export interface HtmlPage {
+  readonly [htmlPage]: true;
+}
 
 /** The body type of a static asset (script, style sheet, image) of a declared media type. */
-export interface RawBody { readonly [rawBody]: true }
+export interface RawBody {
+  readonly [rawBody]: true;
+}
 
 /** A static asset: `contentType` must be one of the media types the operation declares for `status`. */
-export function raw<Status extends number>(status: Status, body: string | Uint8Array, contentType: string, headers: Record<string, string> = {}): Reply<Status, RawBody> {
+export function raw<Status extends number>(
+  status: Status,
+  body: string | Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Reply<Status, RawBody> {
   return { status, headers: { 'Content-Type': contentType, 'X-Content-Type-Options': 'nosniff', ...headers }, body } as unknown as Reply<Status, RawBody>;
 }
 
@@ -72,11 +81,15 @@ export interface RequestIds {
 export function errorResponse(error: ServiceError, ids: RequestIds, now = new Date()): HttpResponseInit {
   const headers: Record<string, string> = { ...error.headers };
   if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
-  return json(statusOf(error.code), {
-    error: {
-      code: error.code,
-      message: error.message,
-      innerError: { date: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), 'request-id': ids.requestId, 'client-request-id': ids.clientRequestId },
+  return json(
+    statusOf(error.code),
+    {
+      error: {
+        code: error.code,
+        message: error.message,
+        innerError: { date: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), 'request-id': ids.requestId, 'client-request-id': ids.clientRequestId },
+      },
     },
-  }, headers);
+    headers,
+  );
 }

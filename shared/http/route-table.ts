@@ -47,20 +47,23 @@ function escapeRegExp(text: string): string {
 function compile(definition: RouteDefinition): CompiledRoute {
   const parameterNames: string[] = [];
   let literalSegments = 0;
-  const source = definition.route.split('/').map((segment) => {
-    const catchAll = /^\{\*(\w+)\}$/.exec(segment);
-    if (catchAll?.[1]) {
-      parameterNames.push(catchAll[1]);
-      return '(.*)';
-    }
-    const parameter = /^\{(\w+)(?::(guid))?\}$/.exec(segment);
-    if (parameter?.[1]) {
-      parameterNames.push(parameter[1]);
-      return parameter[2] === 'guid' ? GUID_SEGMENT : '([^/]+)';
-    }
-    literalSegments += 1;
-    return escapeRegExp(segment);
-  }).join('/');
+  const source = definition.route
+    .split('/')
+    .map((segment) => {
+      const catchAll = /^\{\*(\w+)\}$/.exec(segment);
+      if (catchAll?.[1]) {
+        parameterNames.push(catchAll[1]);
+        return '(.*)';
+      }
+      const parameter = /^\{(\w+)(?::(guid))?\}$/.exec(segment);
+      if (parameter?.[1]) {
+        parameterNames.push(parameter[1]);
+        return parameter[2] === 'guid' ? GUID_SEGMENT : '([^/]+)';
+      }
+      literalSegments += 1;
+      return escapeRegExp(segment);
+    })
+    .join('/');
   return { definition, pattern: new RegExp(`^/${source}/?$`, 'i'), parameterNames, literalSegments };
 }
 

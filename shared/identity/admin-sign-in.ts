@@ -26,7 +26,10 @@ export interface SignedInAdmin {
 }
 
 export class AdminSignInError extends Error {
-  constructor(message: string, readonly oauthError?: string) {
+  constructor(
+    message: string,
+    readonly oauthError?: string,
+  ) {
     super(message);
     this.name = 'AdminSignInError';
   }
@@ -69,12 +72,17 @@ export class OpenIdAdminSignIn implements AdminSignIn {
       body.set('client_id', this.options.clientId);
       for (const [name, value] of Object.entries(await this.options.credential().formFields())) body.set(name, value);
     };
-    const config = new client.Configuration({
-      issuer: `${base}/v2.0`,
-      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-      token_endpoint: `${base}/oauth2/v2.0/token`,
-      jwks_uri: `${base}/discovery/v2.0/keys`,
-    }, this.options.clientId, undefined, authenticate);
+    const config = new client.Configuration(
+      {
+        issuer: `${base}/v2.0`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        jwks_uri: `${base}/discovery/v2.0/keys`,
+      },
+      this.options.clientId,
+      undefined,
+      authenticate,
+    );
     config[client.customFetch] = (url, init) => outboundFetch(url, init as RequestInit);
     if (isLoopbackHttp(this.options.authorityUrl)) client.allowInsecureRequests(config);
     return { client, config };
@@ -82,16 +90,18 @@ export class OpenIdAdminSignIn implements AdminSignIn {
 
   async authorizationUrl(request: { tenantId: string; state: string; nonce: string; codeChallenge: string }): Promise<string> {
     const { client, config } = await this.configuration(request.tenantId);
-    return client.buildAuthorizationUrl(config, {
-      redirect_uri: this.options.redirectUri,
-      scope: 'openid profile',
-      code_challenge: request.codeChallenge,
-      code_challenge_method: 'S256',
-      state: request.state,
-      nonce: request.nonce,
-      // Pick the account each time: onboarding is an administrator's deliberate act.
-      prompt: 'select_account',
-    }).toString();
+    return client
+      .buildAuthorizationUrl(config, {
+        redirect_uri: this.options.redirectUri,
+        scope: 'openid profile',
+        code_challenge: request.codeChallenge,
+        code_challenge_method: 'S256',
+        state: request.state,
+        nonce: request.nonce,
+        // Pick the account each time: onboarding is an administrator's deliberate act.
+        prompt: 'select_account',
+      })
+      .toString();
   }
 
   async redeem(request: { tenantId: string; callbackUrl: URL; codeVerifier: string; state: string; nonce: string }): Promise<SignedInAdmin> {

@@ -51,12 +51,18 @@ export class ManagedIdentityFederatedCredential implements ClientCredential {
   readonly kind = 'managedIdentityFederated';
   private source: Promise<AssertionSource> | undefined;
 
-  constructor(readonly managedIdentityClientId: string, readonly audience: string, source?: AssertionSource) {
+  constructor(
+    readonly managedIdentityClientId: string,
+    readonly audience: string,
+    source?: AssertionSource,
+  ) {
     if (source) this.source = Promise.resolve(source);
   }
 
   async formFields(): Promise<Record<string, string>> {
-    this.source ??= import('@azure/identity').then(({ ManagedIdentityCredential }) => new ManagedIdentityCredential({ clientId: this.managedIdentityClientId }));
+    this.source ??= import('@azure/identity').then(
+      ({ ManagedIdentityCredential }) => new ManagedIdentityCredential({ clientId: this.managedIdentityClientId }),
+    );
     const assertion = await (await this.source).getToken(`${this.audience}/.default`);
     if (!assertion) throw new GraphError('accessDenied', 'The managed identity returned no token for the federated credential.');
     return {
@@ -86,7 +92,14 @@ export class ClientCredentialsTokenProvider implements AppTokenProvider {
   private readonly cache = new Map<string, CachedToken>();
 
   constructor(
-    private readonly options: { authorityUrl: string; graphHost: string; clientId: string; credential: ClientCredential; retry: RetryPolicy; now?: () => number },
+    private readonly options: {
+      authorityUrl: string;
+      graphHost: string;
+      clientId: string;
+      credential: ClientCredential;
+      retry: RetryPolicy;
+      now?: () => number;
+    },
   ) {}
 
   get credentialKind(): ClientCredential['kind'] {
@@ -104,13 +117,17 @@ export class ClientCredentialsTokenProvider implements AppTokenProvider {
       ...(await this.options.credential.formFields()),
     });
     const url = `${this.options.authorityUrl}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
-    const response = await fetchWithRetry(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() }, this.options.retry);
+    const response = await fetchWithRetry(
+      url,
+      { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: body.toString() },
+      this.options.retry,
+    );
     if (!response.ok) {
       // 400/401 from the token endpoint: the app is not consented in that tenant or the credential is wrong.
-      const detail = await response.json().catch(() => ({})) as { error?: string };
+      const detail = (await response.json().catch(() => ({}))) as { error?: string };
       throw new GraphError('accessDenied', `The token endpoint refused the service app (${response.status} ${detail.error ?? ''}).`.replace(' )', ')'));
     }
-    const token = await response.json() as { access_token?: string; expires_in?: number };
+    const token = (await response.json()) as { access_token?: string; expires_in?: number };
     if (!token.access_token) throw new GraphError('unavailable', 'The token endpoint answered without an access token.');
     this.cache.set(tenantId, { token: token.access_token, expiresAt: now + (token.expires_in ?? 3600) * 1000 });
     return token.access_token;

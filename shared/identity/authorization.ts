@@ -12,14 +12,16 @@ export function isAdministrator(principal: UserPrincipal, roleTemplateIds: reado
 /** "Global Administrator or Intune Administrator (directory roles), or the app role PinReset.Administrator". */
 export function describeAdministratorRoles(roleTemplateIds: readonly string[]): string {
   const names = roleTemplateIds.map((id) => ROLE_DISPLAY_NAMES[id] ?? `role template ${id}`);
-  const roles = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0] ?? 'none configured';
+  const roles = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : (names[0] ?? 'none configured');
   return `${roles} (directory roles), or the app role ${ADMINISTRATOR_APP_ROLE}`;
 }
 
 export function requireAdministrator(principal: UserPrincipal, roleTemplateIds: readonly string[]): void {
   if (!isAdministrator(principal, roleTemplateIds)) {
-    throw new ServiceError('Authorization_RequestDenied',
-      `Insufficient privileges to complete the operation. It needs one of: ${describeAdministratorRoles(roleTemplateIds)}; sign in as such a user.`);
+    throw new ServiceError(
+      'Authorization_RequestDenied',
+      `Insufficient privileges to complete the operation. It needs one of: ${describeAdministratorRoles(roleTemplateIds)}; sign in as such a user.`,
+    );
   }
 }
 
@@ -51,8 +53,8 @@ export function mfaClaimsChallenge(policy: MfaPolicy): string {
  * `maxAgeSeconds` ago (auth_time when present, else iat).
  */
 export function requireRecentMfa(principal: UserPrincipal, policy: MfaPolicy, nowSeconds: number, authorizationUri: string): void {
-  const hasMfa = principal.amr.includes('mfa') || principal.amr.includes('ngcmfa')
-    || (policy.authContextId !== undefined && principal.acrs.includes(policy.authContextId));
+  const hasMfa =
+    principal.amr.includes('mfa') || principal.amr.includes('ngcmfa') || (policy.authContextId !== undefined && principal.acrs.includes(policy.authContextId));
   const authenticatedAt = principal.authTime ?? principal.issuedAt;
   const fresh = nowSeconds - authenticatedAt <= policy.maxAgeSeconds;
   if (hasMfa && fresh) return;

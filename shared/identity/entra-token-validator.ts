@@ -132,7 +132,8 @@ export class EntraTokenValidator {
     else throw this.reject('Access token validation failure. Invalid issuer.');
     const objectId = typeof claims.oid === 'string' ? claims.oid.toLowerCase() : '';
     if (!isGuid(objectId)) throw this.reject('Access token validation failure: the token has no valid oid claim.');
-    const userPrincipalName = typeof claims.upn === 'string' ? claims.upn : typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined;
+    const userPrincipalName =
+      typeof claims.upn === 'string' ? claims.upn : typeof claims.preferred_username === 'string' ? claims.preferred_username : undefined;
     return {
       tenantId,
       objectId,

@@ -30,14 +30,14 @@ export class GraphClient implements DirectoryReader {
     // appId comes from configuration (validated GUIDs), never from a request.
     const response = await this.get(tenantId, `/v1.0/servicePrincipals(appId='${encodeURIComponent(appId)}')?$select=id,appId,displayName`);
     if (response.status === 404) return undefined;
-    const body = await this.ok(response) as Partial<GraphServicePrincipal>;
+    const body = (await this.ok(response)) as Partial<GraphServicePrincipal>;
     if (typeof body.id !== 'string') throw new GraphError('unavailable', 'Graph answered a service principal without an id.');
     return { id: body.id, appId: String(body.appId ?? appId), displayName: body.displayName ?? null };
   }
 
   async organization(tenantId: string): Promise<GraphOrganization> {
     const response = await this.get(tenantId, '/v1.0/organization?$select=id,displayName,verifiedDomains,tenantType,createdDateTime');
-    const body = await this.ok(response) as { value?: Partial<GraphOrganization>[] };
+    const body = (await this.ok(response)) as { value?: Partial<GraphOrganization>[] };
     const organization = body.value?.find((entry) => entry.id?.toLowerCase() === tenantId.toLowerCase());
     if (!organization) throw new GraphError('accessDenied', 'Graph did not answer the organization of this tenant.');
     return {
@@ -51,7 +51,11 @@ export class GraphClient implements DirectoryReader {
 
   private async get(tenantId: string, path: string): Promise<Response> {
     const token = await this.options.tokens.graphToken(tenantId);
-    return fetchWithRetry(`https://${this.options.graphHost}${path}`, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } }, this.options.retry);
+    return fetchWithRetry(
+      `https://${this.options.graphHost}${path}`,
+      { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } },
+      this.options.retry,
+    );
   }
 
   private async ok(response: Response): Promise<unknown> {

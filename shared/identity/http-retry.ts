@@ -6,7 +6,11 @@ export type GraphErrorKind = 'unavailable' | 'accessDenied';
 
 /** Microsoft could not be reached (`unavailable`) or refused the service app (`accessDenied`). */
 export class GraphError extends Error {
-  constructor(readonly kind: GraphErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly kind: GraphErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'GraphError';
   }

@@ -15,7 +15,7 @@ export class TenantResolver {
     const response = await fetchWithRetry(url, { headers: { Accept: 'application/json' } }, this.options.retry);
     if (response.status === 400 || response.status === 404) return undefined;
     if (!response.ok) throw new GraphError('unavailable', `The authority answered ${response.status}.`);
-    const { issuer } = await response.json() as { issuer?: string };
+    const { issuer } = (await response.json()) as { issuer?: string };
     const tenantId = /\/([0-9a-f-]{36})\/v2\.0\/?$/i.exec(issuer ?? '')?.[1];
     return tenantId && isGuid(tenantId) ? tenantId.toLowerCase() : undefined;
   }

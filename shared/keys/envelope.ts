@@ -23,7 +23,10 @@ export const TAG_BYTES = 16;
 export const KEY_SERVICE_RETRY_AFTER_SECONDS = 10;
 
 export function keyServiceUnavailable(cause: unknown): ServiceError {
-  return new ServiceError('ServiceUnavailable', 'The key service is temporarily unavailable. Retry later.', { retryAfterSeconds: KEY_SERVICE_RETRY_AFTER_SECONDS, cause });
+  return new ServiceError('ServiceUnavailable', 'The key service is temporarily unavailable. Retry later.', {
+    retryAfterSeconds: KEY_SERVICE_RETRY_AFTER_SECONDS,
+    cause,
+  });
 }
 
 /** Runs a KEK call; the KEK being unavailable becomes the one 503. */

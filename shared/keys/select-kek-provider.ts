@@ -15,7 +15,8 @@ export function selectKekProvider(config: ServiceConfig): KekProvider {
       // @azure/identity is loaded on the first Key Vault call only (cold start).
       async getToken(scopes, options) {
         managedIdentity ??= import('@azure/identity').then(({ ManagedIdentityCredential }) =>
-          (custody.clientId ? new ManagedIdentityCredential({ clientId: custody.clientId }) : new ManagedIdentityCredential()));
+          custody.clientId ? new ManagedIdentityCredential({ clientId: custody.clientId }) : new ManagedIdentityCredential(),
+        );
         return (await managedIdentity).getToken(scopes, options);
       },
     },

@@ -31,13 +31,17 @@ export async function sealPrivateKey(kek: KekProvider, privateKeyDer: Buffer, te
 
 /** Unwraps the data key with the KEK and opens the private key; the DER never outlives this call. */
 export async function openPrivateKey(kek: KekProvider, sealed: SealedPrivateKey, tenantId: string, kid: string): Promise<KeyObject> {
-  const der = await openEnvelope(kek, {
-    kekId: sealed.kekId,
-    wrappedDataKey: Buffer.from(sealed.wrappedDataKey, 'base64'),
-    iv: Buffer.from(sealed.iv, 'base64'),
-    ciphertext: Buffer.from(sealed.ciphertext, 'base64'),
-    tag: Buffer.from(sealed.tag, 'base64'),
-  }, additionalData(tenantId, kid));
+  const der = await openEnvelope(
+    kek,
+    {
+      kekId: sealed.kekId,
+      wrappedDataKey: Buffer.from(sealed.wrappedDataKey, 'base64'),
+      iv: Buffer.from(sealed.iv, 'base64'),
+      ciphertext: Buffer.from(sealed.ciphertext, 'base64'),
+      tag: Buffer.from(sealed.tag, 'base64'),
+    },
+    additionalData(tenantId, kid),
+  );
   try {
     return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   } finally {

@@ -31,7 +31,9 @@ export function isKid(value: unknown): value is string {
 
 /** RFC 7638: SHA-256 over the required members in lexicographic order, no whitespace. */
 export function rsaThumbprint(jwk: { e: string; n: string }): string {
-  return createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n }))
+    .digest('base64url');
 }
 
 export function publicJwkOf(publicKey: KeyObject): PublicRsaJwk {

@@ -10,7 +10,10 @@ import type { AuditPage, AuditQuery, AuditRepository, StagedWrite } from '../sto
  * stored in the same transaction as the event, or not at all.
  */
 export class AuditLog {
-  constructor(private readonly repository: AuditRepository, private readonly clock: Clock = systemClock) {}
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async record(input: AuditEventInput, writes: readonly StagedWrite[] = []): Promise<AuditEvent> {
     const event: AuditEvent = {

@@ -112,17 +112,19 @@ export function buildClientPolicy(tenantId: string, settings: TenantSettings, te
     omaSettings.push({
       '@odata.type': '#microsoft.graph.omaSettingString',
       displayName: 'Web sign-in allowed URLs',
-      description: 'Sign-in hosts the PIN reset web page may navigate to (federated identity providers; login.microsoftonline.us for US Government). Policy CSP only: no Group Policy equivalent.',
+      description:
+        'Sign-in hosts the PIN reset web page may navigate to (federated identity providers; login.microsoftonline.us for US Government). Policy CSP only: no Group Policy equivalent.',
       omaUri: WEB_SIGN_IN_OMA_URI,
       value: hosts.join(';'),
     });
   }
   const name = tenantDisplayName ? `${tenantDisplayName} (${tenantId})` : tenantId;
   const usageText = (usage: CharacterUsage) => (usage === 'required' ? 'Enabled' : usage === 'disallowed' ? 'Disabled' : 'not expressible (allowed)');
-  const gpo = `Group Policy equivalents (Computer Configuration > Administrative Templates): Windows Components > Windows Hello for Business > Use PIN Recovery = Enabled; `
-    + `System > PIN Complexity > Minimum PIN length = ${complexity.pinMinimumLength}, Maximum PIN length = ${complexity.pinMaximumLength}, `
-    + USAGE_NODES.map(({ field, gpo: policyName }) => `${policyName} = ${usageText(complexity[field] as CharacterUsage)}`).join(', ')
-    + (hosts.length > 0 ? '; ConfigureWebSignInAllowedUrls has no Group Policy equivalent (Policy CSP only).' : '.');
+  const gpo =
+    `Group Policy equivalents (Computer Configuration > Administrative Templates): Windows Components > Windows Hello for Business > Use PIN Recovery = Enabled; ` +
+    `System > PIN Complexity > Minimum PIN length = ${complexity.pinMinimumLength}, Maximum PIN length = ${complexity.pinMaximumLength}, ` +
+    USAGE_NODES.map(({ field, gpo: policyName }) => `${policyName} = ${usageText(complexity[field] as CharacterUsage)}`).join(', ') +
+    (hosts.length > 0 ? '; ConfigureWebSignInAllowedUrls has no Group Policy equivalent (Policy CSP only).' : '.');
   return {
     '@odata.type': '#microsoft.graph.windows10CustomConfiguration',
     displayName: `Windows Hello for Business PIN recovery – ${name}`,

@@ -62,7 +62,9 @@ export class DeviceEnrollmentService {
     const azureADDeviceId = request.azureADDeviceId.toLowerCase();
     // A token obtained on a joined device names that device: it can only enrol itself.
     if (user.deviceId !== undefined && user.deviceId !== azureADDeviceId) {
-      throw forbidden("The azureADDeviceId does not match the device the access token was issued on (its 'deviceid' claim). Enrol from that device, with its own azureADDeviceId.");
+      throw forbidden(
+        "The azureADDeviceId does not match the device the access token was issued on (its 'deviceid' claim). Enrol from that device, with its own azureADDeviceId.",
+      );
     }
     const fields = {
       tenantId: user.tenantId,
@@ -108,7 +110,9 @@ export class DeviceEnrollmentService {
     }
   }
 
-  private async create(fields: Omit<ManagedDeviceRecord, 'id' | 'enrolledDateTime' | 'lastSyncDateTime' | 'canReset' | 'ngcSet' | 'pinRecoveryEnabled' | 'latestAction'>) {
+  private async create(
+    fields: Omit<ManagedDeviceRecord, 'id' | 'enrolledDateTime' | 'lastSyncDateTime' | 'canReset' | 'ngcSet' | 'pinRecoveryEnabled' | 'latestAction'>,
+  ) {
     const now = this.deps.clock().toISOString();
     const device: ManagedDeviceRecord = {
       ...fields,
@@ -133,28 +137,34 @@ export class DeviceEnrollmentService {
   /** `POST /devices/{id}/status`: what dsregcmd and the Hello container say; also the device's last sync. */
   async reportStatus(caller: DevicePrincipal, status: DeviceStatusReport, correlationId: string): Promise<ManagedDeviceRecord> {
     const { protectorKeyId, ...capabilities } = status;
-    const saved = await readModifyWrite(async () => {
-      const found = await this.deps.devices.get(caller.tenantId, caller.deviceId);
-      if (!found) throw notFound();
-      return this.deps.devices.replace({
-        ...found.value,
-        ...capabilities,
-        // A status without the field says nothing about the protector; one without recovery has none.
-        protectorKeyId: status.pinRecoveryEnabled ? protectorKeyId ?? found.value.protectorKeyId : null,
-        lastSyncDateTime: this.deps.clock().toISOString(),
-      }, found.etag);
-    }, { attempts: MAX_ETAG_RETRIES + 1 });
+    const saved = await readModifyWrite(
+      async () => {
+        const found = await this.deps.devices.get(caller.tenantId, caller.deviceId);
+        if (!found) throw notFound();
+        return this.deps.devices.replace(
+          {
+            ...found.value,
+            ...capabilities,
+            // A status without the field says nothing about the protector; one without recovery has none.
+            protectorKeyId: status.pinRecoveryEnabled ? (protectorKeyId ?? found.value.protectorKeyId) : null,
+            lastSyncDateTime: this.deps.clock().toISOString(),
+          },
+          found.etag,
+        );
+      },
+      { attempts: MAX_ETAG_RETRIES + 1 },
+    );
     await this.deps.audit.record({
       tenantId: caller.tenantId,
       activity: 'deviceStatusReported',
       result: 'success',
-      resultReason: `canReset=${status.canReset}; ngcSet=${status.ngcSet}; pinRecoveryEnabled=${status.pinRecoveryEnabled}`
-        + (saved.value.protectorKeyId ? `; protectorKeyId=${saved.value.protectorKeyId}` : ''),
+      resultReason:
+        `canReset=${status.canReset}; ngcSet=${status.ngcSet}; pinRecoveryEnabled=${status.pinRecoveryEnabled}` +
+        (saved.value.protectorKeyId ? `; protectorKeyId=${saved.value.protectorKeyId}` : ''),
       initiatedBy: { device: { id: caller.deviceId } },
       targetResources: [{ id: caller.deviceId, type: 'managedDevice', displayName: saved.value.deviceName }],
       correlationId,
     });
     return saved.value;
   }
-
 }

@@ -48,7 +48,13 @@ export async function runIdempotently(
   const now = clock();
   let claim: Awaited<ReturnType<typeof repository.create>>;
   try {
-    claim = await repository.create(request.tenantId, keyHash, { requestHash, state: 'inProgress', status: null, body: null, createdDateTime: now.toISOString() });
+    claim = await repository.create(request.tenantId, keyHash, {
+      requestHash,
+      state: 'inProgress',
+      status: null,
+      body: null,
+      createdDateTime: now.toISOString(),
+    });
   } catch (error) {
     if (!isServiceError(error, 'Conflict')) throw error;
     const existing = await repository.get(request.tenantId, keyHash);

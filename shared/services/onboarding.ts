@@ -4,8 +4,19 @@ import type { AuditActivity, AuditInitiator } from '../domain/audit.js';
 import { SERVICE_INITIATOR } from '../domain/audit.js';
 import { ServiceError, conflict, isServiceError, onboardingStartUrl } from '../domain/errors.js';
 import {
-  activate, isDomainName, markServicePrincipalMissing, offboard, recordFailure, recordServiceConsent, startOnboarding, statusOf,
-  STATE_LIFETIME_MS, type ConsentStep, type OnboardingFailureCode, type OnboardingStatus, type VerifiedDirectory,
+  activate,
+  isDomainName,
+  markServicePrincipalMissing,
+  offboard,
+  recordFailure,
+  recordServiceConsent,
+  startOnboarding,
+  statusOf,
+  STATE_LIFETIME_MS,
+  type ConsentStep,
+  type OnboardingFailureCode,
+  type OnboardingStatus,
+  type VerifiedDirectory,
 } from '../domain/onboarding.js';
 import { isGuid, newTenantRecord, type TenantRecord } from '../domain/tenant.js';
 import { AdminSignInError, type AdminSignIn, type SignedInAdmin } from '../identity/admin-sign-in.js';
@@ -25,7 +36,16 @@ export type OnboardingOutcome =
   /** `browserKey`: set it in the browser's onboarding cookie (the start of a sign-in). */
   | { kind: 'redirect'; location: string; browserKey?: string }
   | { kind: 'startForm' }
-  | { kind: 'problem'; status: ProblemStatus; title: string; detail: string; code?: OnboardingFailureCode; restartTenant?: string; signedIn?: OnboardingAdmin; requiredRoles?: string[] }
+  | {
+      kind: 'problem';
+      status: ProblemStatus;
+      title: string;
+      detail: string;
+      code?: OnboardingFailureCode;
+      restartTenant?: string;
+      signedIn?: OnboardingAdmin;
+      requiredRoles?: string[];
+    }
   | { kind: 'success'; tenant: TenantRecord; policyUrl: string; signedIn?: OnboardingAdmin };
 
 export interface OnboardingDependencies {
@@ -146,10 +166,14 @@ export class OnboardingService {
     try {
       tenantId = await this.deps.resolver.resolve(input);
     } catch (error) {
-      if (error instanceof GraphError) return problem(503, 'Microsoft Entra ID is unavailable', 'The tenant could not be looked up right now. Try again in a minute.', { restartTenant: input });
+      if (error instanceof GraphError)
+        return problem(503, 'Microsoft Entra ID is unavailable', 'The tenant could not be looked up right now. Try again in a minute.', {
+          restartTenant: input,
+        });
       throw error;
     }
-    if (!tenantId) return problem(400, 'Unknown tenant', `Microsoft Entra ID does not know a tenant with the domain "${input}". Use the tenant id or a verified domain.`);
+    if (!tenantId)
+      return problem(400, 'Unknown tenant', `Microsoft Entra ID does not know a tenant with the domain "${input}". Use the tenant id or a verified domain.`);
 
     const key = isBrowserKey(browserKey) ? browserKey : randomBytes(32).toString('base64url');
     const nonce = randomBytes(24).toString('base64url');
@@ -170,7 +194,12 @@ export class OnboardingService {
     const restart = { restartTenant: row.requestedTenant };
     const error = query.get('error');
     if (error !== null) {
-      return problem(400, 'Sign-in was not completed', `The sign-in was canceled or refused (${consentErrorCodes(error, query.get('error_description')).join(', ')}). Start again and sign in as an administrator of the tenant.`, { code: 'SignInFailed', ...restart });
+      return problem(
+        400,
+        'Sign-in was not completed',
+        `The sign-in was canceled or refused (${consentErrorCodes(error, query.get('error_description')).join(', ')}). Start again and sign in as an administrator of the tenant.`,
+        { code: 'SignInFailed', ...restart },
+      );
     }
     let admin: SignedInAdmin;
     try {
@@ -191,8 +220,13 @@ export class OnboardingService {
     const signedIn: OnboardingAdmin = { objectId: admin.objectId, userPrincipalName: admin.userPrincipalName, displayName: admin.displayName };
     const isAdmin = admin.roles.includes(ADMINISTRATOR_APP_ROLE) || admin.wids.some((wid) => this.config.adminRoleIds.includes(wid));
     if (!isAdmin) {
-      return problem(403, 'An administrator role is required', 'Onboarding grants tenant-wide admin consent, so it needs an administrator of the tenant. '
-        + 'Sign in with an account that holds one of the roles below, or ask such an administrator to onboard the tenant.', { code: 'NotAnAdministrator', signedIn, requiredRoles: this.requiredRoleNames(), ...restart });
+      return problem(
+        403,
+        'An administrator role is required',
+        'Onboarding grants tenant-wide admin consent, so it needs an administrator of the tenant. ' +
+          'Sign in with an account that holds one of the roles below, or ask such an administrator to onboard the tenant.',
+        { code: 'NotAnAdministrator', signedIn, requiredRoles: this.requiredRoleNames(), ...restart },
+      );
     }
     await this.audit(row.tenantId, 'onboardingStarted', 'success', null, adminInitiator(signedIn), correlationId);
     const state = await this.issueState(row.tenantId, row.requestedTenant, 'service', { browserHash: row.browserHash!, admin: signedIn });
@@ -211,7 +245,13 @@ export class OnboardingService {
    * (its onboarding cookie). A refused callback changes nothing but the audit log of the tenant it
    * names, when that tenant is known here.
    */
-  private async consumeBound(state: string | null, browserKey: string | undefined, step: 'signin' | 'consent', query: URLSearchParams, correlationId: string): Promise<BoundState> {
+  private async consumeBound(
+    state: string | null,
+    browserKey: string | undefined,
+    step: 'signin' | 'consent',
+    query: URLSearchParams,
+    correlationId: string,
+  ): Promise<BoundState> {
     const startAgain = 'Start onboarding again.';
     if (!state) return { ok: false, outcome: problem(400, 'Missing state', `This page is reached from Microsoft's sign-in or consent page. ${startAgain}`) };
     const consumed = await this.deps.states.consume(state, this.deps.clock());
@@ -221,22 +261,36 @@ export class OnboardingService {
     }
     const restartTenant = consumed.row.requestedTenant;
     if (consumed.outcome === 'used') {
-      return { ok: false, outcome: problem(400, 'Onboarding link already used', `This onboarding link was already used (each link works once). ${startAgain}`, { restartTenant }) };
+      return {
+        ok: false,
+        outcome: problem(400, 'Onboarding link already used', `This onboarding link was already used (each link works once). ${startAgain}`, { restartTenant }),
+      };
     }
     if (consumed.outcome === 'expired') {
-      return { ok: false, outcome: problem(400, 'Onboarding link expired', `This onboarding link expired (links are valid for 10 minutes). ${startAgain}`, { restartTenant }) };
+      return {
+        ok: false,
+        outcome: problem(400, 'Onboarding link expired', `This onboarding link expired (links are valid for 10 minutes). ${startAgain}`, { restartTenant }),
+      };
     }
     const { row } = consumed;
     if ((row.step === 'signin') !== (step === 'signin')) {
       await this.auditRefusedCallback(row.tenantId, 'its state was issued for another step', correlationId, true);
-      return { ok: false, outcome: problem(400, 'Unknown onboarding link', `This onboarding link does not belong on this page. ${startAgain}`, { restartTenant }) };
+      return {
+        ok: false,
+        outcome: problem(400, 'Unknown onboarding link', `This onboarding link does not belong on this page. ${startAgain}`, { restartTenant }),
+      };
     }
     if (!row.browserHash || !isBrowserKey(browserKey) || browserHashOf(browserKey) !== row.browserHash) {
       await this.auditRefusedCallback(row.tenantId, 'it was not presented by the browser in which the administrator signed in', correlationId, true);
       return {
         ok: false,
-        outcome: problem(403, 'This onboarding link belongs to another browser', 'Onboarding links work only in the browser in which onboarding was started and the administrator signed in '
-          + '(that browser holds the onboarding cookie). Nothing was changed. If you started onboarding, start again in this browser.', { code: 'BrowserMismatch', restartTenant }),
+        outcome: problem(
+          403,
+          'This onboarding link belongs to another browser',
+          'Onboarding links work only in the browser in which onboarding was started and the administrator signed in ' +
+            '(that browser holds the onboarding cookie). Nothing was changed. If you started onboarding, start again in this browser.',
+          { code: 'BrowserMismatch', restartTenant },
+        ),
       };
     }
     return { ok: true, row };
@@ -267,7 +321,7 @@ export class OnboardingService {
     const actor = adminInitiator(signedIn);
     const restart = { restartTenant: tenantId, ...(signedIn ? { signedIn } : {}) };
     // The first write of the service consent's callback starts the tenant record.
-    const begun = (tenant: TenantRecord): TenantRecord => step === 'service' ? startOnboarding(tenant, this.deps.clock()) : tenant;
+    const begun = (tenant: TenantRecord): TenantRecord => (step === 'service' ? startOnboarding(tenant, this.deps.clock()) : tenant);
 
     const error = query.get('error');
     if (error !== null || query.get('admin_consent')?.toLowerCase() !== 'true') {
@@ -279,7 +333,8 @@ export class OnboardingService {
 
     const reportedTenant = query.get('tenant');
     if (reportedTenant !== null && reportedTenant.toLowerCase() !== tenantId) {
-      const message = 'Consent was granted in a different tenant than the one onboarding was started for. Start again and sign in with an administrator of that tenant.';
+      const message =
+        'Consent was granted in a different tenant than the one onboarding was started for. Start again and sign in with an administrator of that tenant.';
       await this.fail(tenantId, 'TenantMismatch', message, correlationId, [], begun);
       return problem(400, 'Consent was granted in another tenant', message, { code: 'TenantMismatch', ...restart });
     }
@@ -315,14 +370,17 @@ export class OnboardingService {
   async verify(tenantId: string, actor: AuditInitiator, correlationId: string): Promise<OnboardingStatus> {
     const current = (await this.deps.tenants.get(tenantId))?.value;
     if (!current || current.onboardingState === 'notStarted' || current.onboardingState === 'offboarded') {
-      throw conflict(`This tenant is not onboarded. An administrator must complete onboarding first: open ${onboardingStartUrl(this.config.publicBaseUrl, tenantId)} in a browser.`);
+      throw conflict(
+        `This tenant is not onboarded. An administrator must complete onboarding first: open ${onboardingStartUrl(this.config.publicBaseUrl, tenantId)} in a browser.`,
+      );
     }
     const result = await this.verifyDirectory(tenantId);
     if (!result.ok) {
       await this.audit(tenantId, 'onboardingVerified', 'failure', `${result.code}: ${result.message}`, actor, correlationId);
       if (result.code === 'GraphUnavailable') throw new ServiceError('ServiceUnavailable', result.message, { retryAfterSeconds: 30 });
-      const updated = await this.updateTenant(tenantId, (tenant) => recordFailure(
-        (result.missing ?? []).reduce(markServicePrincipalMissing, tenant), result.code, result.message, this.deps.clock()));
+      const updated = await this.updateTenant(tenantId, (tenant) =>
+        recordFailure((result.missing ?? []).reduce(markServicePrincipalMissing, tenant), result.code, result.message, this.deps.clock()),
+      );
       return statusOf(updated);
     }
     if (current.onboardingState !== 'active') await this.notifyActivated(tenantId, correlationId);
@@ -361,7 +419,7 @@ export class OnboardingService {
       await this.notifyActivated(tenantId, correlationId);
     } catch (error) {
       if (!isServiceError(error) && !(error instanceof GraphError)) throw error;
-      const message = 'The tenant\'s keys could not be prepared. Nothing was lost; start onboarding again in a minute.';
+      const message = "The tenant's keys could not be prepared. Nothing was lost; start onboarding again in a minute.";
       await this.fail(tenantId, 'ActivationFailed', message, correlationId);
       return problem(503, 'Onboarding could not be finished', message, { code: 'ActivationFailed', ...restart });
     }
@@ -371,7 +429,12 @@ export class OnboardingService {
       return activate(current, result.verified, this.deps.clock());
     });
     await this.audit(tenantId, 'onboardingCompleted', 'success', reactivationNote(offboardedSince), actor, correlationId);
-    return { kind: 'success', tenant, policyUrl: `${this.config.publicBaseUrl}/v1.0/organization/${tenantId}/pinRecoveryPolicy`, ...(signedIn ? { signedIn } : {}) };
+    return {
+      kind: 'success',
+      tenant,
+      policyUrl: `${this.config.publicBaseUrl}/v1.0/organization/${tenantId}/pinRecoveryPolicy`,
+      ...(signedIn ? { signedIn } : {}),
+    };
   }
 
   private async notifyActivated(tenantId: string, correlationId: string): Promise<void> {
@@ -391,10 +454,17 @@ export class OnboardingService {
       if (!service) missing.push('serviceApplication');
       if (!client) missing.push('clientApplication');
       if (!service || !client) {
-        const names = missing.map((which) => which === 'serviceApplication'
-          ? `the PIN reset service application (appId ${this.config.serviceAppId})`
-          : `the PIN reset client application (appId ${this.config.clientAppId})`);
-        return { ok: false, code: 'ServicePrincipalMissing', missing, message: `Microsoft Graph has no service principal for ${names.join(' and ')} in this tenant: admin consent was not granted or the enterprise application was deleted.` };
+        const names = missing.map((which) =>
+          which === 'serviceApplication'
+            ? `the PIN reset service application (appId ${this.config.serviceAppId})`
+            : `the PIN reset client application (appId ${this.config.clientAppId})`,
+        );
+        return {
+          ok: false,
+          code: 'ServicePrincipalMissing',
+          missing,
+          message: `Microsoft Graph has no service principal for ${names.join(' and ')} in this tenant: admin consent was not granted or the enterprise application was deleted.`,
+        };
       }
       return {
         ok: true,
@@ -418,15 +488,24 @@ export class OnboardingService {
   }
 
   private async fail(
-    tenantId: string, code: OnboardingFailureCode, message: string, correlationId: string,
-    missing: ('serviceApplication' | 'clientApplication')[] = [], begun: (tenant: TenantRecord) => TenantRecord = (tenant) => tenant,
+    tenantId: string,
+    code: OnboardingFailureCode,
+    message: string,
+    correlationId: string,
+    missing: ('serviceApplication' | 'clientApplication')[] = [],
+    begun: (tenant: TenantRecord) => TenantRecord = (tenant) => tenant,
   ): Promise<void> {
     await this.updateTenant(tenantId, (tenant) => recordFailure(missing.reduce(markServicePrincipalMissing, begun(tenant)), code, message, this.deps.clock()));
     await this.audit(tenantId, 'onboardingFailed', 'failure', `${code}: ${message}`, SERVICE_INITIATOR, correlationId);
   }
 
   /** A new single-use state (random; only its hash is stored) for `step`, expiring in 10 minutes. */
-  private async issueState(tenantId: string, requestedTenant: string, step: OnboardingStateRow['step'], binding: Pick<OnboardingStateRow, 'browserHash' | 'nonce' | 'admin'>): Promise<string> {
+  private async issueState(
+    tenantId: string,
+    requestedTenant: string,
+    step: OnboardingStateRow['step'],
+    binding: Pick<OnboardingStateRow, 'browserHash' | 'nonce' | 'admin'>,
+  ): Promise<string> {
     const state = randomBytes(32).toString('base64url');
     const now = this.deps.clock();
     await this.deps.states.create(state, {
@@ -446,17 +525,28 @@ export class OnboardingService {
 
   /** Read-modify-write of the tenant record with its ETag; creates it when missing; retries races. */
   private async updateTenant(tenantId: string, change: (tenant: TenantRecord) => TenantRecord): Promise<TenantRecord> {
-    return readModifyWrite(async () => {
-      const current = await this.deps.tenants.get(tenantId);
-      const base = current?.value ?? this.blankTenant(tenantId);
-      const next = change(base);
-      if (!current) return (await this.deps.tenants.create(next)).value;
-      if (next === base) return base;
-      return (await this.deps.tenants.replace(next, current.etag)).value;
-    }, { attempts: WRITE_ATTEMPTS, retryConflicts: true });
+    return readModifyWrite(
+      async () => {
+        const current = await this.deps.tenants.get(tenantId);
+        const base = current?.value ?? this.blankTenant(tenantId);
+        const next = change(base);
+        if (!current) return (await this.deps.tenants.create(next)).value;
+        if (next === base) return base;
+        return (await this.deps.tenants.replace(next, current.etag)).value;
+      },
+      { attempts: WRITE_ATTEMPTS, retryConflicts: true },
+    );
   }
 
-  private async audit(tenantId: string, activity: AuditActivity, result: 'success' | 'failure', reason: string | null, initiatedBy: AuditInitiator, correlationId: string, appId?: string): Promise<void> {
+  private async audit(
+    tenantId: string,
+    activity: AuditActivity,
+    result: 'success' | 'failure',
+    reason: string | null,
+    initiatedBy: AuditInitiator,
+    correlationId: string,
+    appId?: string,
+  ): Promise<void> {
     await this.deps.audit.record({
       tenantId,
       activity,

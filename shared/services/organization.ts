@@ -1,7 +1,6 @@
 import type { Organization } from '../contract/organization.js';
 import type { TenantRepository } from '../storage/tenant-repository.js';
 
-
 /**
  * The caller's organization. It exists before onboarding (only `id` is known then): that is how an
  * admin finds the tenant id. The other properties come from Graph during onboarding.

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { SERVICE_INITIATOR, type AuditActivity, type AuditInitiator, userInitiator } from '../domain/audit.js';
 import {
-  canTransition, isFinalState, isOpenState, isPasscodeExpired, MAX_RECORDED_REVEALS, passcodeActionNameFor, passcodeExpiry, PASSCODE_EXPIRED_ERROR,
-  type DeviceActionRecord, type ManagedDeviceRecord,
+  canTransition,
+  isFinalState,
+  isOpenState,
+  isPasscodeExpired,
+  MAX_RECORDED_REVEALS,
+  passcodeActionNameFor,
+  passcodeExpiry,
+  PASSCODE_EXPIRED_ERROR,
+  type DeviceActionRecord,
+  type ManagedDeviceRecord,
 } from '../domain/device.js';
 import { conflict, isServiceError, notFound, ServiceError } from '../domain/errors.js';
 import { generatePasscode } from '../domain/passcode-generator.js';
@@ -40,9 +48,11 @@ const EXPIRED_DESCRIPTION =
   'device is online and syncing (lastSyncDateTime) and that PIN recovery is enabled on it, then request a new passcode reset.';
 
 function unknownFailureDescription(errorCode: string): string {
-  return `The device could not apply the passcode (${errorCode}). Compare the device's Windows Hello for Business ` +
+  return (
+    `The device could not apply the passcode (${errorCode}). Compare the device's Windows Hello for Business ` +
     'PIN policy with pinResetSettings.pinComplexity and check the device event log (Microsoft.Windows.Security.NGC), ' +
-    'then request a new passcode reset.';
+    'then request a new passcode reset.'
+  );
 }
 
 /** Explains a device's failure code to the admin (what to change), for the policy the passcode was made for. */
@@ -103,7 +113,7 @@ export class PasscodeResetService {
       if (!isServiceError(error, 'Conflict')) throw error;
       // An open action whose passcode expired (the timer has not run yet) must not block a new reset.
       const open = await this.deps.actions.open(action.tenantId, action.deviceId);
-      if (open && isPasscodeExpired(open.value.passcodeExpiresDateTime, this.deps.clock()) && await this.expire(open, correlationId)) {
+      if (open && isPasscodeExpired(open.value.passcodeExpiresDateTime, this.deps.clock()) && (await this.expire(open, correlationId))) {
         return this.createOpen(action, correlationId);
       }
       throw conflict('The device already has a pending or active passcode action. Wait for the device to report it, or cancel it first.');
@@ -121,7 +131,8 @@ export class PasscodeResetService {
     let action = open.value;
     if (action.actionState === 'pending') {
       const delivered = await this.transition(caller.tenantId, caller.deviceId, action.id, (current) =>
-        current.actionState === 'pending' ? { next: { ...current, actionState: 'active' } } : { keep: true });
+        current.actionState === 'pending' ? { next: { ...current, actionState: 'active' } } : { keep: true },
+      );
       if (delivered.changed) await this.audit('passcodeResetDelivered', delivered.action, undefined, deviceInitiator(caller), correlationId);
       action = delivered.action;
     }
@@ -142,7 +153,8 @@ export class PasscodeResetService {
         close: true,
       };
     });
-    if (changed) await this.audit(result.actionState === 'done' ? 'passcodeResetDone' : 'passcodeResetFailed', action, undefined, deviceInitiator(caller), correlationId);
+    if (changed)
+      await this.audit(result.actionState === 'done' ? 'passcodeResetDone' : 'passcodeResetFailed', action, undefined, deviceInitiator(caller), correlationId);
   }
 
   /** Admin: cancels a pending or active action (409 on a final one); the passcode is erased. */
@@ -187,49 +199,62 @@ export class PasscodeResetService {
    * action, the reason) and recorded on the action for the device's user, before it leaves. If either
    * write fails nothing is revealed (503).
    */
-  async revealActionResults(device: ManagedDeviceRecord, admin: UserPrincipal, reason: string | null, correlationId: string): Promise<ResetPasscodeActionResult[]> {
+  async revealActionResults(
+    device: ManagedDeviceRecord,
+    admin: UserPrincipal,
+    reason: string | null,
+    correlationId: string,
+  ): Promise<ResetPasscodeActionResult[]> {
     const now = this.deps.clock();
     const actions = await this.deps.actions.listForDevice(device.tenantId, device.id);
-    return Promise.all(actions.map(async ({ value: action, etag }) => {
-      if (action.sealedPasscode === null || isPasscodeExpired(action.passcodeExpiresDateTime, now)) return actionResultView(action, null);
-      const passcode = await this.deps.sealer.open(action.sealedPasscode, passcodeBinding(action.tenantId, action.deviceId, action.id));
-      try {
-        await this.deps.audit.record({
-          tenantId: action.tenantId,
-          activity: 'passcodeRevealed',
-          result: 'success',
-          resultReason: reason,
-          initiatedBy: userInitiator(admin),
-          targetResources: [
-            { id: action.deviceId, type: 'managedDevice', displayName: device.deviceName },
-            { id: action.id, type: 'deviceAction', displayName: action.actionName },
-          ],
-          correlationId,
-        });
-        const recorded = await this.recordReveal(action, etag, admin, reason, now);
-        return actionResultView(recorded, passcode);
-      } catch (error) {
-        // Whatever stopped the audit or the reveal record (storage down, a lost race retried to the
-        // end), the passcode must not leave unrecorded; a GET never answers 412.
-        throw new ServiceError('ServiceUnavailable', 'The passcode reveal could not be recorded, so the passcode was not shown. Retry later.', { retryAfterSeconds: 5, cause: error });
-      }
-    }));
+    return Promise.all(
+      actions.map(async ({ value: action, etag }) => {
+        if (action.sealedPasscode === null || isPasscodeExpired(action.passcodeExpiresDateTime, now)) return actionResultView(action, null);
+        const passcode = await this.deps.sealer.open(action.sealedPasscode, passcodeBinding(action.tenantId, action.deviceId, action.id));
+        try {
+          await this.deps.audit.record({
+            tenantId: action.tenantId,
+            activity: 'passcodeRevealed',
+            result: 'success',
+            resultReason: reason,
+            initiatedBy: userInitiator(admin),
+            targetResources: [
+              { id: action.deviceId, type: 'managedDevice', displayName: device.deviceName },
+              { id: action.id, type: 'deviceAction', displayName: action.actionName },
+            ],
+            correlationId,
+          });
+          const recorded = await this.recordReveal(action, etag, admin, reason, now);
+          return actionResultView(recorded, passcode);
+        } catch (error) {
+          // Whatever stopped the audit or the reveal record (storage down, a lost race retried to the
+          // end), the passcode must not leave unrecorded; a GET never answers 412.
+          throw new ServiceError('ServiceUnavailable', 'The passcode reveal could not be recorded, so the passcode was not shown. Retry later.', {
+            retryAfterSeconds: 5,
+            cause: error,
+          });
+        }
+      }),
+    );
   }
 
   private async recordReveal(action: DeviceActionRecord, etag: string, admin: UserPrincipal, reason: string | null, now: Date): Promise<DeviceActionRecord> {
     const reveal = { revealedDateTime: now.toISOString(), revealedBy: { id: admin.objectId, userPrincipalName: admin.userPrincipalName ?? null }, reason };
-    return readModifyWrite(async (tryNumber) => {
-      // The first try writes on the read the caller made; a lost race reads again.
-      const found = tryNumber === 1 ? { value: action, etag } : await this.deps.actions.get(action.tenantId, action.deviceId, action.id);
-      if (!found) throw notFound('The device action was not found.');
-      const next = {
-        ...found.value,
-        passcodeReveals: [...found.value.passcodeReveals, reveal].slice(-MAX_RECORDED_REVEALS),
-        passcodeRevealCount: found.value.passcodeRevealCount + 1,
-      };
-      await this.deps.actions.recordReveals(next, found.etag);
-      return next;
-    }, { attempts: MAX_ETAG_RETRIES + 1 });
+    return readModifyWrite(
+      async (tryNumber) => {
+        // The first try writes on the read the caller made; a lost race reads again.
+        const found = tryNumber === 1 ? { value: action, etag } : await this.deps.actions.get(action.tenantId, action.deviceId, action.id);
+        if (!found) throw notFound('The device action was not found.');
+        const next = {
+          ...found.value,
+          passcodeReveals: [...found.value.passcodeReveals, reveal].slice(-MAX_RECORDED_REVEALS),
+          passcodeRevealCount: found.value.passcodeRevealCount + 1,
+        };
+        await this.deps.actions.recordReveals(next, found.etag);
+        return next;
+      },
+      { attempts: MAX_ETAG_RETRIES + 1 },
+    );
   }
 
   /** Timer: erases every passcode older than 7 days (all tenants, or one); an action still open then fails as expired. */
@@ -279,19 +304,28 @@ export class PasscodeResetService {
     actionId: string,
     decide: (current: DeviceActionRecord) => { next: DeviceActionRecord; close?: boolean } | { keep: true },
   ): Promise<{ action: DeviceActionRecord; changed: boolean }> {
-    return readModifyWrite(async () => {
-      const found = await this.deps.actions.get(tenantId, deviceId, actionId);
-      if (!found) throw notFound('The device action was not found.');
-      const decision = decide(found.value);
-      if ('keep' in decision) return { action: found.value, changed: false };
-      const next = { ...decision.next, lastUpdatedDateTime: this.deps.clock().toISOString() };
-      const open = isOpenState(found.value.actionState);
-      const saved = await this.deps.actions.replace(next, found.etag, { close: decision.close === true && open, summarize: open });
-      return { action: saved.value, changed: true };
-    }, { attempts: MAX_ETAG_RETRIES + 1 });
+    return readModifyWrite(
+      async () => {
+        const found = await this.deps.actions.get(tenantId, deviceId, actionId);
+        if (!found) throw notFound('The device action was not found.');
+        const decision = decide(found.value);
+        if ('keep' in decision) return { action: found.value, changed: false };
+        const next = { ...decision.next, lastUpdatedDateTime: this.deps.clock().toISOString() };
+        const open = isOpenState(found.value.actionState);
+        const saved = await this.deps.actions.replace(next, found.etag, { close: decision.close === true && open, summarize: open });
+        return { action: saved.value, changed: true };
+      },
+      { attempts: MAX_ETAG_RETRIES + 1 },
+    );
   }
 
-  private async audit(activity: AuditActivity, action: DeviceActionRecord, device: ManagedDeviceRecord | undefined, initiatedBy: AuditInitiator, correlationId: string): Promise<void> {
+  private async audit(
+    activity: AuditActivity,
+    action: DeviceActionRecord,
+    device: ManagedDeviceRecord | undefined,
+    initiatedBy: AuditInitiator,
+    correlationId: string,
+  ): Promise<void> {
     const failure = action.actionState === 'failed';
     await this.deps.audit.record({
       tenantId: action.tenantId,

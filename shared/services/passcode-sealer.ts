@@ -22,13 +22,17 @@ export class PasscodeSealer {
     if (format !== FORMAT || !kekId || !wrapped || !payload || rest.length > 0) throw new Error('Unrecognized sealed passcode format.');
     const bytes = Buffer.from(payload, 'base64url');
     if (bytes.length <= IV_BYTES + TAG_BYTES) throw new Error('Sealed passcode is truncated.');
-    const plaintext = await openEnvelope(this.kek, {
-      kekId: Buffer.from(kekId, 'base64url').toString('utf8'),
-      wrappedDataKey: Buffer.from(wrapped, 'base64url'),
-      iv: bytes.subarray(0, IV_BYTES),
-      ciphertext: bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES),
-      tag: bytes.subarray(bytes.length - TAG_BYTES),
-    }, binding);
+    const plaintext = await openEnvelope(
+      this.kek,
+      {
+        kekId: Buffer.from(kekId, 'base64url').toString('utf8'),
+        wrappedDataKey: Buffer.from(wrapped, 'base64url'),
+        iv: bytes.subarray(0, IV_BYTES),
+        ciphertext: bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES),
+        tag: bytes.subarray(bytes.length - TAG_BYTES),
+      },
+      binding,
+    );
     try {
       return plaintext.toString('utf8');
     } finally {

@@ -12,7 +12,14 @@ import type { TenantStateCache } from './tenant-state-cache.js';
 
 /** Recorded in the audit log only; the caller always gets the same answer for every one of them. */
 export type DecryptFailureReason =
-  | 'malformed' | 'unsupportedHeader' | 'bindingMismatch' | 'tenantNotActive' | 'unknownKey' | 'retiredKey' | 'decryptFailed' | 'rateLimited';
+  | 'malformed'
+  | 'unsupportedHeader'
+  | 'bindingMismatch'
+  | 'tenantNotActive'
+  | 'unknownKey'
+  | 'retiredKey'
+  | 'decryptFailed'
+  | 'rateLimited';
 
 export interface DecryptedProtector {
   /** Base64 of the 32-byte protector. */
@@ -44,7 +51,10 @@ interface Outcome {
 
 class DecryptRefused extends Error {
   /** `answer`: the response when it is not the uniform 400 (only the 429 of a rate limit). */
-  constructor(readonly reason: DecryptFailureReason, readonly answer: ServiceError = invalidProtectedSecret()) {
+  constructor(
+    readonly reason: DecryptFailureReason,
+    readonly answer: ServiceError = invalidProtectedSecret(),
+  ) {
     super(reason);
   }
 }
@@ -60,17 +70,19 @@ class DecryptRefused extends Error {
  * no trace must not happen.
  */
 export class ProtectorDecryptService {
-  constructor(private readonly deps: {
-    keys: ProtectorKeyService;
-    tenants: TenantRepository;
-    rateLimiter: RateLimiter;
-    audit: AuditLog;
-    limits: () => DecryptLimits;
-    /** Shared with the key service (which invalidates it on rotate, retire and offboarding). */
-    state?: TenantStateCache;
-    /** Notes the kid a device's protector uses (deviceCount); 0 table transactions once seen. */
-    keyUsage?: ProtectorKeyUsage;
-  }) {}
+  constructor(
+    private readonly deps: {
+      keys: ProtectorKeyService;
+      tenants: TenantRepository;
+      rateLimiter: RateLimiter;
+      audit: AuditLog;
+      limits: () => DecryptLimits;
+      /** Shared with the key service (which invalidates it on rotate, retire and offboarding). */
+      state?: TenantStateCache;
+      /** Notes the kid a device's protector uses (deviceCount); 0 table transactions once seen. */
+      keyUsage?: ProtectorKeyUsage;
+    },
+  ) {}
 
   async decrypt(caller: UserPrincipal, protectedSecret: string, correlationId: string): Promise<DecryptedProtector> {
     // The decrypt is done once; its outcome is recorded with the attempt's rate-limit claims in one
@@ -80,7 +92,9 @@ export class ProtectorDecryptService {
       const admission = await this.admit(caller);
       if (!admission.allowed) {
         await this.record(caller, correlationId, 'failure', 'rateLimited', outcome?.kid, []);
-        throw new ServiceError('TooManyRequests', `Too many decrypt attempts. Retry after ${admission.retryAfterSeconds} seconds.`, { retryAfterSeconds: admission.retryAfterSeconds });
+        throw new ServiceError('TooManyRequests', `Too many decrypt attempts. Retry after ${admission.retryAfterSeconds} seconds.`, {
+          retryAfterSeconds: admission.retryAfterSeconds,
+        });
       }
       try {
         outcome ??= await this.attempt(caller, protectedSecret);
@@ -156,7 +170,14 @@ export class ProtectorDecryptService {
     return (await (this.deps.state ? this.deps.state.get(tenantId, 'tenantActive', read) : read())) === true;
   }
 
-  private async record(caller: UserPrincipal, correlationId: string, result: 'success' | 'failure', reason: DecryptFailureReason | null, kid: string | undefined, claims: readonly StagedWrite[]): Promise<void> {
+  private async record(
+    caller: UserPrincipal,
+    correlationId: string,
+    result: 'success' | 'failure',
+    reason: DecryptFailureReason | null,
+    kid: string | undefined,
+    claims: readonly StagedWrite[],
+  ): Promise<void> {
     const event: AuditEventInput = {
       tenantId: caller.tenantId,
       activity: 'protectorDecrypt',
@@ -177,5 +198,8 @@ export class ProtectorDecryptService {
 
 function unaudited(error: unknown): ServiceError {
   if (error instanceof ServiceError && error.code === 'ServiceUnavailable' && error.message.startsWith('The attempt could not be audited')) return error;
-  return new ServiceError('ServiceUnavailable', 'The attempt could not be audited, so nothing was decrypted. Retry later.', { retryAfterSeconds: 5, cause: error });
+  return new ServiceError('ServiceUnavailable', 'The attempt could not be audited, so nothing was decrypted. Retry later.', {
+    retryAfterSeconds: 5,
+    cause: error,
+  });
 }

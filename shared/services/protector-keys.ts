@@ -21,9 +21,7 @@ export interface Jwks {
 /** Why a kid cannot decrypt (audit only; the caller always gets the one uniform answer). */
 export type KeyRefusal = 'unknownKey' | 'retiredKey';
 
-export type DecryptionKey =
-  | { ok: true; privateKey: KeyObject; isCurrent: boolean }
-  | { ok: false; reason: KeyRefusal };
+export type DecryptionKey = { ok: true; privateKey: KeyObject; isCurrent: boolean } | { ok: false; reason: KeyRefusal };
 
 export interface KeyActor {
   initiatedBy: AuditInitiator;
@@ -34,7 +32,11 @@ export interface KeyActor {
  * The versions (current first) with their `deviceCount`: the key rows and one projected query over the
  * tenant's device rows (protectorKeyId only), read in parallel, whatever the number of versions.
  */
-export async function versionsWithDeviceCounts(keys: ProtectorKeyService, devices: DeviceRepository, tenantId: string): Promise<ProtectorKeyVersionWithDevices[]> {
+export async function versionsWithDeviceCounts(
+  keys: ProtectorKeyService,
+  devices: DeviceRepository,
+  tenantId: string,
+): Promise<ProtectorKeyVersionWithDevices[]> {
   const [versions, counts] = await Promise.all([keys.versions(tenantId), devices.countByProtectorKeyId(tenantId)]);
   return versions.map((version) => ({ ...version, deviceCount: counts.get(version.kid) ?? 0 }));
 }
@@ -96,8 +98,14 @@ export class ProtectorKeyService {
     }
     this.state.invalidate(tenantId);
     await this.markActive(tenantId, key.kid);
-    await this.audit.record({ tenantId, activity: 'protectorKeyCreated', result: 'success', initiatedBy: actor.initiatedBy,
-      targetResources: [{ id: key.kid, type: 'protectorKey' }], correlationId: actor.correlationId });
+    await this.audit.record({
+      tenantId,
+      activity: 'protectorKeyCreated',
+      result: 'success',
+      initiatedBy: actor.initiatedBy,
+      targetResources: [{ id: key.kid, type: 'protectorKey' }],
+      correlationId: actor.correlationId,
+    });
     return pointer;
   }
 
@@ -106,8 +114,16 @@ export class ProtectorKeyService {
     try {
       const now = this.clock().toISOString();
       const sealed = await sealPrivateKey(this.kek(), generated.privateKeyDer, tenantId, generated.kid);
-      const key: StoredProtectorKey = { tenantId, kid: generated.kid, state: 'pending', createdDateTime: now, stateChangedDateTime: now,
-        n: generated.publicJwk.n, e: generated.publicJwk.e, sealed };
+      const key: StoredProtectorKey = {
+        tenantId,
+        kid: generated.kid,
+        state: 'pending',
+        createdDateTime: now,
+        stateChangedDateTime: now,
+        n: generated.publicJwk.n,
+        e: generated.publicJwk.e,
+        sealed,
+      };
       await this.repository.insertKey(key);
       return key;
     } finally {
@@ -119,8 +135,9 @@ export class ProtectorKeyService {
   private async markActive(tenantId: string, kid: string): Promise<void> {
     const row = await this.repository.getKey(tenantId, kid);
     if (row?.value.state !== 'pending') return;
-    await this.repository.replaceKey({ ...row.value, state: 'active', stateChangedDateTime: this.clock().toISOString() }, row.etag)
-      .catch((error: unknown) => { if (!isServiceError(error, 'PreconditionFailed')) throw error; });
+    await this.repository.replaceKey({ ...row.value, state: 'active', stateChangedDateTime: this.clock().toISOString() }, row.etag).catch((error: unknown) => {
+      if (!isServiceError(error, 'PreconditionFailed')) throw error;
+    });
   }
 
   /**
@@ -145,15 +162,24 @@ export class ProtectorKeyService {
       await this.repository.replaceCurrent(tenantId, { kid: key.kid, since: key.createdDateTime }, current.etag);
     } catch (error) {
       await this.repository.deleteKey(tenantId, key.kid);
-      if (isServiceError(error, 'PreconditionFailed')) throw conflict('The protector key was rotated by another request at the same time. Read the versions again.');
+      if (isServiceError(error, 'PreconditionFailed'))
+        throw conflict('The protector key was rotated by another request at the same time. Read the versions again.');
       throw error;
     } finally {
       this.state.invalidate(tenantId);
     }
     await this.markActive(tenantId, key.kid);
-    await this.audit.record({ tenantId, activity: 'protectorKeyRotated', result: 'success', initiatedBy: actor.initiatedBy,
-      targetResources: [{ id: key.kid, type: 'protectorKey', displayName: 'active' }, { id: current.value.kid, type: 'protectorKey', displayName: 'decryptOnly' }],
-      correlationId: actor.correlationId });
+    await this.audit.record({
+      tenantId,
+      activity: 'protectorKeyRotated',
+      result: 'success',
+      initiatedBy: actor.initiatedBy,
+      targetResources: [
+        { id: key.kid, type: 'protectorKey', displayName: 'active' },
+        { id: current.value.kid, type: 'protectorKey', displayName: 'decryptOnly' },
+      ],
+      correlationId: actor.correlationId,
+    });
     return { kid: key.kid, state: 'active', createdDateTime: key.createdDateTime };
   }
 
@@ -163,24 +189,31 @@ export class ProtectorKeyService {
     const waitMs = Date.parse(current.since) + minIntervalSeconds * 1000 - this.clock().getTime();
     if (minIntervalSeconds > 0 && waitMs > 0) {
       const retryAfterSeconds = Math.min(Math.ceil(waitMs / 1000), minIntervalSeconds);
-      throw new ServiceError('TooManyRequests',
+      throw new ServiceError(
+        'TooManyRequests',
         `The protector key was rotated less than ${minIntervalSeconds} seconds ago. Rotate again in ${retryAfterSeconds} seconds.`,
-        { retryAfterSeconds });
+        { retryAfterSeconds },
+      );
     }
     const unretired = (await this.versions(tenantId)).filter((version) => version.state !== 'retired').length;
     if (unretired >= MAX_UNRETIRED_VERSIONS) {
-      throw conflict(`The tenant already has ${unretired} protector key versions that are not retired (at most ${MAX_UNRETIRED_VERSIONS}). `
-        + 'Retire old versions first (POST .../pinResetProtectorKeys/versions/{kid}/retire), then rotate.');
+      throw conflict(
+        `The tenant already has ${unretired} protector key versions that are not retired (at most ${MAX_UNRETIRED_VERSIONS}). ` +
+          'Retire old versions first (POST .../pinResetProtectorKeys/versions/{kid}/retire), then rotate.',
+      );
     }
   }
 
   /** The outgoing key's stored state becomes decryptOnly before the pointer moves (the pointer decides anyway). */
   private async demote(tenantId: string, kid: string): Promise<void> {
-    await readModifyWrite(async () => {
-      const row = await this.repository.getKey(tenantId, kid);
-      if (!row || row.value.state === 'decryptOnly' || row.value.state === 'retired') return;
-      await this.repository.replaceKey({ ...row.value, state: 'decryptOnly', stateChangedDateTime: this.clock().toISOString() }, row.etag);
-    }, { attempts: 5 }).catch((error: unknown) => {
+    await readModifyWrite(
+      async () => {
+        const row = await this.repository.getKey(tenantId, kid);
+        if (!row || row.value.state === 'decryptOnly' || row.value.state === 'retired') return;
+        await this.repository.replaceKey({ ...row.value, state: 'decryptOnly', stateChangedDateTime: this.clock().toISOString() }, row.etag);
+      },
+      { attempts: 5 },
+    ).catch((error: unknown) => {
       // Best effort: the current-key pointer already decides which key encrypts.
       if (!isServiceError(error, 'PreconditionFailed')) throw error;
     });
@@ -205,8 +238,14 @@ export class ProtectorKeyService {
     if (!retired.changed) return retired.version;
     this.cache.evict(tenantId, kid);
     this.state.invalidate(tenantId);
-    await this.audit.record({ tenantId, activity: 'protectorKeyRetired', result: 'success', initiatedBy: actor.initiatedBy,
-      targetResources: [{ id: kid, type: 'protectorKey' }], correlationId: actor.correlationId });
+    await this.audit.record({
+      tenantId,
+      activity: 'protectorKeyRetired',
+      result: 'success',
+      initiatedBy: actor.initiatedBy,
+      targetResources: [{ id: kid, type: 'protectorKey' }],
+      correlationId: actor.correlationId,
+    });
     return retired.version;
   }
 
@@ -223,8 +262,10 @@ export class ProtectorKeyService {
       if (state) visible.push({ version: { kid: key.kid, state, createdDateTime: key.createdDateTime }, key });
     }
     const rank = (version: ProtectorKeyVersion) => (version.state === 'active' ? 0 : 1);
-    return visible.sort((a, b) => rank(a.version) - rank(b.version)
-      || b.version.createdDateTime.localeCompare(a.version.createdDateTime) || a.version.kid.localeCompare(b.version.kid));
+    return visible.sort(
+      (a, b) =>
+        rank(a.version) - rank(b.version) || b.version.createdDateTime.localeCompare(a.version.createdDateTime) || a.version.kid.localeCompare(b.version.kid),
+    );
   }
 
   /** The JWKS devices encrypt to: the current key first, then the versions that still decrypt. */
@@ -258,7 +299,10 @@ export class ProtectorKeyService {
     return { ok: true, privateKey, isCurrent };
   }
 
-  private async usableKey(tenantId: string, kid: string): Promise<{ ok: true; sealed: SealedPrivateKey; isCurrent: boolean } | { ok: false; reason: KeyRefusal }> {
+  private async usableKey(
+    tenantId: string,
+    kid: string,
+  ): Promise<{ ok: true; sealed: SealedPrivateKey; isCurrent: boolean } | { ok: false; reason: KeyRefusal }> {
     const [current, row] = await Promise.all([
       this.state.get(tenantId, CURRENT_ENTRY, () => this.repository.getCurrent(tenantId)),
       this.state.get(tenantId, keyEntry(kid), () => this.repository.getKey(tenantId, kid)),
@@ -284,7 +328,11 @@ export class ProtectorKeyService {
    * Scheduled rotation: every tenant whose current key is at least `rotationDaysOf(tenant)` days old
    * gets a new one. Tenants that are not active are skipped. Returns the rotated tenant ids.
    */
-  async rotateDueKeys(options: { rotationDaysOf(tenantId: string): Promise<number>; isActive(tenantId: string): Promise<boolean>; correlationId: string }): Promise<string[]> {
+  async rotateDueKeys(options: {
+    rotationDaysOf(tenantId: string): Promise<number>;
+    isActive(tenantId: string): Promise<boolean>;
+    correlationId: string;
+  }): Promise<string[]> {
     const now = this.clock();
     const rotated: string[] = [];
     for await (const { tenantId, pointer } of this.repository.currentPointers()) {

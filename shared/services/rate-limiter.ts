@@ -42,7 +42,12 @@ class Counter implements StagedWrite {
   private granted = 0;
   queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly id: CounterId, readonly windowStart: number, private readonly windowEnd: Date, private readonly repository: RateLimitRepository) {}
+  constructor(
+    readonly id: CounterId,
+    readonly windowStart: number,
+    private readonly windowEnd: Date,
+    private readonly repository: RateLimitRepository,
+  ) {}
 
   committedCount(): number {
     return typeof this.committed === 'object' ? this.committed.count : 0;
@@ -98,7 +103,11 @@ interface Admission {
 export class RateLimiter {
   private readonly states = new Map<string, Counter>();
 
-  constructor(private readonly repository: RateLimitRepository, private readonly clock: Clock, private readonly windowSeconds: number) {}
+  constructor(
+    private readonly repository: RateLimitRepository,
+    private readonly clock: Clock,
+    private readonly windowSeconds: number,
+  ) {}
 
   /** Checks the rules in order and counts the attempt against each; the first exhausted rule decides. */
   async consume(rules: readonly RateLimitRule[]): Promise<RateLimitDecision> {

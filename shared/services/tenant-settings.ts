@@ -35,7 +35,9 @@ function httpEtag(storageEtag: string | undefined): string {
 /** Applies a merge patch: nested `pinComplexity` merges too; arrays replace. */
 export function mergeSettings(current: TenantSettings, patch: TenantSettingsPatch): TenantSettings {
   return {
-    webSignInAllowedUrls: patch.webSignInAllowedUrls ? [...new Set(patch.webSignInAllowedUrls.map((host) => host.toLowerCase()))] : current.webSignInAllowedUrls,
+    webSignInAllowedUrls: patch.webSignInAllowedUrls
+      ? [...new Set(patch.webSignInAllowedUrls.map((host) => host.toLowerCase()))]
+      : current.webSignInAllowedUrls,
     cloud: patch.cloud ?? current.cloud,
     pinComplexity: { ...current.pinComplexity, ...patch.pinComplexity },
     protectorKeyRotationDays: patch.protectorKeyRotationDays ?? current.protectorKeyRotationDays,
@@ -61,7 +63,11 @@ export function validateSettings(settings: TenantSettings): void {
 }
 
 export class TenantSettingsService {
-  constructor(private readonly repository: TenantSettingsRepository, private readonly audit: AuditLog, private readonly clock: Clock) {}
+  constructor(
+    private readonly repository: TenantSettingsRepository,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {}
 
   async get(tenantId: string): Promise<TaggedSettings> {
     const stored = await this.repository.get(tenantId);
@@ -73,26 +79,39 @@ export class TenantSettingsService {
    * if the settings are still at that version (412 otherwise); without it a lost race is retried on
    * the fresh version, so two concurrent PATCHes never lose an update.
    */
-  async patch(tenantId: string, patch: TenantSettingsPatch, ifMatch: string | undefined, actor: AuditInitiator, correlationId: string): Promise<TaggedSettings> {
+  async patch(
+    tenantId: string,
+    patch: TenantSettingsPatch,
+    ifMatch: string | undefined,
+    actor: AuditInitiator,
+    correlationId: string,
+  ): Promise<TaggedSettings> {
     // Under a specific If-Match a lost race is the client's 412; otherwise it is retried on the fresh version.
     const pinned = ifMatch !== undefined && ifMatch.trim() !== '*';
-    const result = await readModifyWrite(async () => {
-      const stored = await this.repository.get(tenantId);
-      const current = stored?.value ?? defaultTenantSettings();
-      // Table storage ETags are weak (W/"datetime'…'"), so If-Match compares weakly here.
-      if (ifMatch !== undefined && !etagListMatches(ifMatch, httpEtag(stored?.etag), 'weak')) return 'stale' as const;
-      const next = mergeSettings(current, patch);
-      validateSettings(next);
-      return { saved: await this.repository.save(tenantId, next, stored?.etag, this.clock()), changed: changedFields(current, next) };
-    }, {
-      attempts: pinned ? 1 : WRITE_ATTEMPTS,
-      retryConflicts: true,
-      whenLost: () => (pinned
-        ? new ServiceError('PreconditionFailed', 'The settings were changed by another request. Read them again and retry.')
-        : new ServiceError('Conflict', 'The settings are being changed by other requests. Retry.')),
-    });
+    const result = await readModifyWrite(
+      async () => {
+        const stored = await this.repository.get(tenantId);
+        const current = stored?.value ?? defaultTenantSettings();
+        // Table storage ETags are weak (W/"datetime'…'"), so If-Match compares weakly here.
+        if (ifMatch !== undefined && !etagListMatches(ifMatch, httpEtag(stored?.etag), 'weak')) return 'stale' as const;
+        const next = mergeSettings(current, patch);
+        validateSettings(next);
+        return { saved: await this.repository.save(tenantId, next, stored?.etag, this.clock()), changed: changedFields(current, next) };
+      },
+      {
+        attempts: pinned ? 1 : WRITE_ATTEMPTS,
+        retryConflicts: true,
+        whenLost: () =>
+          pinned
+            ? new ServiceError('PreconditionFailed', 'The settings were changed by another request. Read them again and retry.')
+            : new ServiceError('Conflict', 'The settings are being changed by other requests. Retry.'),
+      },
+    );
     if (result === 'stale') {
-      throw new ServiceError('PreconditionFailed', 'The settings were changed since you read them (If-Match does not match the current ETag). Read them again and retry.');
+      throw new ServiceError(
+        'PreconditionFailed',
+        'The settings were changed since you read them (If-Match does not match the current ETag). Read them again and retry.',
+      );
     }
     const { saved, changed } = result;
     await this.audit.record({

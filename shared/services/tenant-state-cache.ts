@@ -15,7 +15,11 @@ interface Entry {
 export class TenantStateCache {
   private readonly tenants = new Map<string, Map<string, Entry>>();
 
-  constructor(private readonly ttlMs: number, private readonly maxTenants = 10_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxTenants = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** False when the TTL is 0: every get reads storage. */
   get enabled(): boolean {
@@ -39,7 +43,9 @@ export class TenantStateCache {
     const drop = () => {
       if (tenantEntries.get(name) === entry) tenantEntries.delete(name);
     };
-    entry.value.then((value) => { if (value === undefined) drop(); }, drop);
+    entry.value.then((value) => {
+      if (value === undefined) drop();
+    }, drop);
     return entry.value as Promise<T | undefined>;
   }
 

@@ -99,7 +99,11 @@ function failedActionIndex(error: unknown): number | undefined {
 
 export class AuditRepository {
   /** Concurrent inserts into one tenant's partition go together in entity-group transactions. */
-  private readonly batcher = new PartitionBatcher<PendingInsert>((inserts) => this.submit(inserts), MAX_EVENTS_PER_BATCH, (error) => isServiceError(error, 'ServiceUnavailable'));
+  private readonly batcher = new PartitionBatcher<PendingInsert>(
+    (inserts) => this.submit(inserts),
+    MAX_EVENTS_PER_BATCH,
+    (error) => isServiceError(error, 'ServiceUnavailable'),
+  );
 
   constructor(private readonly store: TableStore) {}
 

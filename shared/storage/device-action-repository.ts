@@ -90,7 +90,7 @@ function fromEntity(entity: ActionEntity): DeviceActionRecord {
     policy: JSON.parse(entity.policy),
     errorName: entity.errorCode ?? null,
     errorDescription: entity.errorDescription ?? null,
-    passcodeReveals: entity.passcodeReveals ? JSON.parse(entity.passcodeReveals) as PasscodeReveal[] : [],
+    passcodeReveals: entity.passcodeReveals ? (JSON.parse(entity.passcodeReveals) as PasscodeReveal[]) : [],
     passcodeRevealCount: entity.passcodeRevealCount ?? 0,
   };
 }
@@ -126,7 +126,13 @@ export class DeviceActionRepository {
    */
   async createOpen(action: DeviceActionRecord): Promise<Versioned<DeviceActionRecord>> {
     const table = await this.table();
-    const pointer: OpenEntity = { partitionKey: action.tenantId, rowKey: openRowKey(action.deviceId), kind: 'open', deviceId: action.deviceId, actionId: action.id };
+    const pointer: OpenEntity = {
+      partitionKey: action.tenantId,
+      rowKey: openRowKey(action.deviceId),
+      kind: 'open',
+      deviceId: action.deviceId,
+      actionId: action.id,
+    };
     const actions: TransactionAction[] = [
       ['create', pointer],
       ['create', toEntity(action)],
@@ -195,7 +201,10 @@ export class DeviceActionRepository {
     const table = await this.table();
     const pointers: OpenEntity[] = await storageCall(async () => {
       const rows: OpenEntity[] = [];
-      for await (const row of table.listEntities<OpenEntity>({ queryOptions: { filter: odata`PartitionKey eq ${tenantId} and RowKey ge ${OPEN_PREFIX} and RowKey lt ${'open}'}` } })) rows.push(row);
+      for await (const row of table.listEntities<OpenEntity>({
+        queryOptions: { filter: odata`PartitionKey eq ${tenantId} and RowKey ge ${OPEN_PREFIX} and RowKey lt ${'open}'}` },
+      }))
+        rows.push(row);
       return rows;
     });
     const found = await Promise.all(pointers.map((pointer) => this.get(tenantId, pointer.deviceId, pointer.actionId)));

@@ -26,7 +26,11 @@ export class DeviceAssertionJtiRepository {
   /** Records a jti; false when it was recorded before (a replay). */
   async claim(deviceId: string, jti: string, expires: Date): Promise<boolean> {
     const table = await this.table();
-    const entity: JtiEntity = { partitionKey: deviceId, rowKey: createHash('sha256').update(jti, 'utf8').digest('hex'), expiresDateTime: expires.toISOString() };
+    const entity: JtiEntity = {
+      partitionKey: deviceId,
+      rowKey: createHash('sha256').update(jti, 'utf8').digest('hex'),
+      expiresDateTime: expires.toISOString(),
+    };
     try {
       await storageCall(() => table.createEntity(entity));
       return true;

@@ -111,11 +111,16 @@ export type { DeviceFilterProperty };
 /** One equality clause; the property is matched against the closed set, the value goes through the odata tag. */
 function filterClause(property: DeviceFilterProperty, value: string): string {
   switch (property) {
-    case 'deviceName': return odata`deviceName eq ${value}`;
-    case 'azureADDeviceId': return odata`azureADDeviceId eq ${value}`;
-    case 'joinType': return odata`joinType eq ${value}`;
-    case 'userId': return odata`userId eq ${value}`;
-    default: throw new Error(`Not a filterable device property: ${String(property)}`);
+    case 'deviceName':
+      return odata`deviceName eq ${value}`;
+    case 'azureADDeviceId':
+      return odata`azureADDeviceId eq ${value}`;
+    case 'joinType':
+      return odata`joinType eq ${value}`;
+    case 'userId':
+      return odata`userId eq ${value}`;
+    default:
+      throw new Error(`Not a filterable device property: ${String(property)}`);
   }
 }
 
@@ -249,7 +254,9 @@ export class DeviceRepository {
     for (const clause of query.filter) clauses.push(filterClause(clause.property, clause.value));
     const filter = clauses.join(' and ');
     return storageCall(async () => {
-      const pages = table.listEntities<DeviceEntity>({ queryOptions: { filter } }).byPage({ maxPageSize: query.pageSize, continuationToken: checkedContinuationToken(query.continuationToken) });
+      const pages = table
+        .listEntities<DeviceEntity>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: query.pageSize, continuationToken: checkedContinuationToken(query.continuationToken) });
       for await (const page of pages) {
         return { devices: page.map(fromEntity), continuationToken: page.continuationToken };
       }

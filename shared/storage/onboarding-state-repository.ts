@@ -111,11 +111,9 @@ export class OnboardingStateRepository {
     if (entity.consumedDateTime) return { outcome: 'used', row };
     if (Date.parse(entity.expiresDateTime) <= now.getTime()) return { outcome: 'expired', row };
     try {
-      await storageCall(() => table.updateEntity(
-        { partitionKey: entity.partitionKey, rowKey: ROW_KEY, consumedDateTime: now.toISOString() },
-        'Merge',
-        { etag: entity.etag },
-      ));
+      await storageCall(() =>
+        table.updateEntity({ partitionKey: entity.partitionKey, rowKey: ROW_KEY, consumedDateTime: now.toISOString() }, 'Merge', { etag: entity.etag }),
+      );
     } catch (error) {
       // Another callback consumed it between our read and our write.
       if (isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Request_ResourceNotFound')) return { outcome: 'used', row };

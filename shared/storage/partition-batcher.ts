@@ -60,15 +60,19 @@ export class PartitionBatcher<E extends { partitionKey: string }> {
       return;
     }
     queue.inFlight = true;
-    this.submit(batch.map((waiter) => waiter.entity)).then(
-      () => { for (const waiter of batch) waiter.resolve(); },
-      (error: unknown) => {
-        const failed = this.failsWaiting(error) ? [...batch, ...queue.waiting.splice(0)] : batch;
-        for (const waiter of failed) waiter.reject(error);
-      },
-    ).finally(() => {
-      queue.inFlight = false;
-      this.send(partitionKey, queue);
-    });
+    this.submit(batch.map((waiter) => waiter.entity))
+      .then(
+        () => {
+          for (const waiter of batch) waiter.resolve();
+        },
+        (error: unknown) => {
+          const failed = this.failsWaiting(error) ? [...batch, ...queue.waiting.splice(0)] : batch;
+          for (const waiter of failed) waiter.reject(error);
+        },
+      )
+      .finally(() => {
+        queue.inFlight = false;
+        this.send(partitionKey, queue);
+      });
   }
 }

@@ -99,6 +99,8 @@ function isTableContinuation(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const entries = Object.entries(value);
   const keys = new Set(entries.map(([key]) => key));
-  return keys.has('nextPartitionKey')
-    && entries.every(([key, part]) => (key === 'nextPartitionKey' || key === 'nextRowKey') && typeof part === 'string' && isWellFormedText(part));
+  return (
+    keys.has('nextPartitionKey') &&
+    entries.every(([key, part]) => (key === 'nextPartitionKey' || key === 'nextRowKey') && typeof part === 'string' && isWellFormedText(part))
+  );
 }

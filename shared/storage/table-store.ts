@@ -53,7 +53,10 @@ export interface TableStoreOptions {
 export class TableStore {
   private readonly clients = new Map<TableName, Promise<TableClient>>();
 
-  constructor(private readonly storage: ServiceConfig['storage'], private readonly options: TableStoreOptions = {}) {}
+  constructor(
+    private readonly storage: ServiceConfig['storage'],
+    private readonly options: TableStoreOptions = {},
+  ) {}
 
   table(name: TableName): Promise<TableClient> {
     let client = this.clients.get(name);
@@ -80,9 +83,13 @@ export class TableStore {
   /** Creates every table that does not exist yet (local development and tests; Bicep does it in Azure). */
   async createTables(): Promise<void> {
     const service = await this.serviceClient();
-    await Promise.all(Object.values(TABLE_NAMES).map((name) => storageCall(() => service.createTable(name)).catch((error: unknown) => {
-      if (!isStorageConflict(error)) throw error;
-    })));
+    await Promise.all(
+      Object.values(TABLE_NAMES).map((name) =>
+        storageCall(() => service.createTable(name)).catch((error: unknown) => {
+          if (!isStorageConflict(error)) throw error;
+        }),
+      ),
+    );
   }
 
   private clientOptions(retries: boolean): TableServiceClientOptions {

@@ -16,19 +16,20 @@ const workers = Number(process.env.BENCH_HOST_WORKERS ?? 1);
 
 if (process.env.BENCH_SIGNING_JWK) getSimulation().signer.usePrivateJwk(JSON.parse(process.env.BENCH_SIGNING_JWK) as JWK);
 
-const host = workers > 1
-  ? await startClusterHost<JWK>({
-    workers,
-    // Every worker signs and verifies development tokens with one key.
-    init: () => getSimulation().signer.exportPrivateJwk(),
-    startWorker: async (signingKey) => {
-      getSimulation().signer.usePrivateJwk(signingKey);
-      const worker = await startLocalHost({ routes: ROUTES, port });
-      startMicrosoftSimulation();
-      return worker;
-    },
-  })
-  : await startLocalHost({ routes: ROUTES, port });
+const host =
+  workers > 1
+    ? await startClusterHost<JWK>({
+        workers,
+        // Every worker signs and verifies development tokens with one key.
+        init: () => getSimulation().signer.exportPrivateJwk(),
+        startWorker: async (signingKey) => {
+          getSimulation().signer.usePrivateJwk(signingKey);
+          const worker = await startLocalHost({ routes: ROUTES, port });
+          startMicrosoftSimulation();
+          return worker;
+        },
+      })
+    : await startLocalHost({ routes: ROUTES, port });
 if (workers <= 1) startMicrosoftSimulation();
 process.stdout.write(`READY ${host.url}\n`);
 process.on('SIGTERM', () => void host.close().then(() => process.exit(0)));

@@ -27,21 +27,33 @@ export async function startClusterHost<Init>(options: {
   }
   const init = await options.init();
   const workers = Array.from({ length: options.workers }, () => cluster.fork());
-  const urls = await Promise.all(workers.map((worker) => new Promise<string>((resolve, reject) => {
-    worker.once('exit', (code) => reject(new Error(`local host worker exited with ${code}`)));
-    worker.on('message', (message: ReadyMessage) => { if (message.type === 'ready') resolve(message.url); });
-    worker.send({ type: 'init', init });
-  })));
+  const urls = await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<string>((resolve, reject) => {
+          worker.once('exit', (code) => reject(new Error(`local host worker exited with ${code}`)));
+          worker.on('message', (message: ReadyMessage) => {
+            if (message.type === 'ready') resolve(message.url);
+          });
+          worker.send({ type: 'init', init });
+        }),
+    ),
+  );
   const url = urls[0] ?? '';
   return {
     url,
     port: Number(new URL(url).port),
     close: async () => {
-      await Promise.all(workers.map((worker) => new Promise<void>((resolve) => {
-        if (worker.isDead()) return resolve();
-        worker.once('exit', () => resolve());
-        worker.disconnect();
-      })));
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              if (worker.isDead()) return resolve();
+              worker.once('exit', () => resolve());
+              worker.disconnect();
+            }),
+        ),
+      );
     },
   };
 }

@@ -12,8 +12,11 @@ function median(values: number[]): number {
 /** Wall time of a fresh process, and the CPU time it used (user + system, from its own process.cpuUsage at the end). */
 function timeProcess(code: string): { wallMs: number; cpuMs: number } {
   const started = performance.now();
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', `${code}; const u = process.cpuUsage(); process.stdout.write('CPU ' + (u.user + u.system) + '\\n');`],
-    { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, PINRESET_DEV_MODE: 'false' } });
+  const result = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `${code}; const u = process.cpuUsage(); process.stdout.write('CPU ' + (u.user + u.system) + '\\n');`],
+    { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, PINRESET_DEV_MODE: 'false' } },
+  );
   const wallMs = performance.now() - started;
   if (result.status !== 0) throw new Error(`node -e ${code} exited with ${result.status}`);
   const cpu = /CPU (\d+)/.exec(result.stdout.toString())?.[1];

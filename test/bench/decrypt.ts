@@ -65,7 +65,10 @@ const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
 export async function activeTenant(services: Services): Promise<Tenant> {
   const tid = randomUUID();
-  await services.tenants.create({ ...newTenantRecord(tid, { serviceAppId: services.config.serviceAppId, clientAppId: services.config.clientAppId }, new Date()), onboardingState: 'active' });
+  await services.tenants.create({
+    ...newTenantRecord(tid, { serviceAppId: services.config.serviceAppId, clientAppId: services.config.clientAppId }, new Date()),
+    onboardingState: 'active',
+  });
   for (const listener of services.tenantLifecycleListeners) await listener.onTenantActivated?.(tid, 'bench');
   const { jwks } = await services.protectorKeys.jwks(tid, ACTOR);
   return { tid, jwk: jwks.keys[0]! };
@@ -79,14 +82,24 @@ async function protect(tenant: Tenant, oid: string, secret: Uint8Array = randomB
 }
 
 /** `count` users of the tenant, each with an MFA token from `issue` and a protector of their own. */
-export async function usersOf(tenant: Tenant, count: number, issue: (claims: { tid: string; oid: string; amr: string[] }) => Promise<string>): Promise<BenchUser[]> {
+export async function usersOf(
+  tenant: Tenant,
+  count: number,
+  issue: (claims: { tid: string; oid: string; amr: string[] }) => Promise<string>,
+): Promise<BenchUser[]> {
   const users: BenchUser[] = [];
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (users.length < count) {
-      const oid = randomUUID();
-      users.push({ oid, token: await issue({ tid: tenant.tid, oid, amr: ['pwd', 'mfa'] }), body: JSON.stringify({ protectedSecret: await protect(tenant, oid) }) });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (users.length < count) {
+        const oid = randomUUID();
+        users.push({
+          oid,
+          token: await issue({ tid: tenant.tid, oid, amr: ['pwd', 'mfa'] }),
+          body: JSON.stringify({ protectedSecret: await protect(tenant, oid) }),
+        });
+      }
+    }),
+  );
   return users;
 }
 
@@ -101,8 +114,13 @@ function directHandler(services: Services): (user: { token: string; body: string
   if (!match) throw new Error('no decrypt route');
   const handler = createRouteHandler(match.definition);
   return async (user) => {
-    const request = new HttpRequest({ method: 'POST', url: `${services.config.publicBaseUrl}${DECRYPT_PATH}`, params: match.params,
-      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }, body: { string: user.body } });
+    const request = new HttpRequest({
+      method: 'POST',
+      url: `${services.config.publicBaseUrl}${DECRYPT_PATH}`,
+      params: match.params,
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      body: { string: user.body },
+    });
     return (await handler(request, new InvocationContext({ functionName: match.definition.name }))).status ?? 200;
   };
 }
@@ -123,7 +141,12 @@ interface HandlerFigures extends Throughput {
 }
 
 /** Direct invocation of the route handler (as the Functions host calls it), `CONCURRENCY` in flight. */
-export async function handlerThroughput(services: Services, counter: TableTransactionCounter, users: readonly BenchUser[], durationMs: number): Promise<HandlerFigures> {
+export async function handlerThroughput(
+  services: Services,
+  counter: TableTransactionCounter,
+  users: readonly BenchUser[],
+  durationMs: number,
+): Promise<HandlerFigures> {
   setServices(services);
   const invoke = directHandler(services);
   const pool = cycle(users);
@@ -133,18 +156,28 @@ export async function handlerThroughput(services: Services, counter: TableTransa
   const tables = counter.snapshot().total;
   const cpu = process.cpuUsage();
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (performance.now() - started < durationMs) {
-      const sent = performance.now();
-      if ((await invoke(pool.next())) === 200) latencies.push(performance.now() - sent);
-      else errors += 1;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() - started < durationMs) {
+        const sent = performance.now();
+        if ((await invoke(pool.next())) === 200) latencies.push(performance.now() - sent);
+        else errors += 1;
+      }
+    }),
+  );
   const elapsed = performance.now() - started;
   const cpuPerDecrypt = cpuMs(process.cpuUsage(cpu)) / latencies.length;
   const tablePerDecrypt = (counter.snapshot().total - tables) / latencies.length;
   latencies.sort((a, b) => a - b);
-  return { perSecond: (latencies.length / elapsed) * 1000, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), errors, requests: pool.used(), cpuMsPerDecrypt: cpuPerDecrypt, tablePerDecrypt };
+  return {
+    perSecond: (latencies.length / elapsed) * 1000,
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
+    errors,
+    requests: pool.used(),
+    cpuMsPerDecrypt: cpuPerDecrypt,
+    tablePerDecrypt,
+  };
 }
 
 /**
@@ -170,7 +203,11 @@ export async function firstDecrypt(): Promise<{ readyMs: number; firstDecryptMs:
     const fresh = await startBenchHost(storage.connectionString, { BENCH_SIGNING_JWK: signingKey, PORT: String(port), PINRESET_PUBLIC_BASE_URL: baseUrl });
     const readyMs = performance.now() - started;
     try {
-      const response = await fetch(`${fresh.url}${DECRYPT_PATH}`, { method: 'POST', headers: { authorization: `Bearer ${user!.token}`, 'content-type': 'application/json' }, body: user!.body });
+      const response = await fetch(`${fresh.url}${DECRYPT_PATH}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user!.token}`, 'content-type': 'application/json' },
+        body: user!.body,
+      });
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`first decrypt: ${response.status}`);
       return { readyMs, firstDecryptMs: performance.now() - started };
@@ -192,7 +229,11 @@ async function httpThroughput(env: Record<string, string>, workers: number, user
     const users = await usersOf(tenant, userCount, (claims) => devToken(service.url, claims));
     const pool = cycle(users);
     const result = await runLoad({
-      url: `${service.url}${DECRYPT_PATH}`, method: 'POST', concurrency: CONCURRENCY, durationMs: 5_000, warmupMs: 1_000,
+      url: `${service.url}${DECRYPT_PATH}`,
+      method: 'POST',
+      concurrency: CONCURRENCY,
+      durationMs: 5_000,
+      warmupMs: 1_000,
       next: () => {
         const user = pool.next();
         return { headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }, body: user.body };
@@ -204,7 +245,11 @@ async function httpThroughput(env: Record<string, string>, workers: number, user
   }
 }
 
-interface Timing { meanUs: number; p50Us: number; p99Us: number }
+interface Timing {
+  meanUs: number;
+  p50Us: number;
+  p99Us: number;
+}
 
 function timingOf(samplesNs: bigint[]): Timing {
   const us = samplesNs.map((ns) => Number(ns) / 1000).sort((a, b) => a - b);
@@ -255,12 +300,19 @@ async function failureTimings(services: Services, tenant: Tenant, privateKey: Ke
       if (round >= 20) handler[name].push(process.hrtime.bigint() - started);
     }
   }
-  return { decryptor: { badWrap: timingOf(decryptor.badWrap), badTag: timingOf(decryptor.badTag) }, handler: { badWrap: timingOf(handler.badWrap), badTag: timingOf(handler.badTag) } };
+  return {
+    decryptor: { badWrap: timingOf(decryptor.badWrap), badTag: timingOf(decryptor.badTag) },
+    handler: { badWrap: timingOf(handler.badWrap), badTag: timingOf(handler.badTag) },
+  };
 }
 
 export async function inServiceEnvironment<T>(service: BenchService, run: () => Promise<T>): Promise<T> {
   const previousEnv = { ...process.env };
-  Object.assign(process.env, { PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: service.connectionString, PINRESET_PUBLIC_BASE_URL: 'http://127.0.0.1:7071' });
+  Object.assign(process.env, {
+    PINRESET_DEV_MODE: 'true',
+    TABLES_CONNECTION_STRING: service.connectionString,
+    PINRESET_PUBLIC_BASE_URL: 'http://127.0.0.1:7071',
+  });
   resetConfigForTests();
   const simulation = startMicrosoftSimulation();
   try {
@@ -319,33 +371,78 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
   }
   const cold = await firstDecrypt();
 
-  const rawRow = { path: 'raw crypto.privateDecrypt RSA-3072 OAEP-SHA256 (baseline, this process)', 'decrypts/s': round(raw.perSecond, 0), 'raw decrypts/s': round(raw.perSecond, 0),
-    'ratio to raw': 1, 'CPU ms/decrypt': round(raw.cpuMsPerDecrypt, 3), 'CPU ratio (raw/this)': 1, 'table tx/decrypt': 0, 'p50 ms': round(1000 / raw.perSecond, 2), 'p99 ms': '', errors: 0 };
-  const row = (path: string, result: HandlerFigures) => ({ path, 'decrypts/s': round(result.perSecond, 0), 'raw decrypts/s': round(raw.perSecond, 0),
-    'ratio to raw': round(result.perSecond / raw.perSecond, 2), 'CPU ms/decrypt': round(result.cpuMsPerDecrypt, 3), 'CPU ratio (raw/this)': round(raw.cpuMsPerDecrypt / result.cpuMsPerDecrypt, 2),
-    'table tx/decrypt': round(result.tablePerDecrypt, 3), 'p50 ms': round(result.p50Ms, 2), 'p99 ms': round(result.p99Ms, 2), errors: result.errors });
-  printTable(`Decrypt: raw RSA vs the handler (direct invoke, ${CONCURRENCY} in flight, one user per decrypt; CPU = process.cpuUsage of the service process; Azurite in its own process)`, [
-    rawRow,
-    row('handler: token + MFA + key state + key cache + audit, rate limits off', off),
-    row('handler: same, rate limits on (per user + per tenant, Table-backed)', on),
-  ]);
-  const httpRow = (config: string, result: Throughput & { users: number }) => ({ config, 'decrypts/s': round(result.perSecond, 0), 'raw decrypts/s (baseline)': round(raw.perSecond, 0), 'ratio to raw': round(result.perSecond / raw.perSecond, 2),
-    'p50 ms': round(result.p50Ms, 2), 'p99 ms': round(result.p99Ms, 2), 'distinct users': result.users, errors: result.errors });
-  printTable(`Decrypt over the local host (service, Azurite and load generator: 3 processes on ${(await import('node:os')).cpus().length} cores), ${CONCURRENCY} keep-alive clients`, [
-    ...http.map(({ workers, limits, result }) => httpRow(`${workers} worker${workers > 1 ? 's (cluster)' : ''}, rate limits ${limits}, audit on`, result)),
-  ]);
+  const rawRow = {
+    path: 'raw crypto.privateDecrypt RSA-3072 OAEP-SHA256 (baseline, this process)',
+    'decrypts/s': round(raw.perSecond, 0),
+    'raw decrypts/s': round(raw.perSecond, 0),
+    'ratio to raw': 1,
+    'CPU ms/decrypt': round(raw.cpuMsPerDecrypt, 3),
+    'CPU ratio (raw/this)': 1,
+    'table tx/decrypt': 0,
+    'p50 ms': round(1000 / raw.perSecond, 2),
+    'p99 ms': '',
+    errors: 0,
+  };
+  const row = (path: string, result: HandlerFigures) => ({
+    path,
+    'decrypts/s': round(result.perSecond, 0),
+    'raw decrypts/s': round(raw.perSecond, 0),
+    'ratio to raw': round(result.perSecond / raw.perSecond, 2),
+    'CPU ms/decrypt': round(result.cpuMsPerDecrypt, 3),
+    'CPU ratio (raw/this)': round(raw.cpuMsPerDecrypt / result.cpuMsPerDecrypt, 2),
+    'table tx/decrypt': round(result.tablePerDecrypt, 3),
+    'p50 ms': round(result.p50Ms, 2),
+    'p99 ms': round(result.p99Ms, 2),
+    errors: result.errors,
+  });
+  printTable(
+    `Decrypt: raw RSA vs the handler (direct invoke, ${CONCURRENCY} in flight, one user per decrypt; CPU = process.cpuUsage of the service process; Azurite in its own process)`,
+    [
+      rawRow,
+      row('handler: token + MFA + key state + key cache + audit, rate limits off', off),
+      row('handler: same, rate limits on (per user + per tenant, Table-backed)', on),
+    ],
+  );
+  const httpRow = (config: string, result: Throughput & { users: number }) => ({
+    config,
+    'decrypts/s': round(result.perSecond, 0),
+    'raw decrypts/s (baseline)': round(raw.perSecond, 0),
+    'ratio to raw': round(result.perSecond / raw.perSecond, 2),
+    'p50 ms': round(result.p50Ms, 2),
+    'p99 ms': round(result.p99Ms, 2),
+    'distinct users': result.users,
+    errors: result.errors,
+  });
+  printTable(
+    `Decrypt over the local host (service, Azurite and load generator: 3 processes on ${(await import('node:os')).cpus().length} cores), ${CONCURRENCY} keep-alive clients`,
+    [...http.map(({ workers, limits, result }) => httpRow(`${workers} worker${workers > 1 ? 's (cluster)' : ''}, rate limits ${limits}, audit on`, result))],
+  );
   printTable('Cold start as a user meets it (one fresh service process; its Azurite already running)', [
     { case: 'spawn → listening', ms: round(cold.readyMs) },
     { case: 'spawn → first successful decrypt answer', ms: round(cold.firstDecryptMs) },
   ]);
-  const timingRow = (path: string, kind: string, timing: Timing) => ({ path, failure: kind, 'mean µs': us(timing.meanUs), 'p50 µs': us(timing.p50Us), 'p99 µs': us(timing.p99Us) });
+  const timingRow = (path: string, kind: string, timing: Timing) => ({
+    path,
+    failure: kind,
+    'mean µs': us(timing.meanUs),
+    'p50 µs': us(timing.p50Us),
+    'p99 µs': us(timing.p99Us),
+  });
   printTable('Decrypt failures side by side (RFC 7516 §11.5: no timing gap between a bad key-wrap and a bad tag)', [
     timingRow('JWE decryptor', 'bad key-wrap (random 384 bytes)', failures.decryptor.badWrap),
     timingRow('JWE decryptor', 'bad tag (one bit flipped)', failures.decryptor.badTag),
     timingRow('handler (direct invoke, sequential, audit on)', 'bad key-wrap (random 384 bytes)', failures.handler.badWrap),
     timingRow('handler (direct invoke, sequential, audit on)', 'bad tag (one bit flipped)', failures.handler.badTag),
   ]);
-  return { rawRsaPerSec: raw.perSecond, rawCpuMsPerDecrypt: raw.cpuMsPerDecrypt, handlerOff: off, handlerOn: on, http, firstDecryptMs: cold.firstDecryptMs, readyMs: cold.readyMs };
+  return {
+    rawRsaPerSec: raw.perSecond,
+    rawCpuMsPerDecrypt: raw.cpuMsPerDecrypt,
+    handlerOff: off,
+    handlerOn: on,
+    http,
+    firstDecryptMs: cold.firstDecryptMs,
+    readyMs: cold.readyMs,
+  };
 }
 
 /** With BENCH_CPU_PROFILE=<file>, a V8 CPU profile of `run` alone (not the setup) is written there. */
@@ -384,8 +481,14 @@ export async function runHandlerCpuBench(rounds: number): Promise<void> {
       for (let round_ = 0; round_ < rounds; round_ += 1) {
         const raw = rawDecrypts(2_000);
         const on = await profiled(() => handlerThroughput(services, counter, users, 3_000));
-        rows.push({ round: round_ + 1, 'raw CPU ms/decrypt': round(raw.cpuMsPerDecrypt, 3), 'handler CPU ms/decrypt': round(on.cpuMsPerDecrypt, 3),
-          'CPU ratio (raw/handler)': round(raw.cpuMsPerDecrypt / on.cpuMsPerDecrypt, 3), 'table tx/decrypt': round(on.tablePerDecrypt, 3), errors: on.errors });
+        rows.push({
+          round: round_ + 1,
+          'raw CPU ms/decrypt': round(raw.cpuMsPerDecrypt, 3),
+          'handler CPU ms/decrypt': round(on.cpuMsPerDecrypt, 3),
+          'CPU ratio (raw/handler)': round(raw.cpuMsPerDecrypt / on.cpuMsPerDecrypt, 3),
+          'table tx/decrypt': round(on.tablePerDecrypt, 3),
+          errors: on.errors,
+        });
       }
       printTable('Decrypt handler CPU (direct invoke, rate limits + audit on) vs raw RSA, back to back', rows);
     });

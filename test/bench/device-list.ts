@@ -40,19 +40,25 @@ export interface DeviceListFigures {
 async function pool<T>(count: number, parallel: number, work: (index: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: parallel }, async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await work(index);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        const index = next++;
+        results[index] = await work(index);
+      }
+    }),
+  );
   return results;
 }
 
 export async function runDeviceListBench(): Promise<DeviceListFigures> {
   const storage = await startBenchService();
   const previousEnv = { ...process.env };
-  Object.assign(process.env, { PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: storage.connectionString, PINRESET_PUBLIC_BASE_URL: 'http://127.0.0.1:7071' });
+  Object.assign(process.env, {
+    PINRESET_DEV_MODE: 'true',
+    TABLES_CONNECTION_STRING: storage.connectionString,
+    PINRESET_PUBLIC_BASE_URL: 'http://127.0.0.1:7071',
+  });
   resetConfigForTests();
   const simulation = startMicrosoftSimulation();
   try {
@@ -62,16 +68,28 @@ export async function runDeviceListBench(): Promise<DeviceListFigures> {
     const services = new Services(config, { tables: new TableStore(config.storage, { policies: [counter.policy] }), kek });
     setServices(services);
     const tid = randomUUID();
-    await services.tenants.create({ ...newTenantRecord(tid, { serviceAppId: config.serviceAppId, clientAppId: config.clientAppId }, new Date()), onboardingState: 'active' });
+    await services.tenants.create({
+      ...newTenantRecord(tid, { serviceAppId: config.serviceAppId, clientAppId: config.clientAppId }, new Date()),
+      onboardingState: 'active',
+    });
     for (const listener of services.tenantLifecycleListeners) await listener.onTenantActivated?.(tid, 'bench');
-    const helpdesk = { Authorization: `Bearer ${(await getSimulation().issueUserToken({ tid, oid: randomUUID(), wids: [ROLE_TEMPLATE_IDS.helpdeskAdministrator] })).access_token}` };
+    const helpdesk = {
+      Authorization: `Bearer ${(await getSimulation().issueUserToken({ tid, oid: randomUUID(), wids: [ROLE_TEMPLATE_IDS.helpdeskAdministrator] })).access_token}`,
+    };
 
     const enrol = async () => {
       const key = await generateDeviceKey();
       const token = (await getSimulation().issueUserToken({ tid, oid: randomUUID() })).access_token;
       const response = await invoke('POST', '/v1.0/me/managedDevices', {
         headers: { Authorization: `Bearer ${token}` },
-        body: { deviceName: `BENCH-${randomUUID().slice(0, 6)}`, azureADDeviceId: randomUUID(), joinType: 'azureADJoined', operatingSystem: 'Windows', osVersion: '10.0.26100.1', deviceKey: key.publicJwk },
+        body: {
+          deviceName: `BENCH-${randomUUID().slice(0, 6)}`,
+          azureADDeviceId: randomUUID(),
+          joinType: 'azureADJoined',
+          operatingSystem: 'Windows',
+          osVersion: '10.0.26100.1',
+          deviceKey: key.publicJwk,
+        },
       });
       if (response.status !== 201) throw new Error(`enrol: ${response.status} ${response.text}`);
       return response.json<{ id: string }>().id;
@@ -84,22 +102,39 @@ export async function runDeviceListBench(): Promise<DeviceListFigures> {
       const ms = performance.now() - started;
       const after = counter.snapshot();
       const delta = (kind: keyof TableTransactionCounts['byKind']) => after.byKind[kind] - before.byKind[kind];
-      return { status: response.status, ms, queries: delta('query') + delta('read'), transactions: after.total - before.total, kekCalls: kek.calls - kekBefore };
+      return {
+        status: response.status,
+        ms,
+        queries: delta('query') + delta('read'),
+        transactions: after.total - before.total,
+        kekCalls: kek.calls - kekBefore,
+      };
     };
 
     const devices = await pool(PENDING, 8, enrol);
     await pool(PENDING, 8, async (index) => {
-      const response = await invoke('POST', `/v1.0/deviceManagement/managedDevices/${devices[index]}/resetPasscode`, { headers: { ...helpdesk, 'Idempotency-Key': randomUUID() }, body: {} });
+      const response = await invoke('POST', `/v1.0/deviceManagement/managedDevices/${devices[index]}/resetPasscode`, {
+        headers: { ...helpdesk, 'Idempotency-Key': randomUUID() },
+        body: {},
+      });
       if (response.status >= 300) throw new Error(`resetPasscode: ${response.status} ${response.text}`);
     });
     // Warm every cache once, then measure.
     await measure(`/v1.0/deviceManagement/managedDevices?$top=${PAGE}`);
     const rows: Record<string, string | number>[] = [];
-    const row = (path: string, devicesInTenant: number, result: Measured) => ({ path, devices: devicesInTenant, status: result.status, 'table queries+reads': result.queries, 'table transactions': result.transactions, 'KEK calls': result.kekCalls, ms: round(result.ms, 1) });
+    const row = (path: string, devicesInTenant: number, result: Measured) => ({
+      path,
+      devices: devicesInTenant,
+      status: result.status,
+      'table queries+reads': result.queries,
+      'table transactions': result.transactions,
+      'KEK calls': result.kekCalls,
+      ms: round(result.ms, 1),
+    });
     const single = await measure(`/v1.0/deviceManagement/managedDevices/${devices[0]}`, { 'Reveal-Reason': 'bench' });
     const page100 = await measure(`/v1.0/deviceManagement/managedDevices?$top=${PAGE}`);
     rows.push(row('single-device read (baseline; reveals the passcode)', PENDING, single), row(`list, page of ${PAGE}`, PENDING, page100));
-    devices.push(...await pool(1000 - PENDING, 8, enrol));
+    devices.push(...(await pool(1000 - PENDING, 8, enrol)));
     const page1000 = await measure(`/v1.0/deviceManagement/managedDevices?$top=${PAGE}`);
     rows.push(row(`list, page of ${PAGE}`, devices.length, page1000));
     printTable(`Admin device list (direct invoke; ${PENDING} pending passcodes in the tenant; counted at the table pipeline and the KEK)`, rows);

@@ -37,29 +37,37 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let measuring = false;
   let stopped = false;
 
-  const once = () => new Promise<void>((resolve) => {
-    const fresh = options.next?.();
-    const body = fresh ? fresh.body : typeof options.body === 'function' ? options.body() : options.body;
-    const started = performance.now();
-    const outgoing = request({
-      agent, host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: options.method ?? 'GET',
-      headers: { ...(fresh ? fresh.headers : options.headers), ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) },
-    }, (response) => {
-      response.resume();
-      response.on('end', () => {
-        if (measuring) {
-          if (response.statusCode === (options.expectStatus ?? 200)) latencies.push(performance.now() - started);
-          else errors += 1;
-        }
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const fresh = options.next?.();
+      const body = fresh ? fresh.body : typeof options.body === 'function' ? options.body() : options.body;
+      const started = performance.now();
+      const outgoing = request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: `${target.pathname}${target.search}`,
+          method: options.method ?? 'GET',
+          headers: { ...(fresh ? fresh.headers : options.headers), ...(body ? { 'content-length': Buffer.byteLength(body) } : {}) },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () => {
+            if (measuring) {
+              if (response.statusCode === (options.expectStatus ?? 200)) latencies.push(performance.now() - started);
+              else errors += 1;
+            }
+            resolve();
+          });
+        },
+      );
+      outgoing.on('error', () => {
+        if (measuring) errors += 1;
         resolve();
       });
+      outgoing.end(body);
     });
-    outgoing.on('error', () => {
-      if (measuring) errors += 1;
-      resolve();
-    });
-    outgoing.end(body);
-  });
 
   const client = async () => {
     while (!stopped) await once();

@@ -8,7 +8,12 @@ import { runDeviceListBench } from './device-list.js';
 import { printTable, round } from './load.js';
 import { runOrganizationBench } from './organization.js';
 
-console.log(`PIN reset service benchmarks — node ${process.version}, ${(await import('node:os')).cpus().length} cores, ${(await import('node:os')).loadavg().map((load) => load.toFixed(2)).join(' ')} load average at start`);
+console.log(
+  `PIN reset service benchmarks — node ${process.version}, ${(await import('node:os')).cpus().length} cores, ${(await import('node:os'))
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')} load average at start`,
+);
 const cold = await runColdStartBench();
 await runOrganizationBench();
 const decrypt = await runDecryptBench();
@@ -29,13 +34,28 @@ const summary = {
 };
 printTable('Summary (issue 13): each figure, its baseline from this run, and the target', [
   { figure: 'rawRsaPerSec', value: summary.rawRsaPerSec, baseline: 'one core, this process', target: '' },
-  { figure: 'handlerCpuRatio', value: summary.handlerCpuRatio, baseline: `raw ${round(decrypt.rawCpuMsPerDecrypt, 3)} ms vs handler ${round(decrypt.handlerOn.cpuMsPerDecrypt, 3)} ms CPU/decrypt (limits off: ${round(decrypt.rawCpuMsPerDecrypt / decrypt.handlerOff.cpuMsPerDecrypt, 3)})`, target: '≥ 0.8' },
+  {
+    figure: 'handlerCpuRatio',
+    value: summary.handlerCpuRatio,
+    baseline: `raw ${round(decrypt.rawCpuMsPerDecrypt, 3)} ms vs handler ${round(decrypt.handlerOn.cpuMsPerDecrypt, 3)} ms CPU/decrypt (limits off: ${round(decrypt.rawCpuMsPerDecrypt / decrypt.handlerOff.cpuMsPerDecrypt, 3)})`,
+    target: '≥ 0.8',
+  },
   { figure: 'tableTxPerDecrypt', value: summary.tableTxPerDecrypt, baseline: `limits off: ${round(decrypt.handlerOff.tablePerDecrypt, 3)}`, target: '≤ 1.0' },
-  { figure: 'httpRatio2Workers', value: summary.httpRatio2Workers, baseline: `${round(twoWorkersOn.perSecond, 0)}/s vs raw ${summary.rawRsaPerSec}/s`, target: '≥ 0.8' },
+  {
+    figure: 'httpRatio2Workers',
+    value: summary.httpRatio2Workers,
+    baseline: `${round(twoWorkersOn.perSecond, 0)}/s vs raw ${summary.rawRsaPerSec}/s`,
+    target: '≥ 0.8',
+  },
   { figure: 'httpP99Ms', value: summary.httpP99Ms, baseline: `p50 ${round(twoWorkersOn.p50Ms, 2)} ms`, target: '≤ 25' },
   { figure: 'deviceListQueriesPer100', value: summary.deviceListQueriesPer100, baseline: 'see the device list table (single-device read)', target: '≤ 2' },
   { figure: 'deviceListKekCallsPer100', value: summary.deviceListKekCallsPer100, baseline: 'single-device read: 1 (reveals)', target: '0' },
-  { figure: 'entryImportMs', value: summary.entryImportMs, baseline: `bare node ${summary.bareNodeMs} ms (+${round(cold.entryMs - cold.bareMs, 1)}); CPU ${round(cold.entryCpuMs, 1)} vs ${round(cold.bareCpuMs, 1)} ms (+${round(cold.entryCpuMs - cold.bareCpuMs, 1)})`, target: '≤ bare + 100' },
+  {
+    figure: 'entryImportMs',
+    value: summary.entryImportMs,
+    baseline: `bare node ${summary.bareNodeMs} ms (+${round(cold.entryMs - cold.bareMs, 1)}); CPU ${round(cold.entryCpuMs, 1)} vs ${round(cold.bareCpuMs, 1)} ms (+${round(cold.entryCpuMs - cold.bareCpuMs, 1)})`,
+    target: '≤ bare + 100',
+  },
   { figure: 'firstDecryptMs', value: summary.firstDecryptMs, baseline: `spawn → listening ${round(decrypt.readyMs, 1)} ms`, target: '' },
 ]);
 console.log(`bench-summary ${JSON.stringify(summary)}`);

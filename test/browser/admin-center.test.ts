@@ -6,8 +6,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { completeAuthorityPages, type DirectoryUser } from '../support/browser-login.js';
 import {
-  chromiumVersion, describeViolations, findChromium, launchChromium, screenshot, seriousAxeViolations, watchConsole,
-  type BrowserContext, type Page, type RunningBrowser,
+  chromiumVersion,
+  describeViolations,
+  findChromium,
+  launchChromium,
+  screenshot,
+  seriousAxeViolations,
+  watchConsole,
+  type BrowserContext,
+  type Page,
+  type RunningBrowser,
 } from '../support/browser.js';
 import { useLocalHost } from '../support/local-host.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
@@ -26,7 +34,12 @@ useSimulatedMicrosoft();
 
 const CLI = path.resolve('dist/cli/pinreset-agent.js');
 const tenantId = randomTenantId();
-const admin: DirectoryUser = { displayName: 'Adele Vance', userPrincipalName: `adele@${tenantId.slice(0, 8)}.example`, tenantId, roles: ['Global Administrator'] };
+const admin: DirectoryUser = {
+  displayName: 'Adele Vance',
+  userPrincipalName: `adele@${tenantId.slice(0, 8)}.example`,
+  tenantId,
+  roles: ['Global Administrator'],
+};
 
 let running: RunningBrowser;
 let context: BrowserContext;
@@ -49,12 +62,24 @@ function button(text: string, scope: Page | ReturnType<Page['locator']> = page) 
  * device's user would; resolves when the agent has its tokens.
  */
 async function agentLogin(user: DirectoryUser): Promise<void> {
-  const login = spawn(process.execPath, [CLI, 'login'], { env: { PATH: process.env.PATH, PINRESET_URL: host.url, ...deviceEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const login = spawn(process.execPath, [CLI, 'login'], {
+    env: { PATH: process.env.PATH, PINRESET_URL: host.url, ...deviceEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let exitCode: number | null | undefined;
-  const exited = new Promise<void>((resolve) => login.on('exit', (code) => { exitCode = code; resolve(); }));
-  login.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  login.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+  const exited = new Promise<void>((resolve) =>
+    login.on('exit', (code) => {
+      exitCode = code;
+      resolve();
+    }),
+  );
+  login.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  login.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
   try {
     await eventually(() => /open the page (\S+) and enter the code (\S+) /.test(output)).toBe(true);
     const [, verificationUri = '', userCode = ''] = /open the page (\S+) and enter the code (\S+) /.exec(output) ?? [];
@@ -76,9 +101,14 @@ async function agentLogin(user: DirectoryUser): Promise<void> {
 
 function agent(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, PINRESET_URL: host.url, ...deviceEnv }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, PINRESET_URL: host.url, ...deviceEnv }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -124,7 +154,14 @@ afterEach(async (test) => {
   if (test.task.result?.state !== 'fail' || !page) return;
   const name = `failed-${test.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
   await screenshot(page, name).catch(() => undefined);
-  process.stderr.write(`[${name}] at ${page.url()}\n${(await page.locator('body').innerText().catch(() => '')).slice(0, 2000)}\n`);
+  process.stderr.write(
+    `[${name}] at ${page.url()}\n${(
+      await page
+        .locator('body')
+        .innerText()
+        .catch(() => '')
+    ).slice(0, 2000)}\n`,
+  );
 });
 
 afterAll(async () => {
@@ -151,7 +188,7 @@ describe('the admin center in Chromium', () => {
     expect(await page.locator('.who-tenant').textContent()).toContain(tenantId);
     // The code and state are gone from the address bar, and the tokens are not in the URL.
     expect(page.url()).toBe(portal());
-    const stored = await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session'))") as { accessToken: string };
+    const stored = (await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session'))")) as { accessToken: string };
     expect(stored.accessToken.split('.')).toHaveLength(3);
     await eventually(() => page.locator('[data-testid="onboarding-state"]').textContent()).toContain('notStarted');
     await checkPage('overview-not-onboarded');
@@ -195,7 +232,9 @@ describe('the admin center in Chromium', () => {
 
     // Someone else saves in between: this form's ETag is stale.
     const other = await fetch(`${host.url}/v1.0/organization/${tenantId}/pinResetSettings`, {
-      method: 'PATCH', headers: { ...bearer(await adminToken(tenantId)), 'Content-Type': 'application/json' }, body: JSON.stringify({ protectorKeyRotationDays: 180 }),
+      method: 'PATCH',
+      headers: { ...bearer(await adminToken(tenantId)), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ protectorKeyRotationDays: 180 }),
     });
     expect(other.status).toBe(200);
     await page.fill('#rotation', '90');
@@ -216,7 +255,7 @@ describe('the admin center in Chromium', () => {
     await agentLogin({ displayName: 'Diego Siciliani', userPrincipalName: `diego@${tenantId.slice(0, 8)}.example`, tenantId, roles: [] });
     const enroll = await agent(['enroll', '--device-name', 'CONTOSO-LT-7', '--json']);
     expect(enroll.code, enroll.stderr).toBe(0);
-    managedDeviceId = ((JSON.parse(await readFile(deviceEnv.PINRESET_AGENT_STATE ?? '', 'utf8')) as { device: { id: string } }).device.id);
+    managedDeviceId = (JSON.parse(await readFile(deviceEnv.PINRESET_AGENT_STATE ?? '', 'utf8')) as { device: { id: string } }).device.id;
     await page.locator('nav a', { hasText: 'Devices' }).click();
     await eventually(() => page.locator('table.devices a', { hasText: 'CONTOSO-LT-7' }).count()).toBe(1);
     await checkPage('devices');
@@ -280,7 +319,9 @@ describe('the admin center in Chromium', () => {
     const old = page.locator('table.keys tbody tr', { hasText: 'decryptOnly' });
     const kid = (await old.getAttribute('data-kid')) ?? '';
     // The count the page shows is the service's deviceCount for that key version.
-    const versions = await (await fetch(`${host.url}/v1.0/organization/${tenantId}/pinResetProtectorKeys/versions`, { headers: bearer(await adminToken(tenantId)) })).json() as { value: { kid: string; deviceCount: number }[] };
+    const versions = (await (
+      await fetch(`${host.url}/v1.0/organization/${tenantId}/pinResetProtectorKeys/versions`, { headers: bearer(await adminToken(tenantId)) })
+    ).json()) as { value: { kid: string; deviceCount: number }[] };
     const deviceCount = versions.value.find((version) => version.kid === kid)?.deviceCount;
     expect(deviceCount).toBeTypeOf('number');
     expect((await old.locator('[data-testid="device-count"]').textContent())?.trim()).toBe(String(deviceCount));
@@ -288,7 +329,9 @@ describe('the admin center in Chromium', () => {
 
     await button('Retire…', old).click();
     const confirm = page.locator('pr-confirm');
-    expect(await confirm.textContent()).toContain(`${deviceCount} enrolled device${deviceCount === 1 ? ' still holds' : 's still hold'} a protector under this key`);
+    expect(await confirm.textContent()).toContain(
+      `${deviceCount} enrolled device${deviceCount === 1 ? ' still holds' : 's still hold'} a protector under this key`,
+    );
     const retire = button('Retire key');
     expect(await retire.getAttribute('disabled')).not.toBeNull();
     await confirm.locator('input').fill('wrong');
@@ -324,11 +367,12 @@ describe('the admin center in Chromium', () => {
   });
 
   it('works with the keyboard alone: skip link, navigation, search, and a device opened with Enter', async () => {
-    const focused = () => page.evaluate("(() => { const e = document.activeElement; return e ? (e.id || e.textContent || '').trim() : ''; })()") as Promise<string>;
+    const focused = () =>
+      page.evaluate("(() => { const e = document.activeElement; return e ? (e.id || e.textContent || '').trim() : ''; })()") as Promise<string>;
     async function tabTo(wanted: string): Promise<void> {
       for (let presses = 0; presses < 40; presses += 1) {
         await page.keyboard.press('Tab');
-        if (await focused() === wanted) return;
+        if ((await focused()) === wanted) return;
       }
       throw new Error(`Tab never reached ${wanted}`);
     }
@@ -356,15 +400,17 @@ describe('the admin center in Chromium', () => {
     await eventually(() => page.locator('pr-confirm').count()).toBe(0);
   });
 
-  it('keeps the admin\'s place when the access token has expired (refresh) and after sign-out asks to sign in again', async () => {
+  it("keeps the admin's place when the access token has expired (refresh) and after sign-out asks to sign in again", async () => {
     await page.goto(portal(`devices/${managedDeviceId}`));
     await eventually(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
-    await page.evaluate("(() => { const s = JSON.parse(sessionStorage.getItem('pinreset.portal.session')); s.expiresAt = 0; sessionStorage.setItem('pinreset.portal.session', JSON.stringify(s)); })()");
-    const before = await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session')).accessToken") as string;
+    await page.evaluate(
+      "(() => { const s = JSON.parse(sessionStorage.getItem('pinreset.portal.session')); s.expiresAt = 0; sessionStorage.setItem('pinreset.portal.session', JSON.stringify(s)); })()",
+    );
+    const before = (await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session')).accessToken")) as string;
     await page.reload();
     await eventually(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
     expect(page.url()).toBe(portal(`devices/${managedDeviceId}`));
-    const after = await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session')).accessToken") as string;
+    const after = (await page.evaluate("JSON.parse(sessionStorage.getItem('pinreset.portal.session')).accessToken")) as string;
     expect(after).not.toBe(before);
 
     await button('Sign out').click();
@@ -381,7 +427,11 @@ describe('the admin center in Chromium', () => {
     try {
       await userPage.goto(portal('keys'));
       await Promise.all([userPage.waitForURL((url) => url.pathname.startsWith('/dev/login/')), button('Sign in', userPage).click()]);
-      await completeAuthorityPages(userPage, { displayName: 'Megan Bowen', userPrincipalName: `megan@${tenantId.slice(0, 8)}.example`, tenantId, roles: [] }, portal());
+      await completeAuthorityPages(
+        userPage,
+        { displayName: 'Megan Bowen', userPrincipalName: `megan@${tenantId.slice(0, 8)}.example`, tenantId, roles: [] },
+        portal(),
+      );
       await eventually(() => userPage.locator('h1').textContent()).toBe('You are not an administrator of this tenant');
       const text = await userPage.locator('main').textContent();
       expect(text).toContain('Global Administrator');

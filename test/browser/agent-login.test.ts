@@ -35,7 +35,10 @@ interface Run {
 /** Runs the agent; `person` acts (once) on what it prints on stderr, as a user at the browser would. */
 function agent(args: string[], env: Record<string, string>, person?: (stderr: string) => Promise<void> | undefined): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, PINRESET_URL: host.url, BROWSER: 'none', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, PINRESET_URL: host.url, BROWSER: 'none', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let action: Promise<void> | undefined;
@@ -66,12 +69,12 @@ async function enterDeviceCode(page: Page, verificationUri: string, userCode: st
     if (heading !== 'Sign in' && heading !== 'Approve sign in request' && heading !== 'Permissions requested') return heading;
     if (heading === 'Sign in') {
       const existing = page.locator(`input[type="radio"][name="user"][data-upn="${user.userPrincipalName}"]`);
-      if (await existing.count() > 0) {
+      if ((await existing.count()) > 0) {
         await existing.check();
       } else {
         await page.fill('#displayName', user.displayName);
         await page.fill('#userPrincipalName', user.userPrincipalName);
-        if (await page.locator('#tenantId').count() > 0) await page.fill('#tenantId', user.tenantId);
+        if ((await page.locator('#tenantId').count()) > 0) await page.fill('#tenantId', user.tenantId);
         for (const role of user.roles) await page.getByLabel(role, { exact: true }).check();
       }
     }
@@ -129,10 +132,15 @@ describe('pinreset-agent login with a person in Chromium', () => {
     expect(headings).toEqual(['Signed in', 'Signed in']);
   }, 90_000);
 
-  it('--browser: the authorization code comes back from Chromium to the agent\'s loopback listener on 127.0.0.1', async () => {
+  it("--browser: the authorization code comes back from Chromium to the agent's loopback listener on 127.0.0.1", async () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'agent-browser-'));
     const env = { HOME: directory, PINRESET_AGENT_STATE: path.join(directory, 'agent', 'state.json') };
-    const user: DirectoryUser = { displayName: 'Lynne Robbins', userPrincipalName: `lynne@${tenantId.slice(0, 8)}.example`, tenantId, roles: ['Global Administrator'] };
+    const user: DirectoryUser = {
+      displayName: 'Lynne Robbins',
+      userPrincipalName: `lynne@${tenantId.slice(0, 8)}.example`,
+      tenantId,
+      roles: ['Global Administrator'],
+    };
     let landing = '';
     const login = await agent(['login', '--browser', '--tenant', tenantId], env, (stderr) => {
       const url = AUTHORIZE_URL.exec(stderr)?.[1];

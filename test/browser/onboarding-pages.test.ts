@@ -43,7 +43,9 @@ describe('onboarding pages at 390 px in Chromium', () => {
       expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
     }
     // The narrow layout names each value's column in front of it.
-    expect(await page.evaluate(`getComputedStyle(document.querySelector('td[data-label="Service principal id"]'), '::before').content`)).toContain('Service principal id');
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('td[data-label="Service principal id"]'), '::before').content`)).toContain(
+      'Service principal id',
+    );
   });
 
   it('the problem page an admin gets for a bad tenant is one <main> and fits the phone', async () => {

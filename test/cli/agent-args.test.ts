@@ -19,7 +19,11 @@ useSimulatedMicrosoft();
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: AgentIo = { stdout: (t) => void out.push(t), stderr: (t) => void err.push(t), env: { HOME: await mkdtemp(path.join(tmpdir(), 'agent-home-')), ...env } };
+  const io: AgentIo = {
+    stdout: (t) => void out.push(t),
+    stderr: (t) => void err.push(t),
+    env: { HOME: await mkdtemp(path.join(tmpdir(), 'agent-home-')), ...env },
+  };
   const code = await runAgent(argv, io);
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
@@ -91,7 +95,10 @@ describe('pinreset-agent command line (in process)', () => {
     const token = await userToken({ tid: randomTenantId() });
     // A user token on an admin route: the service itself answers 403, so the agent found it.
     expect(await run(['admin', 'policy', '--token', token], { PORT: port })).toMatchObject({ code: 2, stderr: expect.stringMatching(/answered 403/) });
-    expect(await run(['admin', 'policy', '--token', token], { PORT: '1', PINRESET_URL: host.url })).toMatchObject({ code: 2, stderr: expect.stringMatching(/answered 403/) });
+    expect(await run(['admin', 'policy', '--token', token], { PORT: '1', PINRESET_URL: host.url })).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/answered 403/),
+    });
   });
 
   it('without --url or PINRESET_URL talks to where npm start serves, following PORT', async () => {
@@ -116,7 +123,7 @@ describe('the client library against the routes that exist', () => {
     expect(await client.tenantId(bearerCredential(access_token))).toBe(tid);
   });
 
-  it('surfaces the service\'s 401 as a GraphApiError with the response\'s request-id', async () => {
+  it("surfaces the service's 401 as a GraphApiError with the response's request-id", async () => {
     const client = new PinResetClient({ baseUrl: host.url });
     const error = await client.tenantId(bearerCredential('not-a-token')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphApiError);

@@ -140,7 +140,9 @@ describe('pinreset-agent covers every route an admin or device uses', () => {
     expect(result.stdout).toMatch(/^Policies\/EnablePinRecovery\s+true\s+Windows Components > Windows Hello for Business > Use PIN Recovery = Enabled\.$/m);
     expect(result.stdout).toMatch(/^PINComplexity\/MinimumPINLength\s+6\s+System > PIN Complexity > Minimum PIN length = Enabled, 6\.$/m);
     expect(result.stdout).toMatch(/^PINComplexity\/UppercaseLetters\s+2 \(disallowed\)\s+System > PIN Complexity > Require uppercase/m);
-    expect(result.stdout).toContain(`az rest --method POST --url https://graph.microsoft.com/v1.0/deviceManagement/deviceConfigurations --headers Content-Type=application/json --body @${file}`);
+    expect(result.stdout).toContain(
+      `az rest --method POST --url https://graph.microsoft.com/v1.0/deviceManagement/deviceConfigurations --headers Content-Type=application/json --body @${file}`,
+    );
     const saved = JSON.parse(await readFile(file, 'utf8'));
     expect(saved['@odata.type']).toBe('#microsoft.graph.windows10CustomConfiguration');
     expect(result.stdout.split('\n').filter((line) => !line.includes('az rest') && line.length > 140)).toEqual([]);
@@ -178,7 +180,7 @@ describe('pinreset-agent covers every route an admin or device uses', () => {
 });
 
 describe('pinreset-agent and its state file', () => {
-  it('enroll --force does not overwrite (or chmod) a --state file that is not the agent\'s', async () => {
+  it("enroll --force does not overwrite (or chmod) a --state file that is not the agent's", async () => {
     const file = path.join(await mkdtemp(path.join(tmpdir(), 'agent-foreign-')), 'settings.json');
     await writeFile(file, '{"theme":"dark"}\n', { mode: 0o644 });
     await chmod(file, 0o644);
@@ -203,7 +205,9 @@ describe('pinreset-agent errors say what to do next', () => {
   it('a 403 names the roles that are needed, from the service configuration', async () => {
     const result = await run(['admin', 'devices'], { PINRESET_ADMIN_TOKEN: await userToken({ tid: tenant }) });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/403 Authorization_RequestDenied: .*Global Administrator.*Helpdesk Administrator \(directory roles\), or the app role PinReset\.Administrator/);
+    expect(result.stderr).toMatch(
+      /403 Authorization_RequestDenied: .*Global Administrator.*Helpdesk Administrator \(directory roles\), or the app role PinReset\.Administrator/,
+    );
     expect(result.stderr).toMatch(/Sign in as a user who holds one of the roles/);
   });
 
@@ -240,7 +244,10 @@ describe('pinreset-agent errors say what to do next', () => {
     const id = client.deviceId ?? '';
     expect((await run(['admin', 'reset-passcode', id], admin)).code).toBe(0);
     expect((await run(['admin', 'devices', id, '--reason', 'Ticket 4711 – Zoë at the desk\nsecond line'], admin)).code).toBe(0);
-    const audit = JSON.parse((await run(['admin', 'audit', '--activity', 'passcodeRevealed', '--json'], admin)).stdout) as { resultReason: string; targetResources: { id: string }[] }[];
+    const audit = JSON.parse((await run(['admin', 'audit', '--activity', 'passcodeRevealed', '--json'], admin)).stdout) as {
+      resultReason: string;
+      targetResources: { id: string }[];
+    }[];
     const reasons = audit.filter((event) => JSON.stringify(event.targetResources).includes(id)).map((event) => event.resultReason);
     expect(reasons).toHaveLength(2);
     expect(reasons.join('|')).toContain('Passcode reset requested with pinreset-agent admin reset-passcode');

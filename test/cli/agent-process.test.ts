@@ -32,11 +32,16 @@ const allOutput: string[] = [];
 
 function agent(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, HOME: env.HOME ?? tmpdir(), PINRESET_URL: host.url, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      allOutput.push(stdout, stderr);
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, HOME: env.HOME ?? tmpdir(), PINRESET_URL: host.url, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        allOutput.push(stdout, stderr);
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -59,7 +64,7 @@ const devices: Device[] = [];
 async function newDevice(extra: string[] = [], tenantId = onboardedTenant): Promise<Device & { enroll: Run }> {
   const directory = await mkdtemp(path.join(tmpdir(), 'agent-process-'));
   const statePath = path.join(directory, 'agent', 'state.json');
-  const env = { PINRESET_AGENT_STATE: statePath, PINRESET_TENANT: tenantId, HOME: directory, ...await tokensFor(tenantId) };
+  const env = { PINRESET_AGENT_STATE: statePath, PINRESET_TENANT: tenantId, HOME: directory, ...(await tokensFor(tenantId)) };
   const enroll = await agent(['enroll', '--device-name', 'PROC-PC', ...extra], env);
   const device = { tenantId, statePath, env, enroll, state: async () => JSON.parse(await readFile(statePath, 'utf8')) as AgentState };
   devices.push(device);
@@ -166,7 +171,13 @@ describe('pinreset-agent as a process', () => {
     expect(device.enroll.code).toBe(0);
     const run = await agent(['status', '--json'], device.env);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ canReset: 'DestructiveOnly', ngcSet: true, pinRecoveryEnabled: false, joinType: 'azureADRegistered', reported: true });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      canReset: 'DestructiveOnly',
+      ngcSet: true,
+      pinRecoveryEnabled: false,
+      joinType: 'azureADRegistered',
+      reported: true,
+    });
     const reset = await agent(['reset'], device.env);
     expect(reset.code).toBe(5);
     expect(reset.stderr).toMatch(/DestructiveOnly.*--destructive/);
@@ -182,12 +193,24 @@ describe('pinreset-agent as a process', () => {
     expect(refused.stderr).toMatch(/Claims challenge: \{"access_token":\{"amr":\{"essential":true,"values":\["mfa","ngcmfa"\]\}\}\}/);
     expect(refused.stderr).toMatch(/The token from PINRESET_TOKEN has no \(recent\) MFA\. Pass one that has, or leave it out so that the agent signs you in/);
     const refusedJson = await agent(['reset', '--json'], withoutMfa);
-    expect(JSON.parse(refusedJson.stdout)).toMatchObject({ result: 'mfaRequired', code: 'MfaRequired', claims: { access_token: { amr: { essential: true } } } });
+    expect(JSON.parse(refusedJson.stdout)).toMatchObject({
+      result: 'mfaRequired',
+      code: 'MfaRequired',
+      claims: { access_token: { amr: { essential: true } } },
+    });
 
     const reset = await agent(['reset', '--json'], device.env);
     expect(reset.code).toBe(0);
     const result = JSON.parse(reset.stdout);
-    expect(result).toEqual({ result: 'success', kind: 'nonDestructive', verified: true, keyId: state.hello.protectorKeyId, reprotectRecommended: false, reprotected: false, protectorKeyId: state.hello.protectorKeyId });
+    expect(result).toEqual({
+      result: 'success',
+      kind: 'nonDestructive',
+      verified: true,
+      keyId: state.hello.protectorKeyId,
+      reprotectRecommended: false,
+      reprotected: false,
+      protectorKeyId: state.hello.protectorKeyId,
+    });
     const protector = await protectorOf(device);
     for (const encoded of encodingsOf(protector)) expect(reset.stdout + reset.stderr).not.toContain(encoded);
   });
@@ -205,7 +228,12 @@ describe('pinreset-agent as a process', () => {
 
     const reset = await agent(['reset', '--json'], device.env);
     expect(reset.code).toBe(0);
-    expect(JSON.parse(reset.stdout)).toMatchObject({ keyId: before.hello.protectorKeyId, reprotectRecommended: true, reprotected: true, protectorKeyId: current });
+    expect(JSON.parse(reset.stdout)).toMatchObject({
+      keyId: before.hello.protectorKeyId,
+      reprotectRecommended: true,
+      reprotected: true,
+      protectorKeyId: current,
+    });
     const after = await device.state();
     expect(after.hello.protectorKeyId).toBe(current);
     expect(after.hello.protectorHash).toBe(before.hello.protectorHash);
@@ -221,7 +249,10 @@ describe('pinreset-agent as a process', () => {
     const before = await device.state();
     expect((await agent(['admin', 'keys', 'rotate'], device.env)).code).toBe(0);
     // No terminal to confirm on (stdin is a pipe): refused unless --yes.
-    expect(await agent(['admin', 'keys', 'retire', before.hello.protectorKeyId ?? ''], device.env)).toMatchObject({ code: 1, stderr: expect.stringMatching(/no terminal to ask on\. Pass --yes/) });
+    expect(await agent(['admin', 'keys', 'retire', before.hello.protectorKeyId ?? ''], device.env)).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/no terminal to ask on\. Pass --yes/),
+    });
     expect((await agent(['admin', 'keys', 'retire', before.hello.protectorKeyId ?? '', '--yes'], device.env)).code).toBe(0);
     const failed = await agent(['reset'], device.env);
     expect(failed.code).toBe(4);
@@ -231,7 +262,13 @@ describe('pinreset-agent as a process', () => {
     expect(destructive.code).toBe(0);
     const result = JSON.parse(destructive.stdout);
     const after = await device.state();
-    expect(result).toMatchObject({ result: 'success', kind: 'destructive', previousNgcKeyId: before.hello.ngcKeyId, ngcKeyId: after.hello.ngcKeyId, canReset: 'DestructiveAndNonDestructive' });
+    expect(result).toMatchObject({
+      result: 'success',
+      kind: 'destructive',
+      previousNgcKeyId: before.hello.ngcKeyId,
+      ngcKeyId: after.hello.ngcKeyId,
+      canReset: 'DestructiveAndNonDestructive',
+    });
     expect(after.hello.ngcKeyId).not.toBe(before.hello.ngcKeyId);
     expect(after.device.azureADDeviceId).toBe(before.device.azureADDeviceId);
     expect(after.hello.protectorKeyId).not.toBe(before.hello.protectorKeyId);
@@ -245,27 +282,45 @@ describe('pinreset-agent as a process', () => {
     expect((await onboard(tenantId)).code).toBe(0);
     const device = await newDevice(['--min-length', '10'], tenantId);
     const id = (await device.state()).device.id;
-    expect((await agent(['poll'], device.env))).toMatchObject({ code: 0, stdout: expect.stringMatching(/No pending actions/) });
+    expect(await agent(['poll'], device.env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/No pending actions/) });
 
     const requested = await agent(['admin', 'reset-passcode', id, '--json'], device.env);
     expect(requested.code).toBe(0);
     const pending = JSON.parse(requested.stdout).action;
     expect(pending).toMatchObject({ actionName: 'newPasscode', actionState: 'pending' });
     expect(pending.passcode).toHaveLength(8);
-    expect((await agent(['admin', 'reset-passcode', id], device.env))).toMatchObject({ code: 2, stderr: expect.stringMatching(/409 Conflict/) });
+    expect(await agent(['admin', 'reset-passcode', id], device.env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/409 Conflict/) });
 
     // admin reset-passcode read the device back with its passcode: a reveal the device's user is shown.
     const seen = await agent(['status', '--json'], device.env);
-    expect(JSON.parse(seen.stdout).passcodeReveals).toEqual([expect.objectContaining({ actionId: pending.id, revealedBy: expect.any(String), revealedDateTime: expect.any(String) })]);
+    expect(JSON.parse(seen.stdout).passcodeReveals).toEqual([
+      expect.objectContaining({ actionId: pending.id, revealedBy: expect.any(String), revealedDateTime: expect.any(String) }),
+    ]);
     expect((await agent(['status'], device.env)).stdout).toMatch(/Passcode reveals \(an administrator viewed a passcode for this device\):\n {2}\S+ {2}by \S+/);
 
     const refused = await agent(['poll', '--json'], device.env);
     expect(refused.code).toBe(6);
-    expect(JSON.parse(refused.stdout).actions).toEqual([{ id: pending.id, actionName: 'newPasscode', actionState: 'failed', errorCode: 'InvalidPinTooFewCharacters', reason: 'The PIN has fewer than the minimum of 10 characters.' }]);
+    expect(JSON.parse(refused.stdout).actions).toEqual([
+      {
+        id: pending.id,
+        actionName: 'newPasscode',
+        actionState: 'failed',
+        errorCode: 'InvalidPinTooFewCharacters',
+        reason: 'The PIN has fewer than the minimum of 10 characters.',
+      },
+    ]);
     expect(refused.stdout).not.toContain(pending.passcode);
 
     const failed = JSON.parse((await agent(['admin', 'devices', id, '--json'], device.env)).stdout);
-    expect(failed.deviceActionResults).toEqual([expect.objectContaining({ id: pending.id, actionState: 'failed', errorCode: 1001, errorName: 'InvalidPinTooFewCharacters', errorDescription: expect.stringMatching(/pinMinimumLength/) })]);
+    expect(failed.deviceActionResults).toEqual([
+      expect.objectContaining({
+        id: pending.id,
+        actionState: 'failed',
+        errorCode: 1001,
+        errorName: 'InvalidPinTooFewCharacters',
+        errorDescription: expect.stringMatching(/pinMinimumLength/),
+      }),
+    ]);
 
     const settings = await agent(['admin', 'settings', '--min-length', '10', '--json'], device.env);
     expect(settings.code).toBe(0);
@@ -304,14 +359,16 @@ describe('pinreset-agent as a process', () => {
     expect(run.code).toBe(0);
     const body = JSON.parse(run.stdout);
     expect(body['@odata.type']).toBe('#microsoft.graph.windows10CustomConfiguration');
-    expect(body.omaSettings).toContainEqual(expect.objectContaining({
-      '@odata.type': '#microsoft.graph.omaSettingBoolean',
-      omaUri: `./Device/Vendor/MSFT/PassportForWork/${onboardedTenant}/Policies/EnablePinRecovery`,
-      value: true,
-    }));
+    expect(body.omaSettings).toContainEqual(
+      expect.objectContaining({
+        '@odata.type': '#microsoft.graph.omaSettingBoolean',
+        omaUri: `./Device/Vendor/MSFT/PassportForWork/${onboardedTenant}/Policies/EnablePinRecovery`,
+        value: true,
+      }),
+    );
   });
 
-  it('admin settings refuses an invalid value with the service\'s 400 naming the field (exit 2)', async () => {
+  it("admin settings refuses an invalid value with the service's 400 naming the field (exit 2)", async () => {
     const run = await agent(['admin', 'settings', '--min-length', '3'], { PINRESET_ADMIN_TOKEN: await adminToken(onboardedTenant) });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/400 BadRequest: .*pinMinimumLength/);
@@ -333,13 +390,32 @@ describe('pinreset-agent as a process', () => {
   });
 
   it('a device of a tenant that was never onboarded cannot enrol: the service error is shown with exit 2', async () => {
-    const run = await agent(['enroll'], { PINRESET_AGENT_STATE: path.join(await mkdtemp(path.join(tmpdir(), 'agent-process-')), 's.json'), PINRESET_TOKEN: await mfaToken(randomTenantId(), randomUUID()) });
+    const run = await agent(['enroll'], {
+      PINRESET_AGENT_STATE: path.join(await mkdtemp(path.join(tmpdir(), 'agent-process-')), 's.json'),
+      PINRESET_TOKEN: await mfaToken(randomTenantId(), randomUUID()),
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/The service answered 40\d /);
   });
 
   it('--help works for every command as a process', async () => {
-    for (const command of [['login'], ['whoami'], ['logout'], ['enroll'], ['status'], ['reset'], ['poll'], ['admin', 'onboard'], ['admin', 'policy'], ['admin', 'settings'], ['admin', 'keys'], ['admin', 'devices'], ['admin', 'reset-passcode'], ['admin', 'cancel'], ['admin', 'audit']]) {
+    for (const command of [
+      ['login'],
+      ['whoami'],
+      ['logout'],
+      ['enroll'],
+      ['status'],
+      ['reset'],
+      ['poll'],
+      ['admin', 'onboard'],
+      ['admin', 'policy'],
+      ['admin', 'settings'],
+      ['admin', 'keys'],
+      ['admin', 'devices'],
+      ['admin', 'reset-passcode'],
+      ['admin', 'cancel'],
+      ['admin', 'audit'],
+    ]) {
       const run = await agent([...command, '--help']);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain(`Usage: pinreset-agent ${command.join(' ')}`);

@@ -41,7 +41,10 @@ const allOutput: string[] = [];
  */
 function agent(args: string[], env: Record<string, string>, person?: (stderr: string) => Promise<void> | undefined): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, PINRESET_URL: host.url, BROWSER: 'none', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, PINRESET_URL: host.url, BROWSER: 'none', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const actions: Promise<void>[] = [];
@@ -84,7 +87,12 @@ async function cacheOf(cachePath: string): Promise<CachedSignIn> {
 
 let tenantId: string;
 let domain: string;
-const person = (name: string, extra: Partial<DevLoginUser> = {}): DevLoginUser => ({ tenantId, userPrincipalName: `${name}-${randomUUID().slice(0, 6)}@${domain}`, displayName: name, ...extra });
+const person = (name: string, extra: Partial<DevLoginUser> = {}): DevLoginUser => ({
+  tenantId,
+  userPrincipalName: `${name}-${randomUUID().slice(0, 6)}@${domain}`,
+  displayName: name,
+  ...extra,
+});
 /** Every token any cache held in this file. */
 const cachedTokens: string[] = [];
 
@@ -109,14 +117,24 @@ describe('pinreset-agent login (device code), as a process', () => {
     expect((await stat(path.dirname(cachePath))).mode & 0o777).toBe(0o700);
     const cache = await cacheOf(cachePath);
     cachedTokens.push(cache.accessToken, cache.refreshToken ?? '');
-    expect(cache.settings).toMatchObject({ authority: `${host.url}/dev/login`, tenant: 'organizations', scopes: [expect.stringMatching(/\/user_impersonation$/)] });
+    expect(cache.settings).toMatchObject({
+      authority: `${host.url}/dev/login`,
+      tenant: 'organizations',
+      scopes: [expect.stringMatching(/\/user_impersonation$/)],
+    });
     expect(cache.refreshToken).toEqual(expect.any(String));
     expect(decodeJwt(cache.accessToken)).toMatchObject({ tid: tenantId, scp: 'user_impersonation' });
     expect(decodeJwt(cache.accessToken).amr).not.toContain('mfa');
 
     const whoami = await agent(['whoami', '--json'], env);
     expect(whoami.code).toBe(0);
-    expect(JSON.parse(whoami.stdout)).toMatchObject({ signedIn: true, source: 'signIn', method: 'deviceCode', account: { userPrincipalName: riley.userPrincipalName, tenantId }, tokenCache: cachePath });
+    expect(JSON.parse(whoami.stdout)).toMatchObject({
+      signedIn: true,
+      source: 'signIn',
+      method: 'deviceCode',
+      account: { userPrincipalName: riley.userPrincipalName, tenantId },
+      tokenCache: cachePath,
+    });
 
     const enroll = await agent(['enroll', '--device-name', 'SIGNED-IN-PC'], env);
     expect(enroll.code).toBe(0);
@@ -164,7 +182,12 @@ describe('pinreset-agent login (device code), as a process', () => {
     const reused = await fetch(`${host.url}/dev/login/${tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: before.settings.clientId, refresh_token: before.refreshToken ?? '', scope: before.settings.scopes.join(' ') }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: before.settings.clientId,
+        refresh_token: before.refreshToken ?? '',
+        scope: before.settings.scopes.join(' '),
+      }),
     });
     expect(reused.status).toBe(400);
     expect(await reused.json()).toMatchObject({ error: 'invalid_grant' });
@@ -176,14 +199,18 @@ describe('pinreset-agent login (device code), as a process', () => {
     expect(expired.stderr).toMatch(/Your sign-in has expired or was revoked \(invalid_grant\)\. Sign in again: pinreset-agent login/);
   }, 60_000);
 
-  it('admin commands use the same sign-in: a Global Administrator may, a user gets the service\'s 403', async () => {
+  it("admin commands use the same sign-in: a Global Administrator may, a user gets the service's 403", async () => {
     const admin = await newDirectory();
-    expect((await agent(['login'], admin.env, approvesAs(person('avery', { directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator] }), { mfa: true }))).code).toBe(0);
+    expect(
+      (await agent(['login'], admin.env, approvesAs(person('avery', { directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator] }), { mfa: true }))).code,
+    ).toBe(0);
     const whoami = JSON.parse((await agent(['whoami', '--json'], admin.env)).stdout);
     expect(whoami.account.directoryRoles).toEqual(['Global Administrator']);
     const policy = await agent(['admin', 'policy', '--json'], admin.env);
     expect(policy.code).toBe(0);
-    expect(JSON.parse(policy.stdout).omaSettings).toContainEqual(expect.objectContaining({ omaUri: `./Device/Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery` }));
+    expect(JSON.parse(policy.stdout).omaSettings).toContainEqual(
+      expect.objectContaining({ omaUri: `./Device/Vendor/MSFT/PassportForWork/${tenantId}/Policies/EnablePinRecovery` }),
+    );
 
     const user = await newDirectory();
     expect((await agent(['login'], user.env, approvesAs(person('casey')))).code).toBe(0);

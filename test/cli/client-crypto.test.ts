@@ -63,7 +63,12 @@ describe('device assertions', () => {
     const first = await signDeviceAssertion(input);
     const second = await signDeviceAssertion(input);
     const publicKey = await importJWK(key.publicJwk, 'ES256');
-    const { payload, protectedHeader } = await jwtVerify(first, publicKey, { issuer: 'device-123', subject: 'device-123', audience: 'http://127.0.0.1:7071', algorithms: ['ES256'] });
+    const { payload, protectedHeader } = await jwtVerify(first, publicKey, {
+      issuer: 'device-123',
+      subject: 'device-123',
+      audience: 'http://127.0.0.1:7071',
+      algorithms: ['ES256'],
+    });
     expect(protectedHeader.alg).toBe('ES256');
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBeLessThanOrEqual(300);
     expect((await jwtVerify(second, publicKey)).payload.jti).not.toBe(payload.jti);

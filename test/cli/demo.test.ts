@@ -13,9 +13,14 @@ useSimulatedMicrosoft();
 
 function demo(url: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.resolve('dist/scripts/demo.js'), '--url', url], { env: { PATH: process.env.PATH }, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.resolve('dist/scripts/demo.js'), '--url', url],
+      { env: { PATH: process.env.PATH }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -38,7 +43,8 @@ describe('npm run demo', () => {
       'Passcode reset: the field failure (InvalidPinTooFewCharacters) and its fix',
       'The audit trail',
       'Sign out',
-    ]) expect(run.stdout).toContain(title);
+    ])
+      expect(run.stdout).toContain(title);
     expect(run.stdout).toMatch(/CanReset : DestructiveAndNonDestructive/);
     expect(run.stdout).toMatch(/reprotectRecommended: true/);
     expect(run.stdout).toMatch(/All 13 steps behaved as expected\./);
@@ -59,7 +65,9 @@ describe('npm run demo', () => {
         response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok","storage":"ok","version":"0"}');
         return;
       }
-      response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"Request_ResourceNotFound","message":"The requested resource was not found."}}');
+      response
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"Request_ResourceNotFound","message":"The requested resource was not found."}}');
     });
     await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', () => resolve()));
     try {

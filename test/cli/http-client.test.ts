@@ -14,7 +14,13 @@ const server = createServer((request, response) => {
   let body = '';
   request.on('data', (chunk) => (body += chunk));
   request.on('end', () => {
-    seen.push({ method: request.method ?? '', url: request.url ?? '', authorization: request.headers.authorization, clientRequestId: request.headers['client-request-id'] as string | undefined, body });
+    seen.push({
+      method: request.method ?? '',
+      url: request.url ?? '',
+      authorization: request.headers.authorization,
+      clientRequestId: request.headers['client-request-id'] as string | undefined,
+      body,
+    });
     const next = script.shift();
     if (next) next(request, response, body);
     else response.writeHead(500).end();
@@ -112,7 +118,13 @@ describe('the client transport', () => {
     script = [(_request, response) => void response.writeHead(204).end()];
     seen.length = 0;
     await new PinResetClient({ baseUrl }).deleteManagedDevice(bearerCredential('t'), '0b0e4d2c-5f0a-4c55-9a43-0d7c0d3a9f11');
-    expect(seen).toEqual([expect.objectContaining({ method: 'DELETE', url: '/v1.0/deviceManagement/managedDevices/0b0e4d2c-5f0a-4c55-9a43-0d7c0d3a9f11', authorization: 'Bearer t' })]);
+    expect(seen).toEqual([
+      expect.objectContaining({
+        method: 'DELETE',
+        url: '/v1.0/deviceManagement/managedDevices/0b0e4d2c-5f0a-4c55-9a43-0d7c0d3a9f11',
+        authorization: 'Bearer t',
+      }),
+    ]);
   });
 });
 
@@ -130,12 +142,14 @@ describe('absolute URLs such as @odata.nextLink', () => {
   });
   afterAll(() => new Promise<void>((resolve) => foreign.close(() => resolve())));
 
-  const page = (value: unknown[], nextLink?: string): Handler => (_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ value, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) }));
-  };
+  const page =
+    (value: unknown[], nextLink?: string): Handler =>
+    (_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ value, ...(nextLink ? { '@odata.nextLink': nextLink } : {}) }));
+    };
 
-  it('follows a link on the service\'s own origin with the credential', async () => {
+  it("follows a link on the service's own origin with the credential", async () => {
     script = [ok];
     seen.length = 0;
     const { http } = client();
@@ -148,7 +162,12 @@ describe('absolute URLs such as @odata.nextLink', () => {
     let credentialCalls = 0;
     const { http } = client();
     const credential = async () => `Bearer ${++credentialCalls}`;
-    for (const link of [`${foreignUrl}/steal`, 'https://attacker.example/v1.0/x', `${baseUrl.replace('http:', 'https:')}/v1.0/x`, `HTTP://attacker.example/x`]) {
+    for (const link of [
+      `${foreignUrl}/steal`,
+      'https://attacker.example/v1.0/x',
+      `${baseUrl.replace('http:', 'https:')}/v1.0/x`,
+      `HTTP://attacker.example/x`,
+    ]) {
       const error = await http.request('GET', link, { credential }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(UntrustedUrlError);
       expect((error as Error).message).toMatch(/^Refusing to follow a link to .+: it is not the service's origin \(http:\/\/127\.0\.0\.1:\d+\)/);

@@ -19,7 +19,8 @@ describe('reading the consent and result pages like a browser', () => {
   });
 
   it('turns a result page into readable lines, table cells separated, scripts dropped', () => {
-    const html = '<html><head><title>t</title><style>p{}</style></head><body><h1>Onboarding succeeded</h1><p>Tenant &lt;Contoso&gt; &amp; co</p>' +
+    const html =
+      '<html><head><title>t</title><style>p{}</style></head><body><h1>Onboarding succeeded</h1><p>Tenant &lt;Contoso&gt; &amp; co</p>' +
       '<table><tr><th>App</th><th>Id</th></tr><tr><td>service</td><td>sp-1</td></tr></table><script>alert(1)</script></body></html>';
     expect(htmlToText(html)).toBe('Onboarding succeeded\nTenant <Contoso> & co\nApp | Id\nservice | sp-1');
   });

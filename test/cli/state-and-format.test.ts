@@ -12,8 +12,23 @@ function sampleState(overrides: Partial<AgentState['hello']> = {}): AgentState {
     serviceUrl: 'http://localhost:7071',
     tenantId: 'tid',
     userObjectId: 'oid',
-    device: { id: 'md-1', azureADDeviceId: 'aad-1', deviceName: 'PC-1', joinType: 'azureADJoined', privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' }, enrolledDateTime: '2025-01-01T00:00:00.000Z' },
-    hello: { ngcSet: true, ngcKeyId: '5b9a1c2e-0000-4000-8000-000000000001', pinRecoveryEnabled: true, protectedSecret: 'a.b.c.d.e', protectorHash: 'sha256:x', protectorKeyId: 'kid', ...overrides },
+    device: {
+      id: 'md-1',
+      azureADDeviceId: 'aad-1',
+      deviceName: 'PC-1',
+      joinType: 'azureADJoined',
+      privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' },
+      enrolledDateTime: '2025-01-01T00:00:00.000Z',
+    },
+    hello: {
+      ngcSet: true,
+      ngcKeyId: '5b9a1c2e-0000-4000-8000-000000000001',
+      pinRecoveryEnabled: true,
+      protectedSecret: 'a.b.c.d.e',
+      protectorHash: 'sha256:x',
+      protectorKeyId: 'kid',
+      ...overrides,
+    },
     localPinPolicy: { ...DEFAULT_PIN_COMPLEXITY },
   };
 }
@@ -50,7 +65,7 @@ describe('the agent state file', () => {
     await expect(loadState(path.join(directory, 'bad.json'))).rejects.toThrow(/not a pinreset-agent state/);
   });
 
-  it('tightens a loosened state directory back to 0700 with a warning when it holds only the agent\'s files', async () => {
+  it("tightens a loosened state directory back to 0700 with a warning when it holds only the agent's files", async () => {
     const directory = path.join(await mkdtemp(path.join(tmpdir(), 'agent-state-')), '.pinreset-agent');
     const file = path.join(directory, 'state.json');
     await saveState(file, sampleState());
@@ -65,7 +80,7 @@ describe('the agent state file', () => {
   it('leaves a shared folder that holds a --state file alone (the current directory, /tmp)', async () => {
     const shared = await mkdtemp(path.join(tmpdir(), 'agent-shared-'));
     await chmod(shared, 0o755);
-    await writeFile(path.join(shared, 'notes.txt'), 'someone else\'s file');
+    await writeFile(path.join(shared, 'notes.txt'), "someone else's file");
     const file = path.join(shared, 'device.json');
     await saveState(file, sampleState());
     const warnings: string[] = [];
@@ -74,7 +89,7 @@ describe('the agent state file', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('leaves a --state file that is not the agent\'s as it is: not tightened, not overwritten', async () => {
+  it("leaves a --state file that is not the agent's as it is: not tightened, not overwritten", async () => {
     const directory = await mkdtemp(path.join(tmpdir(), 'agent-state-'));
     const file = path.join(directory, 'package.json');
     const text = '{"name":"not-a-device"}\n';
@@ -116,7 +131,15 @@ describe('dsregcmd-style output', () => {
   });
 
   it('aligns admin tables and shows - for missing values', () => {
-    expect(table(['id', 'name'], [['1', null], ['22', 'PC']])).toBe('id  name\n--  ----\n1   -\n22  PC');
+    expect(
+      table(
+        ['id', 'name'],
+        [
+          ['1', null],
+          ['22', 'PC'],
+        ],
+      ),
+    ).toBe('id  name\n--  ----\n1   -\n22  PC');
   });
 });
 
@@ -127,7 +150,12 @@ describe('admin tables wrap long cells', () => {
     const lines = text.split('\n');
     expect(lines.every((line) => line.length <= 'passcodeResetFailed'.length + 2 + 40 + 2 + 'device 1'.length)).toBe(true);
     const end = lines[0]?.indexOf('by') ?? 0;
-    expect(lines.slice(2).map((line) => line.slice(21, end).trim()).join(' ')).toBe(reason);
+    expect(
+      lines
+        .slice(2)
+        .map((line) => line.slice(21, end).trim())
+        .join(' '),
+    ).toBe(reason);
     expect(lines.slice(2).every((line) => line.slice(21, end).trimEnd().length <= 40)).toBe(true);
     expect(lines[2]).toMatch(/device 1$/);
     expect(lines[3]?.startsWith(' '.repeat(21))).toBe(true);

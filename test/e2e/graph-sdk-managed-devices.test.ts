@@ -1,4 +1,11 @@
-import { AnonymousAuthenticationProvider, HttpMethod, ParseNodeFactoryRegistry, RequestInformation, type Parsable, type ParseNode } from '@microsoft/kiota-abstractions';
+import {
+  AnonymousAuthenticationProvider,
+  HttpMethod,
+  ParseNodeFactoryRegistry,
+  RequestInformation,
+  type Parsable,
+  type ParseNode,
+} from '@microsoft/kiota-abstractions';
 import { FetchRequestAdapter } from '@microsoft/kiota-http-fetchlibrary';
 import { JsonParseNodeFactory } from '@microsoft/kiota-serialization-json';
 import { describe, expect, it } from 'vitest';
@@ -63,26 +70,44 @@ describe('the Kiota-based Graph SDK reads managed devices', () => {
     const adminToken = await userToken({ tid, wids: [ROLE_TEMPLATE_IDS.helpdeskAdministrator] });
     const device = await DeviceClient.create();
     const enrolment = await host.request('/v1.0/me/managedDevices', {
-      method: 'POST', headers: { ...bearer(await userToken({ tid })), ...json }, body: JSON.stringify(device.enrollment({ deviceName: 'KIOTA-PC' })),
+      method: 'POST',
+      headers: { ...bearer(await userToken({ tid })), ...json },
+      body: JSON.stringify(device.enrollment({ deviceName: 'KIOTA-PC' })),
     });
     device.deviceId = (await jsonOf<ManagedDevice>(enrolment)).id;
     const deviceAuth = () => device.headers({ audience: host.url });
-    expect((await host.request(`/v1.0/deviceManagement/managedDevices/${device.deviceId}/resetPasscode`, { method: 'POST', headers: bearer(adminToken) })).status).toBe(204);
-    const [action] = (await jsonOf<{ value: PendingAction[] }>(await host.request(`/v1.0/devices/${device.deviceId}/pendingActions`, { headers: await deviceAuth() }))).value;
+    expect(
+      (await host.request(`/v1.0/deviceManagement/managedDevices/${device.deviceId}/resetPasscode`, { method: 'POST', headers: bearer(adminToken) })).status,
+    ).toBe(204);
+    const [action] = (
+      await jsonOf<{ value: PendingAction[] }>(await host.request(`/v1.0/devices/${device.deviceId}/pendingActions`, { headers: await deviceAuth() }))
+    ).value;
     const failed = await host.request(`/v1.0/devices/${device.deviceId}/pendingActions/${action!.id}/result`, {
-      method: 'POST', headers: { ...(await deviceAuth()), ...json }, body: JSON.stringify({ actionState: 'failed', errorCode: 'InvalidPinTooFewCharacters' }),
+      method: 'POST',
+      headers: { ...(await deviceAuth()), ...json },
+      body: JSON.stringify({ actionState: 'failed', errorCode: 'InvalidPinTooFewCharacters' }),
     });
     expect(failed.status).toBe(204);
 
     const { createManagedDeviceFromDiscriminatorValue, createManagedDeviceCollectionResponseFromDiscriminatorValue } = await models();
     const adapter = graphAdapter();
-    const single = await kiotaGet<KiotaManagedDevice>(adapter, `/deviceManagement/managedDevices/${device.deviceId}`, adminToken, createManagedDeviceFromDiscriminatorValue);
+    const single = await kiotaGet<KiotaManagedDevice>(
+      adapter,
+      `/deviceManagement/managedDevices/${device.deviceId}`,
+      adminToken,
+      createManagedDeviceFromDiscriminatorValue,
+    );
     expect(single.deviceName).toBe('KIOTA-PC');
     const [result] = single.deviceActionResults ?? [];
     expect(result).toMatchObject({ odataType: '#microsoft.graph.resetPasscodeActionResult', actionState: 'failed', errorCode: 1001 });
     expect(result!.additionalData).toMatchObject({ errorName: 'InvalidPinTooFewCharacters' });
 
-    const list = await kiotaGet<{ value?: KiotaManagedDevice[] }>(adapter, '/deviceManagement/managedDevices', adminToken, createManagedDeviceCollectionResponseFromDiscriminatorValue);
+    const list = await kiotaGet<{ value?: KiotaManagedDevice[] }>(
+      adapter,
+      '/deviceManagement/managedDevices',
+      adminToken,
+      createManagedDeviceCollectionResponseFromDiscriminatorValue,
+    );
     expect(list.value?.[0]?.deviceActionResults?.[0]).toMatchObject({ actionState: 'failed', errorCode: 1001 });
   });
 });

@@ -79,7 +79,7 @@ describe('the local host before the route table', () => {
     expectEnvelope(parse(await answer), 400, 'BadRequest');
   });
 
-  it('times out a connection that sends nothing with 408 and the envelope (not after Node\'s 60 s)', async () => {
+  it("times out a connection that sends nothing with 408 and the envelope (not after Node's 60 s)", async () => {
     const socket = await open();
     expectEnvelope(parse(await readAll(socket)), 408, 'RequestTimeout');
   });
@@ -87,7 +87,9 @@ describe('the local host before the route table', () => {
   it('times out a request whose body stops half-way with 408 and the envelope, and logs no server error', async () => {
     const socket = await open();
     const answer = readAll(socket);
-    socket.write('POST /v1.0/me/pinResetProtector/decrypt HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"protectedSecret":');
+    socket.write(
+      'POST /v1.0/me/pinResetProtector/decrypt HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"protectedSecret":',
+    );
     const parsed = parse(await answer);
     expectEnvelope(parsed, 408, 'RequestTimeout');
     expect(parsed.body.error.message).toMatch(/not received in time/);
@@ -97,10 +99,14 @@ describe('the local host before the route table', () => {
   it('does not log a client that aborts mid-body as a server error (no stack trace), only an access line', async () => {
     const before = accessLog.length;
     const socket = await open();
-    socket.write('POST /v1.0/me/pinResetProtector/decrypt HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"protectedSecret":');
+    socket.write(
+      'POST /v1.0/me/pinResetProtector/decrypt HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"protectedSecret":',
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     socket.destroy();
-    await expect.poll(() => accessLog.slice(before).join('\n')).toMatch(/POST \/v1\.0\/me\/pinResetProtector\/decrypt - .*client went away before the body ended/);
+    await expect
+      .poll(() => accessLog.slice(before).join('\n'))
+      .toMatch(/POST \/v1\.0\/me\/pinResetProtector\/decrypt - .*client went away before the body ended/);
     expect(functionLog.filter((entry) => entry.level === 'error')).toEqual([]);
     expect(functionLog.map((entry) => entry.message).join('\n')).not.toMatch(/\bat .*\.js:\d+/);
   });

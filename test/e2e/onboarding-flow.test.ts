@@ -103,15 +103,19 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(entity?.tenantType).toBe('AAD');
   });
 
-  it('without a sign-in there is no consent: start answers 302 to the authority\'s authorization endpoint (code, PKCE, nonce, state) with an HttpOnly SameSite=Lax cookie', async () => {
+  it("without a sign-in there is no consent: start answers 302 to the authority's authorization endpoint (code, PKCE, nonce, state) with an HttpOnly SameSite=Lax cookie", async () => {
     const tid = randomTenantId();
     const config = getConfig();
-    const discovery = await (await host.request(`/dev/login/${tid}/v2.0/.well-known/openid-configuration`)).json() as { authorization_endpoint: string };
+    const discovery = (await (await host.request(`/dev/login/${tid}/v2.0/.well-known/openid-configuration`)).json()) as { authorization_endpoint: string };
     const start = await host.request(`/onboarding/start?tenant=${tid}`);
     const authorize = new URL(locationOf(start));
     expect(authorize.origin + authorize.pathname).toBe(discovery.authorization_endpoint);
     expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
-      response_type: 'code', client_id: config.serviceAppId, redirect_uri: `${host.url}/onboarding/signin`, scope: 'openid profile', code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: config.serviceAppId,
+      redirect_uri: `${host.url}/onboarding/signin`,
+      scope: 'openid profile',
+      code_challenge_method: 'S256',
     });
     for (const name of ['code_challenge', 'nonce', 'state']) expect(authorize.searchParams.get(name)).toMatch(/^[A-Za-z0-9_-]{32,}$/);
     const cookie = start.headers.get('set-cookie') ?? '';
@@ -149,7 +153,11 @@ describe('onboarding in development mode, driven like a browser', () => {
   it('refuses a sign-in state presented by another browser, before redeeming the code', async () => {
     const tid = randomTenantId();
     const browser = new DevBrowser();
-    const signInRedirect = await browser.run(`${host.url}/onboarding/start?tenant=${tid}`, { user: tenantAdmin() }, (url) => url.pathname === '/onboarding/signin');
+    const signInRedirect = await browser.run(
+      `${host.url}/onboarding/start?tenant=${tid}`,
+      { user: tenantAdmin() },
+      (url) => url.pathname === '/onboarding/signin',
+    );
     expect(signInRedirect.status).toBe(302);
     const other = await host.request(pathOf(signInRedirect.url));
     expect(other.status).toBe(403);
@@ -280,10 +288,12 @@ describe('onboarding in development mode, driven like a browser', () => {
     const { browser, clientConsentUrl } = await throughServiceConsent(host, tid);
     const callback = await decide(browser, clientConsentUrl, 'accept');
     let calls = 0;
-    server.use(http.get(`https://${getConfig().graphHost}/*`, () => {
-      calls += 1;
-      return HttpResponse.json({ error: { code: 'ServiceUnavailable', message: 'down' } }, { status: 503 });
-    }));
+    server.use(
+      http.get(`https://${getConfig().graphHost}/*`, () => {
+        calls += 1;
+        return HttpResponse.json({ error: { code: 'ServiceUnavailable', message: 'down' } }, { status: 503 });
+      }),
+    );
     const page = await browser.request(callback);
     expect(page.status).toBe(503);
     const text = await page.text();
@@ -319,21 +329,26 @@ describe('onboarding in development mode, driven like a browser', () => {
     }
   });
 
-  it('replaces an error code that is not one of Entra\'s with unknown_error, and names no AADSTS number when there is none', async () => {
+  it("replaces an error code that is not one of Entra's with unknown_error, and names no AADSTS number when there is none", async () => {
     const tid = randomTenantId();
     const { browser, consentUrl } = await signInToConsent(host, tid);
     const state = new URL(consentUrl).searchParams.get('state')!;
     const forgedCode = 'Call +1-800-555-0100 to re-verify';
-    const page = await browser.request(`${host.url}/onboarding/callback?error=${encodeURIComponent(forgedCode)}&error_description=${encodeURIComponent('Visit https://evil.example')}&state=${state}`);
+    const page = await browser.request(
+      `${host.url}/onboarding/callback?error=${encodeURIComponent(forgedCode)}&error_description=${encodeURIComponent('Visit https://evil.example')}&state=${state}`,
+    );
     expect(page.status).toBe(400);
     const text = await page.text();
     expect(text).toContain('Admin consent to the PIN reset service application was not granted (unknown_error).');
     expect(text).not.toContain('555-0100');
     expect(text).not.toContain('evil.example');
-    expect((await status(tid)).failure).toEqual({ code: 'ConsentFailed', message: 'Admin consent to the PIN reset service application was not granted (unknown_error).' });
+    expect((await status(tid)).failure).toEqual({
+      code: 'ConsentFailed',
+      message: 'Admin consent to the PIN reset service application was not granted (unknown_error).',
+    });
   });
 
-  it('never lets the callback\'s tenant value choose the tenant: a different tenant fails with TenantMismatch', async () => {
+  it("never lets the callback's tenant value choose the tenant: a different tenant fails with TenantMismatch", async () => {
     const tid = randomTenantId();
     const other = randomTenantId();
     const { browser, consentUrl } = await signInToConsent(host, tid);
@@ -393,7 +408,9 @@ describe('onboarding in development mode, driven like a browser', () => {
 
     const audit = await host.request('/v1.0/auditLogs/pinResetEvents?$top=50', { headers: bearer(token) });
     const events = (await jsonOf<Collection<AuditEvent>>(audit)).value;
-    expect(events.map((event) => event.activity)).toEqual(expect.arrayContaining(['onboardingStarted', 'serviceConsentGranted', 'clientConsentGranted', 'onboardingCompleted', 'tenantOffboarded']));
+    expect(events.map((event) => event.activity)).toEqual(
+      expect.arrayContaining(['onboardingStarted', 'serviceConsentGranted', 'clientConsentGranted', 'onboardingCompleted', 'tenantOffboarded']),
+    );
     const [latest, first] = events.filter((event) => event.activity === 'onboardingCompleted');
     expect(latest?.resultReason).toMatch(/^Re-activated a tenant that was offboarded at \d{4}-.*Z, by the administrator who signed in/);
     expect(latest?.initiatedBy).toMatchObject({ user: { userPrincipalName: 'onboarding-admin@pinreset.dev' } });
@@ -419,11 +436,13 @@ describe('onboarding in development mode, driven like a browser', () => {
 
     expect((await status(tid)).state).toBe('offboarded');
     const refusals = (await auditOf(tid)).filter((event) => event.activity === 'onboardingFailed' && event.result === 'failure');
-    expect(refusals.map((event) => event.resultReason)).toEqual(expect.arrayContaining([
-      expect.stringContaining('Refused an onboarding callback: its state is not known to the service'),
-      expect.stringContaining('Refused an onboarding callback: its state was issued for another step'),
-      expect.stringContaining('Refused an onboarding callback: it was not presented by the browser in which the administrator signed in'),
-    ]));
+    expect(refusals.map((event) => event.resultReason)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('Refused an onboarding callback: its state is not known to the service'),
+        expect.stringContaining('Refused an onboarding callback: its state was issued for another step'),
+        expect.stringContaining('Refused an onboarding callback: it was not presented by the browser in which the administrator signed in'),
+      ]),
+    );
     expect((await auditOf(tid)).some((event) => event.activity === 'onboardingCompleted' && /Re-activated/.test(event.resultReason ?? ''))).toBe(false);
   });
 
@@ -448,7 +467,7 @@ describe('onboarding in development mode, driven like a browser', () => {
     expect(after.failure?.code).toBe('ServicePrincipalMissing');
   });
 
-  it('answers 404 to another tenant\'s admin and 403 to a non-admin of the tenant', async () => {
+  it("answers 404 to another tenant's admin and 403 to a non-admin of the tenant", async () => {
     const tid = randomTenantId();
     const other = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { headers: bearer(await adminToken(randomTenantId())) });
     expect(other.status).toBe(404);
@@ -478,7 +497,9 @@ describe('the development-mode consent page', () => {
     expect(page.status).toBe(400);
     expect(await page.text()).toContain('AADSTS50011');
     const post = await host.request(`/dev/login/${tid}/v2.0/adminconsent?${query}`, {
-      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'decision=accept',
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'decision=accept',
     });
     expect(post.status).toBe(400);
     expect(post.headers.get('location')).toBeNull();
@@ -486,7 +507,9 @@ describe('the development-mode consent page', () => {
   });
 
   it('refuses an application it does not know', async () => {
-    const page = await host.request(`/dev/login/${randomTenantId()}/v2.0/adminconsent?client_id=${randomTenantId()}&redirect_uri=${encodeURIComponent(`${host.url}/onboarding/callback`)}`);
+    const page = await host.request(
+      `/dev/login/${randomTenantId()}/v2.0/adminconsent?client_id=${randomTenantId()}&redirect_uri=${encodeURIComponent(`${host.url}/onboarding/callback`)}`,
+    );
     expect(page.status).toBe(400);
     expect(await page.text()).toContain('AADSTS700016');
   });

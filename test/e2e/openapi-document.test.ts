@@ -22,7 +22,9 @@ async function servedDocument(): Promise<{ text: string; document: Json; content
 }
 
 function operationsOf(document: Json): [string, string, Json][] {
-  return Object.entries(document.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).map(([method, operation]) => [path, method, operation as Json] as [string, string, Json]));
+  return Object.entries(document.paths as Json).flatMap(([path, item]) =>
+    Object.entries(item as Json).map(([method, operation]) => [path, method, operation as Json] as [string, string, Json]),
+  );
 }
 
 function refsIn(value: unknown, found: string[] = []): string[] {
@@ -38,7 +40,10 @@ function refsIn(value: unknown, found: string[] = []): string[] {
 
 function resolve(document: Json, ref: string): unknown {
   if (!ref.startsWith('#/')) return undefined;
-  return ref.slice(2).split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return ref
+    .slice(2)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Json)[part] : undefined), document);
 }
 
@@ -52,15 +57,16 @@ describe('GET /openapi.json', () => {
     expect(validator.version).toBe('3.1');
   });
 
-  it('passes Redocly\'s recommended ruleset with 0 errors and no unresolved reference', async () => {
+  it("passes Redocly's recommended ruleset with 0 errors and no unresolved reference", async () => {
     const { text } = await servedDocument();
     const dir = await mkdtemp(join(tmpdir(), 'openapi-'));
     try {
       const file = join(dir, 'openapi.json');
       await writeFile(file, text);
       const cli = join(process.cwd(), 'node_modules', '@redocly', 'cli', 'bin', 'cli.js');
-      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'lint', file, '--extends', 'recommended', '--format', 'json'], { maxBuffer: 32 * 1024 * 1024 })
-        .catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'lint', file, '--extends', 'recommended', '--format', 'json'], {
+        maxBuffer: 32 * 1024 * 1024,
+      }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
       const report = JSON.parse(stdout) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; severity: string; message: string }[] };
       expect(report.problems.filter((problem) => problem.severity === 'error')).toEqual([]);
       expect(report.totals.errors).toBe(0);
@@ -85,7 +91,9 @@ describe('GET /openapi.json', () => {
   it('describes every operation of the route table once, with a unique operationId, security and an example', async () => {
     const { document } = await servedDocument();
     const operations = operationsOf(document);
-    const expected = ROUTES.flatMap((route) => (openApiPath(route.route) ? Object.keys(route.methods).map((method) => `${method.toLowerCase()} ${openApiPath(route.route)}`) : []));
+    const expected = ROUTES.flatMap((route) =>
+      openApiPath(route.route) ? Object.keys(route.methods).map((method) => `${method.toLowerCase()} ${openApiPath(route.route)}`) : [],
+    );
     expect(operations.map(([path, method]) => `${method} ${path}`).sort()).toEqual(expected.sort());
     const ids = operations.map(([, , operation]) => operation.operationId as string);
     expect(new Set(ids).size).toBe(ids.length);
@@ -93,11 +101,14 @@ describe('GET /openapi.json', () => {
       const where = `${method} ${path}`;
       expect(operation.security, where).toBeDefined();
       const media = Object.values(operation.responses as Json).flatMap((response) => Object.values((response as Json).content ?? {}) as Json[]);
-      expect(media.some((entry) => entry.example !== undefined), `${where} has an example`).toBe(true);
+      expect(
+        media.some((entry) => entry.example !== undefined),
+        `${where} has an example`,
+      ).toBe(true);
     }
   });
 
-  it('gives every error status an operation can answer, the pipeline\'s included, the Graph error envelope', async () => {
+  it("gives every error status an operation can answer, the pipeline's included, the Graph error envelope", async () => {
     const { document } = await servedDocument();
     for (const route of ROUTES) {
       const path = openApiPath(route.route);
@@ -125,7 +136,7 @@ describe('GET /openapi.json', () => {
     for (const [path, method, operation] of selecting) {
       const schema = resolve(document, operation.responses['200'].content['application/json'].schema.$ref) as Json;
       const itemRef: string = schema.properties.value ? schema.properties.value.items.$ref : undefined;
-      const entity = itemRef ? resolve(document, itemRef) as Json : schema;
+      const entity = itemRef ? (resolve(document, itemRef) as Json) : schema;
       expect(entity.required ?? [], `${method} ${path}`).toEqual([]);
     }
   });
@@ -134,7 +145,8 @@ describe('GET /openapi.json', () => {
     const { document } = await servedDocument();
     expect(Object.keys(document.paths['/onboarding/callback'].get.responses['200'].content)).toEqual(['text/html']);
     expect(Object.keys(document.paths['/openapi.json'].get.responses['200'].content)).toEqual(['application/json']);
-    const headerNames = (path: string, method: string) => (document.paths[path][method].parameters as Json[]).filter((parameter) => parameter.in === 'header').map((parameter) => parameter.name);
+    const headerNames = (path: string, method: string) =>
+      (document.paths[path][method].parameters as Json[]).filter((parameter) => parameter.in === 'header').map((parameter) => parameter.name);
     expect(headerNames('/v1.0/deviceManagement/managedDevices/{id}/resetPasscode', 'post')).toContain('Idempotency-Key');
     expect(headerNames('/v1.0/organization/{tid}/pinResetSettings', 'patch')).toContain('If-Match');
     expect(headerNames('/v1.0/deviceManagement/managedDevices/{id}', 'get')).toContain('Reveal-Reason');
@@ -154,9 +166,13 @@ describe('the conformance check every local-host answer goes through', () => {
   });
 
   it('flags a body that does not match the schema, an undeclared status and an error without the envelope', () => {
-    expect(conformance.violation({ method: 'GET', route, status: 200, contentType: 'application/json', body: JSON.stringify({ value: [{ id: 7 }] }) })).toMatch(/must be string/);
+    expect(conformance.violation({ method: 'GET', route, status: 200, contentType: 'application/json', body: JSON.stringify({ value: [{ id: 7 }] }) })).toMatch(
+      /must be string/,
+    );
     expect(conformance.violation({ method: 'GET', route, status: 418, contentType: 'application/json', body: '{}' })).toMatch(/not declared/);
     expect(conformance.violation({ method: 'GET', route, status: 404, contentType: 'application/json', body: '{"message":"no"}' })).toBeDefined();
-    expect(conformance.violation({ method: 'GET', route: undefined, status: 404, contentType: 'application/json', body: '{"error":{}}' })).toMatch(/required property/);
+    expect(conformance.violation({ method: 'GET', route: undefined, status: 404, contentType: 'application/json', body: '{"error":{}}' })).toMatch(
+      /required property/,
+    );
   });
 });

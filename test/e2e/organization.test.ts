@@ -8,7 +8,7 @@ const host = useLocalHost();
 useSimulatedMicrosoft();
 
 describe('GET /v1.0/organization over HTTP', () => {
-  it('answers exactly the id of the caller\'s tenant with $select=id, before onboarding', async () => {
+  it("answers exactly the id of the caller's tenant with $select=id, before onboarding", async () => {
     const tid = randomTenantId();
     const response = await host.request('/v1.0/organization?$select=id', { headers: bearer(await userToken({ tid })) });
     expect(response.status).toBe(200);

@@ -42,7 +42,9 @@ describe('Intune-style passcode reset over HTTP', () => {
     // 1. The user enrols the device.
     const device = await DeviceClient.create();
     const enrolment = await host.request('/v1.0/me/managedDevices', {
-      method: 'POST', headers: { ...bearer(await userToken({ tid })), ...json }, body: JSON.stringify(device.enrollment({ deviceName: 'CONTOSO-LT-7', joinType: 'azureADJoined' })),
+      method: 'POST',
+      headers: { ...bearer(await userToken({ tid })), ...json },
+      body: JSON.stringify(device.enrollment({ deviceName: 'CONTOSO-LT-7', joinType: 'azureADJoined' })),
     });
     expect(enrolment.status).toBe(201);
     device.deviceId = (await jsonOf<ManagedDevice>(enrolment)).id;
@@ -50,7 +52,9 @@ describe('Intune-style passcode reset over HTTP', () => {
 
     // 2. The device reports its status.
     const status = await host.request(`/v1.0/devices/${device.deviceId}/status`, {
-      method: 'POST', headers: { ...(await deviceAuth()), ...json }, body: JSON.stringify({ canReset: 'DestructiveAndNonDestructive', ngcSet: true, pinRecoveryEnabled: true }),
+      method: 'POST',
+      headers: { ...(await deviceAuth()), ...json },
+      body: JSON.stringify({ canReset: 'DestructiveAndNonDestructive', ngcSet: true, pinRecoveryEnabled: true }),
     });
     expect(status.status).toBe(204);
 
@@ -70,9 +74,12 @@ describe('Intune-style passcode reset over HTTP', () => {
     expect(first!.passcode).toHaveLength(6);
     const refusal = checkPin(first!.passcode, DEVICE_POLICY);
     expect(refusal?.code).toBe('InvalidPinTooFewCharacters');
-    const report = async (actionId: string, body: object) => host.request(`/v1.0/devices/${device.deviceId}/pendingActions/${actionId}/result`, {
-      method: 'POST', headers: { ...(await deviceAuth()), ...json }, body: JSON.stringify(body),
-    });
+    const report = async (actionId: string, body: object) =>
+      host.request(`/v1.0/devices/${device.deviceId}/pendingActions/${actionId}/result`, {
+        method: 'POST',
+        headers: { ...(await deviceAuth()), ...json },
+        body: JSON.stringify(body),
+      });
     expect((await report(first!.id, { actionState: 'failed', errorCode: refusal!.code })).status).toBe(204);
 
     // 5. The admin sees `failed` with an explanation of what to change.
@@ -84,8 +91,13 @@ describe('Intune-style passcode reset over HTTP', () => {
     const failedView = await adminView();
     expect(failedView).toMatchObject({ managedDeviceOwnerType: 'company', canReset: 'DestructiveAndNonDestructive' });
     expect(failedView.deviceActionResults?.[0]).toMatchObject({
-      '@odata.type': '#microsoft.graph.resetPasscodeActionResult', id: first!.id, actionName: 'newPasscode', actionState: 'failed',
-      passcode: null, errorCode: 1001, errorName: 'InvalidPinTooFewCharacters',
+      '@odata.type': '#microsoft.graph.resetPasscodeActionResult',
+      id: first!.id,
+      actionName: 'newPasscode',
+      actionState: 'failed',
+      passcode: null,
+      errorCode: 1001,
+      errorName: 'InvalidPinTooFewCharacters',
     });
     expect(failedView.deviceActionResults?.[0]?.errorDescription).toContain('align pinMinimumLength');
 

@@ -19,10 +19,16 @@ useSimulatedMicrosoft();
 /** The parts of the OpenAPI document these tests read. */
 interface OpenApiDocument {
   openapi: string;
-  paths: Record<string, Record<string, {
-    security?: unknown;
-    requestBody?: { content: Record<string, { schema: { $ref: string } }> };
-  }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        security?: unknown;
+        requestBody?: { content: Record<string, { schema: { $ref: string } }> };
+      }
+    >
+  >;
   components: { schemas: Record<string, { properties: Record<string, unknown> }> };
 }
 
@@ -34,7 +40,11 @@ async function expectEnvelope(response: Response, status: number, code: string) 
     error: {
       code,
       message: expect.any(String),
-      innerError: { date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), 'request-id': response.headers.get('request-id'), 'client-request-id': response.headers.get('client-request-id') },
+      innerError: {
+        date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        'request-id': response.headers.get('request-id'),
+        'client-request-id': response.headers.get('client-request-id'),
+      },
     },
   });
   return body;
@@ -85,7 +95,11 @@ describe('the request pipeline over HTTP', () => {
 
   it('refuses a body over 64 KiB with 413 before parsing it', async () => {
     const body = JSON.stringify({ tid: 'x', padding: 'a'.repeat(70 * 1024) });
-    await expectEnvelope(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body }), 413, 'RequestEntityTooLarge');
+    await expectEnvelope(
+      await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+      413,
+      'RequestEntityTooLarge',
+    );
   });
 
   it('refuses a chunked body over 64 KiB (no Content-Length) with 413', async () => {
@@ -95,29 +109,55 @@ describe('the request pipeline over HTTP', () => {
         controller.close();
       },
     });
-    const response = await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+    const response = await host.request('/dev/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
     await expectEnvelope(response, 413, 'RequestEntityTooLarge');
   });
 
   it('refuses malformed JSON with 400', async () => {
-    const body = await expectEnvelope(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"tid":' }), 400, 'BadRequest');
+    const body = await expectEnvelope(
+      await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"tid":' }),
+      400,
+      'BadRequest',
+    );
     expect(body.error.message).toBe('The request body is not valid JSON.');
   });
 
   it('refuses a non-JSON content type with 415', async () => {
-    await expectEnvelope(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' }), 415, 'UnsupportedMediaType');
+    await expectEnvelope(
+      await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' }),
+      415,
+      'UnsupportedMediaType',
+    );
   });
 
   it('names the invalid field of a body that fails its schema', async () => {
-    const body = await expectEnvelope(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: 'not-a-guid', oid: '00000000-0000-4000-8000-000000000001' }) }), 400, 'BadRequest');
+    const body = await expectEnvelope(
+      await host.request('/dev/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tid: 'not-a-guid', oid: '00000000-0000-4000-8000-000000000001' }),
+      }),
+      400,
+      'BadRequest',
+    );
     expect(body.error.message).toContain("'tid'");
   });
 
   it('names an unknown body property', async () => {
-    const body = await expectEnvelope(await host.request('/dev/token', {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tid: '00000000-0000-4000-8000-000000000001', oid: '00000000-0000-4000-8000-000000000001', surprise: true }),
-    }), 400, 'BadRequest');
+    const body = await expectEnvelope(
+      await host.request('/dev/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tid: '00000000-0000-4000-8000-000000000001', oid: '00000000-0000-4000-8000-000000000001', surprise: true }),
+      }),
+      400,
+      'BadRequest',
+    );
     expect(body.error.message).toContain('surprise');
   });
 
@@ -142,7 +182,13 @@ describe('the request pipeline over HTTP', () => {
   it('answers 503 ServiceUnavailable, not 500, for a data route when storage is unreachable', async () => {
     useUnreachableStorage();
     try {
-      const token = await jsonOf<TokenResponse>(await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001' }) }));
+      const token = await jsonOf<TokenResponse>(
+        await host.request('/dev/token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001' }),
+        }),
+      );
       const response = await host.request('/v1.0/organization', { headers: { Authorization: `Bearer ${token.access_token}` } });
       await expectEnvelope(response, 503, 'ServiceUnavailable');
       expect(response.headers.get('retry-after')).toBeTruthy();
@@ -167,7 +213,11 @@ describe('the request pipeline over HTTP', () => {
     const keys = await jsonOf<JSONWebKeySet>(await host.request('/dev/keys'));
     expect(keys.keys[0]).toMatchObject({ kty: 'RSA', use: 'sig', alg: 'RS256' });
     expect(keys.keys[0]?.d).toBeUndefined();
-    const response = await host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001', amr: ['pwd', 'mfa'] }) });
+    const response = await host.request('/dev/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000ab', oid: '00000000-0000-4000-8000-000000000001', amr: ['pwd', 'mfa'] }),
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ access_token: expect.stringMatching(/^ey/), token_type: 'Bearer', expires_in: 3600 });
   });

@@ -20,7 +20,8 @@ describe('protector decrypt over HTTP', () => {
     const jwk = await currentProtectorKey(await jsonOf<ProtectorJwks>(keys));
     const { jwe, secret } = await protect(jwk, { tid, oid });
     const response = await host.request('/unprotectsecret/v1', {
-      method: 'POST', headers: { ...bearer(await userToken({ tid, oid, amr: ['pwd', 'mfa'] })), 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { ...bearer(await userToken({ tid, oid, amr: ['pwd', 'mfa'] })), 'content-type': 'application/json' },
       body: JSON.stringify({ protectedSecret: jwe }),
     });
     expect(response.status).toBe(200);
@@ -30,7 +31,9 @@ describe('protector decrypt over HTTP', () => {
 
   it('refuses an oversized body with 413 before reading a token or any crypto', async () => {
     const response = await host.request('/v1.0/me/pinResetProtector/decrypt', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ protectedSecret: 'x'.repeat(200 * 1024) }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ protectedSecret: 'x'.repeat(200 * 1024) }),
     });
     expect(response.status).toBe(413);
     expect((await jsonOf<GraphErrorEnvelope>(response)).error.code).toBe('RequestEntityTooLarge');

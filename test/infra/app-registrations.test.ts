@@ -85,7 +85,7 @@ describe('App registrations as code (Microsoft Graph Bicep extension)', () => {
     expect(registrations.service.conditional || registrations.client.conditional).toBe(false);
   });
 
-  it('feeds PINRESET_SERVICE_APP_ID_URI from the service app\'s identifierUris', () => {
+  it("feeds PINRESET_SERVICE_APP_ID_URI from the service app's identifierUris", () => {
     expect(checks.settingFindings(infra, registrations)).toEqual([]);
   });
 
@@ -97,8 +97,9 @@ describe('App registrations as code (Microsoft Graph Bicep extension)', () => {
   it('gives both apps a uniqueName (a redeploy updates them) derived from the environment, and makes them multi-tenant', () => {
     expect(checks.uniqueNameFindings(registrations)).toEqual([]);
     for (const app of [registrations.service, registrations.client]) {
-      expect(template(property(app.body, 'uniqueName')!, registrations.scope), `${app.symbolicName}.uniqueName follows the azd environment`)
-        .toMatch(/^pinreset-(service|client)-\$\{toLower\(uniqueString\(subscription\(\)\.id, environmentName, location\)\)\}$/);
+      expect(template(property(app.body, 'uniqueName')!, registrations.scope), `${app.symbolicName}.uniqueName follows the azd environment`).toMatch(
+        /^pinreset-(service|client)-\$\{toLower\(uniqueString\(subscription\(\)\.id, environmentName, location\)\)\}$/,
+      );
     }
     expect(checks.multiTenantFindings(registrations)).toEqual([]);
   });
@@ -107,12 +108,15 @@ describe('App registrations as code (Microsoft Graph Bicep extension)', () => {
     expect(checks.servicePrincipalFindings(registrations)).toEqual([]);
   });
 
-  it('lets the service app trust the Function App\'s managed identity (federated identity credential), per cloud as the code asks', () => {
+  it("lets the service app trust the Function App's managed identity (federated identity credential), per cloud as the code asks", () => {
     expect(checks.federatedCredentialFindings(registrations, TOKEN_EXCHANGE_AUDIENCE)).toEqual([]);
     expect(Object.keys(TOKEN_EXCHANGE_AUDIENCE).sort()).toEqual(Object.keys(CLOUD_HOSTS).sort());
     const main = fileOf(infra, 'main.bicep');
     const api = main.root.namedChildren.find((node) => node.type === 'module_declaration' && node.text.includes("'app/api.bicep'"));
-    const apiParams = property(api?.namedChildren.find((child) => child.type === 'object'), 'params');
+    const apiParams = property(
+      api?.namedChildren.find((child) => child.type === 'object'),
+      'params',
+    );
     expect(property(apiParams, 'identityId')?.text, 'the Function App runs as the same identity').toBe('identity.outputs.resourceId');
   });
 
@@ -120,17 +124,18 @@ describe('App registrations as code (Microsoft Graph Bicep extension)', () => {
     expect(checks.redirectUriFindings(registrations, SERVICE_URL)).toEqual([]);
   });
 
-  it('takes the redirect URIs\' origin from the Function App, the same URL PINRESET_PUBLIC_BASE_URL carries', () => {
+  it("takes the redirect URIs' origin from the Function App, the same URL PINRESET_PUBLIC_BASE_URL carries", () => {
     const main = fileOf(infra, 'main.bicep');
     const serviceUrl = main.root.descendantsOfType('member_expression').find((node) => node.text === 'api.outputs.serviceUrl');
     const origin = moduleOutput(serviceUrl!, { infra, file: main });
-    expect(origin && dereference(origin.node, origin.scope).node.text)
-      .toBe("!empty(publicBaseUrl) ? publicBaseUrl : 'https://${functionApp.properties.defaultHostName}'");
+    expect(origin && dereference(origin.node, origin.scope).node.text).toBe(
+      "!empty(publicBaseUrl) ? publicBaseUrl : 'https://${functionApp.properties.defaultHostName}'",
+    );
     const baseUrl = appSettings(infra).get('PINRESET_PUBLIC_BASE_URL')!;
     expect(dereference(baseUrl.node, baseUrl.scope).node.text).toBe('api.outputs.serviceUrl');
   });
 
-  it('sets groupMembershipClaims to DirectoryRole on the service app, so admins\' tokens carry wids', () => {
+  it("sets groupMembershipClaims to DirectoryRole on the service app, so admins' tokens carry wids", () => {
     const findings = checks.groupMembershipClaimsFindings(registrations);
     expect(findings, checks.NO_WIDS).toEqual([]);
     const value = dereference(property(registrations.service.body, 'groupMembershipClaims')!, registrations.scope).node.text;
@@ -153,12 +158,20 @@ describe('App registrations as code (Microsoft Graph Bicep extension)', () => {
     const calls = graphCalls();
     expect(calls).toEqual(['organization', 'servicePrincipals']);
     for (const call of calls) {
-      expect(GRAPH_PERMISSION_FOR_CALL[call], `a new Graph call /v1.0/${call}: add its least privileged application permission here and to the service app`).toBeDefined();
+      expect(
+        GRAPH_PERMISSION_FOR_CALL[call],
+        `a new Graph call /v1.0/${call}: add its least privileged application permission here and to the service app`,
+      ).toBeDefined();
     }
-    expect(checks.graphPermissionFindings(registrations, calls.map((call) => GRAPH_PERMISSION_FOR_CALL[call]!.id))).toEqual([]);
+    expect(
+      checks.graphPermissionFindings(
+        registrations,
+        calls.map((call) => GRAPH_PERMISSION_FOR_CALL[call]!.id),
+      ),
+    ).toEqual([]);
   });
 
-  it('grants the home tenant\'s consent only when asked (grantHomeTenantConsent), exactly as onboarding would', () => {
+  it("grants the home tenant's consent only when asked (grantHomeTenantConsent), exactly as onboarding would", () => {
     expect(checks.homeTenantConsentFindings(registrations, SCOPE)).toEqual([]);
     const main = fileOf(infra, 'main.bicep');
     const flag = main.root.descendantsOfType('parameter_declaration').find((node) => node.namedChildren[0]?.text === 'grantHomeTenantConsent');
@@ -201,51 +214,140 @@ function mutate(mutation: Mutation): Record<string, string> {
   expect(resource, `${path} declares ${mutation.resource}`).toBeDefined();
   const segments = mutation.path ? mutation.path.split('.') : [];
   const last = segments.pop();
-  const target = last === undefined
-    ? resource!.node
-    : /^\d+$/.test(last) ? arrayItems(nodeAt(resource!.body, segments))[Number(last)] : propertyNode(nodeAt(resource!.body, segments), last);
+  const target =
+    last === undefined
+      ? resource!.node
+      : /^\d+$/.test(last)
+        ? arrayItems(nodeAt(resource!.body, segments))[Number(last)]
+        : propertyNode(nodeAt(resource!.body, segments), last);
   expect(target, `${mutation.resource}.${mutation.path} exists`).toBeDefined();
   return { [path]: textWithout(file, target!) };
 }
 
 const mutations: Mutation[] = [
   { what: 'the extension declaration', replace: ['extension microsoftGraphV1\n', '\n'], finding: /without `extension microsoftGraphV1`/ },
-  { what: 'the service app\'s uniqueName', resource: 'serviceApp', path: 'uniqueName', finding: /serviceApp has no uniqueName/ },
-  { what: 'the client app\'s uniqueName', resource: 'clientApp', path: 'uniqueName', finding: /clientApp has no uniqueName/ },
-  { what: 'the service app\'s signInAudience', resource: 'serviceApp', path: 'signInAudience', finding: /serviceApp: signInAudience must be AzureADMultipleOrgs/ },
-  { what: 'the client app\'s signInAudience', resource: 'clientApp', path: 'signInAudience', finding: /clientApp: signInAudience must be AzureADMultipleOrgs/ },
-  { what: 'the service app\'s service principal', resource: 'serviceServicePrincipal', path: '', finding: /serviceApp has no service principal/ },
-  { what: 'the client app\'s service principal', resource: 'clientServicePrincipal', path: '', finding: /clientApp has no service principal/ },
-  { what: 'the federated identity credential', resource: 'serviceAppTrustsManagedIdentity', path: '', finding: /exactly one federated identity credential, found 0/ },
-  { what: 'the federated credential\'s subject', resource: 'serviceAppTrustsManagedIdentity', path: 'subject', finding: /subject must be the managed identity's principal id/ },
-  { what: 'the federated credential\'s issuer', resource: 'serviceAppTrustsManagedIdentity', path: 'issuer', finding: /issuer must be/ },
-  { what: 'the federated credential\'s audiences', resource: 'serviceAppTrustsManagedIdentity', path: 'audiences', finding: /audience must be the token-exchange audience/ },
-  { what: 'a cloud\'s token-exchange audience', file: 'main.bicep', replace: ["  china: 'api://AzureADTokenExchangeChina'\n", ''], finding: /audience must be the token-exchange audience/ },
-  { what: 'the federated credential trusting the identity\'s client id instead', file: 'main.bicep', replace: ['identityPrincipalId: identity.outputs.principalId', 'identityPrincipalId: identity.outputs.clientId'], finding: /subject must be the managed identity's principal id/ },
-  { what: 'the service app\'s /onboarding/signin redirect', resource: 'serviceApp', path: 'web.redirectUris.0', finding: /serviceApp web redirect URIs/ },
-  { what: 'the service app\'s web platform', resource: 'serviceApp', path: 'web', finding: /serviceApp web redirect URIs/ },
-  { what: 'the client app\'s SPA redirect', resource: 'clientApp', path: 'spa', finding: /clientApp spa redirect URIs/ },
-  { what: 'the client app\'s loopback redirects', resource: 'clientApp', path: 'publicClient', finding: /clientApp publicClient redirect URIs/ },
-  { what: 'the 127.0.0.1 loopback redirect the agent uses', resource: 'clientApp', path: 'publicClient.redirectUris.1', finding: /clientApp publicClient redirect URIs/ },
-  { what: 'the client app\'s onboarding callback', resource: 'clientApp', path: 'web', finding: /clientApp web redirect URIs/ },
+  { what: "the service app's uniqueName", resource: 'serviceApp', path: 'uniqueName', finding: /serviceApp has no uniqueName/ },
+  { what: "the client app's uniqueName", resource: 'clientApp', path: 'uniqueName', finding: /clientApp has no uniqueName/ },
+  {
+    what: "the service app's signInAudience",
+    resource: 'serviceApp',
+    path: 'signInAudience',
+    finding: /serviceApp: signInAudience must be AzureADMultipleOrgs/,
+  },
+  { what: "the client app's signInAudience", resource: 'clientApp', path: 'signInAudience', finding: /clientApp: signInAudience must be AzureADMultipleOrgs/ },
+  { what: "the service app's service principal", resource: 'serviceServicePrincipal', path: '', finding: /serviceApp has no service principal/ },
+  { what: "the client app's service principal", resource: 'clientServicePrincipal', path: '', finding: /clientApp has no service principal/ },
+  {
+    what: 'the federated identity credential',
+    resource: 'serviceAppTrustsManagedIdentity',
+    path: '',
+    finding: /exactly one federated identity credential, found 0/,
+  },
+  {
+    what: "the federated credential's subject",
+    resource: 'serviceAppTrustsManagedIdentity',
+    path: 'subject',
+    finding: /subject must be the managed identity's principal id/,
+  },
+  { what: "the federated credential's issuer", resource: 'serviceAppTrustsManagedIdentity', path: 'issuer', finding: /issuer must be/ },
+  {
+    what: "the federated credential's audiences",
+    resource: 'serviceAppTrustsManagedIdentity',
+    path: 'audiences',
+    finding: /audience must be the token-exchange audience/,
+  },
+  {
+    what: "a cloud's token-exchange audience",
+    file: 'main.bicep',
+    replace: ["  china: 'api://AzureADTokenExchangeChina'\n", ''],
+    finding: /audience must be the token-exchange audience/,
+  },
+  {
+    what: "the federated credential trusting the identity's client id instead",
+    file: 'main.bicep',
+    replace: ['identityPrincipalId: identity.outputs.principalId', 'identityPrincipalId: identity.outputs.clientId'],
+    finding: /subject must be the managed identity's principal id/,
+  },
+  { what: "the service app's /onboarding/signin redirect", resource: 'serviceApp', path: 'web.redirectUris.0', finding: /serviceApp web redirect URIs/ },
+  { what: "the service app's web platform", resource: 'serviceApp', path: 'web', finding: /serviceApp web redirect URIs/ },
+  { what: "the client app's SPA redirect", resource: 'clientApp', path: 'spa', finding: /clientApp spa redirect URIs/ },
+  { what: "the client app's loopback redirects", resource: 'clientApp', path: 'publicClient', finding: /clientApp publicClient redirect URIs/ },
+  {
+    what: 'the 127.0.0.1 loopback redirect the agent uses',
+    resource: 'clientApp',
+    path: 'publicClient.redirectUris.1',
+    finding: /clientApp publicClient redirect URIs/,
+  },
+  { what: "the client app's onboarding callback", resource: 'clientApp', path: 'web', finding: /clientApp web redirect URIs/ },
   { what: 'isFallbackPublicClient', resource: 'clientApp', path: 'isFallbackPublicClient', finding: /isFallbackPublicClient must be true/ },
-  { what: 'groupMembershipClaims', resource: 'serviceApp', path: 'groupMembershipClaims', finding: /no admin would be recognised and every admin would get 403/ },
+  {
+    what: 'groupMembershipClaims',
+    resource: 'serviceApp',
+    path: 'groupMembershipClaims',
+    finding: /no admin would be recognised and every admin would get 403/,
+  },
   { what: 'requestedAccessTokenVersion', resource: 'serviceApp', path: 'api.requestedAccessTokenVersion', finding: /only into v1 access tokens/ },
   { what: 'the app roles', resource: 'serviceApp', path: 'appRoles', finding: /defines no app role PinReset\.Administrator/ },
-  { what: 'the app role\'s allowedMemberTypes', resource: 'serviceApp', path: 'appRoles.0.allowedMemberTypes', finding: /allowedMemberTypes must be \['User'\]/ },
-  { what: 'the app role\'s id', resource: 'serviceApp', path: 'appRoles.0.id', finding: /PinReset\.Administrator: id must be a fixed GUID/ },
-  { what: 'a random app role id', replace: ["var administratorRoleId = 'b857cd35-22e2-429a-8055-040dc3942c56'", 'var administratorRoleId = newGuid()'], finding: /PinReset\.Administrator: id must be a fixed GUID/ },
+  {
+    what: "the app role's allowedMemberTypes",
+    resource: 'serviceApp',
+    path: 'appRoles.0.allowedMemberTypes',
+    finding: /allowedMemberTypes must be \['User'\]/,
+  },
+  { what: "the app role's id", resource: 'serviceApp', path: 'appRoles.0.id', finding: /PinReset\.Administrator: id must be a fixed GUID/ },
+  {
+    what: 'a random app role id',
+    replace: ["var administratorRoleId = 'b857cd35-22e2-429a-8055-040dc3942c56'", 'var administratorRoleId = newGuid()'],
+    finding: /PinReset\.Administrator: id must be a fixed GUID/,
+  },
   { what: 'the exposed scopes', resource: 'serviceApp', path: 'api.oauth2PermissionScopes', finding: /exposes no delegated scope user_impersonation/ },
-  { what: 'the scope\'s user consent description', resource: 'serviceApp', path: 'api.oauth2PermissionScopes.0.userConsentDescription', finding: /userConsentDescription must be set/ },
-  { what: 'the scope\'s admin consent display name', resource: 'serviceApp', path: 'api.oauth2PermissionScopes.0.adminConsentDisplayName', finding: /adminConsentDisplayName must be set/ },
-  { what: 'the client app\'s required access', resource: 'clientApp', path: 'requiredResourceAccess', finding: /clientApp must require exactly the service app's user_impersonation scope/ },
-  { what: 'the service app\'s Graph permissions', resource: 'serviceApp', path: 'requiredResourceAccess', finding: /Microsoft Graph application permissions/ },
-  { what: 'Organization.Read.All', resource: 'serviceApp', path: 'requiredResourceAccess.0.resourceAccess.1', finding: /Microsoft Graph application permissions/ },
+  {
+    what: "the scope's user consent description",
+    resource: 'serviceApp',
+    path: 'api.oauth2PermissionScopes.0.userConsentDescription',
+    finding: /userConsentDescription must be set/,
+  },
+  {
+    what: "the scope's admin consent display name",
+    resource: 'serviceApp',
+    path: 'api.oauth2PermissionScopes.0.adminConsentDisplayName',
+    finding: /adminConsentDisplayName must be set/,
+  },
+  {
+    what: "the client app's required access",
+    resource: 'clientApp',
+    path: 'requiredResourceAccess',
+    finding: /clientApp must require exactly the service app's user_impersonation scope/,
+  },
+  { what: "the service app's Graph permissions", resource: 'serviceApp', path: 'requiredResourceAccess', finding: /Microsoft Graph application permissions/ },
+  {
+    what: 'Organization.Read.All',
+    resource: 'serviceApp',
+    path: 'requiredResourceAccess.0.resourceAccess.1',
+    finding: /Microsoft Graph application permissions/,
+  },
   { what: 'a home-tenant Graph grant', resource: 'grantOrganizationReadAll', path: '', finding: /home-tenant app role assignments .* differ/ },
-  { what: 'the home-tenant grants\' condition', replace: ["resource grantApplicationReadAll 'Microsoft.Graph/appRoleAssignedTo@v1.0' = if (grantHomeTenantConsent) {", "resource grantApplicationReadAll 'Microsoft.Graph/appRoleAssignedTo@v1.0' = {"], finding: /must be conditional on grantHomeTenantConsent/ },
+  {
+    what: "the home-tenant grants' condition",
+    replace: [
+      "resource grantApplicationReadAll 'Microsoft.Graph/appRoleAssignedTo@v1.0' = if (grantHomeTenantConsent) {",
+      "resource grantApplicationReadAll 'Microsoft.Graph/appRoleAssignedTo@v1.0' = {",
+    ],
+    finding: /must be conditional on grantHomeTenantConsent/,
+  },
   { what: 'the home-tenant delegated grant', resource: 'grantClientUserImpersonation', path: '', finding: /one home-tenant delegated grant/ },
-  { what: 'PINRESET_SERVICE_APP_ID_URI fed by the parameter', file: 'main.bicep', replace: ['PINRESET_SERVICE_APP_ID_URI: registrations.outputs.serviceAppIdUri', 'PINRESET_SERVICE_APP_ID_URI: serviceAppIdUri'], finding: /PINRESET_SERVICE_APP_ID_URI must be the service app's serviceApp\.identifierUris\[0\]/ },
-  { what: 'PINRESET_CLIENT_APP_ID fed from the app', file: 'main.bicep', replace: ['PINRESET_CLIENT_APP_ID: registrations.outputs.clientAppId', "PINRESET_CLIENT_APP_ID: '00000000-0000-0000-0000-000000000000'"], finding: /PINRESET_CLIENT_APP_ID is '0{8}-.*not the appId of an app registration/ },
+  {
+    what: 'PINRESET_SERVICE_APP_ID_URI fed by the parameter',
+    file: 'main.bicep',
+    replace: ['PINRESET_SERVICE_APP_ID_URI: registrations.outputs.serviceAppIdUri', 'PINRESET_SERVICE_APP_ID_URI: serviceAppIdUri'],
+    finding: /PINRESET_SERVICE_APP_ID_URI must be the service app's serviceApp\.identifierUris\[0\]/,
+  },
+  {
+    what: 'PINRESET_CLIENT_APP_ID fed from the app',
+    file: 'main.bicep',
+    replace: ['PINRESET_CLIENT_APP_ID: registrations.outputs.clientAppId', "PINRESET_CLIENT_APP_ID: '00000000-0000-0000-0000-000000000000'"],
+    finding: /PINRESET_CLIENT_APP_ID is '0{8}-.*not the appId of an app registration/,
+  },
 ];
 
 describe('Each app registration check can fail', () => {

@@ -24,11 +24,16 @@ const requiredInAzure: string[] = SETTINGS.filter((setting) => setting.requiredI
 function withoutSetting(name: string): Record<string, string> {
   const overrides: Record<string, string> = {};
   for (const file of infra.values()) {
-    const rows = new Set(descendants(file.root, 'object_property')
-      .filter((node) => propertyKey(node) === name)
-      .map((node) => node.startPosition.row));
+    const rows = new Set(
+      descendants(file.root, 'object_property')
+        .filter((node) => propertyKey(node) === name)
+        .map((node) => node.startPosition.row),
+    );
     if (rows.size === 0) continue;
-    overrides[file.path] = readInfraText(file.path).split('\n').filter((_, row) => !rows.has(row)).join('\n');
+    overrides[file.path] = readInfraText(file.path)
+      .split('\n')
+      .filter((_, row) => !rows.has(row))
+      .join('\n');
   }
   return overrides;
 }
@@ -46,9 +51,9 @@ function settingExpression(name: string): string | undefined {
 
 describe('Function App settings against shared/config.ts', () => {
   it('covers at least the settings config.ts marks requiredInAzure today', () => {
-    expect(requiredInAzure).toEqual(expect.arrayContaining([
-      'PINRESET_PUBLIC_BASE_URL', 'PINRESET_SERVICE_APP_ID', 'PINRESET_CLIENT_APP_ID', 'TABLES_ENDPOINT', 'AZURE_CLIENT_ID',
-    ]));
+    expect(requiredInAzure).toEqual(
+      expect.arrayContaining(['PINRESET_PUBLIC_BASE_URL', 'PINRESET_SERVICE_APP_ID', 'PINRESET_CLIENT_APP_ID', 'TABLES_ENDPOINT', 'AZURE_CLIENT_ID']),
+    );
   });
 
   it('sets every setting in SETTINGS with requiredInAzure=true', () => {
@@ -56,9 +61,15 @@ describe('Function App settings against shared/config.ts', () => {
   });
 
   it('sets the decrypt rate limits from template parameters with config.ts defaults', () => {
-    expect(missingAppSettings(infra, ['PINRESET_DECRYPT_LIMIT_PER_USER', 'PINRESET_DECRYPT_LIMIT_PER_TENANT', 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS'])).toEqual([]);
+    expect(
+      missingAppSettings(infra, ['PINRESET_DECRYPT_LIMIT_PER_USER', 'PINRESET_DECRYPT_LIMIT_PER_TENANT', 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS']),
+    ).toEqual([]);
     const main = readInfraText('main.bicep');
-    for (const [parameter, setting] of [['decryptLimitPerUser', 'PINRESET_DECRYPT_LIMIT_PER_USER'], ['decryptLimitPerTenant', 'PINRESET_DECRYPT_LIMIT_PER_TENANT'], ['decryptLimitWindowSeconds', 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS']] as const) {
+    for (const [parameter, setting] of [
+      ['decryptLimitPerUser', 'PINRESET_DECRYPT_LIMIT_PER_USER'],
+      ['decryptLimitPerTenant', 'PINRESET_DECRYPT_LIMIT_PER_TENANT'],
+      ['decryptLimitWindowSeconds', 'PINRESET_DECRYPT_LIMIT_WINDOW_SECONDS'],
+    ] as const) {
       const fallback = (SETTINGS as readonly SettingDefinition[]).find((entry) => entry.name === setting)?.defaultValue;
       expect(main).toMatch(new RegExp(`param ${parameter} int = ${fallback}\\b`));
     }
@@ -82,8 +93,15 @@ describe('Function App settings against shared/config.ts', () => {
   });
 
   it('does not set FUNCTIONS_WORKER_RUNTIME or other settings Flex Consumption rejects', () => {
-    const forbidden = ['FUNCTIONS_WORKER_RUNTIME', 'FUNCTIONS_EXTENSION_VERSION', 'WEBSITE_NODE_DEFAULT_VERSION',
-      'WEBSITE_RUN_FROM_PACKAGE', 'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING', 'WEBSITE_CONTENTSHARE', 'AzureWebJobsStorage'];
+    const forbidden = [
+      'FUNCTIONS_WORKER_RUNTIME',
+      'FUNCTIONS_EXTENSION_VERSION',
+      'WEBSITE_NODE_DEFAULT_VERSION',
+      'WEBSITE_RUN_FROM_PACKAGE',
+      'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+      'WEBSITE_CONTENTSHARE',
+      'AzureWebJobsStorage',
+    ];
     const everyKey = [...infra.values()].flatMap((file) => descendants(file.root, 'object_property').map(propertyKey));
     for (const name of forbidden) expect(everyKey).not.toContain(name);
   });
@@ -123,7 +141,10 @@ describe('Function App settings against shared/config.ts', () => {
 
   it('uses the same default administrator role ids as config.ts', () => {
     const main = fileOf(infra, 'main.bicep');
-    for (const [name, param] of [['PINRESET_ADMIN_ROLE_IDS', 'adminRoleIds'], ['PINRESET_PASSCODE_RESET_ROLE_IDS', 'passcodeResetRoleIds']] as const) {
+    for (const [name, param] of [
+      ['PINRESET_ADMIN_ROLE_IDS', 'adminRoleIds'],
+      ['PINRESET_PASSCODE_RESET_ROLE_IDS', 'passcodeResetRoleIds'],
+    ] as const) {
       const definition: SettingDefinition | undefined = SETTINGS.find((setting) => setting.name === name);
       expect(appSettings(infra).get(name)?.node.text, `${name} comes from the ${param} parameter`).toBe(param);
       expect(stringLiteral(parameter(main, param)?.defaultValue)).toBe(definition?.defaultValue);
@@ -133,7 +154,11 @@ describe('Function App settings against shared/config.ts', () => {
 
   it('allows exactly the clouds config.ts knows for PINRESET_CLOUD', () => {
     const allowed = parameter(fileOf(infra, 'main.bicep'), 'cloud')?.decorators.get('allowed');
-    const values = allowed ? descendants(allowed, 'string').map(stringLiteral).filter((value) => value) : [];
+    const values = allowed
+      ? descendants(allowed, 'string')
+          .map(stringLiteral)
+          .filter((value) => value)
+      : [];
     expect(values.sort()).toEqual(Object.keys(CLOUD_HOSTS).sort());
   });
 });
@@ -194,19 +219,20 @@ describe('No secrets in the templates', () => {
     );
     expect(leaked).not.toBe(settings);
     const findings = secretFindings(loadInfra({ 'app/settings.bicep': leaked }));
-    expect(findings).toEqual(expect.arrayContaining([
-      expect.stringMatching(/app\/settings\.bicep:\d+ calls listKeys\(\)/),
-      'app setting AzureWebJobsStorage is a storage connection string',
-      'app setting AzureWebJobsStorage carries a credential',
-    ]));
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/app\/settings\.bicep:\d+ calls listKeys\(\)/),
+        'app setting AzureWebJobsStorage is a storage connection string',
+        'app setting AzureWebJobsStorage carries a credential',
+      ]),
+    );
   });
 
   it('reports an output that returns a key', () => {
     const storage = `${readInfraText('app/storage.bicep')}\n@secure()\noutput accountKey string = storage.listKeys().keys[0].value\n`;
     const findings = secretFindings(loadInfra({ 'app/storage.bicep': storage }));
-    expect(findings).toEqual(expect.arrayContaining([
-      'app/storage.bicep: output accountKey is @secure()',
-      'app/storage.bicep: output accountKey carries a credential',
-    ]));
+    expect(findings).toEqual(
+      expect.arrayContaining(['app/storage.bicep: output accountKey is @secure()', 'app/storage.bicep: output accountKey carries a credential']),
+    );
   });
 });

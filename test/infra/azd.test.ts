@@ -1,16 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  INFRA_DIR,
-  REPO_ROOT,
-  descendants,
-  fileOf,
-  loadInfra,
-  outputs,
-  parameters,
-  stringLiteral,
-} from './bicep-tree.js';
+import { INFRA_DIR, REPO_ROOT, descendants, fileOf, loadInfra, outputs, parameters, stringLiteral } from './bicep-tree.js';
 
 const infra = loadInfra();
 const main = fileOf(infra, 'main.bicep');
@@ -35,7 +26,9 @@ describe('azd wiring', () => {
   });
 
   it('main.parameters.json supplies every parameter that has no default', () => {
-    const withoutDefault = parameters(main).filter((param) => param.defaultValue === undefined).map((param) => param.name);
+    const withoutDefault = parameters(main)
+      .filter((param) => param.defaultValue === undefined)
+      .map((param) => param.name);
     expect(withoutDefault.sort()).toEqual(['environmentName', 'location']);
     for (const name of withoutDefault) expect(Object.keys(parametersFile.parameters)).toContain(name);
   });
@@ -58,20 +51,22 @@ describe('azd wiring', () => {
 
   it('outputs the service URL and the names a deploy script needs, none of them a secret', () => {
     const names = outputs(main).map((output) => output.name);
-    expect(names).toEqual(expect.arrayContaining([
-      'SERVICE_API_URI',
-      'SERVICE_API_NAME',
-      'AZURE_FUNCTION_APP_NAME',
-      'AZURE_RESOURCE_GROUP',
-      'AZURE_KEY_VAULT_NAME',
-      'AZURE_KEY_VAULT_ENDPOINT',
-      'AZURE_STORAGE_ACCOUNT_NAME',
-      'AZURE_MANAGED_IDENTITY_CLIENT_ID',
-      'AZURE_MANAGED_IDENTITY_PRINCIPAL_ID',
-      'SERVICE_APP_ID',
-      'SERVICE_APP_ID_URI',
-      'CLIENT_APP_ID',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'SERVICE_API_URI',
+        'SERVICE_API_NAME',
+        'AZURE_FUNCTION_APP_NAME',
+        'AZURE_RESOURCE_GROUP',
+        'AZURE_KEY_VAULT_NAME',
+        'AZURE_KEY_VAULT_ENDPOINT',
+        'AZURE_STORAGE_ACCOUNT_NAME',
+        'AZURE_MANAGED_IDENTITY_CLIENT_ID',
+        'AZURE_MANAGED_IDENTITY_PRINCIPAL_ID',
+        'SERVICE_APP_ID',
+        'SERVICE_APP_ID_URI',
+        'CLIENT_APP_ID',
+      ]),
+    );
     expect(outputs(main).filter((output) => output.secure)).toEqual([]);
   });
 
@@ -83,7 +78,9 @@ describe('azd wiring', () => {
   });
 
   it('builds locally when .funcignore ships dist/ without the TypeScript sources a remote build needs', () => {
-    const funcignore = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8').split('\n').map((line) => line.trim());
+    const funcignore = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim());
     const remoteBuild = /^ {4}remoteBuild: (true|false)$/m.exec(azureYaml)?.[1];
     const sourcesShipped = !funcignore.includes('*.ts') && !funcignore.includes('tsconfig.json');
     expect(remoteBuild).toBe(sourcesShipped ? 'true' : 'false');

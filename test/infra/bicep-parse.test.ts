@@ -5,17 +5,19 @@ describe('Bicep templates parse', () => {
   const infra = loadInfra();
 
   it('finds main.bicep and the app modules under infra/', () => {
-    expect([...infra.keys()]).toEqual(expect.arrayContaining([
-      'main.bicep',
-      'app/api.bicep',
-      'app/identity.bicep',
-      'app/keyvault.bicep',
-      'app/monitoring.bicep',
-      'app/rbac.bicep',
-      'app/registrations.bicep',
-      'app/settings.bicep',
-      'app/storage.bicep',
-    ]));
+    expect([...infra.keys()]).toEqual(
+      expect.arrayContaining([
+        'main.bicep',
+        'app/api.bicep',
+        'app/identity.bicep',
+        'app/keyvault.bicep',
+        'app/monitoring.bicep',
+        'app/rbac.bicep',
+        'app/registrations.bicep',
+        'app/settings.bicep',
+        'app/storage.bicep',
+      ]),
+    );
   });
 
   it.each([...infra.keys()])('%s parses with no ERROR or MISSING nodes', (path) => {
@@ -32,8 +34,9 @@ describe('Bicep templates parse', () => {
     expect(syntaxProblems(file.root)).toEqual([]);
     const resource = file.root.namedChildren.find((node) => node.type === 'resource_declaration');
     expect(resource?.startPosition.row).toBe(2);
-    expect(parseBicep("extension 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0'\n").extensions)
-      .toEqual(['br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0']);
+    expect(parseBicep("extension 'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0'\n").extensions).toEqual([
+      'br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0',
+    ]);
   });
 
   it('still reports a malformed extension declaration as a syntax problem', () => {

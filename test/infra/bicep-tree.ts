@@ -110,9 +110,7 @@ export function descendants(root: Node, type: string): Node[] {
 export function stringLiteral(node: Node | undefined): string | undefined {
   if (node?.type !== 'string') return undefined;
   if (node.namedChildren.some((child) => child.type === 'interpolation')) return undefined;
-  return node.namedChildren
-    .map((child) => (child.type === 'escape_sequence' ? unescapeBicep(child.text) : child.text))
-    .join('');
+  return node.namedChildren.map((child) => (child.type === 'escape_sequence' ? unescapeBicep(child.text) : child.text)).join('');
 }
 
 function unescapeBicep(sequence: string): string {
@@ -125,11 +123,16 @@ export type Literal = string | number | boolean | null;
 export function literal(node: Node | undefined): Literal | undefined {
   if (!node) return undefined;
   switch (node.type) {
-    case 'string': return stringLiteral(node);
-    case 'number': return Number(node.text);
-    case 'boolean': return node.text === 'true';
-    case 'null': return null;
-    default: return undefined;
+    case 'string':
+      return stringLiteral(node);
+    case 'number':
+      return Number(node.text);
+    case 'boolean':
+      return node.text === 'true';
+    case 'null':
+      return null;
+    default:
+      return undefined;
   }
 }
 
@@ -231,8 +234,9 @@ export function modules(file: BicepFile): ModuleDeclaration[] {
     .filter((node) => node.type === 'module_declaration')
     .map((node) => {
       const source = stringLiteral(node.namedChildren[1]) ?? '';
-      const body = node.namedChildren.find((child) => child.type === 'object')
-        ?? node.namedChildren.find((child) => child.type === 'if_statement')?.namedChildren.find((child) => child.type === 'object');
+      const body =
+        node.namedChildren.find((child) => child.type === 'object') ??
+        node.namedChildren.find((child) => child.type === 'if_statement')?.namedChildren.find((child) => child.type === 'object');
       if (!body) throw new Error(`${file.path}: module without a body at line ${node.startPosition.row + 1}`);
       return {
         file,
@@ -440,8 +444,7 @@ export function appSettingsSource(infra: Infra, entry = 'main.bicep'): AppSettin
   const candidates: AppSettingsSource[] = [];
   const consider = (file: BicepFile, scope: Scope): void => {
     for (const resource of resources(file)) {
-      if (resource.type === 'Microsoft.Web/sites/config' && !resource.existing
-        && evaluateString(property(resource.body, 'name'), scope) === 'appsettings') {
+      if (resource.type === 'Microsoft.Web/sites/config' && !resource.existing && evaluateString(property(resource.body, 'name'), scope) === 'appsettings') {
         candidates.push({ resource, scope });
       }
     }
@@ -517,13 +520,15 @@ export function referencedResource(node: Node, file: BicepFile): ResourceDeclara
 export function template(node: Node, scope: Scope): string {
   const { node: value, scope: valueScope } = dereference(node, scope);
   if (value.type !== 'string') return value.text;
-  return value.namedChildren.map((child) => {
-    if (child.type === 'interpolation') {
-      const expression = child.namedChildren[0];
-      return expression ? `\${${template(expression, valueScope)}}` : '${}';
-    }
-    return child.type === 'escape_sequence' ? unescapeBicep(child.text) : child.text;
-  }).join('');
+  return value.namedChildren
+    .map((child) => {
+      if (child.type === 'interpolation') {
+        const expression = child.namedChildren[0];
+        return expression ? `\${${template(expression, valueScope)}}` : '${}';
+      }
+      return child.type === 'escape_sequence' ? unescapeBicep(child.text) : child.text;
+    })
+    .join('');
 }
 
 /** The `key: value` node of an object (for removing a property from a copy of the text). */
@@ -536,5 +541,8 @@ export function propertyNode(object: Node | undefined, key: string): Node | unde
 export function textWithout(file: BicepFile, node: Node): string {
   const { row: first } = node.startPosition;
   const { row: last } = node.endPosition;
-  return file.text.split('\n').filter((_, row) => row < first || row > last).join('\n');
+  return file.text
+    .split('\n')
+    .filter((_, row) => row < first || row > last)
+    .join('\n');
 }

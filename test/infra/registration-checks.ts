@@ -44,7 +44,9 @@ function appBehindSetting(infra: Infra, setting: string): { app?: ResourceDeclar
   const resolved = resolve(bound.node, bound.scope);
   const app = referencedResource(resolved.node, resolved.scope.file);
   if (app?.type !== 'Microsoft.Graph/applications' || app.existing || resolved.node.text !== `${app.symbolicName}.appId`) {
-    return { problem: `app setting ${setting} is ${resolved.node.text} (${resolved.scope.file.path}), not the appId of an app registration the template creates` };
+    return {
+      problem: `app setting ${setting} is ${resolved.node.text} (${resolved.scope.file.path}), not the appId of an app registration the template creates`,
+    };
   }
   return { app, bound: resolved };
 }
@@ -145,14 +147,19 @@ export function servicePrincipalFindings({ scope, service, client }: AppRegistra
 
 /** The service principal the template creates for `app`. */
 export function servicePrincipalOf({ scope }: AppRegistrations, app: ResourceDeclaration): ResourceDeclaration | undefined {
-  return resources(scope.file).find((resource) => resource.type === 'Microsoft.Graph/servicePrincipals' && !resource.existing
-    && property(resource.body, 'appId')?.text === `${app.symbolicName}.appId`);
+  return resources(scope.file).find(
+    (resource) =>
+      resource.type === 'Microsoft.Graph/servicePrincipals' && !resource.existing && property(resource.body, 'appId')?.text === `${app.symbolicName}.appId`,
+  );
 }
 
 export function federatedCredentialFindings(registrations: AppRegistrations, tokenExchangeAudiences: Readonly<Record<string, string>>): string[] {
   const { scope, service } = registrations;
-  const credentials = resources(scope.file).filter((resource) => resource.type === 'Microsoft.Graph/applications/federatedIdentityCredentials'
-    && template(property(resource.body, 'name') ?? resource.node, scope).startsWith(`\${${service.symbolicName}.uniqueName}/`));
+  const credentials = resources(scope.file).filter(
+    (resource) =>
+      resource.type === 'Microsoft.Graph/applications/federatedIdentityCredentials' &&
+      template(property(resource.body, 'name') ?? resource.node, scope).startsWith(`\${${service.symbolicName}.uniqueName}/`),
+  );
   if (credentials.length !== 1) return [`the service app needs exactly one federated identity credential, found ${credentials.length}`];
   const [credential] = credentials as [ResourceDeclaration];
   const findings: string[] = [];
@@ -161,7 +168,9 @@ export function federatedCredentialFindings(registrations: AppRegistrations, tok
   const issuer = property(credential.body, 'issuer');
   const expectedIssuer = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0';
   if (!issuer || template(issuer, scope) !== expectedIssuer) {
-    findings.push(`federated credential issuer must be ${expectedIssuer} (the managed identity's token issuer), found ${issuer ? template(issuer, scope) : 'nothing'}`);
+    findings.push(
+      `federated credential issuer must be ${expectedIssuer} (the managed identity's token issuer), found ${issuer ? template(issuer, scope) : 'nothing'}`,
+    );
   }
 
   // subject: the principal id of the identity the Function App runs as.
@@ -169,9 +178,14 @@ export function federatedCredentialFindings(registrations: AppRegistrations, tok
   const subjectSource = subject ? dereference(subject, scope) : undefined;
   const identity = subjectSource ? resolve(subjectSource.node, subjectSource.scope) : undefined;
   const identityResource = identity ? referencedResource(identity.node, identity.scope.file) : undefined;
-  if (subjectSource?.node.text !== 'identity.outputs.principalId'
-    || identityResource?.type !== 'Microsoft.ManagedIdentity/userAssignedIdentities' || identity?.node.text !== `${identityResource.symbolicName}.properties.principalId`) {
-    findings.push(`federated credential subject must be the managed identity's principal id (identity.outputs.principalId), found ${subjectSource?.node.text ?? 'nothing'}`);
+  if (
+    subjectSource?.node.text !== 'identity.outputs.principalId' ||
+    identityResource?.type !== 'Microsoft.ManagedIdentity/userAssignedIdentities' ||
+    identity?.node.text !== `${identityResource.symbolicName}.properties.principalId`
+  ) {
+    findings.push(
+      `federated credential subject must be the managed identity's principal id (identity.outputs.principalId), found ${subjectSource?.node.text ?? 'nothing'}`,
+    );
   }
 
   // audience: the token-exchange audience of the Entra cloud, as the code asks for it.
@@ -184,7 +198,9 @@ export function federatedCredentialFindings(registrations: AppRegistrations, tok
     .filter((child) => child.type === 'object_property')
     .map((child): [unknown, unknown] => [child.namedChildren[0]?.text, literal(child.namedChildren[1])]);
   if (lookup?.childForFieldName('index')?.text !== 'entraCloud' || sortedEntries(entries) !== sortedEntries(Object.entries(tokenExchangeAudiences))) {
-    findings.push(`federated credential audience must be the token-exchange audience of PINRESET_CLOUD (${JSON.stringify(tokenExchangeAudiences)}[entraCloud]), found ${audience?.node.text ?? 'nothing'}`);
+    findings.push(
+      `federated credential audience must be the token-exchange audience of PINRESET_CLOUD (${JSON.stringify(tokenExchangeAudiences)}[entraCloud]), found ${audience?.node.text ?? 'nothing'}`,
+    );
   }
   return findings;
 }
@@ -197,29 +213,39 @@ export function redirectUris({ scope }: AppRegistrations, app: ResourceDeclarati
 export function redirectUriFindings(registrations: AppRegistrations, serviceUrl: string): string[] {
   const { scope, service, client } = registrations;
   const expected: [ResourceDeclaration, 'web' | 'spa' | 'publicClient', string[], string][] = [
-    [service, 'web', [`${serviceUrl}/onboarding/signin`, `${serviceUrl}/onboarding/callback`], 'the admin signs in at /onboarding/signin and returns from consent to /onboarding/callback'],
+    [
+      service,
+      'web',
+      [`${serviceUrl}/onboarding/signin`, `${serviceUrl}/onboarding/callback`],
+      'the admin signs in at /onboarding/signin and returns from consent to /onboarding/callback',
+    ],
     [client, 'web', [`${serviceUrl}/onboarding/callback`], 'the admin returns from consenting to the client app to /onboarding/callback'],
     [client, 'spa', [`${serviceUrl}/portal/`], 'the admin center signs in at /portal/'],
     [client, 'publicClient', ['http://localhost', 'http://127.0.0.1'], 'loopback sign-in, any port: the agent listens on 127.0.0.1'],
   ];
   const findings = expected.flatMap(([app, platform, uris, why]) => {
     const actual = redirectUris(registrations, app, platform);
-    return JSON.stringify(actual) === JSON.stringify(uris) ? [] : [`${name(app)} ${platform} redirect URIs must be ${JSON.stringify(uris)} (${why}), found ${JSON.stringify(actual)}`];
+    return JSON.stringify(actual) === JSON.stringify(uris)
+      ? []
+      : [`${name(app)} ${platform} redirect URIs must be ${JSON.stringify(uris)} (${why}), found ${JSON.stringify(actual)}`];
   });
-  if (literalAt(client, 'isFallbackPublicClient', scope) !== true) findings.push(`${name(client)}: isFallbackPublicClient must be true (a public client: device code flow, no secret)`);
+  if (literalAt(client, 'isFallbackPublicClient', scope) !== true)
+    findings.push(`${name(client)}: isFallbackPublicClient must be true (a public client: device code flow, no secret)`);
   return findings;
 }
 
-export const NO_WIDS = 'without groupMembershipClaims DirectoryRole (or All) on the service app, Entra emits no `wids` claim in '
-  + 'the service\'s tokens, so no admin would be recognised and every admin would get 403';
+export const NO_WIDS =
+  'without groupMembershipClaims DirectoryRole (or All) on the service app, Entra emits no `wids` claim in ' +
+  "the service's tokens, so no admin would be recognised and every admin would get 403";
 
 export function groupMembershipClaimsFindings({ scope, service }: AppRegistrations): string[] {
   const value = literalAt(service, 'groupMembershipClaims', scope);
   return value === 'DirectoryRole' || value === 'All' ? [] : [`${name(service)}: groupMembershipClaims is ${String(value)}; ${NO_WIDS}`];
 }
 
-export const NO_AMR = 'the service app must ask for v1 access tokens (api.requestedAccessTokenVersion 1): Entra puts `amr` '
-  + '(mfa, ngcmfa) only into v1 access tokens, and without it the MFA check refuses every decrypt with 401 MfaRequired';
+export const NO_AMR =
+  'the service app must ask for v1 access tokens (api.requestedAccessTokenVersion 1): Entra puts `amr` ' +
+  '(mfa, ngcmfa) only into v1 access tokens, and without it the MFA check refuses every decrypt with 401 MfaRequired';
 
 export function tokenVersionFindings({ scope, service }: AppRegistrations): string[] {
   return literalAt(service, 'api.requestedAccessTokenVersion', scope) === 1 ? [] : [`${name(service)}: ${NO_AMR}`];
@@ -231,15 +257,18 @@ export function adminRoleFindings({ scope, service }: AppRegistrations, roleValu
   if (!role) return [`${name(service)} defines no app role ${roleValue}`];
   const findings: string[] = [];
   const members = itemsOf(property(role, 'allowedMemberTypes'), scope).map((item) => literal(item));
-  if (JSON.stringify(members) !== '["User"]') findings.push(`${roleValue}: allowedMemberTypes must be ['User'] (administrators are users), found ${JSON.stringify(members)}`);
-  if (!stableGuid(property(role, 'id'), scope)) findings.push(`${roleValue}: id must be a fixed GUID (assignments refer to it), found ${property(role, 'id')?.text ?? 'nothing'}`);
+  if (JSON.stringify(members) !== '["User"]')
+    findings.push(`${roleValue}: allowedMemberTypes must be ['User'] (administrators are users), found ${JSON.stringify(members)}`);
+  if (!stableGuid(property(role, 'id'), scope))
+    findings.push(`${roleValue}: id must be a fixed GUID (assignments refer to it), found ${property(role, 'id')?.text ?? 'nothing'}`);
   if (literal(property(role, 'isEnabled')) !== true) findings.push(`${roleValue}: isEnabled must be true`);
   return findings;
 }
 
 /** The delegated scope the service app exposes, by value. */
 export function exposedScope({ scope, service }: AppRegistrations, value: string): Node | undefined {
-  return itemsAt(service, 'api.oauth2PermissionScopes', scope).map((item) => dereference(item, scope).node)
+  return itemsAt(service, 'api.oauth2PermissionScopes', scope)
+    .map((item) => dereference(item, scope).node)
     .find((item) => literalOf(property(item, 'value'), scope) === value);
 }
 
@@ -258,21 +287,27 @@ export function delegatedScopeFindings(registrations: AppRegistrations, value: s
     if (typeof shown !== 'string' || shown.trim() === '') findings.push(`${value}: ${text} must be set (the consent page shows it)`);
   }
 
-  const access = itemsAt(client, 'requiredResourceAccess', scope).map((item) => dereference(item, scope).node)
+  const access = itemsAt(client, 'requiredResourceAccess', scope)
+    .map((item) => dereference(item, scope).node)
     .find((item) => property(item, 'resourceAppId')?.text === `${service.symbolicName}.appId`);
-  const requested = arrayItems(access ? property(access, 'resourceAccess') : undefined).map((item) => dereference(item, scope).node)
+  const requested = arrayItems(access ? property(access, 'resourceAccess') : undefined)
+    .map((item) => dereference(item, scope).node)
     .map((item) => ({ id: stableGuid(property(item, 'id'), scope), type: literal(property(item, 'type')) }));
   if (!id || JSON.stringify(requested) !== JSON.stringify([{ id, type: 'Scope' }])) {
-    findings.push(`${name(client)} must require exactly the service app's ${value} scope (requiredResourceAccess ${service.symbolicName}.appId → ${id ?? '?'} Scope), found ${JSON.stringify(requested)}`);
+    findings.push(
+      `${name(client)} must require exactly the service app's ${value} scope (requiredResourceAccess ${service.symbolicName}.appId → ${id ?? '?'} Scope), found ${JSON.stringify(requested)}`,
+    );
   }
   return findings;
 }
 
 /** Graph application permission ids (app role ids) the service app requires, as written. */
 export function graphApplicationPermissions({ scope, service }: AppRegistrations): { id: string | undefined; type: unknown }[] {
-  const graph = itemsAt(service, 'requiredResourceAccess', scope).map((item) => dereference(item, scope).node)
+  const graph = itemsAt(service, 'requiredResourceAccess', scope)
+    .map((item) => dereference(item, scope).node)
     .find((item) => literalOf(property(item, 'resourceAppId'), scope) === GRAPH_APP_ID);
-  return arrayItems(graph ? property(graph, 'resourceAccess') : undefined).map((item) => dereference(item, scope).node)
+  return arrayItems(graph ? property(graph, 'resourceAccess') : undefined)
+    .map((item) => dereference(item, scope).node)
     .map((item) => ({ id: stableGuid(property(item, 'id'), scope), type: literal(property(item, 'type')) }));
 }
 
@@ -282,15 +317,19 @@ export function graphPermissionFindings(registrations: AppRegistrations, expecte
   const sorted = [...actual].sort((a, b) => String(a.id).localeCompare(String(b.id)));
   return JSON.stringify(sorted) === JSON.stringify(expected)
     ? []
-    : [`${name(registrations.service)} must require exactly the Microsoft Graph application permissions ${JSON.stringify(expected)} (what shared/identity/graph-client.ts calls), found ${JSON.stringify(actual)}`];
+    : [
+        `${name(registrations.service)} must require exactly the Microsoft Graph application permissions ${JSON.stringify(expected)} (what shared/identity/graph-client.ts calls), found ${JSON.stringify(actual)}`,
+      ];
 }
 
 /** The optional home-tenant grants: conditional on grantHomeTenantConsent, and equal to what onboarding grants. */
 export function homeTenantConsentFindings(registrations: AppRegistrations, scopeValue: string): string[] {
   const { scope, service, client } = registrations;
   const findings: string[] = [];
-  const graph = resources(scope.file).find((resource) => resource.type === 'Microsoft.Graph/servicePrincipals' && resource.existing
-    && literalOf(property(resource.body, 'appId'), scope) === GRAPH_APP_ID);
+  const graph = resources(scope.file).find(
+    (resource) =>
+      resource.type === 'Microsoft.Graph/servicePrincipals' && resource.existing && literalOf(property(resource.body, 'appId'), scope) === GRAPH_APP_ID,
+  );
   const serviceSp = servicePrincipalOf(registrations, service);
   const clientSp = servicePrincipalOf(registrations, client);
   const conditionOf = (resource: ResourceDeclaration): string | undefined =>
@@ -298,20 +337,28 @@ export function homeTenantConsentFindings(registrations: AppRegistrations, scope
 
   const assignments = deployedResources(registrations.scope.infra, 'Microsoft.Graph/appRoleAssignedTo');
   const granted = assignments.map((assignment) => stableGuid(property(assignment.body, 'appRoleId'), scope)).sort();
-  const required = graphApplicationPermissions(registrations).map((permission) => permission.id).sort();
-  if (JSON.stringify(granted) !== JSON.stringify(required)) findings.push(`home-tenant app role assignments ${JSON.stringify(granted)} differ from the required Graph permissions ${JSON.stringify(required)}`);
+  const required = graphApplicationPermissions(registrations)
+    .map((permission) => permission.id)
+    .sort();
+  if (JSON.stringify(granted) !== JSON.stringify(required))
+    findings.push(`home-tenant app role assignments ${JSON.stringify(granted)} differ from the required Graph permissions ${JSON.stringify(required)}`);
   for (const assignment of assignments) {
-    if (conditionOf(assignment) !== '(grantHomeTenantConsent)') findings.push(`${name(assignment)} must be conditional on grantHomeTenantConsent (it needs a privileged role)`);
-    if (!graph || property(assignment.body, 'resourceId')?.text !== `${graph.symbolicName}.id`) findings.push(`${name(assignment)} must grant on Microsoft Graph's service principal`);
-    if (!serviceSp || property(assignment.body, 'principalId')?.text !== `${serviceSp.symbolicName}.id`) findings.push(`${name(assignment)} must grant to the service app's service principal`);
+    if (conditionOf(assignment) !== '(grantHomeTenantConsent)')
+      findings.push(`${name(assignment)} must be conditional on grantHomeTenantConsent (it needs a privileged role)`);
+    if (!graph || property(assignment.body, 'resourceId')?.text !== `${graph.symbolicName}.id`)
+      findings.push(`${name(assignment)} must grant on Microsoft Graph's service principal`);
+    if (!serviceSp || property(assignment.body, 'principalId')?.text !== `${serviceSp.symbolicName}.id`)
+      findings.push(`${name(assignment)} must grant to the service app's service principal`);
   }
 
   const grants = deployedResources(registrations.scope.infra, 'Microsoft.Graph/oauth2PermissionGrants');
   if (grants.length !== 1) return [...findings, `expected one home-tenant delegated grant (client → service ${scopeValue}), found ${grants.length}`];
   const [grant] = grants as [ResourceDeclaration];
   if (conditionOf(grant) !== '(grantHomeTenantConsent)') findings.push(`${name(grant)} must be conditional on grantHomeTenantConsent`);
-  if (!clientSp || property(grant.body, 'clientId')?.text !== `${clientSp.symbolicName}.id`) findings.push(`${name(grant)} must grant to the client app's service principal`);
-  if (!serviceSp || property(grant.body, 'resourceId')?.text !== `${serviceSp.symbolicName}.id`) findings.push(`${name(grant)} must grant on the service app's service principal`);
+  if (!clientSp || property(grant.body, 'clientId')?.text !== `${clientSp.symbolicName}.id`)
+    findings.push(`${name(grant)} must grant to the client app's service principal`);
+  if (!serviceSp || property(grant.body, 'resourceId')?.text !== `${serviceSp.symbolicName}.id`)
+    findings.push(`${name(grant)} must grant on the service app's service principal`);
   if (literal(property(grant.body, 'consentType')) !== 'AllPrincipals') findings.push(`${name(grant)}: consentType must be AllPrincipals`);
   if (literalOf(property(grant.body, 'scope'), scope) !== scopeValue) findings.push(`${name(grant)}: scope must be ${scopeValue}`);
   return findings;

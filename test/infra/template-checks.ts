@@ -2,15 +2,7 @@
  * Policy checks over the parsed templates that the tests run both on the real templates and on
  * deliberately broken copies (to prove each check can fail).
  */
-import {
-  allResources,
-  appSettings,
-  calledFunction,
-  descendants,
-  outputs,
-  parameters,
-  type Infra,
-} from './bicep-tree.js';
+import { allResources, appSettings, calledFunction, descendants, outputs, parameters, type Infra } from './bicep-tree.js';
 
 /** Text that only appears in a credential: account keys, SAS tokens, key-bearing connection strings. */
 const CREDENTIAL_TEXT = /AccountKey=|SharedAccessKey|SharedAccessSignature|[?&]sig=|\.listKeys\b|primaryKey|secondaryKey|primaryMasterKey|\.keys\[/i;

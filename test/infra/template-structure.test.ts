@@ -74,7 +74,7 @@ describe('Function App on Flex Consumption', () => {
     expect(serverFarm.text).toBe(`${plan.symbolicName}.id`);
   });
 
-  it('runs Node 22: a version package.json\'s engines admit, and the one bundled for local runs', () => {
+  it("runs Node 22: a version package.json's engines admit, and the one bundled for local runs", () => {
     expect(valueAt(site, 'properties.functionAppConfig.runtime.name')).toBe('node');
     expect(valueAt(site, 'properties.functionAppConfig.runtime.version')).toBe('22');
     const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
@@ -100,10 +100,8 @@ describe('Function App on Flex Consumption', () => {
     expect(valueAt(site, 'identity.type')).toBe('UserAssigned');
     expect(valueAt(site, 'properties.functionAppConfig.deployment.storage.type')).toBe('blobContainer');
     expect(valueAt(site, 'properties.functionAppConfig.deployment.storage.authentication.type')).toBe('UserAssignedIdentity');
-    expect(propertyPath(site.body, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId')?.text)
-      .toBe('identityId');
-    expect(propertyPath(site.body, 'properties.functionAppConfig.deployment.storage.authentication.storageAccountConnectionStringName'))
-      .toBeUndefined();
+    expect(propertyPath(site.body, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId')?.text).toBe('identityId');
+    expect(propertyPath(site.body, 'properties.functionAppConfig.deployment.storage.authentication.storageAccountConnectionStringName')).toBeUndefined();
   });
 
   it('serves HTTPS only with TLS 1.2 and no FTP or basic-auth publishing', () => {
@@ -199,11 +197,14 @@ describe('Role assignments for the managed identity', () => {
     expect(valueAt(assignment!, 'properties.principalType')).toBe('ServicePrincipal');
   });
 
-  it('gives the role assignments the managed identity\'s principal id', () => {
+  it("gives the role assignments the managed identity's principal id", () => {
     const main = fileOf(infra, 'main.bicep');
     const rbac = main.root.namedChildren.find((node) => node.type === 'module_declaration' && node.text.includes("'app/rbac.bicep'"));
     expect(rbac).toBeDefined();
-    const params = property(rbac!.namedChildren.find((child) => child.type === 'object'), 'params');
+    const params = property(
+      rbac!.namedChildren.find((child) => child.type === 'object'),
+      'params',
+    );
     expect(property(params, 'principalId')?.text).toBe('identity.outputs.principalId');
   });
 });

@@ -9,14 +9,24 @@ useSimulatedMicrosoft();
 afterEach(() => setServices(undefined));
 
 /** Records `count` events one second apart, starting at `start`; answers their ids oldest first. */
-async function seed(tid: string, count: number, start = Date.parse('2025-03-01T10:00:00Z'), activity: 'settingsUpdated' | 'onboardingStarted' = 'settingsUpdated') {
+async function seed(
+  tid: string,
+  count: number,
+  start = Date.parse('2025-03-01T10:00:00Z'),
+  activity: 'settingsUpdated' | 'onboardingStarted' = 'settingsUpdated',
+) {
   let tick = 0;
   setServices(new Services(getConfig(), { clock: () => new Date(start + tick * 1000) }));
   const ids: string[] = [];
   for (; tick < count; tick += 1) {
     const event = await getServices().audit.record({
-      tenantId: tid, activity, result: 'success', resultReason: `event ${tick}`,
-      initiatedBy: { user: { id: 'admin-1' } }, targetResources: [{ id: tid, type: 'organization' }], correlationId: `corr-${tick}`,
+      tenantId: tid,
+      activity,
+      result: 'success',
+      resultReason: `event ${tick}`,
+      initiatedBy: { user: { id: 'admin-1' } },
+      targetResources: [{ id: tid, type: 'organization' }],
+      correlationId: `corr-${tick}`,
     });
     ids.push(event.id);
   }
@@ -54,8 +64,14 @@ describe('GET /v1.0/auditLogs/pinResetEvents', () => {
     expect(pages).toBeGreaterThanOrEqual(3);
     expect(seen.map((event) => event.id)).toEqual([...ids].reverse());
     expect(seen[0]).toEqual({
-      id: ids[4], activityDateTime: '2025-03-01T10:00:04.000Z', activity: 'settingsUpdated', result: 'success', resultReason: 'event 4',
-      initiatedBy: { user: { id: 'admin-1' } }, targetResources: [{ id: tid, type: 'organization' }], correlationId: 'corr-4',
+      id: ids[4],
+      activityDateTime: '2025-03-01T10:00:04.000Z',
+      activity: 'settingsUpdated',
+      result: 'success',
+      resultReason: 'event 4',
+      initiatedBy: { user: { id: 'admin-1' } },
+      targetResources: [{ id: tid, type: 'organization' }],
+      correlationId: 'corr-4',
     });
   });
 
@@ -71,7 +87,7 @@ describe('GET /v1.0/auditLogs/pinResetEvents', () => {
     expect(both.json().value.map((event: { resultReason: string }) => event.resultReason)).toEqual(['event 3']);
   });
 
-  it('never shows another tenant\'s events', async () => {
+  it("never shows another tenant's events", async () => {
     const tid = randomTenantId();
     const other = randomTenantId();
     await seed(other, 3);
@@ -85,7 +101,14 @@ describe('GET /v1.0/auditLogs/pinResetEvents', () => {
     const tid = randomTenantId();
     const wrappedGarbage = Buffer.from(JSON.stringify({ c: 'garbage' })).toString('base64url');
     const wrappedForeignToken = Buffer.from(JSON.stringify({ c: Buffer.from('{"other":1}').toString('base64') })).toString('base64url');
-    for (const query of ['$skiptoken=not-a-token', `$skiptoken=${wrappedGarbage}`, `$skiptoken=${wrappedForeignToken}`, '$filter=activity ne \'x\'', '$orderby=activity', '$filter=correlationId eq \'x\'']) {
+    for (const query of [
+      '$skiptoken=not-a-token',
+      `$skiptoken=${wrappedGarbage}`,
+      `$skiptoken=${wrappedForeignToken}`,
+      "$filter=activity ne 'x'",
+      '$orderby=activity',
+      "$filter=correlationId eq 'x'",
+    ]) {
       const response = await get(tid, `/v1.0/auditLogs/pinResetEvents?${query}`);
       expect(response.status, query).toBe(400);
       expect(response.json().error.code).toBe('Request_BadRequest');

@@ -22,7 +22,11 @@ describe('an Azurite left running on the data folder by a crashed npm start', ()
   it('is found through the pid file and stopped; a pid file naming another program is left alone', async () => {
     const location = mkdtempSync(path.join(tmpdir(), 'azurite-leftover-'));
     // What an older npm start killed with SIGKILL left behind: Azurite in its own process group.
-    const leftover = spawn(process.execPath, [AZURITE_MAIN, '--tableHost', '127.0.0.1', '--tablePort', String(await freePort()), '--disableTelemetry', '--location', location], { detached: true, stdio: 'ignore' });
+    const leftover = spawn(
+      process.execPath,
+      [AZURITE_MAIN, '--tableHost', '127.0.0.1', '--tablePort', String(await freePort()), '--disableTelemetry', '--location', location],
+      { detached: true, stdio: 'ignore' },
+    );
     const pid = leftover.pid ?? 0;
     writeFileSync(path.join(location, AZURITE_PID_FILE), `${pid}\n`);
     try {

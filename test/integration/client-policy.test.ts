@@ -16,10 +16,17 @@ function expectGraphOmaSetting(setting: Record<string, unknown>) {
   expect(typeof setting.description).toBe('string');
   expect(setting.omaUri).toMatch(/^\.\//);
   switch (setting['@odata.type']) {
-    case '#microsoft.graph.omaSettingBoolean': expect(typeof setting.value).toBe('boolean'); break;
-    case '#microsoft.graph.omaSettingInteger': expect(Number.isInteger(setting.value) && (setting.value as number) >= 0 && (setting.value as number) <= INT32_MAX).toBe(true); break;
-    case '#microsoft.graph.omaSettingString': expect(typeof setting.value).toBe('string'); break;
-    default: throw new Error(`not an omaSetting type: ${String(setting['@odata.type'])}`);
+    case '#microsoft.graph.omaSettingBoolean':
+      expect(typeof setting.value).toBe('boolean');
+      break;
+    case '#microsoft.graph.omaSettingInteger':
+      expect(Number.isInteger(setting.value) && (setting.value as number) >= 0 && (setting.value as number) <= INT32_MAX).toBe(true);
+      break;
+    case '#microsoft.graph.omaSettingString':
+      expect(typeof setting.value).toBe('string');
+      break;
+    default:
+      throw new Error(`not an omaSetting type: ${String(setting['@odata.type'])}`);
   }
 }
 
@@ -89,7 +96,7 @@ describe('GET /v1.0/organization/{tid}/pinRecoveryPolicy', () => {
     expect(body.description.length).toBeLessThanOrEqual(1000);
   });
 
-  it('answers 404 to another tenant\'s admin and 403 to a non-admin', async () => {
+  it("answers 404 to another tenant's admin and 403 to a non-admin", async () => {
     const tid = randomTenantId();
     expect((await invoke('GET', `/v1.0/organization/${tid}/pinRecoveryPolicy`, { headers: bearer(await adminToken(randomTenantId())) })).status).toBe(404);
     expect((await invoke('GET', `/v1.0/organization/${tid}/pinRecoveryPolicy`, { headers: bearer(await userToken({ tid })) })).status).toBe(403);

@@ -14,12 +14,30 @@ afterEach(() => setServices(undefined));
 const ACTOR = { initiatedBy: { user: { id: 'admin-1' } }, correlationId: 'test' };
 
 function caller(tenantId: string, objectId: string): UserPrincipal {
-  return { tenantId, objectId, userPrincipalName: undefined, roles: [], wids: [], amr: ['mfa'], acrs: [], tokenVersion: '2.0', issuedAt: Math.floor(Date.now() / 1000), authTime: undefined, deviceId: undefined };
+  return {
+    tenantId,
+    objectId,
+    userPrincipalName: undefined,
+    roles: [],
+    wids: [],
+    amr: ['mfa'],
+    acrs: [],
+    tokenVersion: '2.0',
+    issuedAt: Math.floor(Date.now() / 1000),
+    authTime: undefined,
+    deviceId: undefined,
+  };
 }
 
 /** Two instances of the service (two processes in production) with the given key state cache TTL. */
 function instances(stateCacheSeconds: string): [Services, Services] {
-  const config = () => loadConfig({ ...process.env, PINRESET_DECRYPT_LIMIT_PER_USER: '0', PINRESET_DECRYPT_LIMIT_PER_TENANT: '0', PINRESET_KEY_STATE_CACHE_SECONDS: stateCacheSeconds });
+  const config = () =>
+    loadConfig({
+      ...process.env,
+      PINRESET_DECRYPT_LIMIT_PER_USER: '0',
+      PINRESET_DECRYPT_LIMIT_PER_TENANT: '0',
+      PINRESET_KEY_STATE_CACHE_SECONDS: stateCacheSeconds,
+    });
   return [new Services(config()), new Services(config())];
 }
 
@@ -30,7 +48,10 @@ async function protectedFor(services: Services, tid: string, oid: string): Promi
 }
 
 async function outcome(services: Services, tid: string, oid: string, jwe: string): Promise<string> {
-  return services.protectorDecrypt.decrypt(caller(tid, oid), jwe, randomUUID()).then(() => 'decrypted', (error: { code?: string }) => error.code ?? 'error');
+  return services.protectorDecrypt.decrypt(caller(tid, oid), jwe, randomUUID()).then(
+    () => 'decrypted',
+    (error: { code?: string }) => error.code ?? 'error',
+  );
 }
 
 describe('decrypt state cache across instances', () => {
@@ -47,7 +68,7 @@ describe('decrypt state cache across instances', () => {
     expect(await outcome(here, tid, oid, jwe)).toBe('InvalidProtectedSecret');
   });
 
-  it('sees another instance\'s retire within the TTL, and its own at once', async () => {
+  it("sees another instance's retire within the TTL, and its own at once", async () => {
     const [here, there] = instances('1');
     setServices(here);
     const tid = await activateTenant();
@@ -86,9 +107,17 @@ describe('audit batching', () => {
   it('stores each of many concurrent events of one tenant exactly once, newest first', async () => {
     const services = new Services(getConfig());
     const tid = randomTenantId();
-    const events = await Promise.all(Array.from({ length: 250 }, (_, index) => services.audit.record({
-      tenantId: tid, activity: 'protectorDecrypt', result: 'success', initiatedBy: { user: { id: `user-${index}` } }, correlationId: `corr-${index}`,
-    })));
+    const events = await Promise.all(
+      Array.from({ length: 250 }, (_, index) =>
+        services.audit.record({
+          tenantId: tid,
+          activity: 'protectorDecrypt',
+          result: 'success',
+          initiatedBy: { user: { id: `user-${index}` } },
+          correlationId: `corr-${index}`,
+        }),
+      ),
+    );
     const listed = (await services.audit.list(tid, { top: 1000 })).events;
     expect(listed.map((event) => event.id).sort()).toEqual(events.map((event) => event.id).sort());
     const times = listed.map((event) => event.activityDateTime);

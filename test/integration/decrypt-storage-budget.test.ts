@@ -17,7 +17,19 @@ afterEach(() => setServices(undefined));
 const ACTOR = { initiatedBy: { user: { id: 'admin-1' } }, correlationId: 'test' };
 
 function caller(tenantId: string, objectId: string): UserPrincipal {
-  return { tenantId, objectId, userPrincipalName: undefined, roles: [], wids: [], amr: ['mfa'], acrs: [], tokenVersion: '2.0', issuedAt: Math.floor(Date.now() / 1000), authTime: undefined, deviceId: undefined };
+  return {
+    tenantId,
+    objectId,
+    userPrincipalName: undefined,
+    roles: [],
+    wids: [],
+    amr: ['mfa'],
+    acrs: [],
+    tokenVersion: '2.0',
+    issuedAt: Math.floor(Date.now() / 1000),
+    authTime: undefined,
+    deviceId: undefined,
+  };
 }
 
 /** One service instance (one process in production) whose table clients count every request they send. */
@@ -40,7 +52,10 @@ async function protectedFor(services: Services, tid: string, oid: string): Promi
 }
 
 async function outcome(services: Services, tid: string, oid: string, jwe: string): Promise<string> {
-  return services.protectorDecrypt.decrypt(caller(tid, oid), jwe, randomUUID()).then(() => 'decrypted', (error: { code?: string }) => error.code ?? String(error));
+  return services.protectorDecrypt.decrypt(caller(tid, oid), jwe, randomUUID()).then(
+    () => 'decrypted',
+    (error: { code?: string }) => error.code ?? String(error),
+  );
 }
 
 /** An active tenant whose key state and key are already in `services`' caches (one warm-up decrypt). */
@@ -58,7 +73,9 @@ function counterTable(): TableClient {
 
 async function counterRows(tid: string): Promise<Map<string, number>> {
   const rows = new Map<string, number>();
-  for await (const entity of counterTable().listEntities<{ count: number }>({ queryOptions: { filter: `PartitionKey eq '${tid}' and RowKey ge '${COUNTER_ROW_PREFIX}'` } })) {
+  for await (const entity of counterTable().listEntities<{ count: number }>({
+    queryOptions: { filter: `PartitionKey eq '${tid}' and RowKey ge '${COUNTER_ROW_PREFIX}'` },
+  })) {
     rows.set(entity.rowKey!, entity.count);
   }
   return rows;

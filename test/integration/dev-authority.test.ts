@@ -35,7 +35,11 @@ async function publicClient(tenant: string): Promise<client.Configuration> {
 }
 
 async function tokenRequest(tenant: string, form: Record<string, string>): Promise<Response> {
-  return fetch(`${authority()}/${tenant}/oauth2/v2.0/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return fetch(`${authority()}/${tenant}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 }
 
 async function organizationAs(accessToken: string): Promise<Response> {
@@ -55,7 +59,11 @@ async function codeFlow(config: client.Configuration, tid: string, options: { cl
     nonce,
     ...(options.claims ? { claims: options.claims } : {}),
   });
-  const callback = await completeAuthorization({ authorizeUrl: authorizeUrl.toString(), user: options.user ?? person(tid), ...(options.mfa === undefined ? {} : { mfa: options.mfa }) });
+  const callback = await completeAuthorization({
+    authorizeUrl: authorizeUrl.toString(),
+    user: options.user ?? person(tid),
+    ...(options.mfa === undefined ? {} : { mfa: options.mfa }),
+  });
   return { callback: new URL(callback), verifier, state, nonce };
 }
 
@@ -64,7 +72,7 @@ describe('development authority: discovery and keys', () => {
     const tid = randomTenantId();
     const response = await host.request(`/dev/login/${tid}/v2.0/.well-known/openid-configuration`);
     expect(response.status).toBe(200);
-    const document = await response.json() as Record<string, unknown>;
+    const document = (await response.json()) as Record<string, unknown>;
     expect(document).toMatchObject({
       issuer: `${authority()}/${tid}/v2.0`,
       authorization_endpoint: `${authority()}/${tid}/oauth2/v2.0/authorize`,
@@ -73,17 +81,19 @@ describe('development authority: discovery and keys', () => {
       jwks_uri: `${authority()}/${tid}/discovery/v2.0/keys`,
     });
     expect(document.code_challenge_methods_supported).toContain('S256');
-    expect(document.grant_types_supported).toEqual(expect.arrayContaining(['urn:ietf:params:oauth:grant-type:device_code', 'authorization_code', 'refresh_token', 'client_credentials']));
-    const multi = await (await host.request('/dev/login/organizations/v2.0/.well-known/openid-configuration')).json() as Record<string, unknown>;
+    expect(document.grant_types_supported).toEqual(
+      expect.arrayContaining(['urn:ietf:params:oauth:grant-type:device_code', 'authorization_code', 'refresh_token', 'client_credentials']),
+    );
+    const multi = (await (await host.request('/dev/login/organizations/v2.0/.well-known/openid-configuration')).json()) as Record<string, unknown>;
     expect(multi.issuer).toBe(`${authority()}/{tenantid}/v2.0`);
-    const keys = await (await host.request(`/dev/login/${tid}/discovery/v2.0/keys`)).json() as { keys: { kid: string; issuer: string }[] };
+    const keys = (await (await host.request(`/dev/login/${tid}/discovery/v2.0/keys`)).json()) as { keys: { kid: string; issuer: string }[] };
     expect(keys.keys[0]?.issuer).toBe(`${authority()}/{tenantid}/v2.0`);
   });
 
-  it('answers an unknown domain with Entra\'s error JSON (AADSTS90002)', async () => {
+  it("answers an unknown domain with Entra's error JSON (AADSTS90002)", async () => {
     const response = await host.request('/dev/login/nobody.example/v2.0/.well-known/openid-configuration');
     expect(response.status).toBe(400);
-    const body = await response.json() as Record<string, unknown>;
+    const body = (await response.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ error: 'invalid_tenant', error_codes: [90002] });
     expect(body.error_description).toMatch(/^AADSTS90002: /);
     for (const field of ['timestamp', 'trace_id', 'correlation_id']) expect(typeof body[field]).toBe('string');
@@ -93,7 +103,11 @@ describe('development authority: discovery and keys', () => {
     const response = await host.request('/signin-configuration');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
-      authority: authority(), cloud: 'public', clientId: getConfig().clientAppId, tenant: 'organizations', scopes: [apiScope()],
+      authority: authority(),
+      cloud: 'public',
+      clientId: getConfig().clientAppId,
+      tenant: 'organizations',
+      scopes: [apiScope()],
     });
     expect(authority()).toBe(`${host.url}/dev/login`);
   });
@@ -108,10 +122,18 @@ describe('development authority: device code flow (openid-client)', () => {
     expect(device.user_code).toMatch(/^[A-Z0-9]{9}$/);
     expect(device.message).toContain(device.user_code);
 
-    const pending = await tokenRequest(tid, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: getConfig().clientAppId, device_code: device.device_code });
+    const pending = await tokenRequest(tid, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: getConfig().clientAppId,
+      device_code: device.device_code,
+    });
     expect(pending.status).toBe(400);
     expect(await pending.json()).toMatchObject({ error: 'authorization_pending', error_codes: [70016] });
-    const tooFast = await tokenRequest(tid, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: getConfig().clientAppId, device_code: device.device_code });
+    const tooFast = await tokenRequest(tid, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: getConfig().clientAppId,
+      device_code: device.device_code,
+    });
     expect(await tooFast.json()).toMatchObject({ error: 'slow_down' });
 
     const user = person(tid, { directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator] });
@@ -127,10 +149,22 @@ describe('development authority: device code flow (openid-client)', () => {
     expect(organization.status).toBe(200);
     expect(await organization.json()).toMatchObject({ value: [{ id: tid }] });
     const access = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    expect(access).toMatchObject({ aud: getConfig().serviceAppId, scp: 'user_impersonation', tid, wids: [ROLE_TEMPLATE_IDS.globalAdministrator], amr: ['pwd'], name: 'Test User', ver: '2.0' });
+    expect(access).toMatchObject({
+      aud: getConfig().serviceAppId,
+      scp: 'user_impersonation',
+      tid,
+      wids: [ROLE_TEMPLATE_IDS.globalAdministrator],
+      amr: ['pwd'],
+      name: 'Test User',
+      ver: '2.0',
+    });
     expect(typeof access.auth_time).toBe('number');
 
-    const again = await tokenRequest(tid, { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: getConfig().clientAppId, device_code: device.device_code });
+    const again = await tokenRequest(tid, {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: getConfig().clientAppId,
+      device_code: device.device_code,
+    });
     expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
@@ -142,14 +176,21 @@ describe('development authority: device code flow (openid-client)', () => {
     const error = await client.pollDeviceAuthorizationGrant(config, device).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(client.ResponseBodyError);
     expect((error as client.ResponseBodyError).error).toBe('expired_token');
-    const page = await approveDeviceCode({ verificationUri: device.verification_uri, userCode: device.user_code, user: person(randomTenantId()) }).catch((caught: Error) => caught);
+    const page = await approveDeviceCode({ verificationUri: device.verification_uri, userCode: device.user_code, user: person(randomTenantId()) }).catch(
+      (caught: Error) => caught,
+    );
     expect(String(page)).toMatch(/not valid or has expired/);
   });
 
   it('a user who cancels on the verification page denies the device: access_denied', async () => {
     const config = await publicClient('organizations');
     const device = await client.initiateDeviceAuthorization(config, { scope: apiScope() });
-    const approval = await approveDeviceCode({ verificationUri: device.verification_uri, userCode: device.user_code, user: person(randomTenantId()), cancel: true });
+    const approval = await approveDeviceCode({
+      verificationUri: device.verification_uri,
+      userCode: device.user_code,
+      user: person(randomTenantId()),
+      cancel: true,
+    });
     expect(approval.approved).toBe(false);
     const error = await client.pollDeviceAuthorizationGrant(config, device).catch((caught: unknown) => caught);
     expect((error as client.ResponseBodyError).error).toBe('access_denied');
@@ -175,17 +216,25 @@ describe('development authority: authorization code + PKCE (openid-client)', () 
     expect(good.callback.origin + good.callback.pathname).toBe(LOOPBACK_REDIRECT);
 
     const wrongVerifier = await codeFlow(config, tid);
-    const refusedVerifier = await client.authorizationCodeGrant(config, wrongVerifier.callback, {
-      pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: wrongVerifier.state, expectedNonce: wrongVerifier.nonce,
-    }).catch((caught: unknown) => caught);
+    const refusedVerifier = await client
+      .authorizationCodeGrant(config, wrongVerifier.callback, {
+        pkceCodeVerifier: client.randomPKCECodeVerifier(),
+        expectedState: wrongVerifier.state,
+        expectedNonce: wrongVerifier.nonce,
+      })
+      .catch((caught: unknown) => caught);
     expect(refusedVerifier).toMatchObject({ error: 'invalid_grant' });
     expect((refusedVerifier as client.ResponseBodyError).error_description).toMatch(/^AADSTS50148: /);
 
     const wrongRedirect = await codeFlow(config, tid);
     const elsewhere = new URL(`http://127.0.0.1:53683/other${wrongRedirect.callback.search}`);
-    const refusedRedirect = await client.authorizationCodeGrant(config, elsewhere, {
-      pkceCodeVerifier: wrongRedirect.verifier, expectedState: wrongRedirect.state, expectedNonce: wrongRedirect.nonce,
-    }).catch((caught: unknown) => caught);
+    const refusedRedirect = await client
+      .authorizationCodeGrant(config, elsewhere, {
+        pkceCodeVerifier: wrongRedirect.verifier,
+        expectedState: wrongRedirect.state,
+        expectedNonce: wrongRedirect.nonce,
+      })
+      .catch((caught: unknown) => caught);
     expect(refusedRedirect).toMatchObject({ error: 'invalid_grant' });
     expect((refusedRedirect as client.ResponseBodyError).error_description).toMatch(/redirect_uri/);
 
@@ -205,9 +254,15 @@ describe('development authority: authorization code + PKCE (openid-client)', () 
   it('requires PKCE S256 and a registered redirect URI, and is never an open redirector', async () => {
     const tid = randomTenantId();
     const base = `/dev/login/${tid}/oauth2/v2.0/authorize`;
-    const query = (extra: Record<string, string>) => new URLSearchParams({
-      client_id: getConfig().clientAppId, response_type: 'code', redirect_uri: LOOPBACK_REDIRECT, scope: apiScope(), state: 's1', ...extra,
-    });
+    const query = (extra: Record<string, string>) =>
+      new URLSearchParams({
+        client_id: getConfig().clientAppId,
+        response_type: 'code',
+        redirect_uri: LOOPBACK_REDIRECT,
+        scope: apiScope(),
+        state: 's1',
+        ...extra,
+      });
     const noPkce = await host.request(`${base}?${query({})}`);
     expect(noPkce.status).toBe(302);
     const location = new URL(noPkce.headers.get('location')!);
@@ -215,7 +270,13 @@ describe('development authority: authorization code + PKCE (openid-client)', () 
     expect(Object.fromEntries(location.searchParams)).toMatchObject({ error: 'invalid_request', state: 's1' });
 
     const challenge = { code_challenge: 'A'.repeat(43), code_challenge_method: 'S256' };
-    for (const redirectUri of ['https://evil.example/cb', 'http://evil.example:8080/', 'https://127.0.0.1:8443/cb', 'http://localhost.evil.example/', `${host.url}/portal/#x`]) {
+    for (const redirectUri of [
+      'https://evil.example/cb',
+      'http://evil.example:8080/',
+      'https://127.0.0.1:8443/cb',
+      'http://localhost.evil.example/',
+      `${host.url}/portal/#x`,
+    ]) {
       const response = await host.request(`${base}?${query({ ...challenge, redirect_uri: redirectUri })}`);
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
@@ -235,7 +296,9 @@ describe('development authority: authorization code + PKCE (openid-client)', () 
   it('refuses a sign-in form posted from another site', async () => {
     const tid = randomTenantId();
     const response = await host.request(`/dev/login/${tid}/oauth2/v2.0/authorize`, {
-      method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example' }, body: 'step=signin&interaction=x',
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example' },
+      body: 'step=signin&interaction=x',
     });
     expect(response.status).toBe(403);
   });
@@ -244,7 +307,11 @@ describe('development authority: authorization code + PKCE (openid-client)', () 
     const tid = randomTenantId();
     const config = await publicClient(tid);
     const flow = await codeFlow(config, tid);
-    const first = await client.authorizationCodeGrant(config, flow.callback, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce });
+    const first = await client.authorizationCodeGrant(config, flow.callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+      expectedNonce: flow.nonce,
+    });
     const second = await client.refreshTokenGrant(config, first.refresh_token!);
     expect(second.refresh_token).toBeTruthy();
     expect(second.refresh_token).not.toBe(first.refresh_token);
@@ -260,13 +327,20 @@ describe('development authority: authorization code + PKCE (openid-client)', () 
     const config = await publicClient(tid);
     const user = person(tid);
     const plain = await codeFlow(config, tid, { user });
-    const plainTokens = await client.authorizationCodeGrant(config, plain.callback, { pkceCodeVerifier: plain.verifier, expectedState: plain.state, expectedNonce: plain.nonce });
+    const plainTokens = await client.authorizationCodeGrant(config, plain.callback, {
+      pkceCodeVerifier: plain.verifier,
+      expectedState: plain.state,
+      expectedNonce: plain.nonce,
+    });
     const oid = plainTokens.claims()!.oid as string;
     const secret = await protect(await currentKey(tid, plainTokens.access_token), { tid, oid });
 
-    const decrypt = (token: string) => host.request('/v1.0/me/pinResetProtector/decrypt', {
-      method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ protectedSecret: secret.jwe }),
-    });
+    const decrypt = (token: string) =>
+      host.request('/v1.0/me/pinResetProtector/decrypt', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ protectedSecret: secret.jwe }),
+      });
     const refused = await decrypt(plainTokens.access_token);
     expect(refused.status).toBe(401);
     const challenge = /claims="([^"]+)"/.exec(refused.headers.get('www-authenticate') ?? '')?.[1];
@@ -283,7 +357,11 @@ describe('development authority: authorization code + PKCE (openid-client)', () 
     expect(denied.callback.searchParams.get('error')).toBe('access_denied');
 
     const stepUp = await codeFlow(config, tid, { user, claims });
-    const mfaTokens = await client.authorizationCodeGrant(config, stepUp.callback, { pkceCodeVerifier: stepUp.verifier, expectedState: stepUp.state, expectedNonce: stepUp.nonce });
+    const mfaTokens = await client.authorizationCodeGrant(config, stepUp.callback, {
+      pkceCodeVerifier: stepUp.verifier,
+      expectedState: stepUp.state,
+      expectedNonce: stepUp.nonce,
+    });
     const decrypted = await decrypt(mfaTokens.access_token);
     expect(decrypted.status).toBe(200);
     expect(JSON.stringify(await decrypted.json())).toContain(secret.secret);
@@ -298,8 +376,11 @@ describe('development authority: client credentials and client authentication', 
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
     const assertion = await tokenRequest(tid, {
-      grant_type: 'client_credentials', client_id: getConfig().serviceAppId, scope,
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtaSJ9.c2ln',
+      grant_type: 'client_credentials',
+      client_id: getConfig().serviceAppId,
+      scope,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtaSJ9.c2ln',
     });
     expect(assertion.status).toBe(200);
     const wrong = await tokenRequest(tid, { grant_type: 'client_credentials', client_id: getConfig().serviceAppId, client_secret: 'guess', scope });
@@ -318,13 +399,28 @@ describe('development authority: client credentials and client authentication', 
     const user = person(tid, { appRoles: ['PinReset.Administrator'] });
     const browser = new DevBrowser();
     const first = await codeFlow(config, tid, { user });
-    const tokens = await client.authorizationCodeGrant(config, first.callback, { pkceCodeVerifier: first.verifier, expectedState: first.state, expectedNonce: first.nonce });
+    const tokens = await client.authorizationCodeGrant(config, first.callback, {
+      pkceCodeVerifier: first.verifier,
+      expectedState: first.state,
+      expectedNonce: first.nonce,
+    });
     const access = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(access.roles).toEqual(['PinReset.Administrator']);
-    const page = await browser.open(client.buildAuthorizationUrl(config, {
-      redirect_uri: LOOPBACK_REDIRECT, scope: apiScope(), code_challenge: 'A'.repeat(43), code_challenge_method: 'S256',
-    }).toString());
+    const page = await browser.open(
+      client
+        .buildAuthorizationUrl(config, {
+          redirect_uri: LOOPBACK_REDIRECT,
+          scope: apiScope(),
+          code_challenge: 'A'.repeat(43),
+          code_challenge_method: 'S256',
+        })
+        .toString(),
+    );
     expect(page.html).toContain(user.userPrincipalName);
-    expect(getSimulation().directory.listUsers(tid).map((found) => found.userPrincipalName)).toEqual([user.userPrincipalName]);
+    expect(
+      getSimulation()
+        .directory.listUsers(tid)
+        .map((found) => found.userPrincipalName),
+    ).toEqual([user.userPrincipalName]);
   });
 });

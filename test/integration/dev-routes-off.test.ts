@@ -56,7 +56,7 @@ describe('development routes with development mode off', () => {
     expect(response.text).not.toMatch(/tid|Allowed|form/i);
   });
 
-  it('starts onboarding at the cloud\'s authority with a Secure onboarding cookie (not loopback)', async () => {
+  it("starts onboarding at the cloud's authority with a Secure onboarding cookie (not loopback)", async () => {
     const tid = '33333333-3333-4333-8333-333333333333';
     const response = await invoke('GET', `/onboarding/start?tenant=${tid}`);
     expect(response.status).toBe(302);
@@ -66,12 +66,15 @@ describe('development routes with development mode off', () => {
     expect(response.headers.get('set-cookie')).toMatch(/^pinreset-onboarding=[\w-]{43}; Path=\/onboarding; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/);
   });
 
-  it('still tells clients where to sign in: the cloud\'s authority, never the development one', async () => {
+  it("still tells clients where to sign in: the cloud's authority, never the development one", async () => {
     const response = await invoke('GET', '/signin-configuration');
     expect(response.status).toBe(200);
     expect(response.json()).toEqual({
-      authority: 'https://login.microsoftonline.com', cloud: 'public', clientId: PRODUCTION_LIKE.PINRESET_CLIENT_APP_ID,
-      tenant: 'organizations', scopes: ['api://pinreset.contoso.com/user_impersonation'],
+      authority: 'https://login.microsoftonline.com',
+      cloud: 'public',
+      clientId: PRODUCTION_LIKE.PINRESET_CLIENT_APP_ID,
+      tenant: 'organizations',
+      scopes: ['api://pinreset.contoso.com/user_impersonation'],
     });
   });
 });

@@ -19,7 +19,9 @@ function expectRefused(response: InvokeResult): void {
   expect(response.status).toBe(401);
   expect(response.json().error.code).toBe('InvalidAuthenticationToken');
   // Every 401 carries the Bearer challenge (docs/api.md), then the DeviceAssertion scheme of device routes.
-  expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="", authorization_uri="[^"]+", client_id="[^"]+"(, error="invalid_token")?, DeviceAssertion realm="http/);
+  expect(response.headers.get('www-authenticate')).toMatch(
+    /^Bearer realm="", authorization_uri="[^"]+", client_id="[^"]+"(, error="invalid_token")?, DeviceAssertion realm="http/,
+  );
 }
 
 describe('Authorization: DeviceAssertion', () => {
@@ -89,11 +91,24 @@ describe('Authorization: DeviceAssertion', () => {
     const { client } = await enrolledDevice(await activateTenant());
     const now = Math.floor(Date.now() / 1000);
     const deviceKey = await importJWK(client.privateJwk, 'ES256');
-    const noJti = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(client.deviceId!).setSubject(client.deviceId!)
-      .setAudience(getConfig().publicBaseUrl).setIssuedAt(now).setExpirationTime(now + 60).sign(deviceKey);
+    const noJti = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer(client.deviceId!)
+      .setSubject(client.deviceId!)
+      .setAudience(getConfig().publicBaseUrl)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(deviceKey);
     expectRefused(await pending(client, { Authorization: `DeviceAssertion ${noJti}` }));
-    const hs256 = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(client.deviceId!).setSubject(client.deviceId!)
-      .setAudience(getConfig().publicBaseUrl).setIssuedAt(now).setExpirationTime(now + 60).setJti('x').sign(new Uint8Array(32));
+    const hs256 = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(client.deviceId!)
+      .setSubject(client.deviceId!)
+      .setAudience(getConfig().publicBaseUrl)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .setJti('x')
+      .sign(new Uint8Array(32));
     expectRefused(await pending(client, { Authorization: `DeviceAssertion ${hs256}` }));
     expectRefused(await pending(client, { Authorization: 'DeviceAssertion not.a.jwt' }));
     expectRefused(await pending(client, { Authorization: 'Bearer abc.def.ghi' }));

@@ -22,7 +22,7 @@ async function enrol(tid: string, oid: string, body: object, deviceid?: string) 
 }
 
 async function deleteDevice(tid: string, deviceId: string, headers?: Record<string, string>) {
-  return invoke('DELETE', `/v1.0/deviceManagement/managedDevices/${deviceId}`, { headers: headers ?? await helpdeskHeaders(tid) });
+  return invoke('DELETE', `/v1.0/deviceManagement/managedDevices/${deviceId}`, { headers: headers ?? (await helpdeskHeaders(tid)) });
 }
 
 async function statusAs(client: DeviceClient) {
@@ -66,7 +66,7 @@ describe('DELETE /v1.0/deviceManagement/managedDevices/{id}', () => {
     expect(audit.events[0]!.initiatedBy).toHaveProperty('user');
   });
 
-  it('refuses the deleted device\'s assertions with 401 from then on', async () => {
+  it("refuses the deleted device's assertions with 401 from then on", async () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     expect((await statusAs(client)).status).toBe(204);
@@ -80,7 +80,7 @@ describe('DELETE /v1.0/deviceManagement/managedDevices/{id}', () => {
     expect(pending.status).toBe(401);
   });
 
-  it('lets the real owner enrol a device that another user squatted, once an admin deletes the squatter\'s record', async () => {
+  it("lets the real owner enrol a device that another user squatted, once an admin deletes the squatter's record", async () => {
     const tid = await activateTenant();
     const azureADDeviceId = randomUUID();
     const squatter = await DeviceClient.create();
@@ -105,10 +105,12 @@ describe('DELETE /v1.0/deviceManagement/managedDevices/{id}', () => {
     expect((await statusAs(squatter)).status).toBe(401);
   });
 
-  it('cancels the device\'s open passcode action, erasing its passcode, and audits passcodeResetCanceled', async () => {
+  it("cancels the device's open passcode action, erasing its passcode, and audits passcodeResetCanceled", async () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
-    expect((await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers: await helpdeskHeaders(tid) })).status).toBe(204);
+    expect(
+      (await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers: await helpdeskHeaders(tid) })).status,
+    ).toBe(204);
 
     expect((await deleteDevice(tid, client.deviceId!)).status).toBe(204);
 
@@ -128,7 +130,7 @@ describe('DELETE /v1.0/deviceManagement/managedDevices/{id}', () => {
     expect((await getServices().audit.list(tid, { top: 50, activity: 'passcodeResetCanceled' })).events).toEqual([]);
   });
 
-  it('answers 404 for another tenant\'s device and leaves that device working', async () => {
+  it("answers 404 for another tenant's device and leaves that device working", async () => {
     const tid = await activateTenant();
     const other = await activateTenant();
     const { client } = await enrolledDevice(tid);
@@ -174,7 +176,7 @@ describe('DELETE /v1.0/deviceManagement/managedDevices/{id}', () => {
 });
 
 describe('enrolment with a token that names its device (deviceid claim)', () => {
-  it('refuses with 403 a body whose azureADDeviceId is not the token\'s deviceid', async () => {
+  it("refuses with 403 a body whose azureADDeviceId is not the token's deviceid", async () => {
     const tid = await activateTenant();
     const client = await DeviceClient.create();
     const response = await enrol(tid, randomUUID(), client.enrollment({ azureADDeviceId: randomUUID() }), randomUUID());
@@ -185,7 +187,7 @@ describe('enrolment with a token that names its device (deviceid claim)', () => 
     expect(list.json().value).toEqual([]);
   });
 
-  it('enrols when the token\'s deviceid is the body\'s azureADDeviceId, whatever the case', async () => {
+  it("enrols when the token's deviceid is the body's azureADDeviceId, whatever the case", async () => {
     const tid = await activateTenant();
     const azureADDeviceId = randomUUID();
     const client = await DeviceClient.create();

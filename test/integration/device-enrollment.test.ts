@@ -27,8 +27,13 @@ describe('POST /v1.0/me/managedDevices', () => {
     const device = response.json();
     expect(device['@odata.context']).toBe(`${getConfig().publicBaseUrl}/v1.0/$metadata#deviceManagement/managedDevices/$entity`);
     expect(device).toMatchObject({
-      deviceName: 'DESKTOP-42', userId: oid, azureADDeviceId: body.azureADDeviceId, joinType: 'azureADJoined',
-      managedDeviceOwnerType: 'company', operatingSystem: 'Windows', canReset: 'Unknown',
+      deviceName: 'DESKTOP-42',
+      userId: oid,
+      azureADDeviceId: body.azureADDeviceId,
+      joinType: 'azureADJoined',
+      managedDeviceOwnerType: 'company',
+      operatingSystem: 'Windows',
+      canReset: 'Unknown',
     });
     expect(device.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(device.id).not.toBe(body.azureADDeviceId);
@@ -58,10 +63,26 @@ describe('POST /v1.0/me/managedDevices', () => {
 
     second.deviceId = deviceId;
     first.deviceId = deviceId;
-    expect((await invoke('POST', `/v1.0/devices/${deviceId}/status`, { headers: await deviceHeaders(second), body: { canReset: 'NonDestructiveOnly', ngcSet: true, pinRecoveryEnabled: true } })).status).toBe(204);
-    expect((await invoke('POST', `/v1.0/devices/${deviceId}/status`, { headers: await deviceHeaders(first), body: { canReset: 'NonDestructiveOnly', ngcSet: true, pinRecoveryEnabled: true } })).status).toBe(401);
+    expect(
+      (
+        await invoke('POST', `/v1.0/devices/${deviceId}/status`, {
+          headers: await deviceHeaders(second),
+          body: { canReset: 'NonDestructiveOnly', ngcSet: true, pinRecoveryEnabled: true },
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await invoke('POST', `/v1.0/devices/${deviceId}/status`, {
+          headers: await deviceHeaders(first),
+          body: { canReset: 'NonDestructiveOnly', ngcSet: true, pinRecoveryEnabled: true },
+        })
+      ).status,
+    ).toBe(401);
 
-    const list = await invoke('GET', `/v1.0/deviceManagement/managedDevices?$filter=azureADDeviceId eq '${azureADDeviceId}'`, { headers: await helpdeskHeaders(tid) });
+    const list = await invoke('GET', `/v1.0/deviceManagement/managedDevices?$filter=azureADDeviceId eq '${azureADDeviceId}'`, {
+      headers: await helpdeskHeaders(tid),
+    });
     expect(list.json().value).toHaveLength(1);
   });
 
@@ -71,7 +92,9 @@ describe('POST /v1.0/me/managedDevices', () => {
     const ownerClient = await DeviceClient.create();
     const created = await enrol(tid, ownerClient.enrollment({ azureADDeviceId }));
     ownerClient.deviceId = created.json().id;
-    expect((await invoke('POST', `/v1.0/deviceManagement/managedDevices/${ownerClient.deviceId}/resetPasscode`, { headers: await helpdeskHeaders(tid) })).status).toBe(204);
+    expect(
+      (await invoke('POST', `/v1.0/deviceManagement/managedDevices/${ownerClient.deviceId}/resetPasscode`, { headers: await helpdeskHeaders(tid) })).status,
+    ).toBe(204);
 
     const intruder = await DeviceClient.create();
     const takeover = await enrol(tid, intruder.enrollment({ azureADDeviceId }));
@@ -152,7 +175,8 @@ describe('POST /v1.0/devices/{id}/status', () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     const response = await invoke('POST', `/v1.0/devices/${client.deviceId}/status`, {
-      headers: await deviceHeaders(client), body: { canReset: 'DestructiveAndNonDestructive', ngcSet: true, pinRecoveryEnabled: true },
+      headers: await deviceHeaders(client),
+      body: { canReset: 'DestructiveAndNonDestructive', ngcSet: true, pinRecoveryEnabled: true },
     });
     expect(response.status).toBe(204);
     const device = await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}`, { headers: await helpdeskHeaders(tid) });
@@ -165,7 +189,10 @@ describe('POST /v1.0/devices/{id}/status', () => {
   it('refuses a bad canReset value with 400', async () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
-    const response = await invoke('POST', `/v1.0/devices/${client.deviceId}/status`, { headers: await deviceHeaders(client), body: { canReset: 'Sometimes', ngcSet: true, pinRecoveryEnabled: true } });
+    const response = await invoke('POST', `/v1.0/devices/${client.deviceId}/status`, {
+      headers: await deviceHeaders(client),
+      body: { canReset: 'Sometimes', ngcSet: true, pinRecoveryEnabled: true },
+    });
     expect(response.status).toBe(400);
     expect(response.json().error.message).toContain('canReset');
   });
@@ -174,7 +201,10 @@ describe('POST /v1.0/devices/{id}/status', () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     const { client: other } = await enrolledDevice(tid);
-    const response = await invoke('POST', `/v1.0/devices/${other.deviceId}/status`, { headers: await deviceHeaders(client), body: { canReset: 'Unknown', ngcSet: false, pinRecoveryEnabled: false } });
+    const response = await invoke('POST', `/v1.0/devices/${other.deviceId}/status`, {
+      headers: await deviceHeaders(client),
+      body: { canReset: 'Unknown', ngcSet: false, pinRecoveryEnabled: false },
+    });
     expect(response.status).toBe(404);
   });
 });

@@ -35,18 +35,42 @@ async function seedDevices(tid: string, count: number): Promise<ManagedDeviceRec
   const { publicJwk } = await DeviceClient.create();
   const now = new Date().toISOString();
   const devices: ManagedDeviceRecord[] = Array.from({ length: count }, (_, index) => ({
-    id: randomUUID(), tenantId: tid, userId: randomUUID(), userPrincipalName: null, deviceName: `LAB-${String(index).padStart(4, '0')}`,
-    azureADDeviceId: randomUUID(), joinType: 'azureADJoined', operatingSystem: 'Windows', osVersion: '10.0.26100.2894',
-    deviceKey: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y }, enrolledDateTime: now, lastSyncDateTime: now,
-    canReset: 'DestructiveAndNonDestructive', ngcSet: true, pinRecoveryEnabled: true, protectorKeyId: null, latestAction: null,
+    id: randomUUID(),
+    tenantId: tid,
+    userId: randomUUID(),
+    userPrincipalName: null,
+    deviceName: `LAB-${String(index).padStart(4, '0')}`,
+    azureADDeviceId: randomUUID(),
+    joinType: 'azureADJoined',
+    operatingSystem: 'Windows',
+    osVersion: '10.0.26100.2894',
+    deviceKey: { kty: 'EC', crv: 'P-256', x: publicJwk.x, y: publicJwk.y },
+    enrolledDateTime: now,
+    lastSyncDateTime: now,
+    canReset: 'DestructiveAndNonDestructive',
+    ngcSet: true,
+    pinRecoveryEnabled: true,
+    protectorKeyId: null,
+    latestAction: null,
   }));
   await inBatches(devices, 50, async (device) => expect(await getServices().devices.create(device)).not.toBe(false));
   return devices;
 }
 
 function helpdesk(tid: string): UserPrincipal {
-  return { tenantId: tid, objectId: randomUUID(), userPrincipalName: 'helpdesk@contoso.example', roles: [], wids: [ROLE_TEMPLATE_IDS.helpdeskAdministrator],
-    amr: ['pwd', 'mfa'], acrs: [], tokenVersion: '2.0', issuedAt: Math.floor(Date.now() / 1000), authTime: undefined, deviceId: undefined };
+  return {
+    tenantId: tid,
+    objectId: randomUUID(),
+    userPrincipalName: 'helpdesk@contoso.example',
+    roles: [],
+    wids: [ROLE_TEMPLATE_IDS.helpdeskAdministrator],
+    amr: ['pwd', 'mfa'],
+    acrs: [],
+    tokenVersion: '2.0',
+    issuedAt: Math.floor(Date.now() / 1000),
+    authTime: undefined,
+    deviceId: undefined,
+  };
 }
 
 async function requestResets(tid: string, devices: readonly ManagedDeviceRecord[]): Promise<void> {

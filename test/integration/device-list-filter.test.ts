@@ -15,12 +15,22 @@ describe('the managed device list filter', () => {
     await enrolledDevice(tid, { deviceName: "O'Brien's PC' or RowKey ne '" });
     await enrolledDevice(tid, { deviceName: 'OTHER-PC' });
 
-    const page = await getServices().devices.list(tid, { filter: [{ property: 'deviceName', value: "O'Brien's PC' or RowKey ne '" }], pageSize: 10, continuationToken: undefined });
+    const page = await getServices().devices.list(tid, {
+      filter: [{ property: 'deviceName', value: "O'Brien's PC' or RowKey ne '" }],
+      pageSize: 10,
+      continuationToken: undefined,
+    });
     expect(page.devices.map((device) => device.deviceName)).toEqual(["O'Brien's PC' or RowKey ne '"]);
-    const injected = await getServices().devices.list(tid, { filter: [{ property: 'deviceName', value: "x' or deviceName ne 'x" }], pageSize: 10, continuationToken: undefined });
+    const injected = await getServices().devices.list(tid, {
+      filter: [{ property: 'deviceName', value: "x' or deviceName ne 'x" }],
+      pageSize: 10,
+      continuationToken: undefined,
+    });
     expect(injected.devices).toEqual([]);
 
-    const viaRoute = await invoke('GET', "/v1.0/deviceManagement/managedDevices?$filter=deviceName eq 'O''Brien''s PC'' or RowKey ne '''", { headers: await helpdeskHeaders(tid) });
+    const viaRoute = await invoke('GET', "/v1.0/deviceManagement/managedDevices?$filter=deviceName eq 'O''Brien''s PC'' or RowKey ne '''", {
+      headers: await helpdeskHeaders(tid),
+    });
     expect(viaRoute.status).toBe(200);
     expect(viaRoute.json().value.map((device: { deviceName: string }) => device.deviceName)).toEqual(["O'Brien's PC' or RowKey ne '"]);
   });
@@ -30,7 +40,11 @@ describe('the managed device list filter', () => {
     const { response } = await enrolledDevice(tid, { deviceName: 'LAPTOP-A', joinType: 'azureADRegistered' });
     await enrolledDevice(tid, { deviceName: 'LAPTOP-A', joinType: 'azureADJoined' });
     const page = await getServices().devices.list(tid, {
-      filter: [{ property: 'deviceName', value: 'LAPTOP-A' }, { property: 'joinType', value: 'azureADRegistered' }, { property: 'userId', value: response.json().userId }],
+      filter: [
+        { property: 'deviceName', value: 'LAPTOP-A' },
+        { property: 'joinType', value: 'azureADRegistered' },
+        { property: 'userId', value: response.json().userId },
+      ],
       pageSize: 10,
       continuationToken: undefined,
     });

@@ -51,7 +51,10 @@ describe('device-supplied strings', () => {
 describe('$skiptoken', () => {
   const forged = [
     ['a continuation with a lone surrogate', base64url(JSON.stringify({ c: base64(JSON.stringify({ nextPartitionKey: '\ud800', nextRowKey: 'x' })) }))],
-    ['a continuation with a lone low surrogate in the row key', base64url(JSON.stringify({ c: base64(JSON.stringify({ nextPartitionKey: 'p', nextRowKey: 'a\udc00' })) }))],
+    [
+      'a continuation with a lone low surrogate in the row key',
+      base64url(JSON.stringify({ c: base64(JSON.stringify({ nextPartitionKey: 'p', nextRowKey: 'a\udc00' })) })),
+    ],
     ['a continuation with unexpected keys', base64url(JSON.stringify({ c: base64(JSON.stringify({ nextPartitionKey: 'p', other: 1 })) }))],
     ['an outer token with a lone surrogate', base64url(JSON.stringify({ c: '\ud800' }))],
     ['an outer token with extra keys', base64url(JSON.stringify({ c: 'abc', d: 1 }))],

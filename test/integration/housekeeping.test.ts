@@ -13,7 +13,11 @@ const minutes = (count: number) => new Date(now.getTime() + count * 60_000);
 async function issueState(tenantId: string, expires: Date): Promise<string> {
   const state = randomBytes(32).toString('base64url');
   await services.onboardingStates.create(state, {
-    step: 'service', tenantId, requestedTenant: tenantId, createdDateTime: minutes(-20).toISOString(), expiresDateTime: expires.toISOString(),
+    step: 'service',
+    tenantId,
+    requestedTenant: tenantId,
+    createdDateTime: minutes(-20).toISOString(),
+    expiresDateTime: expires.toISOString(),
   });
   return state;
 }

@@ -59,12 +59,14 @@ describe('devices of an offboarded tenant', () => {
     const { client } = await enrolledDevice(tid);
     const { client: other } = await enrolledDevice(tid);
     await offboard(tid);
-    const forged = await invoke('GET', `/v1.0/devices/${client.deviceId}/pendingActions`, { headers: await deviceHeaders(client, { signingKey: other.privateJwk }) });
+    const forged = await invoke('GET', `/v1.0/devices/${client.deviceId}/pendingActions`, {
+      headers: await deviceHeaders(client, { signingKey: other.privateJwk }),
+    });
     expect(forged.status).toBe(401);
     expect(forged.json().error.code).toBe('InvalidAuthenticationToken');
   });
 
-  it('cannot read the protector keys, nor can the tenant\'s users, and enrolment is refused', async () => {
+  it("cannot read the protector keys, nor can the tenant's users, and enrolment is refused", async () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     const keysPath = `/v1.0/organization/${tid}/pinResetProtectorKeys`;

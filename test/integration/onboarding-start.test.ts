@@ -13,7 +13,12 @@ afterEach(() => setServices(undefined));
 async function status(tid: string) {
   const response = await host.request(`/v1.0/organization/${tid}/pinResetOnboarding`, { headers: bearer(await adminToken(tid)) });
   expect(response.status).toBe(200);
-  return response.json() as Promise<{ state: string; failure: { code: string } | null; lastVerifiedDateTime: string | null; serviceApplication: { consented: boolean } }>;
+  return response.json() as Promise<{
+    state: string;
+    failure: { code: string } | null;
+    lastVerifiedDateTime: string | null;
+    serviceApplication: { consented: boolean };
+  }>;
 }
 
 async function auditActivities(tid: string): Promise<string[]> {

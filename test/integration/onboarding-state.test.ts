@@ -8,7 +8,11 @@ import { randomTenantId } from '../support/tokens.js';
 const repository = new OnboardingStateRepository(new TableStore(getConfig().storage));
 const now = new Date();
 const row = (tenantId: string, expires = new Date(now.getTime() + 600_000)) => ({
-  step: 'service' as const, tenantId, requestedTenant: tenantId, createdDateTime: now.toISOString(), expiresDateTime: expires.toISOString(),
+  step: 'service' as const,
+  tenantId,
+  requestedTenant: tenantId,
+  createdDateTime: now.toISOString(),
+  expiresDateTime: expires.toISOString(),
 });
 
 describe('OnboardingStateRepository', () => {

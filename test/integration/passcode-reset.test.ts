@@ -41,7 +41,8 @@ async function report(client: DeviceClient, actionId: string, body: object, asDe
 async function actionRows(tid: string) {
   const table = await getServices().tables.table(TABLE_NAMES.devices);
   const rows: Record<string, unknown>[] = [];
-  for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${tid}' and RowKey ge 'action|' and RowKey lt 'action}'` } })) rows.push(row);
+  for await (const row of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${tid}' and RowKey ge 'action|' and RowKey lt 'action}'` } }))
+    rows.push(row);
   return rows;
 }
 
@@ -56,8 +57,9 @@ describe('POST /v1.0/deviceManagement/managedDevices/{id}/resetPasscode', () => 
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     const headers = await helpdeskHeaders(tid);
-    const responses = await Promise.all(Array.from({ length: 50 }, () =>
-      invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers })));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers })),
+    );
     expect(responses.filter((r) => r.status === 204)).toHaveLength(1);
     const conflicts = responses.filter((r) => r.status === 409);
     expect(conflicts).toHaveLength(49);
@@ -67,12 +69,22 @@ describe('POST /v1.0/deviceManagement/managedDevices/{id}/resetPasscode', () => 
 
   it('uses newPasscode for joined and hybrid joined devices and resetPasscode for workplace-registered ones', async () => {
     const tid = await activateTenant();
-    for (const [joinType, actionName] of [['azureADJoined', 'newPasscode'], ['hybridAzureADJoined', 'newPasscode'], ['azureADRegistered', 'resetPasscode']] as const) {
+    for (const [joinType, actionName] of [
+      ['azureADJoined', 'newPasscode'],
+      ['hybridAzureADJoined', 'newPasscode'],
+      ['azureADRegistered', 'resetPasscode'],
+    ] as const) {
       const { client } = await enrolledDevice(tid, { joinType });
       expect((await reset(tid, client.deviceId!)).status).toBe(204);
       const device = await adminDevice(tid, client.deviceId!);
       expect(device.deviceActionResults).toHaveLength(1);
-      expect(device.deviceActionResults[0]).toMatchObject({ '@odata.type': '#microsoft.graph.resetPasscodeActionResult', actionName, actionState: 'pending', errorCode: 0, errorName: null });
+      expect(device.deviceActionResults[0]).toMatchObject({
+        '@odata.type': '#microsoft.graph.resetPasscodeActionResult',
+        actionName,
+        actionState: 'pending',
+        errorCode: 0,
+        errorName: null,
+      });
       const [pendingAction] = await fetchPending(client);
       expect(pendingAction!.actionName).toBe(actionName);
     }
@@ -80,7 +92,14 @@ describe('POST /v1.0/deviceManagement/managedDevices/{id}/resetPasscode', () => 
 
   it("generates a passcode that satisfies the tenant's PIN complexity and hands the device that policy", async () => {
     const tid = await activateTenant();
-    const policy: PinComplexity = { pinMinimumLength: 10, pinMaximumLength: 12, pinUppercaseCharactersUsage: 'required', pinLowercaseCharactersUsage: 'required', pinSpecialCharactersUsage: 'required', pinDigitsUsage: 'required' };
+    const policy: PinComplexity = {
+      pinMinimumLength: 10,
+      pinMaximumLength: 12,
+      pinUppercaseCharactersUsage: 'required',
+      pinLowercaseCharactersUsage: 'required',
+      pinSpecialCharactersUsage: 'required',
+      pinDigitsUsage: 'required',
+    };
     await setComplexity(tid, policy);
     const { client } = await enrolledDevice(tid);
     expect((await reset(tid, client.deviceId!)).status).toBe(204);
@@ -99,7 +118,9 @@ describe('POST /v1.0/deviceManagement/managedDevices/{id}/resetPasscode', () => 
     const foreign = await helpdeskHeaders(other);
     expect((await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}`, { headers: foreign })).status).toBe(404);
     expect((await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers: foreign })).status).toBe(404);
-    expect((await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults/${actionId}/cancel`, { headers: foreign })).status).toBe(404);
+    expect(
+      (await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults/${actionId}/cancel`, { headers: foreign })).status,
+    ).toBe(404);
     const list = await invoke('GET', '/v1.0/deviceManagement/managedDevices', { headers: foreign });
     expect(list.status).toBe(200);
     expect(list.json().value).toEqual([]);
@@ -127,7 +148,8 @@ describe('Idempotency-Key on resetPasscode', () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     const headers = await helpdeskHeaders(tid);
-    const call = () => invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers: { ...headers, 'Idempotency-Key': 'reset-42' } });
+    const call = () =>
+      invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers: { ...headers, 'Idempotency-Key': 'reset-42' } });
     const first = await call();
     const second = await call();
     expect(first.status).toBe(204);
@@ -156,7 +178,9 @@ describe('Idempotency-Key on resetPasscode', () => {
     const action = (await adminDevice(tid, client.deviceId!)).deviceActionResults[0];
     const key = { 'Idempotency-Key': 'retry-me' };
     expect((await reset(tid, client.deviceId!, key)).status).toBe(409);
-    await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults/${action.id}/cancel`, { headers: await helpdeskHeaders(tid) });
+    await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults/${action.id}/cancel`, {
+      headers: await helpdeskHeaders(tid),
+    });
     expect((await reset(tid, client.deviceId!, key)).status).toBe(204);
   });
 
@@ -230,14 +254,23 @@ describe('the device side and the action lifecycle', () => {
     const { client } = await enrolledDevice(tid);
     await reset(tid, client.deviceId!);
     const actionId = (await adminDevice(tid, client.deviceId!)).deviceActionResults[0].id;
-    const cancel = async () => invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults/${actionId}/cancel`, { headers: await helpdeskHeaders(tid) });
+    const cancel = async () =>
+      invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults/${actionId}/cancel`, {
+        headers: await helpdeskHeaders(tid),
+      });
     expect((await cancel()).status).toBe(204);
     expect((await adminDevice(tid, client.deviceId!)).deviceActionResults[0]).toMatchObject({ actionState: 'canceled', passcode: null });
     expect(await fetchPending(client)).toEqual([]);
     expect((await cancel()).status).toBe(409);
     const row = (await actionRows(tid)).find((r) => r.actionId === actionId)!;
     expect(row.sealedPasscode).toBeUndefined();
-    expect((await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults/${randomUUID()}/cancel`, { headers: await helpdeskHeaders(tid) })).status).toBe(404);
+    expect(
+      (
+        await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults/${randomUUID()}/cancel`, {
+          headers: await helpdeskHeaders(tid),
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('cancels open actions when the tenant is offboarded', async () => {
@@ -269,7 +302,12 @@ describe('7-day passcode visibility', () => {
     const { erased } = await runPasscodeExpiry(getServices(), { tenantId: tid });
     expect(erased).toBeGreaterThanOrEqual(2);
     expect((await adminDevice(tid, done.deviceId!)).deviceActionResults[0]).toMatchObject({ actionState: 'done', passcode: null });
-    expect((await adminDevice(tid, stale.deviceId!)).deviceActionResults[0]).toMatchObject({ actionState: 'failed', passcode: null, errorCode: 2001, errorName: 'PasscodeExpired' });
+    expect((await adminDevice(tid, stale.deviceId!)).deviceActionResults[0]).toMatchObject({
+      actionState: 'failed',
+      passcode: null,
+      errorCode: 2001,
+      errorName: 'PasscodeExpired',
+    });
     for (const row of await actionRows(tid)) expect(row.sealedPasscode).toBeUndefined();
     const expired = await getServices().audit.list(tid, { top: 50, activity: 'passcodeResetExpired' });
     expect(expired.events).toHaveLength(2);
@@ -295,7 +333,8 @@ describe('GET /v1.0/deviceManagement/managedDevices', () => {
     const tid = await activateTenant();
     const names = ['LAPTOP-A', 'LAPTOP-B', 'LAPTOP-C'];
     const enrolled = [];
-    for (const deviceName of names) enrolled.push(await enrolledDevice(tid, { deviceName, joinType: deviceName === 'LAPTOP-C' ? 'azureADRegistered' : 'azureADJoined' }));
+    for (const deviceName of names)
+      enrolled.push(await enrolledDevice(tid, { deviceName, joinType: deviceName === 'LAPTOP-C' ? 'azureADRegistered' : 'azureADJoined' }));
     const headers = await helpdeskHeaders(tid);
 
     const selected = await invoke('GET', "/v1.0/deviceManagement/managedDevices?$select=id,deviceName&$filter=deviceName eq 'LAPTOP-B'", { headers });
@@ -308,7 +347,11 @@ describe('GET /v1.0/deviceManagement/managedDevices', () => {
     const byUser = await invoke('GET', `/v1.0/deviceManagement/managedDevices?$filter=userId eq '${enrolled[0]!.userId.toUpperCase()}'`, { headers });
     expect(byUser.json().value).toHaveLength(1);
     const azureADDeviceId = enrolled[2]!.response.json().azureADDeviceId as string;
-    const byAzureADDeviceId = await invoke('GET', `/v1.0/deviceManagement/managedDevices?$filter=azureADDeviceId eq '${azureADDeviceId.toUpperCase()}' and joinType eq 'azureADRegistered'`, { headers });
+    const byAzureADDeviceId = await invoke(
+      'GET',
+      `/v1.0/deviceManagement/managedDevices?$filter=azureADDeviceId eq '${azureADDeviceId.toUpperCase()}' and joinType eq 'azureADRegistered'`,
+      { headers },
+    );
     expect(byAzureADDeviceId.json().value.map((d: { deviceName: string }) => d.deviceName)).toEqual(['LAPTOP-C']);
 
     const seen: string[] = [];

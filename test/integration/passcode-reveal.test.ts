@@ -15,7 +15,9 @@ useSimulatedMicrosoft();
 beforeEach(() => setServices(new Services(getConfig())));
 
 async function resetAndDeliver(tid: string, client: DeviceClient): Promise<{ id: string; passcode: string }> {
-  expect((await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers: await helpdeskHeaders(tid) })).status).toBe(204);
+  expect((await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers: await helpdeskHeaders(tid) })).status).toBe(
+    204,
+  );
   const pending = await invoke('GET', `/v1.0/devices/${client.deviceId}/pendingActions`, { headers: await deviceHeaders(client) });
   expect(pending.status).toBe(200);
   return pending.json().value[0];
@@ -38,7 +40,7 @@ async function namedAdmin(tid: string) {
 }
 
 describe('resetPasscodeActionResult.errorCode and errorName', () => {
-  it('answers errorCode as Graph\'s Int32 (0 when none) and the symbolic code in errorName, in the list and the single read', async () => {
+  it("answers errorCode as Graph's Int32 (0 when none) and the symbolic code in errorName, in the list and the single read", async () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     const action = await resetAndDeliver(tid, client);
@@ -53,7 +55,9 @@ describe('resetPasscodeActionResult.errorCode and errorName', () => {
     expect(typeof single.errorCode).toBe('number');
     expect(DEVICE_ACTION_ERROR_CODES.InvalidPinTooFewCharacters).toBe(1001);
     const listed = (await invoke('GET', '/v1.0/deviceManagement/managedDevices', { headers })).json().value[0].deviceActionResults;
-    expect(listed).toEqual([expect.objectContaining({ id: action.id, actionState: 'failed', errorCode: 1001, errorName: 'InvalidPinTooFewCharacters', passcode: null })]);
+    expect(listed).toEqual([
+      expect.objectContaining({ id: action.id, actionState: 'failed', errorCode: 1001, errorName: 'InvalidPinTooFewCharacters', passcode: null }),
+    ]);
     expect(listed[0].errorDescription).toMatch(/pinMinimumLength/);
   });
 });
@@ -88,7 +92,10 @@ describe('passcode reveal', () => {
       result: 'success',
       resultReason: 'Ticket #4711: café user locked out',
       initiatedBy: { user: { id: admin.oid, userPrincipalName: admin.userPrincipalName } },
-      targetResources: [{ id: client.deviceId, type: 'managedDevice', displayName: 'KIOSK-7' }, { id: action.id, type: 'deviceAction' }],
+      targetResources: [
+        { id: client.deviceId, type: 'managedDevice', displayName: 'KIOSK-7' },
+        { id: action.id, type: 'deviceAction' },
+      ],
     });
     expect(JSON.stringify(event)).not.toContain(action.passcode);
 
@@ -98,7 +105,9 @@ describe('passcode reveal', () => {
     expect(filtered.json().value.map((row: { activity: string }) => row.activity)).toEqual(['passcodeRevealed']);
 
     // A read that does not select the action results reveals nothing and audits nothing.
-    expect((await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}?$select=id,deviceName`, { headers: admin.headers })).status).toBe(200);
+    expect((await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}?$select=id,deviceName`, { headers: admin.headers })).status).toBe(
+      200,
+    );
     expect(await revealAudit(tid)).toHaveLength(1);
   });
 
@@ -120,7 +129,12 @@ describe('passcode reveal', () => {
     const { client } = await enrolledDevice(tid);
     const action = await resetAndDeliver(tid, client);
     const base = getServices();
-    const brokenAudit = { record: async () => { throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.'); }, list: base.audit.list.bind(base.audit) };
+    const brokenAudit = {
+      record: async () => {
+        throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.');
+      },
+      list: base.audit.list.bind(base.audit),
+    };
     setServices(new Services(base.config, { audit: brokenAudit }));
     const headers = await helpdeskHeaders(tid);
     const refused = await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}`, { headers });

@@ -51,7 +51,12 @@ describe('decrypt under concurrent rotation and retirement', () => {
         const pick = protectors[(client * 7 + index * 3) % protectors.length]!;
         const response = await decrypt(pick.protected.jwe, { tid, oid: pick.oid, token: tokens.get(pick.oid)! });
         const body = response.json();
-        outcomes.push({ kid: pick.kid, status: response.status, right: response.status === 200 && body.secret === pick.protected.secret, code: body.error?.code });
+        outcomes.push({
+          kid: pick.kid,
+          status: response.status,
+          right: response.status === 200 && body.secret === pick.protected.secret,
+          code: body.error?.code,
+        });
       }
     });
     await Promise.all([admin$, ...clients]);
@@ -75,7 +80,9 @@ describe('decrypt under concurrent rotation and retirement', () => {
 describe('secrets never leak', () => {
   it('leaves no protector or private key material in any table row, log line or error body', async () => {
     const output: string[] = [];
-    const capture = (...args: unknown[]) => { output.push(args.map(String).join(' ')); };
+    const capture = (...args: unknown[]) => {
+      output.push(args.map(String).join(' '));
+    };
     vi.spyOn(console, 'log').mockImplementation(capture);
     vi.spyOn(console, 'info').mockImplementation(capture);
     vi.spyOn(console, 'warn').mockImplementation(capture);
@@ -83,8 +90,14 @@ describe('secrets never leak', () => {
     vi.spyOn(console, 'debug').mockImplementation(capture);
     const writeOut = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => { output.push(String(chunk)); return writeOut(chunk, ...(rest as [])); });
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => { output.push(String(chunk)); return writeErr(chunk, ...(rest as [])); });
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      output.push(String(chunk));
+      return writeOut(chunk, ...(rest as []));
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      output.push(String(chunk));
+      return writeErr(chunk, ...(rest as []));
+    });
 
     setServices(unlimited());
     const tid = await activateTenant();
@@ -99,7 +112,18 @@ describe('secrets never leak', () => {
     const third = await protect(second, { tid, oid });
     secrets.push(third);
     bodies.push((await decrypt(third.jwe, { tid, oid })).text);
-    bodies.push((await decrypt(craftJwe(second, { alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: second.kid, tid, oid }, { plaintext: Buffer.from(third.secret, 'base64').subarray(0, 31) }), { tid, oid })).text);
+    bodies.push(
+      (
+        await decrypt(
+          craftJwe(
+            second,
+            { alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: second.kid, tid, oid },
+            { plaintext: Buffer.from(third.secret, 'base64').subarray(0, 31) },
+          ),
+          { tid, oid },
+        )
+      ).text,
+    );
     bodies.push((await decrypt(third.jwe, { tid, oid: randomUUID() })).text);
     // The private keys, as a thief would look for them.
     const material: string[] = [];
@@ -109,7 +133,14 @@ describe('secrets never leak', () => {
       const der = key.privateKey.export({ format: 'der', type: 'pkcs8' });
       const pem = key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
       const jwk = key.privateKey.export({ format: 'jwk' });
-      material.push(der.toString('base64').slice(40, 120), der.toString('hex').slice(80, 240), pem.split('\n')[3]!, jwk.d!.slice(0, 60), jwk.p!.slice(0, 60), jwk.q!.slice(0, 60));
+      material.push(
+        der.toString('base64').slice(40, 120),
+        der.toString('hex').slice(80, 240),
+        pem.split('\n')[3]!,
+        jwk.d!.slice(0, 60),
+        jwk.p!.slice(0, 60),
+        jwk.q!.slice(0, 60),
+      );
     }
     for (const item of secrets) {
       const bytes = Buffer.from(item.secret, 'base64');

@@ -39,8 +39,14 @@ describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
     expect(response.json()).toEqual({ secret, keyId: jwk.kid, reprotectRecommended: false });
     expect(response.headers.get('cache-control')).toBe('no-store');
     const [event] = await decryptAudit(tid);
-    expect(event).toMatchObject({ activity: 'protectorDecrypt', result: 'success', resultReason: null, initiatedBy: { user: { id: oid } },
-      targetResources: [{ id: jwk.kid, type: 'protectorKey' }], correlationId: response.headers.get('request-id') });
+    expect(event).toMatchObject({
+      activity: 'protectorDecrypt',
+      result: 'success',
+      resultReason: null,
+      initiatedBy: { user: { id: oid } },
+      targetResources: [{ id: jwk.kid, type: 'protectorKey' }],
+      correlationId: response.headers.get('request-id'),
+    });
   });
 
   it('answers the same on the wire-compatible POST /unprotectsecret/v1', async () => {
@@ -89,7 +95,11 @@ describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
     const { tid, oid, jwk } = await activeUser();
     const other = await activeUser();
     const good = await protect(jwk, { tid, oid });
-    const flip = (part: string) => { const bytes = Buffer.from(part, 'base64url'); bytes[0]! ^= 1; return bytes.toString('base64url'); };
+    const flip = (part: string) => {
+      const bytes = Buffer.from(part, 'base64url');
+      bytes[0]! ^= 1;
+      return bytes.toString('base64url');
+    };
     const header = { alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: jwk.kid, tid, oid };
     const admin = bearer(await adminToken(tid));
     await invoke('POST', `/v1.0/organization/${tid}/pinResetProtectorKeys/rotate`, { headers: admin });
@@ -105,7 +115,7 @@ describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
       'empty string': '',
       'longer than any protected secret (9,000 chars)': `${live.jwe}.${'A'.repeat(9_000)}`,
       'a number instead of a string': 12345,
-      'null': null,
+      null: null,
       'an object instead of a string': { jwe: live.jwe },
       'tampered ciphertext': [lh, lk, liv, flip(lc), lt].join('.'),
       'tampered tag': [lh, lk, liv, lc, flip(lt)].join('.'),
@@ -229,7 +239,12 @@ describe('decrypt audit and failure policy', () => {
     const { tid, oid, jwk } = await activeUser();
     const { jwe, secret } = await protect(jwk, { tid, oid });
     const base = getServices();
-    const brokenAudit = { record: async () => { throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.'); }, list: base.audit.list.bind(base.audit) };
+    const brokenAudit = {
+      record: async () => {
+        throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.');
+      },
+      list: base.audit.list.bind(base.audit),
+    };
     setServices(new Services(base.config, { audit: brokenAudit, tables: base.tables }));
     const response = await decrypt(jwe, { tid, oid });
     expect(response.status).toBe(503);
@@ -271,16 +286,32 @@ describe('decrypt rate limits', () => {
     const { tid, jwk } = await activeUser();
     const env = { PINRESET_DECRYPT_LIMIT_PER_USER: '0', PINRESET_DECRYPT_LIMIT_PER_TENANT: '7' };
     const instances = [limitedServices(env), limitedServices(env)];
-    const users = await Promise.all(Array.from({ length: 16 }, async (_, index) => {
-      const oid = randomUUID();
-      return { oid, index, protector: await protect(jwk, { tid, oid }), token: await userToken({ tid, oid, amr: ['mfa'] }) };
-    }));
+    const users = await Promise.all(
+      Array.from({ length: 16 }, async (_, index) => {
+        const oid = randomUUID();
+        return { oid, index, protector: await protect(jwk, { tid, oid }), token: await userToken({ tid, oid, amr: ['mfa'] }) };
+      }),
+    );
     // Direct service calls so both instances really run at once.
-    const results = await Promise.allSettled(users.map(async ({ oid, index, protector }) => {
-      const services = instances[index % 2]!;
-      const principal = { tenantId: tid, objectId: oid, userPrincipalName: undefined, roles: [], wids: [], amr: ['mfa'], acrs: [], tokenVersion: '2.0' as const, issuedAt: 0, authTime: undefined, deviceId: undefined };
-      return services.protectorDecrypt.decrypt(principal, protector.jwe, randomUUID());
-    }));
+    const results = await Promise.allSettled(
+      users.map(async ({ oid, index, protector }) => {
+        const services = instances[index % 2]!;
+        const principal = {
+          tenantId: tid,
+          objectId: oid,
+          userPrincipalName: undefined,
+          roles: [],
+          wids: [],
+          amr: ['mfa'],
+          acrs: [],
+          tokenVersion: '2.0' as const,
+          issuedAt: 0,
+          authTime: undefined,
+          deviceId: undefined,
+        };
+        return services.protectorDecrypt.decrypt(principal, protector.jwe, randomUUID());
+      }),
+    );
     const ok = results.filter((result) => result.status === 'fulfilled').length;
     const limited = results.filter((result) => result.status === 'rejected' && (result.reason as ServiceError).code === 'TooManyRequests').length;
     expect(ok).toBe(7);

@@ -96,7 +96,10 @@ describe('deviceCount on protector key versions', () => {
     const bad = await status(client, { protectorKeyId: 'not a kid' });
     expect(bad.status).toBe(400);
     const other = await DeviceClient.create();
-    const enrolment = await invoke('POST', '/v1.0/me/managedDevices', { headers: bearer(await userToken({ tid })), body: { ...other.enrollment(), protectorKeyId: "x' or 1 eq 1" } });
+    const enrolment = await invoke('POST', '/v1.0/me/managedDevices', {
+      headers: bearer(await userToken({ tid })),
+      body: { ...other.enrollment(), protectorKeyId: "x' or 1 eq 1" },
+    });
     expect(enrolment.status).toBe(400);
   });
 });

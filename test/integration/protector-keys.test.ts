@@ -85,8 +85,10 @@ describe('key lifecycle (admin)', () => {
     expect(rotated).toMatchObject({ state: 'active', kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
     const list = await invoke('GET', `${keysPath(tid)}/versions`, { headers: admin });
     expect(list.status).toBe(200);
-    expect(list.json().value.map((version: { kid: string; state: string }) => [version.kid, version.state]))
-      .toEqual([[rotated.kid, 'active'], [original!.kid, 'decryptOnly']]);
+    expect(list.json().value.map((version: { kid: string; state: string }) => [version.kid, version.state])).toEqual([
+      [rotated.kid, 'active'],
+      [original!.kid, 'decryptOnly'],
+    ]);
     const forbidden = await invoke('GET', `${keysPath(tid)}/versions`, { headers: bearer(await userToken({ tid })) });
     expect(forbidden.status).toBe(403);
   });
@@ -122,8 +124,8 @@ describe('key lifecycle (admin)', () => {
 });
 
 describe('rotation limits', () => {
-  const limited = (interval: string, clock?: Date) => new Services(
-    loadConfig({ ...process.env, PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS: interval }), clock ? { clock: () => clock } : {});
+  const limited = (interval: string, clock?: Date) =>
+    new Services(loadConfig({ ...process.env, PINRESET_KEY_ROTATION_MIN_INTERVAL_SECONDS: interval }), clock ? { clock: () => clock } : {});
 
   /** An active tenant whose first key was made `ageMs` ago. */
   async function tenantWithKeyAged(ageMs: number): Promise<string> {
@@ -166,7 +168,10 @@ describe('rotation limits', () => {
     const repository = new ProtectorKeyRepository(getServices().tables);
     const [current] = await repository.listKeys(tid);
     const old = Array.from({ length: 19 }, (_, index) => ({
-      ...current!, kid: randomBytes(32).toString('base64url'), state: 'decryptOnly' as const, sealed: undefined,
+      ...current!,
+      kid: randomBytes(32).toString('base64url'),
+      state: 'decryptOnly' as const,
+      sealed: undefined,
       createdDateTime: new Date(Date.now() - (index + 1) * 86_400_000).toISOString(),
     }));
     await Promise.all(old.map((key) => repository.insertKey(key)));
@@ -213,7 +218,11 @@ describe('scheduled rotation', () => {
     const onlyMine = async (clock: Date) => {
       const services = new Services(base.config, { clock: () => clock });
       const [current] = await fetchJwks(tid);
-      const rotated = await services.protectorKeys.rotateDueKeys({ rotationDaysOf: async () => 365, isActive: async (id) => id === tid, correlationId: 'test' });
+      const rotated = await services.protectorKeys.rotateDueKeys({
+        rotationDaysOf: async () => 365,
+        isActive: async (id) => id === tid,
+        correlationId: 'test',
+      });
       return { rotated: rotated.includes(tid), before: current!.kid };
     };
     expect((await onlyMine(in364Days)).rotated).toBe(false);
@@ -228,8 +237,13 @@ function simulatedKeyVault(vault: string, name: string) {
   const base = `https://${vault}.vault.azure.net/keys/${name}`;
   const calls: string[] = [];
   const token = 'fake-key-vault-token';
-  const unauthorized = () => new HttpResponse(null, { status: 401, headers: {
-    'WWW-Authenticate': 'Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net"' } });
+  const unauthorized = () =>
+    new HttpResponse(null, {
+      status: 401,
+      headers: {
+        'WWW-Authenticate': 'Bearer authorization="https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47", resource="https://vault.azure.net"',
+      },
+    });
   const keyBundle = () => {
     const jwk = publicKey.export({ format: 'jwk' });
     return { key: { kid: `${base}/${version}`, kty: 'RSA', key_ops: ['wrapKey', 'unwrapKey'], n: jwk.n, e: jwk.e }, attributes: { enabled: true } };
@@ -243,15 +257,18 @@ function simulatedKeyVault(vault: string, name: string) {
     // The SDK posts to keys/<name>/<version>/wrapkey, with an empty version for a versionless key id.
     http.post(new RegExp(`^${base.replace(/[.]/g, '\\.')}/([a-f0-9]*)/(wrapkey|unwrapkey)$`), async ({ request }) => {
       if (request.headers.get('authorization') !== `Bearer ${token}`) return unauthorized();
-      const body = await request.json() as { alg: string; value: string };
+      const body = (await request.json()) as { alg: string; value: string };
       const [, pathVersion = '', operation = ''] = new URL(request.url).pathname.split('/').slice(2);
       const requestedVersion = pathVersion || version;
       calls.push(`${operation}:${body.alg}:${requestedVersion === version ? 'current' : requestedVersion}`);
-      if (body.alg !== 'RSA-OAEP-256' || requestedVersion !== version) return HttpResponse.json({ error: { code: 'BadParameter', message: 'no' } }, { status: 400 });
+      if (body.alg !== 'RSA-OAEP-256' || requestedVersion !== version)
+        return HttpResponse.json({ error: { code: 'BadParameter', message: 'no' } }, { status: 400 });
       const value = Buffer.from(body.value, 'base64url');
       const options = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' };
-      if (operation === 'wrapkey') return HttpResponse.json({ kid: `${base}/${version}`, value: publicEncrypt({ key: publicKey, ...options }, value).toString('base64url') });
-      if (operation === 'unwrapkey') return HttpResponse.json({ kid: `${base}/${version}`, value: privateDecrypt({ key: privateKey, ...options }, value).toString('base64url') });
+      if (operation === 'wrapkey')
+        return HttpResponse.json({ kid: `${base}/${version}`, value: publicEncrypt({ key: publicKey, ...options }, value).toString('base64url') });
+      if (operation === 'unwrapkey')
+        return HttpResponse.json({ kid: `${base}/${version}`, value: privateDecrypt({ key: privateKey, ...options }, value).toString('base64url') });
       return HttpResponse.json({ error: { code: 'BadParameter', message: operation } }, { status: 400 });
     }),
   ];
@@ -280,7 +297,10 @@ describe('Azure Key Vault KEK provider', () => {
     const base = getServices();
     setServices(new Services(base.config, { kek: new KeyVaultKekProvider({ keyId: vault.keyId, credential: vault.credential }) }));
     const tid = randomTenantId();
-    await base.tenants.create({ ...(await import('../../shared/domain/tenant.js')).newTenantRecord(tid, { serviceAppId: 'a', clientAppId: 'b' }, new Date()), onboardingState: 'active' });
+    await base.tenants.create({
+      ...(await import('../../shared/domain/tenant.js')).newTenantRecord(tid, { serviceAppId: 'a', clientAppId: 'b' }, new Date()),
+      onboardingState: 'active',
+    });
     const response = await invoke('GET', keysPath(tid), { headers: bearer(await userToken({ tid })) });
     expect(response.status).toBe(503);
     expect(response.json().error.code).toBe('ServiceUnavailable');

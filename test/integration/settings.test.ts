@@ -8,7 +8,10 @@ useSimulatedMicrosoft();
 const path = (tid: string) => `/v1.0/organization/${tid}/pinResetSettings`;
 
 async function patch(tid: string, body: unknown, headers: Record<string, string> = {}) {
-  return invoke('PATCH', path(tid), { headers: { ...bearer(await adminToken(tid)), 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return invoke('PATCH', path(tid), {
+    headers: { ...bearer(await adminToken(tid)), 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 async function expectFieldError(body: unknown, field: string) {
@@ -30,8 +33,12 @@ describe('GET|PATCH /v1.0/organization/{tid}/pinResetSettings', () => {
       webSignInAllowedUrls: [],
       cloud: 'public',
       pinComplexity: {
-        pinMinimumLength: 6, pinMaximumLength: 127,
-        pinUppercaseCharactersUsage: 'disallowed', pinLowercaseCharactersUsage: 'disallowed', pinSpecialCharactersUsage: 'disallowed', pinDigitsUsage: 'required',
+        pinMinimumLength: 6,
+        pinMaximumLength: 127,
+        pinUppercaseCharactersUsage: 'disallowed',
+        pinLowercaseCharactersUsage: 'disallowed',
+        pinSpecialCharactersUsage: 'disallowed',
+        pinDigitsUsage: 'required',
       },
       protectorKeyRotationDays: 365,
     });
@@ -50,8 +57,12 @@ describe('GET|PATCH /v1.0/organization/{tid}/pinResetSettings', () => {
       webSignInAllowedUrls: ['signin.contoso.com'],
       cloud: 'usGovernment',
       pinComplexity: {
-        pinMinimumLength: 8, pinMaximumLength: 127,
-        pinUppercaseCharactersUsage: 'allowed', pinLowercaseCharactersUsage: 'disallowed', pinSpecialCharactersUsage: 'disallowed', pinDigitsUsage: 'required',
+        pinMinimumLength: 8,
+        pinMaximumLength: 127,
+        pinUppercaseCharactersUsage: 'allowed',
+        pinLowercaseCharactersUsage: 'disallowed',
+        pinSpecialCharactersUsage: 'disallowed',
+        pinDigitsUsage: 'required',
       },
       protectorKeyRotationDays: 365,
     });
@@ -141,7 +152,7 @@ describe('GET|PATCH /v1.0/organization/{tid}/pinResetSettings', () => {
     });
   });
 
-  it('answers 404 to another tenant\'s admin and 403 to a non-admin', async () => {
+  it("answers 404 to another tenant's admin and 403 to a non-admin", async () => {
     const tid = randomTenantId();
     const other = await invoke('GET', path(tid), { headers: bearer(await adminToken(randomTenantId())) });
     expect(other.status).toBe(404);

@@ -42,7 +42,9 @@ describe('sign-in secrets never reach a log', () => {
     const tid = randomTenantId();
     const authority = getConfig().authorityUrl;
     const scope = `openid profile offline_access ${getConfig().serviceAppIdUri}/user_impersonation`;
-    const config = await client.discovery(new URL(`${authority}/${tid}/v2.0`), getConfig().clientAppId, undefined, client.None(), { execute: [client.allowInsecureRequests] });
+    const config = await client.discovery(new URL(`${authority}/${tid}/v2.0`), getConfig().clientAppId, undefined, client.None(), {
+      execute: [client.allowInsecureRequests],
+    });
     const user = { userPrincipalName: 'secrecy@contoso.test', tenantId: tid };
 
     // Device code.
@@ -55,12 +57,20 @@ describe('sign-in secrets never reach a log', () => {
     // Authorization code + PKCE, then a refresh.
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
-    const callback = new URL(await completeAuthorization({
-      authorizeUrl: client.buildAuthorizationUrl(config, {
-        redirect_uri: 'http://127.0.0.1:53682/cb', scope, state, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-      }).toString(),
-      user,
-    }));
+    const callback = new URL(
+      await completeAuthorization({
+        authorizeUrl: client
+          .buildAuthorizationUrl(config, {
+            redirect_uri: 'http://127.0.0.1:53682/cb',
+            scope,
+            state,
+            code_challenge: await client.calculatePKCECodeChallenge(verifier),
+            code_challenge_method: 'S256',
+          })
+          .toString(),
+        user,
+      }),
+    );
     secrets.push(callback.searchParams.get('code')!, verifier);
     const codeTokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
     const refreshed = await client.refreshTokenGrant(config, codeTokens.refresh_token!);
@@ -71,10 +81,11 @@ describe('sign-in secrets never reach a log', () => {
       fetch: async (input, init) => {
         const response = await fetch(input, init);
         const location = response.headers.get('location');
-        if (location) for (const name of ['code', 'state']) {
-          const value = new URL(location, String(input)).searchParams.get(name);
-          if (value) secrets.push(value);
-        }
+        if (location)
+          for (const name of ['code', 'state']) {
+            const value = new URL(location, String(input)).searchParams.get(name);
+            if (value) secrets.push(value);
+          }
         return response;
       },
     });

@@ -57,7 +57,11 @@ async function timed(name: string, path: string, init: RequestInit = {}): Promis
 }
 
 async function decryptRequest(tid: string, oid: string, jwe: string): Promise<RequestInit> {
-  return { method: 'POST', headers: { ...bearer(await mfaToken(tid, oid)), 'content-type': 'application/json' }, body: JSON.stringify({ protectedSecret: jwe }) };
+  return {
+    method: 'POST',
+    headers: { ...bearer(await mfaToken(tid, oid)), 'content-type': 'application/json' },
+    body: JSON.stringify({ protectedSecret: jwe }),
+  };
 }
 
 describe('storage that stops answering (Azurite frozen with SIGSTOP)', () => {
@@ -110,7 +114,9 @@ describe('storage that stops answering (Azurite frozen with SIGSTOP)', () => {
     const audited = (await services.audit.list(tid, { top: 100, activity: 'protectorDecrypt' })).events;
     expect(audited.length).toBeGreaterThanOrEqual(3);
     expect(audited.length).toBeLessThanOrEqual(3 + 2);
-    expect(new Set(audited.map((event) => event.initiatedBy && 'user' in event.initiatedBy ? event.initiatedBy.user.id : ''))).toEqual(new Set([known, fresh]));
+    expect(new Set(audited.map((event) => (event.initiatedBy && 'user' in event.initiatedBy ? event.initiatedBy.user.id : '')))).toEqual(
+      new Set([known, fresh]),
+    );
   });
 });
 

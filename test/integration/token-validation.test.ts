@@ -84,7 +84,9 @@ describe('Entra access token validation', () => {
     const tid = randomTenantId();
     const { keys } = await simulation.signer.jwks(AUTHORITY);
     const publicPem = createPublicKey({ key: keys[0] as JWK & { kty: 'RSA' }, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
-    const token = await new SignJWT(validClaims(tid)).setProtectedHeader({ alg: 'HS256', kid: await devKid() }).sign(new TextEncoder().encode(String(publicPem)));
+    const token = await new SignJWT(validClaims(tid))
+      .setProtectedHeader({ alg: 'HS256', kid: await devKid() })
+      .sign(new TextEncoder().encode(String(publicPem)));
     expectRefused(await callOrganization(`Bearer ${token}`), /algorithm is not allowed/);
   });
 
@@ -100,7 +102,8 @@ describe('Entra access token validation', () => {
       if (request.url === JWKS_URL) fetches += 1;
     });
     const attacker = await generateKeyPair('RS256');
-    const forged = () => new SignJWT(validClaims(randomTenantId())).setProtectedHeader({ alg: 'RS256', kid: `unknown-${randomUUID()}` }).sign(attacker.privateKey);
+    const forged = () =>
+      new SignJWT(validClaims(randomTenantId())).setProtectedHeader({ alg: 'RS256', kid: `unknown-${randomUUID()}` }).sign(attacker.privateKey);
     expectRefused(await callOrganization(`Bearer ${await forged()}`), /signing key is not trusted/);
     expectRefused(await callOrganization(`Bearer ${await forged()}`), /signing key is not trusted/);
     expectRefused(await callOrganization(`Bearer ${await forged()}`), /signing key is not trusted/);
@@ -112,7 +115,8 @@ describe('Entra access token validation', () => {
     const other = await generateKeyPair('RS256', { extractable: true });
     const publicJwk = await exportJWK(other.publicKey);
     const devKeys = (await simulation.signer.jwks(AUTHORITY)).keys;
-    const serveWithIssuer = (issuer: string) => server.use(http.get(JWKS_URL, () => HttpResponse.json({ keys: [...devKeys, { ...publicJwk, kid: 'other-service-key', use: 'sig', issuer }] })));
+    const serveWithIssuer = (issuer: string) =>
+      server.use(http.get(JWKS_URL, () => HttpResponse.json({ keys: [...devKeys, { ...publicJwk, kid: 'other-service-key', use: 'sig', issuer }] })));
     const tid = randomTenantId();
     const forged = await new SignJWT(validClaims(tid)).setProtectedHeader({ alg: 'RS256', kid: 'other-service-key' }).sign(other.privateKey);
 
@@ -128,7 +132,7 @@ describe('Entra access token validation', () => {
     expectRefused(await callOrganization(`Bearer ${await userToken({ tid: randomTenantId(), aud: 'https://graph.microsoft.com' })}`), /Invalid audience/);
   });
 
-  it('in development mode trusts the development authority\'s issuer only, not login.microsoftonline.com', async () => {
+  it("in development mode trusts the development authority's issuer only, not login.microsoftonline.com", async () => {
     const tid = randomTenantId();
     expect(AUTHORITY).toBe(`${getConfig().publicBaseUrl}/dev/login`);
     expectRefused(await callOrganization(`Bearer ${await userToken({ tid, iss: `https://login.microsoftonline.com/${tid}/v2.0` })}`), /Invalid issuer/);
@@ -139,7 +143,7 @@ describe('Entra access token validation', () => {
     expectRefused(await callOrganization(`Bearer ${await userToken({ tid, iss: `https://evil.example.com/${tid}/v2.0` })}`), /Invalid issuer/);
   });
 
-  it('refuses an issuer that names another tenant than the token\'s tid (multi-tenant rule)', async () => {
+  it("refuses an issuer that names another tenant than the token's tid (multi-tenant rule)", async () => {
     const tid = randomTenantId();
     const other = randomTenantId();
     expectRefused(await callOrganization(`Bearer ${await userToken({ tid, iss: `${AUTHORITY}/${other}/v2.0` })}`), /Invalid issuer/);
@@ -211,7 +215,10 @@ describe('MFA on the decrypt route', () => {
     const tid = randomTenantId();
     const { amr: _omitted, ...claims } = { ...validClaims(tid), amr: undefined };
     const token = await simulation.signer.sign(claims);
-    const response = await invoke('POST', '/v1.0/me/pinResetProtector/decrypt', { headers: { Authorization: `Bearer ${token}` }, body: { protectedSecret: 'x' } });
+    const response = await invoke('POST', '/v1.0/me/pinResetProtector/decrypt', {
+      headers: { Authorization: `Bearer ${token}` },
+      body: { protectedSecret: 'x' },
+    });
     expect(response.status).toBe(401);
     expect(response.json().error.code).toBe('MfaRequired');
     expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_claims", claims="[A-Za-z0-9+/=]+"/);

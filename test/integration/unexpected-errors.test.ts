@@ -15,9 +15,15 @@ describe('a bug in a handler', () => {
   it('answers 500 InternalServerError in the Graph envelope, hides the internals, and logs them with the request id', async () => {
     const logged: string[] = [];
     for (const method of ['error', 'warn', 'log', 'info'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => { logged.push(args.map(String).join(' ')); });
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        logged.push(args.map(String).join(' '));
+      });
     }
-    const broken = { get: async () => { throw new TypeError('secret-internal detail: row 42 of Tenants'); } };
+    const broken = {
+      get: async () => {
+        throw new TypeError('secret-internal detail: row 42 of Tenants');
+      },
+    };
     setServices(new Services(getConfig(), { tenants: broken }));
 
     const response = await invoke('GET', '/v1.0/organization', { headers: bearer(await userToken({ tid: randomTenantId() })) });

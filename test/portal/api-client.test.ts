@@ -40,7 +40,7 @@ describe('the admin center API client', () => {
     expect(claimsChallengeOf(null)).toBeUndefined();
   });
 
-  it('steps up on 401 MfaRequired: signs in again with the service\'s claims challenge', async () => {
+  it("steps up on 401 MfaRequired: signs in again with the service's claims challenge", async () => {
     const tid = randomTenantId();
     const session = sessionWith([await userToken({ tid, amr: ['pwd'] })]);
     const api = new Api(session, host.url);

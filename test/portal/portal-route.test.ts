@@ -92,7 +92,14 @@ describe('GET /portal/ (the admin center)', () => {
   });
 
   it('refuses path traversal, however it is spelled', async () => {
-    for (const path of ['/portal/../outside.html', '/portal/%2e%2e/outside.html', '/portal/assets/%2e%2e%2f%2e%2e%2foutside.html', '/portal/..%5Coutside.html', '/portal/assets//index-AbCdEf12.js', '/portal/%00.html']) {
+    for (const path of [
+      '/portal/../outside.html',
+      '/portal/%2e%2e/outside.html',
+      '/portal/assets/%2e%2e%2f%2e%2e%2foutside.html',
+      '/portal/..%5Coutside.html',
+      '/portal/assets//index-AbCdEf12.js',
+      '/portal/%00.html',
+    ]) {
       const response = await host.request(path);
       expect([400, 404], path).toContain(response.status);
       expect(await response.text(), path).not.toContain('outside the bundle');

@@ -14,20 +14,25 @@ export interface DirectoryUser {
  * the onboarding pages) the way an admin would, until the browser is back on a page whose URL starts
  * with `until`. Each page is recognised by what a person sees on it, not by internals.
  */
-export async function completeAuthorityPages(page: Page, user: DirectoryUser, until: string, options: { mfa?: boolean; maxSteps?: number; done?: () => boolean } = {}): Promise<void> {
+export async function completeAuthorityPages(
+  page: Page,
+  user: DirectoryUser,
+  until: string,
+  options: { mfa?: boolean; maxSteps?: number; done?: () => boolean } = {},
+): Promise<void> {
   for (let step = 0; step < (options.maxSteps ?? 12); step += 1) {
     await page.waitForLoadState('domcontentloaded');
     if (page.url().startsWith(until) || options.done?.()) return;
     const existing = page.locator(`input[type="radio"][name="user"][data-upn="${user.userPrincipalName}"]`);
-    if (await existing.count() > 0) {
+    if ((await existing.count()) > 0) {
       await existing.check();
       await submitSignIn(page, options.mfa);
       continue;
     }
-    if (await page.locator('#displayName').count() > 0) {
+    if ((await page.locator('#displayName').count()) > 0) {
       await page.fill('#displayName', user.displayName);
       await page.fill('#userPrincipalName', user.userPrincipalName);
-      if (await page.locator('#tenantId').count() > 0) await page.fill('#tenantId', user.tenantId);
+      if ((await page.locator('#tenantId').count()) > 0) await page.fill('#tenantId', user.tenantId);
       for (const role of user.roles) await page.getByLabel(role, { exact: true }).check();
       await submitSignIn(page, options.mfa);
       continue;
@@ -38,12 +43,12 @@ export async function completeAuthorityPages(page: Page, user: DirectoryUser, un
       continue;
     }
     const link = page.locator(`a[href^="${until}"]`);
-    if (await link.count() > 0) {
+    if ((await link.count()) > 0) {
       await Promise.all([page.waitForNavigation(), link.first().click()]);
       continue;
     }
     // The end of onboarding: the caller goes on from the success page.
-    if (/Onboarding succeeded/.test(await page.locator('h1').first().textContent() ?? '')) return;
+    if (/Onboarding succeeded/.test((await page.locator('h1').first().textContent()) ?? '')) return;
     // A page with nothing to do (e.g. "you may close this window"): wait for the caller's end condition.
     if (options.done) {
       for (let waited = 0; waited < 30_000 && !options.done(); waited += 200) await page.waitForTimeout(200);
@@ -56,14 +61,14 @@ export async function completeAuthorityPages(page: Page, user: DirectoryUser, un
 
 async function submitSignIn(page: Page, mfa: boolean | undefined): Promise<void> {
   const mfaBox = page.locator('#mfa');
-  if (mfa && await mfaBox.count() > 0) await mfaBox.check();
+  if (mfa && (await mfaBox.count()) > 0) await mfaBox.check();
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
 }
 
 async function firstVisible(page: Page, names: readonly string[]) {
   for (const name of names) {
     const button = page.getByRole('button', { name, exact: true });
-    if (await button.count() > 0 && await button.first().isVisible()) return button.first();
+    if ((await button.count()) > 0 && (await button.first().isVisible())) return button.first();
   }
   return undefined;
 }

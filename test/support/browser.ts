@@ -54,7 +54,7 @@ export function findChromium(): string {
   const installed = installedBrowser();
   if (installed) return installed;
   if (canInstallWithApt()) {
-    process.stderr.write('No Chromium or Chrome found: installing Debian\'s chromium for the admin center browser tests (apt-get install -y chromium)…\n');
+    process.stderr.write("No Chromium or Chrome found: installing Debian's chromium for the admin center browser tests (apt-get install -y chromium)…\n");
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     const result = spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
@@ -88,8 +88,14 @@ export async function launchChromium(): Promise<RunningBrowser> {
     executablePath,
     headless: true,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
   return {
@@ -128,12 +134,20 @@ export interface AxeViolation {
  */
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(axeSource());
-  const result = await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`) as { violations: AxeViolation[] };
+  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: AxeViolation[] };
   return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
 }
 
 export function describeViolations(violations: AxeViolation[]): string {
-  return violations.map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n${violation.nodes.slice(0, 5).map((node) => `  ${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`).join('\n')}`).join('\n');
+  return violations
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help}\n${violation.nodes
+          .slice(0, 5)
+          .map((node) => `  ${JSON.stringify(node.target)} ${node.failureSummary ?? ''}`)
+          .join('\n')}`,
+    )
+    .join('\n');
 }
 
 /** Console errors and CSP refusals seen by a page, for assertions. */

@@ -12,7 +12,10 @@ export async function helpdeskHeaders(tid: string): Promise<Record<string, strin
 }
 
 /** Enrols a new device for a new user of `tid` through the route; the client learns its managed device id. */
-export async function enrolledDevice(tid: string, fields: Parameters<DeviceClient['enrollment']>[0] = {}): Promise<{ client: DeviceClient; userId: string; response: InvokeResult }> {
+export async function enrolledDevice(
+  tid: string,
+  fields: Parameters<DeviceClient['enrollment']>[0] = {},
+): Promise<{ client: DeviceClient; userId: string; response: InvokeResult }> {
   const client = await DeviceClient.create();
   const userId = randomUUID();
   const response = await invoke('POST', '/v1.0/me/managedDevices', { headers: bearer(await userToken({ tid, oid: userId })), body: client.enrollment(fields) });

@@ -26,21 +26,34 @@ export function locationOf(response: Response): string {
 
 /** A Global Administrator of the simulated directory (a new UPN each time unless given). */
 export function tenantAdmin(extra: Partial<DevLoginUser> = {}): DevLoginUser {
-  return { userPrincipalName: `admin-${randomUUID().slice(0, 8)}@contoso.test`, displayName: 'Adele Admin', directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator], ...extra };
+  return {
+    userPrincipalName: `admin-${randomUUID().slice(0, 8)}@contoso.test`,
+    displayName: 'Adele Admin',
+    directoryRoles: [ROLE_TEMPLATE_IDS.globalAdministrator],
+    ...extra,
+  };
 }
 
 const isConsentPage = (url: URL) => /\/v2\.0\/adminconsent$/i.test(url.pathname);
 const isCallback = (url: URL) => url.pathname === '/onboarding/callback';
 
 /** start → sign in as `user` (default: a Global Administrator) → the page where that ends. */
-export async function signIn(host: LocalHostHandle, tenant: string, options: { browser?: DevBrowser; user?: DevLoginUser } = {}): Promise<{ browser: DevBrowser; page: Page }> {
+export async function signIn(
+  host: LocalHostHandle,
+  tenant: string,
+  options: { browser?: DevBrowser; user?: DevLoginUser } = {},
+): Promise<{ browser: DevBrowser; page: Page }> {
   const browser = options.browser ?? new DevBrowser();
   const page = await browser.run(`${host.url}/onboarding/start?tenant=${encodeURIComponent(tenant)}`, { user: options.user ?? tenantAdmin() }, isConsentPage);
   return { browser, page };
 }
 
 /** start → sign in → answers the service app's admin consent URL (unvisited) and the browser. */
-export async function signInToConsent(host: LocalHostHandle, tenant: string, options: { browser?: DevBrowser; user?: DevLoginUser } = {}): Promise<{ browser: DevBrowser; consentUrl: string }> {
+export async function signInToConsent(
+  host: LocalHostHandle,
+  tenant: string,
+  options: { browser?: DevBrowser; user?: DevLoginUser } = {},
+): Promise<{ browser: DevBrowser; consentUrl: string }> {
   const { browser, page } = await signIn(host, tenant, options);
   if (page.status !== 302) throw new Error(`the sign-in did not reach the consent page (${page.status}): ${htmlToText(page.html).slice(0, 300)}`);
   return { browser, consentUrl: page.url };

@@ -12,9 +12,16 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 /** The base the document's components are registered under in ajv. */
 const DOCUMENT_ID = 'https://pinreset.invalid/openapi.json';
 
-interface MediaObject { schema?: Record<string, unknown> }
-interface ResponseObject { content?: Record<string, MediaObject> }
-interface OperationObject { operationId: string; responses: Record<string, ResponseObject> }
+interface MediaObject {
+  schema?: Record<string, unknown>;
+}
+interface ResponseObject {
+  content?: Record<string, MediaObject>;
+}
+interface OperationObject {
+  operationId: string;
+  responses: Record<string, ResponseObject>;
+}
 
 export interface Exchange {
   method: string;

@@ -23,7 +23,7 @@ export interface Protected {
 
 /** The tenant's JWKS through the route, in the service's order (current encryption key first). */
 export async function fetchJwks(tid: string, token?: string): Promise<Jwk[]> {
-  const response = await invoke('GET', `/v1.0/organization/${tid}/pinResetProtectorKeys`, { headers: bearer(token ?? await userToken({ tid })) });
+  const response = await invoke('GET', `/v1.0/organization/${tid}/pinResetProtectorKeys`, { headers: bearer(token ?? (await userToken({ tid }))) });
   if (response.status !== 200) throw new Error(`JWKS: ${response.status} ${response.text}`);
   return response.json<{ keys: Jwk[] }>().keys;
 }
@@ -53,12 +53,18 @@ export function craftJwe(jwk: JWK, header: Record<string, unknown>, options: { p
   const ciphertext = Buffer.concat([cipher.update(options.plaintext ?? randomBytes(32)), cipher.final()]);
   const publicKey = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' });
   const encryptedKey = options.encryptedKey ?? publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, cek);
-  return [encodedHeader, encryptedKey.toString('base64url'), iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+  return [
+    encodedHeader,
+    encryptedKey.toString('base64url'),
+    iv.toString('base64url'),
+    ciphertext.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+  ].join('.');
 }
 
 /** POST the decrypt route (direct invoke) with a fresh MFA token of `oid` unless `token` is given. */
 export async function decrypt(protectedSecret: unknown, caller: { tid: string; oid: string; token?: string }, path = '/v1.0/me/pinResetProtector/decrypt') {
-  const token = caller.token ?? await userToken({ tid: caller.tid, oid: caller.oid, amr: ['pwd', 'mfa'] });
+  const token = caller.token ?? (await userToken({ tid: caller.tid, oid: caller.oid, amr: ['pwd', 'mfa'] }));
   return invoke('POST', path, { headers: bearer(token), body: { protectedSecret } });
 }
 

@@ -32,10 +32,12 @@ describe('configuration', () => {
     expect(config.graphHost).toBe('graph.microsoft.com');
   });
 
-  it('builds the authority URL: the cloud\'s https host, the dev authority on loopback in development mode, http nowhere else', () => {
+  it("builds the authority URL: the cloud's https host, the dev authority on loopback in development mode, http nowhere else", () => {
     expect(loadConfig(azure).authorityUrl).toBe('https://login.microsoftonline.com');
     expect(loadConfig({ ...azure, PINRESET_CLOUD: 'usGovernment' }).authorityUrl).toBe('https://login.microsoftonline.us');
-    expect(loadConfig({ ...azure, PINRESET_AUTHORITY_HOST: 'login.partner.example/tenant-path/' }).authorityUrl).toBe('https://login.partner.example/tenant-path');
+    expect(loadConfig({ ...azure, PINRESET_AUTHORITY_HOST: 'login.partner.example/tenant-path/' }).authorityUrl).toBe(
+      'https://login.partner.example/tenant-path',
+    );
     const dev = { PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true', PORT: '8080' };
     expect(loadConfig(dev)).toMatchObject({ authorityUrl: 'http://localhost:8080/dev/login', authorityHost: 'localhost:8080' });
     expect(loadConfig({ ...dev, PINRESET_AUTHORITY_HOST: 'localhost:9000/dev/login' }).authorityUrl).toBe('http://localhost:9000/dev/login');
@@ -59,8 +61,14 @@ describe('configuration', () => {
   });
 
   it('selects the sovereign cloud hosts', () => {
-    expect(loadConfig({ ...azure, PINRESET_CLOUD: 'usGovernment' })).toMatchObject({ authorityHost: 'login.microsoftonline.us', graphHost: 'graph.microsoft.us' });
-    expect(loadConfig({ ...azure, PINRESET_CLOUD: 'china' })).toMatchObject({ authorityHost: 'login.chinacloudapi.cn', graphHost: 'microsoftgraph.chinacloudapi.cn' });
+    expect(loadConfig({ ...azure, PINRESET_CLOUD: 'usGovernment' })).toMatchObject({
+      authorityHost: 'login.microsoftonline.us',
+      graphHost: 'graph.microsoft.us',
+    });
+    expect(loadConfig({ ...azure, PINRESET_CLOUD: 'china' })).toMatchObject({
+      authorityHost: 'login.chinacloudapi.cn',
+      graphHost: 'microsoftgraph.chinacloudapi.cn',
+    });
     expect(configurationError({ ...azure, PINRESET_CLOUD: 'mars' }).setting).toBe('PINRESET_CLOUD');
   });
 
@@ -104,7 +112,10 @@ describe('configuration', () => {
     expect(loadConfig({ ...selfHosted, PINRESET_LOCAL_KEK: kek.toString('base64') }).keyCustody).toEqual({ kind: 'local', kek, devOnly: false });
     expect(configurationError({ ...selfHosted, PINRESET_LOCAL_KEK: Buffer.alloc(16).toString('base64') }).setting).toBe('PINRESET_LOCAL_KEK');
     expect(configurationError(selfHosted).setting).toBe('PINRESET_KEY_VAULT_KEY_ID');
-    expect(loadConfig({ PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).keyCustody).toMatchObject({ kind: 'local', devOnly: true });
+    expect(loadConfig({ PINRESET_DEV_MODE: 'true', TABLES_CONNECTION_STRING: 'UseDevelopmentStorage=true' }).keyCustody).toMatchObject({
+      kind: 'local',
+      devOnly: true,
+    });
   });
 
   it('keeps development mode on loopback and out of any Azure host', () => {

@@ -28,9 +28,19 @@ describe('the simulated directory file of npm start', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'pinreset-dir-')), 'dev-directory.json');
     const before = new SimulatedDirectory();
     persistDirectory(before, path);
-    const user = before.saveUser({ tenantId: TENANT, displayName: 'Adele', userPrincipalName: 'Adele@Contoso.test', directoryRoles: ['62e90394-69f5-4237-9190-012177145e10'] });
+    const user = before.saveUser({
+      tenantId: TENANT,
+      displayName: 'Adele',
+      userPrincipalName: 'Adele@Contoso.test',
+      directoryRoles: ['62e90394-69f5-4237-9190-012177145e10'],
+    });
     before.grantUserConsent(user.id, APP);
-    const updated = before.saveUser({ tenantId: TENANT, displayName: 'Adele Vance', userPrincipalName: 'adele@contoso.test', appRoles: ['PinReset.Administrator'] });
+    const updated = before.saveUser({
+      tenantId: TENANT,
+      displayName: 'Adele Vance',
+      userPrincipalName: 'adele@contoso.test',
+      appRoles: ['PinReset.Administrator'],
+    });
     expect(updated.id).toBe(user.id);
 
     const after = new SimulatedDirectory();

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  canTransition, DEVICE_ACTION_ERROR_CODES, deviceActionErrorCode, isFinalState, isOpenState, isPasscodeExpired, ownerTypeFor, passcodeActionNameFor,
-  passcodeExpiry, type ActionState,
+  canTransition,
+  DEVICE_ACTION_ERROR_CODES,
+  deviceActionErrorCode,
+  isFinalState,
+  isOpenState,
+  isPasscodeExpired,
+  ownerTypeFor,
+  passcodeActionNameFor,
+  passcodeExpiry,
+  type ActionState,
 } from '../../shared/domain/device.js';
 import { DEFAULT_PIN_COMPLEXITY, PIN_FAILURE_CODES } from '../../shared/domain/pin-policy.js';
 import { failureDescription } from '../../shared/services/passcode-reset.js';

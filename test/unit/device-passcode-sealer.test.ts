@@ -31,9 +31,16 @@ describe('PasscodeSealer', () => {
   it('turns an unreachable KEK into 503 ServiceUnavailable', async () => {
     const down: KekProvider = {
       kind: 'keyVault',
-      wrapKey: async () => { throw new KekUnavailableError('vault down'); },
-      unwrapKey: async () => { throw new KekUnavailableError('vault down'); },
+      wrapKey: async () => {
+        throw new KekUnavailableError('vault down');
+      },
+      unwrapKey: async () => {
+        throw new KekUnavailableError('vault down');
+      },
     };
-    await expect(new PasscodeSealer(down).seal('12837465', binding)).rejects.toMatchObject({ code: 'ServiceUnavailable', retryAfterSeconds: KEY_SERVICE_RETRY_AFTER_SECONDS });
+    await expect(new PasscodeSealer(down).seal('12837465', binding)).rejects.toMatchObject({
+      code: 'ServiceUnavailable',
+      retryAfterSeconds: KEY_SERVICE_RETRY_AFTER_SECONDS,
+    });
   });
 });

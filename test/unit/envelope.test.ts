@@ -20,8 +20,12 @@ describe('envelope encryption (keys/envelope.ts)', () => {
   it('answers one 503 with one Retry-After when the key encryption key is unreachable, sealing or opening', async () => {
     const down: KekProvider = {
       kind: 'keyVault',
-      wrapKey: async () => { throw new KekUnavailableError('vault down'); },
-      unwrapKey: async () => { throw new KekUnavailableError('vault down'); },
+      wrapKey: async () => {
+        throw new KekUnavailableError('vault down');
+      },
+      unwrapKey: async () => {
+        throw new KekUnavailableError('vault down');
+      },
     };
     const expected = { code: 'ServiceUnavailable', retryAfterSeconds: KEY_SERVICE_RETRY_AFTER_SECONDS };
     await expect(sealEnvelope(down, secret, 'x')).rejects.toMatchObject(expected);

@@ -22,7 +22,9 @@ describe('the Functions entry (package.json main)', () => {
     }
     expect(registered.at(-1)?.route).toBe('{*path}');
     // Registration loads no operation; the first request loads the route's module and answers through the pipeline.
-    const notFound = await registered.at(-1)!.handler(new functions.HttpRequest({ method: 'GET', url: 'http://localhost/no/such/resource' }), new functions.InvocationContext());
+    const notFound = await registered
+      .at(-1)!
+      .handler(new functions.HttpRequest({ method: 'GET', url: 'http://localhost/no/such/resource' }), new functions.InvocationContext());
     expect(notFound.status).toBe(404);
     expect(JSON.parse(String(notFound.body))).toMatchObject({ error: { code: 'Request_ResourceNotFound' } });
     expect(timers).toEqual(TIMERS.map(({ name, schedule }) => ({ name, schedule })));

@@ -31,8 +31,9 @@ describe('JWE decryptor', () => {
     const tag = Buffer.from(t, 'base64url');
     tag[0]! ^= 1;
     const badTag = [h, k, iv, c, tag.toString('base64url')].join('.');
-    expect(failure(() => decryptProtectedSecret(parseProtectedSecret(badWrap), privateKey)))
-      .toBe(failure(() => decryptProtectedSecret(parseProtectedSecret(badTag), privateKey)));
+    expect(failure(() => decryptProtectedSecret(parseProtectedSecret(badWrap), privateKey))).toBe(
+      failure(() => decryptProtectedSecret(parseProtectedSecret(badTag), privateKey)),
+    );
   });
 
   it.each([
@@ -45,7 +46,9 @@ describe('JWE decryptor', () => {
 
   it('fails a key-wrap of a 16-byte content key (valid OAEP, wrong size) as decryptFailed', () => {
     const wrapped = publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, randomBytes(16));
-    expect(failure(() => decryptProtectedSecret(parseProtectedSecret(craftJwe(jwk, header, { encryptedKey: wrapped })), privateKey))).toMatch(/\|decryptFailed$/);
+    expect(failure(() => decryptProtectedSecret(parseProtectedSecret(craftJwe(jwk, header, { encryptedKey: wrapped })), privateKey))).toMatch(
+      /\|decryptFailed$/,
+    );
   });
 
   it.each([

@@ -37,16 +37,23 @@ describe('the local scheduler', () => {
     const calls: string[] = [];
     const logged: string[] = [];
     let resolveSecond: () => void = () => undefined;
-    const second = new Promise<void>((resolve) => { resolveSecond = resolve; });
-    const scheduler = startLocalScheduler([{
-      name: 'everySecond',
-      schedule: '* * * * * *',
-      handler: async (timer, invocation) => {
-        calls.push(`${invocation.functionName} pastDue=${timer.isPastDue}`);
-        if (calls.length === 1) throw new Error('first run fails');
-        resolveSecond();
-      },
-    }], (level, message) => logged.push(`${level} ${message}`));
+    const second = new Promise<void>((resolve) => {
+      resolveSecond = resolve;
+    });
+    const scheduler = startLocalScheduler(
+      [
+        {
+          name: 'everySecond',
+          schedule: '* * * * * *',
+          handler: async (timer, invocation) => {
+            calls.push(`${invocation.functionName} pastDue=${timer.isPastDue}`);
+            if (calls.length === 1) throw new Error('first run fails');
+            resolveSecond();
+          },
+        },
+      ],
+      (level, message) => logged.push(`${level} ${message}`),
+    );
     try {
       await second;
     } finally {

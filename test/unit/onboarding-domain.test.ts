@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { activate, isDomainName, offboard, recordFailure, recordServiceConsent, startOnboarding, type VerifiedDirectory } from '../../shared/domain/onboarding.js';
+import {
+  activate,
+  isDomainName,
+  offboard,
+  recordFailure,
+  recordServiceConsent,
+  startOnboarding,
+  type VerifiedDirectory,
+} from '../../shared/domain/onboarding.js';
 import { newTenantRecord } from '../../shared/domain/tenant.js';
 import { consentErrorCodes } from '../../shared/services/onboarding.js';
 
@@ -55,7 +63,7 @@ describe('onboarding state transitions', () => {
 });
 
 describe('consentErrorCodes', () => {
-  it('keeps Entra\'s error code and the AADSTS number, and nothing else of the callback', () => {
+  it("keeps Entra's error code and the AADSTS number, and nothing else of the callback", () => {
     expect(consentErrorCodes('access_denied', 'AADSTS65004: User declined to consent to access the app.')).toEqual(['access_denied', 'AADSTS65004']);
     expect(consentErrorCodes('consent_required', 'Re-verify at https://evil.example AADSTS700016 now')).toEqual(['consent_required', 'AADSTS700016']);
     expect(consentErrorCodes('invalid_request', 'no number here')).toEqual(['invalid_request']);

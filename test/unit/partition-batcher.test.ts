@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_BATCH_SIZE, PartitionBatcher } from '../../shared/storage/partition-batcher.js';
 
-interface Row { partitionKey: string; rowKey: string }
+interface Row {
+  partitionKey: string;
+  rowKey: string;
+}
 const row = (partitionKey: string, index: number): Row => ({ partitionKey, rowKey: String(index) });
 
 function recorder(options: { fail?: (batch: Row[]) => boolean; delayMs?: number } = {}) {
@@ -47,14 +50,18 @@ describe('partition batcher', () => {
     const batches: Row[][] = [];
     let inFlight = 0;
     let maxInFlight = 0;
-    const batcher = new PartitionBatcher<Row>(async (entities) => {
-      batches.push(entities);
-      inFlight += 1;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight -= 1;
-      if (entities.some((entity) => entity.rowKey === 'down')) throw new Error('storage down');
-    }, 10, (error) => (error as Error).message === 'storage down');
+    const batcher = new PartitionBatcher<Row>(
+      async (entities) => {
+        batches.push(entities);
+        inFlight += 1;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        if (entities.some((entity) => entity.rowKey === 'down')) throw new Error('storage down');
+      },
+      10,
+      (error) => (error as Error).message === 'storage down',
+    );
     await Promise.all(Array.from({ length: 35 }, (_, index) => batcher.insert(row('t', index))));
     expect(maxInFlight).toBe(1);
     expect(batches.map((batch) => batch.length)).toEqual([10, 10, 10, 5]);

@@ -12,12 +12,7 @@ import {
   usageOf,
 } from '../../shared/domain/pin-policy.js';
 import type { CharacterClass, CharacterUsage, PinComplexity } from '../../shared/domain/pin-policy.js';
-import {
-  InvalidPolicyError,
-  MAX_ATTEMPTS,
-  generatePasscode,
-  passcodeAlphabet,
-} from '../../shared/domain/passcode-generator.js';
+import { InvalidPolicyError, MAX_ATTEMPTS, generatePasscode, passcodeAlphabet } from '../../shared/domain/passcode-generator.js';
 import type { RandomInt } from '../../shared/domain/passcode-generator.js';
 import { randomInt as cryptoRandomInt } from 'node:crypto';
 
@@ -71,8 +66,13 @@ function erfc(x: number): number {
   const r =
     t *
     Math.exp(
-      -z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-        t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
@@ -127,7 +127,14 @@ function positionProbability(complexity: PinComplexity, cls: CharacterClass): nu
     }
     return total;
   };
-  return ((1 / A) * coverAll(required.filter((c) => c !== cls), L - 1)) / coverAll(required, L);
+  return (
+    ((1 / A) *
+      coverAll(
+        required.filter((c) => c !== cls),
+        L - 1,
+      )) /
+    coverAll(required, L)
+  );
 }
 
 /** The "force one of each required class, fill, Fisher–Yates" generator, kept here to show its bias. */
@@ -177,7 +184,10 @@ function withinClassStatistic(complexity: PinComplexity, counts: Counts): { stat
     const alphabet = Array.from(CHARACTER_CLASS_ALPHABETS[c]);
     const observed = alphabet.map((ch) => counts.all.get(ch) ?? 0);
     const total = observed.reduce((a, b) => a + b, 0);
-    statistic += chiSquare(observed, observed.map(() => total / alphabet.length));
+    statistic += chiSquare(
+      observed,
+      observed.map(() => total / alphabet.length),
+    );
     df += alphabet.length - 1;
   }
   return { statistic, df };
@@ -188,7 +198,13 @@ function classStatistic(complexity: PinComplexity, counts: Counts, n: number): {
   const policy = effectiveComplexity(complexity);
   const classes = CHARACTER_CLASSES.filter((c) => usageOf(policy, c) !== 'disallowed');
   const expected = classes.map((c) => n * CHARACTER_CLASS_ALPHABETS[c].length * positionProbability(policy, c));
-  return { statistic: chiSquare(classes.map((c) => counts.firstClass.get(c) ?? 0), expected), df: classes.length - 1 };
+  return {
+    statistic: chiSquare(
+      classes.map((c) => counts.firstClass.get(c) ?? 0),
+      expected,
+    ),
+    df: classes.length - 1,
+  };
 }
 
 const SAMPLES = 20_000;

@@ -98,12 +98,7 @@ describe('validating a PIN complexity', () => {
   });
 
   it('refuses an unknown usage value naming that usage field', () => {
-    for (const field of [
-      'pinUppercaseCharactersUsage',
-      'pinLowercaseCharactersUsage',
-      'pinSpecialCharactersUsage',
-      'pinDigitsUsage',
-    ] as const) {
+    for (const field of ['pinUppercaseCharactersUsage', 'pinLowercaseCharactersUsage', 'pinSpecialCharactersUsage', 'pinDigitsUsage'] as const) {
       const violations = validatePinComplexity({ ...DEFAULT_PIN_COMPLEXITY, [field]: 'sometimes' } as unknown as PinComplexity);
       expect(violations.map((v) => v.field)).toEqual([`pinComplexity.${field}`]);
       expect(violations[0]?.message).toMatch(/'allowed', 'required', 'disallowed'/);
@@ -118,7 +113,14 @@ describe('validating a PIN complexity', () => {
   });
 
   it('reports every violation at once', () => {
-    const bad = { pinMinimumLength: 2, pinMaximumLength: 200, pinUppercaseCharactersUsage: 'x', pinLowercaseCharactersUsage: 'disallowed', pinSpecialCharactersUsage: 'disallowed', pinDigitsUsage: 'disallowed' };
+    const bad = {
+      pinMinimumLength: 2,
+      pinMaximumLength: 200,
+      pinUppercaseCharactersUsage: 'x',
+      pinLowercaseCharactersUsage: 'disallowed',
+      pinSpecialCharactersUsage: 'disallowed',
+      pinDigitsUsage: 'disallowed',
+    };
     expect(fields(bad as unknown as PinComplexity)).toEqual([
       'pinComplexity.pinMinimumLength',
       'pinComplexity.pinMaximumLength',

@@ -18,14 +18,24 @@ describe('readModifyWrite', () => {
 
   it('throws the last lost race, or the whenLost error, after the given number of tries', async () => {
     let tries = 0;
-    await expect(readModifyWrite(async () => {
-      tries += 1;
-      throw lost();
-    }, { attempts: 4 })).rejects.toMatchObject({ code: 'PreconditionFailed' });
+    await expect(
+      readModifyWrite(
+        async () => {
+          tries += 1;
+          throw lost();
+        },
+        { attempts: 4 },
+      ),
+    ).rejects.toMatchObject({ code: 'PreconditionFailed' });
     expect(tries).toBe(4);
-    await expect(readModifyWrite(async () => {
-      throw lost();
-    }, { attempts: 2, whenLost: () => new ServiceError('Conflict', 'busy') })).rejects.toMatchObject({ code: 'Conflict', message: 'busy' });
+    await expect(
+      readModifyWrite(
+        async () => {
+          throw lost();
+        },
+        { attempts: 2, whenLost: () => new ServiceError('Conflict', 'busy') },
+      ),
+    ).rejects.toMatchObject({ code: 'Conflict', message: 'busy' });
   });
 
   it('retries a Conflict only when asked, and never any other error', async () => {
@@ -39,10 +49,12 @@ describe('readModifyWrite', () => {
     await expect(readModifyWrite(conflict, { retryConflicts: true, attempts: 3 })).rejects.toMatchObject({ code: 'Conflict' });
     expect(tries).toBe(4);
     let other = 0;
-    await expect(readModifyWrite(async () => {
-      other += 1;
-      throw new ServiceError('BadRequest', 'no');
-    })).rejects.toMatchObject({ code: 'BadRequest' });
+    await expect(
+      readModifyWrite(async () => {
+        other += 1;
+        throw new ServiceError('BadRequest', 'no');
+      }),
+    ).rejects.toMatchObject({ code: 'BadRequest' });
     expect(other).toBe(1);
   });
 });

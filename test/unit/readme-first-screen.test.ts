@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 const firstScreen = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').split('\n## ')[0] ?? '';
 
 describe('README first screen', () => {
-  it('says which clients can use the service: not Windows\' built-in PIN recovery, but pinreset-agent and agents built on the client library or /openapi.json', () => {
+  it("says which clients can use the service: not Windows' built-in PIN recovery, but pinreset-agent and agents built on the client library or /openapi.json", () => {
     expect(firstScreen).toMatch(/Windows' built-in PIN recovery[\s\S]*talks only to Microsoft's hosted PIN reset service and cannot be pointed at this one/);
     expect(firstScreen).toMatch(/`pinreset-agent`[\s\S]*reference\s+device agent and device simulator/);
     expect(firstScreen).toMatch(/client library\s+\(`cli\/client\/`\) or on the OpenAPI description at `\/openapi\.json`/);

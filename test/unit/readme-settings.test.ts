@@ -22,7 +22,9 @@ describe('README settings table', () => {
   });
 
   it('writes the local URL of its examples as http://localhost:${PORT:-7071}, never a bare 7071 in a command', () => {
-    const commands = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((match) => (match[1] ?? '').split('\n')).filter((line) => !line.trimStart().startsWith('#'));
+    const commands = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .flatMap((match) => (match[1] ?? '').split('\n'))
+      .filter((line) => !line.trimStart().startsWith('#'));
     expect(commands.filter((line) => /localhost:7071/.test(line.replace(/#.*$/, '')))).toEqual([]);
     expect(readme).toContain('http://localhost:${PORT:-7071}');
   });

@@ -19,7 +19,12 @@ describe('storage error translation', () => {
   });
 
   it('reports storage that is down, unreachable or refusing our identity as 503 with Retry-After', () => {
-    for (const error of [{ name: 'RestError', statusCode: 503 }, { name: 'RestError', code: 'ECONNREFUSED' }, { name: 'Error', code: 'ETIMEDOUT' }, { name: 'CredentialUnavailableError' }]) {
+    for (const error of [
+      { name: 'RestError', statusCode: 503 },
+      { name: 'RestError', code: 'ECONNREFUSED' },
+      { name: 'Error', code: 'ETIMEDOUT' },
+      { name: 'CredentialUnavailableError' },
+    ]) {
       const result = translated(error);
       expect(isServiceError(result, 'ServiceUnavailable')).toBe(true);
       expect((result as { retryAfterSeconds?: number }).retryAfterSeconds).toBeGreaterThan(0);

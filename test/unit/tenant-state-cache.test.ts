@@ -3,7 +3,13 @@ import { TenantStateCache } from '../../shared/services/tenant-state-cache.js';
 
 function counter<T>(value: T) {
   const calls = { count: 0 };
-  return { calls, load: async () => { calls.count += 1; return value; } };
+  return {
+    calls,
+    load: async () => {
+      calls.count += 1;
+      return value;
+    },
+  };
 }
 
 describe('tenant state cache', () => {
@@ -33,7 +39,14 @@ describe('tenant state cache', () => {
   it('drops a tenant at once on invalidate, and a load in flight at that moment does not come back', async () => {
     const cache = new TenantStateCache(5_000);
     let release: (value: string) => void = () => undefined;
-    const slow = cache.get('t', 'x', () => new Promise<string>((resolve) => { release = resolve; }));
+    const slow = cache.get(
+      't',
+      'x',
+      () =>
+        new Promise<string>((resolve) => {
+          release = resolve;
+        }),
+    );
     cache.invalidate('t');
     release('stale');
     expect(await slow).toBe('stale');

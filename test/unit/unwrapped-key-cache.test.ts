@@ -7,7 +7,13 @@ const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 /** Counts how often the cache had to unwrap (call the KEK). */
 function counter() {
   const calls: string[] = [];
-  return { calls, load: (name: string) => async (): Promise<KeyObject> => { calls.push(name); return privateKey; } };
+  return {
+    calls,
+    load: (name: string) => async (): Promise<KeyObject> => {
+      calls.push(name);
+      return privateKey;
+    },
+  };
 }
 
 describe('the unwrapped tenant key cache', () => {
@@ -38,7 +44,11 @@ describe('the unwrapped tenant key cache', () => {
 
   it('forgets a failed unwrap, and evicts a key or a whole tenant on demand', async () => {
     const cache = new UnwrappedKeyCache({ maxEntries: 10, ttlMs: 60_000 });
-    await expect(cache.getOrLoad('t', 'k', async () => { throw new Error('KEK unavailable'); })).rejects.toThrow('KEK unavailable');
+    await expect(
+      cache.getOrLoad('t', 'k', async () => {
+        throw new Error('KEK unavailable');
+      }),
+    ).rejects.toThrow('KEK unavailable');
     expect(cache.size).toBe(0);
     const { calls, load } = counter();
     await cache.getOrLoad('t', 'a', load('a'));

@@ -38,8 +38,13 @@ function isoOf(local: string | null): string | undefined {
  */
 export class AuditPage extends PortalElement {
   static override properties = {
-    ...PortalElement.properties, context: { attribute: false }, params: { attribute: false },
-    events: { state: true }, pages: { state: true }, nextLink: { state: true }, exporting: { state: true },
+    ...PortalElement.properties,
+    context: { attribute: false },
+    params: { attribute: false },
+    events: { state: true },
+    pages: { state: true },
+    nextLink: { state: true },
+    exporting: { state: true },
   };
   declare context: PageContext;
   declare params: URLSearchParams;
@@ -108,7 +113,20 @@ export class AuditPage extends PortalElement {
         path = this.relative(page['@odata.nextLink']);
       }
       const header = ['activityDateTime', 'activity', 'result', 'resultReason', 'initiatedBy', 'targetResources', 'correlationId', 'id'];
-      const lines = rows.map((event) => [event.activityDateTime, event.activity, event.result, event.resultReason ?? '', initiatorOf(event), targetsOf(event), event.correlationId ?? '', event.id].map((value) => csvCell(String(value))).join(','));
+      const lines = rows.map((event) =>
+        [
+          event.activityDateTime,
+          event.activity,
+          event.result,
+          event.resultReason ?? '',
+          initiatorOf(event),
+          targetsOf(event),
+          event.correlationId ?? '',
+          event.id,
+        ]
+          .map((value) => csvCell(String(value)))
+          .join(','),
+      );
       download(`pin-reset-audit-${new Date().toISOString().slice(0, 10)}.csv`, `${[header.join(','), ...lines].join('\r\n')}\r\n`, 'text/csv');
     });
     this.exporting = false;
@@ -161,11 +179,31 @@ export class AuditPage extends PortalElement {
   }
 
   private table(events: Event[]): TemplateResult {
-    const pager = html`${this.pages.length > 1 || this.nextLink ? html`<nav class="pager" aria-label="Audit pages">
-      ${this.pages.length > 1 ? html`<fluent-button ?disabled=${this.busy} @click=${() => { this.pages = this.pages.slice(0, -1); void this.load(); }}>Previous page</fluent-button>` : nothing}
+    const pager = html`${
+      this.pages.length > 1 || this.nextLink
+        ? html`<nav class="pager" aria-label="Audit pages">
+      ${
+        this.pages.length > 1
+          ? html`<fluent-button ?disabled=${this.busy} @click=${() => {
+              this.pages = this.pages.slice(0, -1);
+              void this.load();
+            }}>Previous page</fluent-button>`
+          : nothing
+      }
       <span>Page ${this.pages.length}</span>
-      ${this.nextLink ? html`<fluent-button ?disabled=${this.busy} @click=${() => { if (this.nextLink) { this.pages = [...this.pages, this.nextLink]; void this.load(); } }}>Next page</fluent-button>` : nothing}
-    </nav>` : nothing}`;
+      ${
+        this.nextLink
+          ? html`<fluent-button ?disabled=${this.busy} @click=${() => {
+              if (this.nextLink) {
+                this.pages = [...this.pages, this.nextLink];
+                void this.load();
+              }
+            }}>Next page</fluent-button>`
+          : nothing
+      }
+    </nav>`
+        : nothing
+    }`;
     if (events.length === 0) {
       return html`<section class="card empty" role="status"><h2>No events</h2>
         <p>${this.params.size > 0 ? 'No event on this page matches the filters. Widen them, or look at the next page.' : 'Nothing was recorded in this tenant yet.'}</p></section>
@@ -175,14 +213,16 @@ export class AuditPage extends PortalElement {
       <table class="audit stack">
         <caption class="visually-hidden">Audit events, newest first</caption>
         <thead><tr><th scope="col">Time</th><th scope="col">Activity</th><th scope="col">Result</th><th scope="col">Initiated by</th><th scope="col">Target</th><th scope="col">Reason</th></tr></thead>
-        <tbody>${events.map((event) => html`<tr data-activity=${event.activity}>
+        <tbody>${events.map(
+          (event) => html`<tr data-activity=${event.activity}>
           <td class="when" data-label="Time"><span>${formatDate(event.activityDateTime)}</span></td>
           <th scope="row" data-label="Activity"><span>${event.activity}</span></th>
           <td data-label="Result"><span>${stateBadge(event.result)}</span></td>
           <td class="break" data-label="Initiated by"><span>${initiatorOf(event)}</span></td>
           <td class="break" data-label="Target"><span>${targetsOf(event)}</span></td>
           <td class="break" data-label="Reason"><span>${event.resultReason ?? ''}</span></td>
-        </tr>`)}</tbody>
+        </tr>`,
+        )}</tbody>
       </table>
     </div>
     ${pager}`;

@@ -6,7 +6,8 @@ import { errorBanner, formatDate, loading, PortalElement, stateBadge, successBan
 import { JOIN_TYPES } from './devices.js';
 
 /** Everything but deviceActionResults: reading those from the device itself would reveal the passcode. */
-const DEVICE_PROPERTIES = 'id,deviceName,userId,userPrincipalName,azureADDeviceId,joinType,managedDeviceOwnerType,operatingSystem,osVersion,enrolledDateTime,lastSyncDateTime,canReset';
+const DEVICE_PROPERTIES =
+  'id,deviceName,userId,userPrincipalName,azureADDeviceId,joinType,managedDeviceOwnerType,operatingSystem,osVersion,enrolledDateTime,lastSyncDateTime,canReset';
 const OPEN_STATES = new Set(['pending', 'active']);
 const POLL_MS = 2_000;
 
@@ -14,9 +15,17 @@ type ActionView = DeviceActionResult;
 
 export class DeviceDetailPage extends PortalElement {
   static override properties = {
-    ...PortalElement.properties, context: { attribute: false }, deviceId: { attribute: false },
-    device: { state: true }, actions: { state: true }, confirmingReset: { state: true }, revealing: { state: true },
-    revealed: { state: true }, notice: { state: true }, reason: { state: true }, missing: { state: true },
+    ...PortalElement.properties,
+    context: { attribute: false },
+    deviceId: { attribute: false },
+    device: { state: true },
+    actions: { state: true },
+    confirmingReset: { state: true },
+    revealing: { state: true },
+    revealed: { state: true },
+    notice: { state: true },
+    reason: { state: true },
+    missing: { state: true },
   };
   /** The device itself answered 404. */
   declare missing: boolean;
@@ -158,14 +167,20 @@ export class DeviceDetailPage extends PortalElement {
         <dt>Last sync</dt><dd>${formatDate(device.lastSyncDateTime)}</dd>
       </dl>
       <div class="actions">
-        <fluent-button appearance="primary" ?disabled=${this.busy || Boolean(open)} @click=${() => { this.confirmingReset = true; }}>Reset passcode…</fluent-button>
+        <fluent-button appearance="primary" ?disabled=${this.busy || Boolean(open)} @click=${() => {
+          this.confirmingReset = true;
+        }}>Reset passcode…</fluent-button>
         ${open ? html`<span class="muted">A passcode reset is ${open.actionState}: cancel it or wait until it finishes.</span>` : nothing}
       </div>
-      ${this.confirmingReset
-        ? html`<pr-confirm heading="Reset the passcode of ${device.deviceName ?? 'this device'}?"
+      ${
+        this.confirmingReset
+          ? html`<pr-confirm heading="Reset the passcode of ${device.deviceName ?? 'this device'}?"
             consequence="The service generates a new passcode that meets the tenant's PIN complexity. The device applies it the next time it checks in, and the user signs in with it. You can cancel until the device reports back."
-            actionLabel="Reset passcode" @confirm=${() => this.resetPasscode()} @cancel=${() => { this.confirmingReset = false; }}></pr-confirm>`
-        : nothing}
+            actionLabel="Reset passcode" @confirm=${() => this.resetPasscode()} @cancel=${() => {
+              this.confirmingReset = false;
+            }}></pr-confirm>`
+          : nothing
+      }
     </section>`;
   }
 
@@ -173,9 +188,11 @@ export class DeviceDetailPage extends PortalElement {
     return html`<section class="card" aria-labelledby="history-title">
       <h2 id="history-title">Passcode resets</h2>
       <div aria-live="polite">
-        ${actions.length === 0
-          ? html`<p class="empty" role="status">No passcode reset was ever requested for this device.</p>`
-          : html`<ol class="actions-list">${actions.map((action) => this.action(action))}</ol>`}
+        ${
+          actions.length === 0
+            ? html`<p class="empty" role="status">No passcode reset was ever requested for this device.</p>`
+            : html`<ol class="actions-list">${actions.map((action) => this.action(action))}</ol>`
+        }
       </div>
     </section>`;
   }
@@ -192,40 +209,53 @@ export class DeviceDetailPage extends PortalElement {
         ${open ? html`<fluent-spinner size="tiny" aria-label="Waiting for the device"></fluent-spinner>` : nothing}
       </div>
       <div class="muted">Requested ${formatDate(action.startDateTime)} · last update ${formatDate(action.lastUpdatedDateTime)}</div>
-      ${action.actionState === 'failed'
-        ? html`<div class="failure" role="note"><strong>${errorName ?? 'Failed'}${action.errorCode !== 0 ? ` (error ${action.errorCode})` : ''}</strong>:
+      ${
+        action.actionState === 'failed'
+          ? html`<div class="failure" role="note"><strong>${errorName ?? 'Failed'}${action.errorCode !== 0 ? ` (error ${action.errorCode})` : ''}</strong>:
             ${action.errorDescription ?? 'The device could not apply the passcode.'}
             ${errorName === 'InvalidPinTooFewCharacters' ? html` <a href="${portalUrl()}settings">Open the settings</a> to raise the minimum length, then reset again.` : nothing}</div>`
-        : nothing}
+          : nothing
+      }
       ${open || action.actionState === 'done' ? this.passcode(action, revealed) : nothing}
-      ${reveals.length > 0
-        ? html`<div class="muted">Passcode revealed ${reveals.length === 1 ? 'once' : `${reveals.length} times`}, last by
+      ${
+        reveals.length > 0
+          ? html`<div class="muted">Passcode revealed ${reveals.length === 1 ? 'once' : `${reveals.length} times`}, last by
             ${reveals.at(-1)?.revealedBy.user.userPrincipalName ?? reveals.at(-1)?.revealedBy.user.id ?? 'an administrator'} on ${formatDate(reveals.at(-1)?.revealedDateTime)}.</div>`
-        : nothing}
+          : nothing
+      }
       ${open ? html`<div class="actions"><fluent-button ?disabled=${this.busy} @click=${() => this.cancel(action)}>Cancel reset</fluent-button></div>` : nothing}
     </li>`;
   }
 
   private passcode(action: ActionView, revealed: string | null | undefined): TemplateResult {
     if (revealed !== undefined) {
-      return html`<div class="passcode">Passcode: ${revealed === null
-        ? html`<em>not available (shown for 7 days, and never after a reset failed or was canceled)</em>`
-        : html`<code class="secret" data-testid="passcode">${revealed}</code>`}</div>`;
+      return html`<div class="passcode">Passcode: ${
+        revealed === null
+          ? html`<em>not available (shown for 7 days, and never after a reset failed or was canceled)</em>`
+          : html`<code class="secret" data-testid="passcode">${revealed}</code>`
+      }</div>`;
     }
     if (this.revealing !== action.id) {
       return html`<div class="passcode">Passcode: <span aria-label="hidden">••••••••</span>
-        <fluent-button size="small" @click=${() => { this.revealing = action.id; this.reason = ''; }}>Reveal…</fluent-button></div>`;
+        <fluent-button size="small" @click=${() => {
+          this.revealing = action.id;
+          this.reason = '';
+        }}>Reveal…</fluent-button></div>`;
     }
     return html`<form class="reveal" @submit=${(event: Event) => this.reveal(event, action)}>
       <p>Revealing the passcode is recorded in the audit log with your name and reason, and the device's user sees it.</p>
       <div class="field">
         <label for="reveal-reason-${action.id}">Reason for revealing the passcode</label>
         <input id="reveal-reason-${action.id}" required maxlength="200" .value=${this.reason} placeholder="e.g. Helpdesk ticket 4711: user locked out"
-          @input=${(event: Event) => { this.reason = (event.target as HTMLInputElement).value; }}>
+          @input=${(event: Event) => {
+            this.reason = (event.target as HTMLInputElement).value;
+          }}>
       </div>
       <div class="actions">
         <fluent-button appearance="primary" ?disabled=${!this.reason.trim() || this.busy} @click=${(event: Event) => this.reveal(event, action)}>Reveal passcode</fluent-button>
-        <fluent-button @click=${() => { this.revealing = undefined; }}>Cancel</fluent-button>
+        <fluent-button @click=${() => {
+          this.revealing = undefined;
+        }}>Cancel</fluent-button>
       </div>
     </form>`;
   }

@@ -20,8 +20,12 @@ function literal(value: string): string {
 /** The device list: filter by join type, search by exact device name or Entra device id, paging by nextLink. */
 export class DevicesPage extends PortalElement {
   static override properties = {
-    ...PortalElement.properties, context: { attribute: false }, params: { attribute: false },
-    devices: { state: true }, pages: { state: true }, nextLink: { state: true },
+    ...PortalElement.properties,
+    context: { attribute: false },
+    params: { attribute: false },
+    devices: { state: true },
+    pages: { state: true },
+    nextLink: { state: true },
   };
   declare context: PageContext;
   declare params: URLSearchParams;
@@ -102,9 +106,11 @@ export class DevicesPage extends PortalElement {
       const filtered = this.params.has('search') || this.params.has('joinType');
       return html`<section class="card empty" role="status">
         <h2>${filtered ? 'No device matches' : 'No devices yet'}</h2>
-        <p>${filtered
-          ? 'No enrolled device has that name, Entra device ID or join type. Search needs the exact device name.'
-          : 'Devices appear here once the PIN reset agent enrols them (pinreset-agent enroll) after the client policy is deployed.'}</p>
+        <p>${
+          filtered
+            ? 'No enrolled device has that name, Entra device ID or join type. Search needs the exact device name.'
+            : 'Devices appear here once the PIN reset agent enrols them (pinreset-agent enroll) after the client policy is deployed.'
+        }</p>
       </section>`;
     }
     return html`<div class="table-wrap card" tabindex="0" role="region" aria-label="Enrolled devices">
@@ -125,11 +131,31 @@ export class DevicesPage extends PortalElement {
         })}</tbody>
       </table>
     </div>
-    ${this.pages.length > 1 || this.nextLink ? html`<nav class="pager" aria-label="Device pages">
-      ${this.pages.length > 1 ? html`<fluent-button ?disabled=${this.busy} @click=${() => { this.pages = this.pages.slice(0, -1); void this.load(); }}>Previous page</fluent-button>` : nothing}
+    ${
+      this.pages.length > 1 || this.nextLink
+        ? html`<nav class="pager" aria-label="Device pages">
+      ${
+        this.pages.length > 1
+          ? html`<fluent-button ?disabled=${this.busy} @click=${() => {
+              this.pages = this.pages.slice(0, -1);
+              void this.load();
+            }}>Previous page</fluent-button>`
+          : nothing
+      }
       <span>Page ${this.pages.length}</span>
-      ${this.nextLink ? html`<fluent-button ?disabled=${this.busy} @click=${() => { if (this.nextLink) { this.pages = [...this.pages, this.nextLink]; void this.load(); } }}>Next page</fluent-button>` : nothing}
-    </nav>` : nothing}
+      ${
+        this.nextLink
+          ? html`<fluent-button ?disabled=${this.busy} @click=${() => {
+              if (this.nextLink) {
+                this.pages = [...this.pages, this.nextLink];
+                void this.load();
+              }
+            }}>Next page</fluent-button>`
+          : nothing
+      }
+    </nav>`
+        : nothing
+    }
     ${nothing}`;
   }
 }

@@ -6,8 +6,12 @@ type KeyVersion = ProtectorKeyVersionWithDevices;
 
 export class KeysPage extends PortalElement {
   static override properties = {
-    ...PortalElement.properties, context: { attribute: false },
-    versions: { state: true }, retiring: { state: true }, notice: { state: true }, confirmingRotate: { state: true },
+    ...PortalElement.properties,
+    context: { attribute: false },
+    versions: { state: true },
+    retiring: { state: true },
+    notice: { state: true },
+    confirmingRotate: { state: true },
   };
   declare context: PageContext;
   declare versions: KeyVersion[] | undefined;
@@ -63,13 +67,19 @@ export class KeysPage extends PortalElement {
       ${errorBanner(this.error)}
       ${successBanner(this.notice)}
       <div class="actions">
-        <fluent-button appearance="primary" ?disabled=${this.busy} @click=${() => { this.confirmingRotate = true; }}>Rotate key…</fluent-button>
+        <fluent-button appearance="primary" ?disabled=${this.busy} @click=${() => {
+          this.confirmingRotate = true;
+        }}>Rotate key…</fluent-button>
       </div>
-      ${this.confirmingRotate
-        ? html`<pr-confirm heading="Rotate the protector key?" actionLabel="Rotate"
+      ${
+        this.confirmingRotate
+          ? html`<pr-confirm heading="Rotate the protector key?" actionLabel="Rotate"
             consequence="A new key becomes active for new protectors. The current key becomes decrypt-only, so existing protectors keep working and are re-wrapped at their next reset."
-            @confirm=${() => this.rotate()} @cancel=${() => { this.confirmingRotate = false; }}></pr-confirm>`
-        : nothing}
+            @confirm=${() => this.rotate()} @cancel=${() => {
+              this.confirmingRotate = false;
+            }}></pr-confirm>`
+          : nothing
+      }
       ${this.versions ? this.table(this.versions) : this.busy ? loading() : nothing}`;
   }
 
@@ -81,15 +91,21 @@ export class KeysPage extends PortalElement {
       <table class="keys stack">
         <caption class="visually-hidden">Protector key versions</caption>
         <thead><tr><th scope="col">Key id</th><th scope="col">State</th><th scope="col">Created</th><th scope="col">Devices</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-        <tbody>${versions.map((version) => html`<tr data-kid=${version.kid}>
+        <tbody>${versions.map(
+          (version) => html`<tr data-kid=${version.kid}>
           <th scope="row" class="break" data-label="Key id"><span><code title=${version.kid}>${version.kid}</code></span></th>
           <td data-label="State"><span>${stateBadge(version.state)}</span></td>
           <td data-label="Created"><span>${formatDate(version.createdDateTime)}</span></td>
           <td data-testid="device-count" data-label="Devices"><span>${version.deviceCount}</span></td>
-          <td data-label="">${version.state === 'decryptOnly'
-            ? html`<fluent-button size="small" class="danger" ?disabled=${this.busy} @click=${() => { this.retiring = version.kid; }} aria-label="Retire key ${version.kid.slice(0, 8)}">Retire…</fluent-button>`
-            : nothing}</td>
-        </tr>`)}</tbody>
+          <td data-label="">${
+            version.state === 'decryptOnly'
+              ? html`<fluent-button size="small" class="danger" ?disabled=${this.busy} @click=${() => {
+                  this.retiring = version.kid;
+                }} aria-label="Retire key ${version.kid.slice(0, 8)}">Retire…</fluent-button>`
+              : nothing
+          }</td>
+        </tr>`,
+        )}</tbody>
       </table>
     </div>
     ${this.retiring ? this.retireConfirmation(versions.find((version) => version.kid === this.retiring)) : nothing}`;
@@ -100,7 +116,9 @@ export class KeysPage extends PortalElement {
     const count = version.deviceCount;
     return html`<pr-confirm danger heading="Retire key ${version.kid.slice(0, 8)}…?" expected=${version.kid.slice(0, 8)} actionLabel="Retire key"
       consequence=${`${count} enrolled device${count === 1 ? '' : 's'} still hold${count === 1 ? 's' : ''} a protector under this key. Retiring erases its private key: their non-destructive PIN reset stops working until they make a new protector (a destructive reset or a new enrolment). This cannot be undone.`}
-      @confirm=${() => this.retire(version)} @cancel=${() => { this.retiring = undefined; }}></pr-confirm>`;
+      @confirm=${() => this.retire(version)} @cancel=${() => {
+        this.retiring = undefined;
+      }}></pr-confirm>`;
   }
 }
 

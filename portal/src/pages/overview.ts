@@ -22,8 +22,15 @@ function groupPolicyOf(setting: OmaSetting): string {
 
 export class OverviewPage extends PortalElement {
   static override properties = {
-    ...PortalElement.properties, context: { attribute: false }, organization: { attribute: false },
-    status: { state: true }, policy: { state: true }, cloud: { state: true }, confirming: { state: true }, notice: { state: true }, copied: { state: true },
+    ...PortalElement.properties,
+    context: { attribute: false },
+    organization: { attribute: false },
+    status: { state: true },
+    policy: { state: true },
+    cloud: { state: true },
+    confirming: { state: true },
+    notice: { state: true },
+    copied: { state: true },
   };
   declare context: PageContext;
   declare organization: Organization | undefined;
@@ -121,11 +128,13 @@ export class OverviewPage extends PortalElement {
         <dt>Last verification</dt><dd>${formatDate(status.lastVerifiedDateTime)}</dd>
         ${status.failure ? html`<dt>Failure</dt><dd><strong>${status.failure.code}</strong>: ${status.failure.message}</dd>` : nothing}
       </dl>
-      ${canOnboard
-        ? html`<p>${status.state === 'offboarded' ? 'This tenant was offboarded. ' : status.state === 'failed' ? 'The last onboarding or verification failed. ' : 'This tenant is not onboarded yet. '}
+      ${
+        canOnboard
+          ? html`<p>${status.state === 'offboarded' ? 'This tenant was offboarded. ' : status.state === 'failed' ? 'The last onboarding or verification failed. ' : 'This tenant is not onboarded yet. '}
             Onboarding signs you in and asks you to grant admin consent to both applications.</p>
             <p><a class="button-link primary" href=${onboardUrl}>Onboard this tenant</a></p>`
-        : nothing}
+          : nothing
+      }
       <div class="table-wrap" tabindex="0" role="region" aria-label="Applications">
         <table class="stack">
           <caption>Applications</caption>
@@ -135,13 +144,19 @@ export class OverviewPage extends PortalElement {
       </div>
       <div class="actions">
         <fluent-button appearance="primary" ?disabled=${this.busy || status.state === 'notStarted' || status.state === 'offboarded'} @click=${() => this.verify()}>Verify now</fluent-button>
-        <fluent-button class="danger" ?disabled=${this.busy || status.state === 'offboarded' || status.state === 'notStarted'} @click=${() => { this.confirming = true; }}>Offboard…</fluent-button>
+        <fluent-button class="danger" ?disabled=${this.busy || status.state === 'offboarded' || status.state === 'notStarted'} @click=${() => {
+          this.confirming = true;
+        }}>Offboard…</fluent-button>
       </div>
-      ${this.confirming
-        ? html`<pr-confirm danger heading="Offboard ${name}?" expected="offboard"
+      ${
+        this.confirming
+          ? html`<pr-confirm danger heading="Offboard ${name}?" expected="offboard"
             consequence="Offboarding destroys this tenant's protector keys at once: every PIN reset protector made for this tenant can never be decrypted again, and pending passcode resets are canceled. The audit log is kept. To offboard for good, also delete both enterprise applications in Microsoft Entra."
-            actionLabel="Offboard and destroy keys" @confirm=${() => this.offboard()} @cancel=${() => { this.confirming = false; }}></pr-confirm>`
-        : nothing}
+            actionLabel="Offboard and destroy keys" @confirm=${() => this.offboard()} @cancel=${() => {
+              this.confirming = false;
+            }}></pr-confirm>`
+          : nothing
+      }
     </section>`;
   }
 
@@ -183,12 +198,14 @@ export class OverviewPage extends PortalElement {
         <table class="stack">
           <caption>Settings and their Group Policy equivalents</caption>
           <thead><tr><th scope="col">Setting</th><th scope="col">OMA-URI</th><th scope="col">Value</th><th scope="col">Group Policy</th></tr></thead>
-          <tbody>${settings.map((setting) => html`<tr>
+          <tbody>${settings.map(
+            (setting) => html`<tr>
             <th scope="row" data-label="Setting"><span>${setting.displayName ?? ''}</span></th>
             <td class="break" data-label="OMA-URI"><span><code>${setting.omaUri}</code></span></td>
             <td data-label="Value"><span><code>${String(setting.value)}</code></span></td>
             <td data-label="Group Policy"><span>${groupPolicyOf(setting)}</span></td>
-          </tr>`)}</tbody>
+          </tr>`,
+          )}</tbody>
         </table>
       </div>
     </section>`;

@@ -12,7 +12,11 @@ const USAGE_FIELDS = [
   ['pinSpecialCharactersUsage', 'Special characters'],
 ] as const;
 const USAGES: readonly CharacterUsage[] = ['allowed', 'required', 'disallowed'];
-const CLOUDS = [['public', 'Microsoft Azure (public)'], ['usGovernment', 'Azure US Government'], ['china', 'Microsoft Azure operated by 21Vianet (China)']] as const;
+const CLOUDS = [
+  ['public', 'Microsoft Azure (public)'],
+  ['usGovernment', 'Azure US Government'],
+  ['china', 'Microsoft Azure operated by 21Vianet (China)'],
+] as const;
 
 interface Draft {
   pinComplexity: PinComplexity;
@@ -28,8 +32,13 @@ interface Draft {
  */
 export class SettingsPage extends PortalElement {
   static override properties = {
-    ...PortalElement.properties, context: { attribute: false },
-    draft: { state: true }, etag: { state: true }, problems: { state: true }, notice: { state: true }, stale: { state: true },
+    ...PortalElement.properties,
+    context: { attribute: false },
+    draft: { state: true },
+    etag: { state: true },
+    problems: { state: true },
+    notice: { state: true },
+    stale: { state: true },
   };
   declare context: PageContext;
   declare draft: Draft | undefined;
@@ -83,7 +92,10 @@ export class SettingsPage extends PortalElement {
     const problems: Record<string, string> = {};
     const body: TenantSettingsPatch = {
       pinComplexity: draft.pinComplexity,
-      webSignInAllowedUrls: draft.webSignInAllowedUrls.split(/[\s,;]+/).map((host) => host.trim()).filter(Boolean),
+      webSignInAllowedUrls: draft.webSignInAllowedUrls
+        .split(/[\s,;]+/)
+        .map((host) => host.trim())
+        .filter(Boolean),
       cloud: draft.cloud,
       protectorKeyRotationDays: Number(draft.protectorKeyRotationDays),
     };
@@ -91,9 +103,7 @@ export class SettingsPage extends PortalElement {
     for (const issue of parsed.success ? [] : parsed.error.issues) {
       const field = issue.path.filter((part) => typeof part === 'string').join('.');
       const value = issue.path.reduce<unknown>((node, part) => (node as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey], body);
-      problems[field] ??= field === 'webSignInAllowedUrls' && typeof value === 'string'
-        ? `'${value}' ${issue.message}.`
-        : `${field} ${issue.message}.`;
+      problems[field] ??= field === 'webSignInAllowedUrls' && typeof value === 'string' ? `'${value}' ${issue.message}.` : `${field} ${issue.message}.`;
     }
     for (const violation of validatePinComplexity(draft.pinComplexity)) problems[violation.field] ??= violation.message;
     return { problems, body };
@@ -141,11 +151,16 @@ export class SettingsPage extends PortalElement {
 
   override render(): TemplateResult {
     return html`<h1>Settings</h1>
-      ${this.stale
-        ? errorBanner(this.error, html`<p>Someone else changed these settings after you opened this page, so your change was not applied
+      ${
+        this.stale
+          ? errorBanner(
+              this.error,
+              html`<p>Someone else changed these settings after you opened this page, so your change was not applied
             (the <code>If-Match</code> ETag no longer matches). Reload to see the current settings, then make your change again.</p>
-            <fluent-button @click=${() => this.load()}>Reload settings</fluent-button>`)
-        : errorBanner(this.error)}
+            <fluent-button @click=${() => this.load()}>Reload settings</fluent-button>`,
+            )
+          : errorBanner(this.error)
+      }
       ${successBanner(this.notice)}
       ${this.draft ? this.form(this.draft) : this.busy ? loading() : nothing}`;
   }
@@ -173,14 +188,16 @@ export class SettingsPage extends PortalElement {
           </div>
         </div>
         <div class="field-row">
-          ${USAGE_FIELDS.map(([field, label]) => html`<div class="field">
+          ${USAGE_FIELDS.map(
+            ([field, label]) => html`<div class="field">
             <label for="usage-${field}">${label}</label>
             <select id="usage-${field}" aria-invalid=${this.invalid(`pinComplexity.${field}`)}
               @change=${(event: Event) => this.setComplexity(field, (event.target as HTMLSelectElement).value as CharacterUsage)}>
               ${USAGES.map((usage) => html`<option value=${usage} ?selected=${pin[field] === usage}>${usage}</option>`)}
             </select>
             ${this.problem(`pinComplexity.${field}`)}
-          </div>`)}
+          </div>`,
+          )}
         </div>
         ${this.problem('pinComplexity')}
         <details class="explain">
@@ -198,7 +215,9 @@ export class SettingsPage extends PortalElement {
           <label for="web-sign-in">Allowed sign-in host names, one per line</label>
           <textarea id="web-sign-in" rows="3" placeholder="signin.contoso.com" .value=${draft.webSignInAllowedUrls}
             aria-invalid=${this.invalid('webSignInAllowedUrls')} aria-describedby=${this.describedBy('webSignInAllowedUrls', 'web-help')}
-            @input=${(event: Event) => { this.draft = { ...draft, webSignInAllowedUrls: (event.target as HTMLTextAreaElement).value }; }}></textarea>
+            @input=${(event: Event) => {
+              this.draft = { ...draft, webSignInAllowedUrls: (event.target as HTMLTextAreaElement).value };
+            }}></textarea>
           <div class="muted" id="web-help">Federated identity provider hosts the PIN reset page on the device may navigate to (ConfigureWebSignInAllowedUrls).</div>
           ${this.problem('webSignInAllowedUrls')}
         </div>
@@ -208,7 +227,9 @@ export class SettingsPage extends PortalElement {
         <div class="field-row">
           <div class="field">
             <label for="cloud">Cloud</label>
-            <select id="cloud" @change=${(event: Event) => { this.draft = { ...draft, cloud: (event.target as HTMLSelectElement).value as TenantSettings['cloud'] }; }}>
+            <select id="cloud" @change=${(event: Event) => {
+              this.draft = { ...draft, cloud: (event.target as HTMLSelectElement).value as TenantSettings['cloud'] };
+            }}>
               ${CLOUDS.map(([value, label]) => html`<option value=${value} ?selected=${draft.cloud === value}>${label}</option>`)}
             </select>
           </div>
@@ -216,7 +237,9 @@ export class SettingsPage extends PortalElement {
             <label for="rotation">Protector key rotation period (days)</label>
             <input id="rotation" type="number" inputmode="numeric" min="1" max="3650" .value=${draft.protectorKeyRotationDays}
               aria-invalid=${this.invalid('protectorKeyRotationDays')} aria-describedby=${this.describedBy('protectorKeyRotationDays')}
-              @input=${(event: Event) => { this.draft = { ...draft, protectorKeyRotationDays: (event.target as HTMLInputElement).value }; }}>
+              @input=${(event: Event) => {
+                this.draft = { ...draft, protectorKeyRotationDays: (event.target as HTMLInputElement).value };
+              }}>
             ${this.problem('protectorKeyRotationDays')}
           </div>
         </div>
