@@ -106,3 +106,21 @@ export function download(filename: string, content: string, type: string): void 
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** Where a paged list stands: the trail of page links read so far (the last is shown), and the next one. */
+export interface PageTrail {
+  pages: string[];
+  nextLink: string | undefined;
+  busy: boolean;
+}
+
+/** Previous/next buttons over `@odata.nextLink` paging; nothing when there is only one page. */
+export function pager(label: string, trail: PageTrail, go: (pages: string[]) => void): TemplateResult | typeof nothing {
+  if (trail.pages.length <= 1 && !trail.nextLink) return nothing;
+  const next = trail.nextLink;
+  return html`<nav class="pager" aria-label=${label}>
+    ${trail.pages.length > 1 ? html`<fluent-button ?disabled=${trail.busy} @click=${() => go(trail.pages.slice(0, -1))}>Previous page</fluent-button>` : nothing}
+    <span>Page ${trail.pages.length}</span>
+    ${next ? html`<fluent-button ?disabled=${trail.busy} @click=${() => go([...trail.pages, next])}>Next page</fluent-button>` : nothing}
+  </nav>`;
+}

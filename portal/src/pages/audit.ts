@@ -1,7 +1,7 @@
-import { html, nothing, type TemplateResult } from 'lit';
+import { html, type TemplateResult } from 'lit';
 import { AUDIT_ACTIVITIES } from '../../../shared/domain/audit.js';
 import type { AuditEvent, Collection } from '../types.js';
-import { download, errorBanner, formatDate, loading, PortalElement, stateBadge, type PageContext } from '../ui.js';
+import { download, errorBanner, formatDate, loading, PortalElement, pager, stateBadge, type PageContext } from '../ui.js';
 
 /** The activities the service records (the audit contract's list). */
 const ACTIVITIES: readonly string[] = AUDIT_ACTIVITIES;
@@ -179,35 +179,14 @@ export class AuditPage extends PortalElement {
   }
 
   private table(events: Event[]): TemplateResult {
-    const pager = html`${
-      this.pages.length > 1 || this.nextLink
-        ? html`<nav class="pager" aria-label="Audit pages">
-      ${
-        this.pages.length > 1
-          ? html`<fluent-button ?disabled=${this.busy} @click=${() => {
-              this.pages = this.pages.slice(0, -1);
-              void this.load();
-            }}>Previous page</fluent-button>`
-          : nothing
-      }
-      <span>Page ${this.pages.length}</span>
-      ${
-        this.nextLink
-          ? html`<fluent-button ?disabled=${this.busy} @click=${() => {
-              if (this.nextLink) {
-                this.pages = [...this.pages, this.nextLink];
-                void this.load();
-              }
-            }}>Next page</fluent-button>`
-          : nothing
-      }
-    </nav>`
-        : nothing
-    }`;
+    const pages = pager('Audit pages', this, (trail) => {
+      this.pages = trail;
+      void this.load();
+    });
     if (events.length === 0) {
       return html`<section class="card empty" role="status"><h2>No events</h2>
         <p>${this.params.size > 0 ? 'No event on this page matches the filters. Widen them, or look at the next page.' : 'Nothing was recorded in this tenant yet.'}</p></section>
-        ${this.nextLink || this.pages.length > 1 ? pager : nothing}`;
+        ${pages}`;
     }
     return html`<div class="table-wrap card" tabindex="0" role="region" aria-label="Audit events">
       <table class="audit stack">
@@ -225,7 +204,7 @@ export class AuditPage extends PortalElement {
         )}</tbody>
       </table>
     </div>
-    ${pager}`;
+    ${pages}`;
   }
 }
 

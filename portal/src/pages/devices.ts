@@ -1,7 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { portalUrl } from '../auth.js';
 import type { Collection, ManagedDevice } from '../types.js';
-import { errorBanner, formatDate, loading, PortalElement, stateBadge, type PageContext } from '../ui.js';
+import { errorBanner, formatDate, loading, PortalElement, pager, stateBadge, type PageContext } from '../ui.js';
 
 const PAGE_SIZE = 20;
 const LIST_PROPERTIES = 'id,deviceName,userPrincipalName,azureADDeviceId,joinType,operatingSystem,osVersion,lastSyncDateTime,canReset,deviceActionResults';
@@ -131,31 +131,10 @@ export class DevicesPage extends PortalElement {
         })}</tbody>
       </table>
     </div>
-    ${
-      this.pages.length > 1 || this.nextLink
-        ? html`<nav class="pager" aria-label="Device pages">
-      ${
-        this.pages.length > 1
-          ? html`<fluent-button ?disabled=${this.busy} @click=${() => {
-              this.pages = this.pages.slice(0, -1);
-              void this.load();
-            }}>Previous page</fluent-button>`
-          : nothing
-      }
-      <span>Page ${this.pages.length}</span>
-      ${
-        this.nextLink
-          ? html`<fluent-button ?disabled=${this.busy} @click=${() => {
-              if (this.nextLink) {
-                this.pages = [...this.pages, this.nextLink];
-                void this.load();
-              }
-            }}>Next page</fluent-button>`
-          : nothing
-      }
-    </nav>`
-        : nothing
-    }
+    ${pager('Device pages', this, (trail) => {
+      this.pages = trail;
+      void this.load();
+    })}
     ${nothing}`;
   }
 }
