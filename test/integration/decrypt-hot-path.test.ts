@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getConfig, loadConfig } from '../../shared/config.js';
-import type { UserPrincipal } from '../../shared/identity/principal.js';
 import { Services, setServices } from '../../shared/wiring.js';
 import { activateTenant } from '../support/active-tenant.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
+import { userPrincipal } from '../support/principals.js';
 import { craftJwe } from '../support/protector-client.js';
 import { randomTenantId } from '../support/tokens.js';
 
@@ -13,21 +13,7 @@ afterEach(() => setServices(undefined));
 
 const ACTOR = { initiatedBy: { user: { id: 'admin-1' } }, correlationId: 'test' };
 
-function caller(tenantId: string, objectId: string): UserPrincipal {
-  return {
-    tenantId,
-    objectId,
-    userPrincipalName: undefined,
-    roles: [],
-    wids: [],
-    amr: ['mfa'],
-    acrs: [],
-    tokenVersion: '2.0',
-    issuedAt: Math.floor(Date.now() / 1000),
-    authTime: undefined,
-    deviceId: undefined,
-  };
-}
+const caller = userPrincipal;
 
 /** Two instances of the service (two processes in production) with the given key state cache TTL. */
 function instances(stateCacheSeconds: string): [Services, Services] {

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../shared/config.js';
-import type { UserPrincipal } from '../../shared/identity/principal.js';
 import { COUNTER_ROW_PREFIX } from '../../shared/storage/rate-limit-repository.js';
 import { TableStore } from '../../shared/storage/table-store.js';
 import { TableTransactionCounter } from '../../shared/storage/transaction-counter.js';
 import { Services, setServices } from '../../shared/wiring.js';
 import { activateTenant } from '../support/active-tenant.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
+import { userPrincipal } from '../support/principals.js';
 import { craftJwe } from '../support/protector-client.js';
 
 useSimulatedMicrosoft();
@@ -16,21 +16,7 @@ afterEach(() => setServices(undefined));
 
 const ACTOR = { initiatedBy: { user: { id: 'admin-1' } }, correlationId: 'test' };
 
-function caller(tenantId: string, objectId: string): UserPrincipal {
-  return {
-    tenantId,
-    objectId,
-    userPrincipalName: undefined,
-    roles: [],
-    wids: [],
-    amr: ['mfa'],
-    acrs: [],
-    tokenVersion: '2.0',
-    issuedAt: Math.floor(Date.now() / 1000),
-    authTime: undefined,
-    deviceId: undefined,
-  };
-}
+const caller = userPrincipal;
 
 /** One service instance (one process in production) whose table clients count every request they send. */
 function instance(limits: { perUser: number; perTenant: number }): { services: Services; counter: TableTransactionCounter } {

@@ -13,6 +13,7 @@ import { DeviceClient } from '../support/device-client.js';
 import { helpdeskHeaders } from '../support/devices.js';
 import { invoke } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
+import { userPrincipal } from '../support/principals.js';
 
 useSimulatedMicrosoft();
 
@@ -58,19 +59,11 @@ async function seedDevices(tid: string, count: number): Promise<ManagedDeviceRec
 }
 
 function helpdesk(tid: string): UserPrincipal {
-  return {
-    tenantId: tid,
-    objectId: randomUUID(),
+  return userPrincipal(tid, randomUUID(), {
     userPrincipalName: 'helpdesk@contoso.example',
-    roles: [],
     wids: [ROLE_TEMPLATE_IDS.helpdeskAdministrator],
     amr: ['pwd', 'mfa'],
-    acrs: [],
-    tokenVersion: '2.0',
-    issuedAt: Math.floor(Date.now() / 1000),
-    authTime: undefined,
-    deviceId: undefined,
-  };
+  });
 }
 
 async function requestResets(tid: string, devices: readonly ManagedDeviceRecord[]): Promise<void> {

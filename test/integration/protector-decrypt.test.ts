@@ -6,6 +6,7 @@ import { getServices, Services, setServices } from '../../shared/wiring.js';
 import { activateTenant, offboardTenant } from '../support/active-tenant.js';
 import type { InvokeResult } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
+import { userPrincipal } from '../support/principals.js';
 import { craftJwe, currentKey, decrypt, decryptAudit, protect } from '../support/protector-client.js';
 import { adminToken, bearer, userToken } from '../support/tokens.js';
 import { invoke } from '../support/invoke.js';
@@ -296,19 +297,7 @@ describe('decrypt rate limits', () => {
     const results = await Promise.allSettled(
       users.map(async ({ oid, index, protector }) => {
         const services = instances[index % 2]!;
-        const principal = {
-          tenantId: tid,
-          objectId: oid,
-          userPrincipalName: undefined,
-          roles: [],
-          wids: [],
-          amr: ['mfa'],
-          acrs: [],
-          tokenVersion: '2.0' as const,
-          issuedAt: 0,
-          authTime: undefined,
-          deviceId: undefined,
-        };
+        const principal = userPrincipal(tid, oid, { issuedAt: 0 });
         return services.protectorDecrypt.decrypt(principal, protector.jwe, randomUUID());
       }),
     );
