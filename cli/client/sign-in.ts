@@ -21,13 +21,7 @@ export interface SignInSettings {
 }
 
 /** `GET /signin-configuration` of the service. */
-export interface SignInConfiguration {
-  authority: string;
-  cloud?: string;
-  clientId: string;
-  tenant: string;
-  scopes: string[];
-}
+export type { SignInConfiguration } from '../../shared/contract/sign-in.js';
 
 /** The OAuth scopes added to the service's own: an id token and a refresh token. */
 export const OIDC_SCOPES = ['openid', 'profile', 'offline_access'] as const;

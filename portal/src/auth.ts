@@ -8,13 +8,9 @@ import * as oauth from 'oauth4webapi';
  * the URL once the redirect is handled.
  */
 
-export interface SignInConfiguration {
-  authority: string;
-  cloud?: string;
-  clientId: string;
-  tenant: string;
-  scopes: string[];
-}
+import type { SignInConfiguration } from '../../shared/contract/sign-in.js';
+
+export type { SignInConfiguration };
 
 export interface SignedInUser {
   name: string;
