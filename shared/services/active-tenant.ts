@@ -14,8 +14,6 @@ export async function requireActiveTenant(tenants: TenantRepository, tenantId: s
   return tenant;
 }
 
-/** 403 for a caller whose credential is valid but whose tenant is not (or no longer) onboarded. */
-
 /** The tenant's settings, or the defaults when an admin never changed them. */
 export async function tenantSettingsOrDefaults(settings: TenantSettingsRepository, tenantId: string): Promise<TenantSettings> {
   return (await settings.get(tenantId))?.value ?? defaultTenantSettings();
