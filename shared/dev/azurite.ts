@@ -120,6 +120,8 @@ export async function startAzurite(options: { port?: number; location?: string }
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
+    // Its access log goes nowhere (we discard its output): writing it cost about a tenth of its CPU.
+    '--silent',
     ...(location ? ['--location', location] : ['--inMemoryPersistence']),
   ];
   // Its own process group: a Ctrl+C in the terminal reaches only us, and we stop Azurite exactly once.

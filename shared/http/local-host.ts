@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import functions, { type HttpResponseInit, type LogLevel } from '@azure/functions';
 import { notFound, ServiceError } from '../domain/errors.js';
 import { createRouteHandler, MAX_BODY_BYTES, methodNotAllowed, standaloneErrorResponse, tooLargeError } from './pipeline.js';
-import { errorResponse } from './responses.js';
+import { errorResponse, headerRecord } from './responses.js';
 import { RouteMatcher, type RouteDefinition, type RouteHandler } from './route-table.js';
 
 // Native ESM: @azure/functions is CommonJS, so go through its default export.
@@ -132,18 +132,18 @@ function headersOf(request: IncomingMessage): Record<string, string> {
 }
 
 async function writeResponse(response: ServerResponse, result: HttpResponseInit): Promise<void> {
-  const headers = new Headers(result.headers as ConstructorParameters<typeof Headers>[0]);
+  const headers = headerRecord(result.headers);
   let body: string | Buffer | undefined;
   if (typeof result.body === 'string') body = result.body;
   else if (result.body instanceof Uint8Array) body = Buffer.from(result.body);
   else if (result.jsonBody !== undefined) {
     body = JSON.stringify(result.jsonBody);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    headers['content-type'] ??= 'application/json';
   } else if (result.body != null) {
     body = Buffer.from(await new Response(result.body as ConstructorParameters<typeof Response>[0]).arrayBuffer());
   }
-  if (body !== undefined) headers.set('content-length', String(Buffer.byteLength(body)));
-  response.writeHead(result.status ?? 200, Object.fromEntries(headers.entries()));
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  response.writeHead(result.status ?? 200, headers);
   response.end(body);
 }
 
@@ -216,9 +216,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     else result = await handlerFor(match.definition)(request, invocation);
     await writeResponse(outgoing, result);
     options.observe?.({ method: incoming.method ?? 'GET', url: url?.toString() ?? '', route: match?.definition, response: result });
-    const headers = new Headers(result.headers as ConstructorParameters<typeof Headers>[0]);
     options.accessLog?.(
-      `${incoming.method} ${url?.pathname ?? '(invalid URL)'} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${headers.get('request-id') ?? ''}`,
+      `${incoming.method} ${url?.pathname ?? '(invalid URL)'} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${headerRecord(result.headers)['request-id'] ?? ''}`,
     );
   };
 

@@ -7,7 +7,7 @@ import { requireAdministrator, requireOwnTenant, requireRecentMfa } from '../ide
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { Services } from '../wiring.js';
 import { EMPTY_ODATA_QUERY, parseODataQuery, type ODataQuery, type ODataSpec } from './odata.js';
-import { empty, errorResponse, json, type HtmlPage, type RawBody, type Reply, type RequestIds } from './responses.js';
+import { empty, errorResponse, headerRecord, json, type HtmlPage, type RawBody, type Reply, type RequestIds } from './responses.js';
 import { requireActiveTenant } from '../services/active-tenant.js';
 import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../services/idempotency.js';
 import type { HttpMethod, RouteDefinition, RouteHandler } from './route-table.js';
@@ -135,12 +135,12 @@ export function requestIdsOf(request: HttpRequest): RequestIds {
 }
 
 function withStandardHeaders(response: HttpResponseInit, ids: RequestIds, pathname: string): HttpResponseInit {
-  const headers = new Headers(response.headers as ConstructorParameters<typeof Headers>[0]);
-  headers.set('request-id', ids.requestId);
-  headers.set('client-request-id', ids.clientRequestId);
-  if (/^\/v1\.0\//i.test(pathname)) headers.set('OData-Version', '4.0');
-  if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
-  return { ...response, headers: Object.fromEntries(headers.entries()) };
+  const headers = headerRecord(response.headers);
+  headers['request-id'] = ids.requestId;
+  headers['client-request-id'] = ids.clientRequestId;
+  if (/^\/v1\.0\//i.test(pathname)) headers['odata-version'] = '4.0';
+  headers['cache-control'] ??= 'no-store';
+  return { ...response, headers };
 }
 
 function pathnameOf(request: HttpRequest): string {

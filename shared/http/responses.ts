@@ -4,6 +4,22 @@ import { statusOf } from './error-catalogue.js';
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
+/**
+ * A response's headers as one plain record with lower-case names (what `new Headers(...)` gives, without
+ * building one: the pipeline and the local host read and amend headers on every request).
+ */
+export function headerRecord(headers: HttpResponseInit['headers']): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (!headers) return record;
+  const entries =
+    headers instanceof Headers || Array.isArray(headers) ? [...(headers as Iterable<[string, string]>)] : Object.entries(headers as Record<string, string>);
+  for (const [name, value] of entries) {
+    const key = name.toLowerCase();
+    record[key] = key in record ? `${record[key]}, ${value}` : String(value);
+  }
+  return record;
+}
+
 declare const replyBody: unique symbol;
 declare const htmlPage: unique symbol;
 declare const rawBody: unique symbol;

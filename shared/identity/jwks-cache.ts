@@ -1,12 +1,12 @@
-import { importJWK, type JWK } from 'jose';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import { ServiceError } from '../domain/errors.js';
 import { outboundFetch } from '../outbound-fetch.js';
 
-type VerificationKey = Awaited<ReturnType<typeof importJWK>>;
-
 /** A signing key and the issuer it may sign for (Entra publishes it as a template with `{tenantid}`). */
 export interface SigningKey {
-  key: VerificationKey;
+  /** A node KeyObject: jose verifies with it about a fifth faster than with a WebCrypto CryptoKey. */
+  key: KeyObject;
   issuer: string | undefined;
 }
 
@@ -79,7 +79,7 @@ export class JwksCache {
       if (jwk.kty !== 'RSA' || typeof jwk.kid !== 'string' || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
       try {
         const issuer = typeof (jwk as { issuer?: unknown }).issuer === 'string' ? (jwk as { issuer: string }).issuer : undefined;
-        keys.set(jwk.kid, { key: await importJWK({ kty: jwk.kty, n: jwk.n, e: jwk.e }, 'RS256'), issuer });
+        keys.set(jwk.kid, { key: createPublicKey({ key: { kty: jwk.kty, n: jwk.n ?? '', e: jwk.e ?? '' }, format: 'jwk' }), issuer });
       } catch {
         // A malformed key in the set must not take the other keys down with it.
       }

@@ -12,7 +12,7 @@ import { loadConfig } from '../../shared/config.js';
 import { TableStore } from '../../shared/storage/table-store.js';
 import { TableTransactionCounter } from '../../shared/storage/transaction-counter.js';
 import { Services } from '../../shared/wiring.js';
-import { activeTenant, handlerThroughput, inServiceEnvironment, LIMITS_ON, usersOf } from './decrypt.js';
+import { activeTenant, handlerThroughput, inServiceEnvironment, LIMITS_ON, RawRsa, usersOf } from './decrypt.js';
 import { startBenchService } from './service-process.js';
 
 const storage = await startBenchService();
@@ -27,7 +27,7 @@ try {
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
-    const figures = await handlerThroughput(services, counter, users, 6_000);
+    const figures = await handlerThroughput(services, counter, users, 6_000, new RawRsa());
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(process.argv[2] ?? 'decrypt.cpuprofile', JSON.stringify(profile));
     session.disconnect();
