@@ -11,6 +11,7 @@ import { TIMERS } from '../functions/timers.js';
 import { getConfig } from '../shared/config.js';
 import { AzuritePortInUseError, startAzurite } from '../shared/dev/azurite.js';
 import { persistDirectory } from '../shared/dev/directory-file.js';
+import { persistRefreshTokens } from '../shared/dev/refresh-token-file.js';
 import { persistSigningKey } from '../shared/dev/signing-key-file.js';
 import { startMicrosoftSimulation } from '../shared/dev/interception.js';
 import { getSimulation } from '../shared/dev/simulation.js';
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
   if ((await persistSigningKey(getSimulation().signer, signingKeyFile)) === 'replaced') {
     console.log(`${signingKeyFile} held no usable signing key: made a new one (earlier sign-ins must sign in again).`);
   }
+  // And so do their refresh tokens, as with Entra: a restart signs nobody out.
+  persistRefreshTokens(getSimulation().authority, `${DATA_DIRECTORY}/dev-refresh-tokens.json`);
   const simulation = startMicrosoftSimulation();
   const functionLog = (level: string, message: string) => (level === 'error' || level === 'warning' ? console.error(`[${level}] ${message}`) : undefined);
   const host = await startLocalHost({

@@ -93,6 +93,15 @@ interface RefreshToken {
   used: boolean;
 }
 
+/**
+ * What a restart must not forget (Entra keeps refresh tokens): the refresh tokens, keyed by their
+ * SHA-256 (never the tokens themselves), and the revoked sign-in families.
+ */
+export interface RefreshTokenSnapshot {
+  refreshTokens: [hash: string, token: RefreshToken, expiresAt: number][];
+  revokedFamilies: [family: string, revoked: true, expiresAt: number][];
+}
+
 interface Interaction {
   id: string;
   kind: 'authorize' | 'device';
@@ -193,7 +202,19 @@ export class DevAuthority {
   private readonly refreshTokens = new ExpiringStore<RefreshToken>(MAX_ENTRIES, () => this.now());
   private readonly revokedFamilies = new ExpiringStore<true>(MAX_ENTRIES, () => this.now());
 
+  /** Called after every change of the refresh tokens (`npm start` persists them). */
+  onRefreshTokensChange: (() => void) | undefined;
+
   constructor(private readonly simulation: MicrosoftSimulation) {}
+
+  refreshTokenSnapshot(): RefreshTokenSnapshot {
+    return { refreshTokens: this.refreshTokens.snapshot(), revokedFamilies: this.revokedFamilies.snapshot() };
+  }
+
+  restoreRefreshTokens(snapshot: RefreshTokenSnapshot): void {
+    this.refreshTokens.restore(snapshot.refreshTokens);
+    this.revokedFamilies.restore(snapshot.revokedFamilies);
+  }
 
   /** Tests move the authority's clock (expiry of device codes, codes, refresh tokens). */
   useClock(now: () => number): void {
@@ -774,6 +795,7 @@ export class DevAuthority {
 
   private revokeFamily(family: string): void {
     this.revokedFamilies.set(family, true, REFRESH_TOKEN_TTL_MS);
+    this.onRefreshTokensChange?.();
   }
 
   private async redeemCode(form: URLSearchParams, client: RegisteredClient, tenant: TenantSegment): Promise<Record<string, unknown> | OAuthError> {
@@ -845,6 +867,7 @@ export class DevAuthority {
       );
     }
     stored.used = true;
+    this.onRefreshTokensChange?.();
     const requested = form.get('scope');
     const scopes = requested ? requested.split(/\s+/).filter(Boolean) : stored.grant.scopes;
     return this.issueTokens(stored.grant, scopes, undefined);
@@ -966,6 +989,7 @@ export class DevAuthority {
     if (scopes.oidc.has('offline_access')) {
       const refreshToken = randomToken(48);
       this.refreshTokens.set(sha256(refreshToken), { grant: { ...grant, scopes: [...scopeList] }, used: false }, REFRESH_TOKEN_TTL_MS);
+      this.onRefreshTokensChange?.();
       response.refresh_token = refreshToken;
       response.refresh_token_expires_in = REFRESH_TOKEN_TTL_MS / 1000;
     }

@@ -43,6 +43,19 @@ export class ExpiringStore<T> {
     return [...this.entries.values()].filter((entry) => entry.expiresAt > now).map((entry) => entry.value);
   }
 
+  /** The live entries with their expiry (ms since the epoch on this store's clock), oldest first. */
+  snapshot(): [key: string, value: T, expiresAt: number][] {
+    const now = this.now();
+    return [...this.entries].filter(([, entry]) => entry.expiresAt > now).map(([key, entry]) => [key, entry.value, entry.expiresAt]);
+  }
+
+  /** Puts back what `snapshot` returned (expired entries are left out). */
+  restore(entries: readonly (readonly [key: string, value: T, expiresAt: number])[]): void {
+    const now = this.now();
+    for (const [key, value, expiresAt] of entries) if (expiresAt > now) this.entries.set(key, { value, expiresAt });
+    this.sweep();
+  }
+
   get size(): number {
     return this.entries.size;
   }

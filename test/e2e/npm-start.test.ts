@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ROLE_TEMPLATE_IDS } from '../../shared/config.js';
 import { freePort } from '../../shared/dev/azurite.js';
+import { approveDeviceCode } from '../../shared/dev/login-browser.js';
 import { randomTenantId } from '../support/tokens.js';
 
 const START_LOCAL = fileURLToPath(new URL('../../dist/scripts/start-local.js', import.meta.url));
@@ -153,6 +154,88 @@ describe("npm start (the README's local run)", () => {
       expect(await stop(afresh)).toBe(0);
     }
   }, 120_000);
+
+  /** Device code sign-in at the development authority with offline_access, as `pinreset-agent login` does. */
+  async function signInWithRefreshToken(url: string, tid: string): Promise<{ refreshToken: string; tokenEndpoint: string; clientId: string }> {
+    const configuration = (await (await fetch(`${url}/signin-configuration`)).json()) as { authority: string; clientId: string; scopes: string[] };
+    const endpoint = `${configuration.authority}/${tid}/oauth2/v2.0`;
+    const form = (fields: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields),
+    });
+    const scope = `openid offline_access ${configuration.scopes.join(' ')}`;
+    const device = (await (await fetch(`${endpoint}/devicecode`, form({ client_id: configuration.clientId, scope }))).json()) as {
+      device_code: string;
+      user_code: string;
+      verification_uri: string;
+    };
+    const user = { userPrincipalName: `restart-${tid.slice(0, 8)}@contoso.test`, tenantId: tid };
+    expect((await approveDeviceCode({ verificationUri: device.verification_uri, userCode: device.user_code, user })).approved).toBe(true);
+    const grant = { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: configuration.clientId, device_code: device.device_code };
+    const tokens = (await (await fetch(`${endpoint}/token`, form(grant))).json()) as { refresh_token: string };
+    expect(tokens.refresh_token).toBeTruthy();
+    return { refreshToken: tokens.refresh_token, tokenEndpoint: `${endpoint}/token`, clientId: configuration.clientId };
+  }
+
+  it('keeps the refresh tokens of the development authority across a restart, as Entra does (hashed in .azurite/, 0600, never printed), still rotating', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
+    const [port, azuritePort] = [await freePort(), await freePort()];
+    const tid = randomTenantId();
+    const tokenFile = join(cwd, '.azurite', 'dev-refresh-tokens.json');
+    const refresh = (endpoint: string, clientId: string, refreshToken: string) =>
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }),
+      });
+
+    const first = await start(cwd, port, azuritePort);
+    const { refreshToken, tokenEndpoint, clientId } = await signInWithRefreshToken(first.url, tid);
+    expect(await stop(first)).toBe(0);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(tokenFile, 'utf8')).not.toContain(refreshToken);
+
+    const second = await start(cwd, port, azuritePort);
+    let rotated: string;
+    try {
+      const afterRestart = await refresh(tokenEndpoint, clientId, refreshToken);
+      const body = (await afterRestart.json()) as { access_token?: string; refresh_token?: string; error?: string };
+      expect(afterRestart.status, JSON.stringify(body)).toBe(200);
+      expect(body.refresh_token).toBeTruthy();
+      expect(body.refresh_token).not.toBe(refreshToken);
+      rotated = body.refresh_token!;
+      const organization = await fetch(`${second.url}/v1.0/organization?$select=id`, { headers: { authorization: `Bearer ${body.access_token}` } });
+      expect(organization.status).toBe(200);
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+
+    const third = await start(cwd, port, azuritePort);
+    try {
+      // The token used before the restart stays used: its replay revokes the rotated one too.
+      const replay = await refresh(tokenEndpoint, clientId, refreshToken);
+      expect(replay.status).toBe(400);
+      expect(((await replay.json()) as { error: string }).error).toBe('invalid_grant');
+      expect(((await (await refresh(tokenEndpoint, clientId, rotated)).json()) as { error: string }).error).toBe('invalid_grant');
+    } finally {
+      expect(await stop(third)).toBe(0);
+    }
+    for (const output of [first.output(), second.output(), third.output()]) {
+      expect(output).not.toContain(refreshToken);
+      expect(output).not.toContain(rotated);
+    }
+    expect(readFileSync(tokenFile, 'utf8')).not.toContain(rotated);
+
+    rmSync(join(cwd, '.azurite'), { recursive: true, force: true });
+    const afresh = await start(cwd, port, azuritePort);
+    try {
+      const forgotten = await refresh(tokenEndpoint, clientId, rotated);
+      expect(((await forgotten.json()) as { error: string }).error).toBe('invalid_grant');
+    } finally {
+      expect(await stop(afresh)).toBe(0);
+    }
+  }, 150_000);
 
   it('prints a banner with the export line, npx agent commands, the demo, the admin center, sign-in, the data folder and Ctrl+C', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
