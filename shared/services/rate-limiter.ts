@@ -2,6 +2,7 @@ import type { TransactionAction } from '@azure/data-tables';
 import type { StagedWrite } from '../storage/audit-repository.js';
 import type { CounterId, RateLimitRepository } from '../storage/rate-limit-repository.js';
 import type { Clock } from '../domain/clock.js';
+import { isConditionFailure } from '../storage/storage-errors.js';
 
 export interface RateLimitRule {
   /** e.g. `user` or `tenant`: part of the counter's row key. */
@@ -23,6 +24,8 @@ export type RateLimitDecision =
   | { allowed: false; scope: string; retryAfterSeconds: number };
 
 const MAX_LOCAL_STATES = 10_000;
+/** Reads and writes of one block claim of its own before it gives up (another instance kept counting first). */
+const MAX_CLAIM_ATTEMPTS = 10;
 
 type Committed = { count: number; etag: string } | 'absent' | 'unknown';
 
@@ -39,13 +42,22 @@ class Counter implements StagedWrite {
   reserve = 0;
   /** The current limit (a setting can change while the process runs). */
   limit = 0;
+  /**
+   * A block-claimed counter whose claim in an audit transaction conflicted (other instances claim
+   * from it too). For the rest of its window its blocks are claimed with writes of their own, ahead of
+   * need: a conflict then costs that write and a read, not the transaction of every attempt batched
+   * with it.
+   */
+  contended = false;
+  /** The block claim of its own in flight (concurrent attempts wait for the same one). */
+  claiming: Promise<boolean> | undefined;
   private granted = 0;
   queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly id: CounterId,
     readonly windowStart: number,
-    private readonly windowEnd: Date,
+    readonly windowEnd: Date,
     private readonly repository: RateLimitRepository,
   ) {}
 
@@ -54,7 +66,7 @@ class Counter implements StagedWrite {
   }
 
   /** Large limits (≥ 1000) are claimed in blocks of 1% (≤ 50): fewer writes of a row every instance shares. */
-  private block(): number {
+  block(): number {
     return this.limit >= 1000 ? Math.min(50, Math.floor(this.limit / 100)) : 1;
   }
 
@@ -74,6 +86,7 @@ class Counter implements StagedWrite {
       this.reserve += this.granted - uses;
     } else if (suspect) {
       this.committed = 'unknown';
+      if (this.block() > 1) this.contended = true;
     }
   }
 }
@@ -97,7 +110,10 @@ interface Admission {
  *
  * Large limits (≥ 1000, per tenant) claim a block (1% of the limit, ≤ 50) with one attempt and spend
  * the rest locally: unused claims are lost at the end of the window (an instance may refuse slightly
- * early, never late). A counter known to be exhausted answers 429 without storage. A counter whose row
+ * early, never late). Once such a block claim conflicts with another instance's, that counter's blocks
+are claimed with writes of their own, ahead of need, for the rest of the window (`contended`): the
+counter every instance of a tenant shares then never fails the audit transactions of attempts batched
+with its claim. A counter known to be exhausted answers 429 without storage. A counter whose row
  * disappeared is read as absent and created again.
  */
 export class RateLimiter {
@@ -158,6 +174,7 @@ export class RateLimiter {
   }
 
   private admit(counter: Counter): Promise<Admission | undefined> {
+    if (counter.contended) return this.admitFromOwnClaims(counter);
     const decide = (): Admission | undefined => {
       if (counter.reserve > 0) {
         counter.reserve -= 1;
@@ -179,5 +196,55 @@ export class RateLimiter {
     });
     counter.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** A contended counter: the attempt spends a block this instance claimed with a write of its own. */
+  private async admitFromOwnClaims(counter: Counter): Promise<Admission | undefined> {
+    while (counter.reserve === 0) {
+      if (!(await this.claimBlock(counter))) return undefined;
+    }
+    counter.reserve -= 1;
+    // The next block is claimed while half of this one is left, so attempts rarely wait for a claim.
+    if (counter.reserve <= counter.block() / 2) void this.claimBlock(counter).catch(() => undefined);
+    return { counter, staged: false };
+  }
+
+  /** One claim at a time per counter; false when the window's count is used up. */
+  private claimBlock(counter: Counter): Promise<boolean> {
+    counter.claiming ??= this.writeClaim(counter).finally(() => {
+      counter.claiming = undefined;
+    });
+    return counter.claiming;
+  }
+
+  /**
+   * Adds a block to the shared count, conditional on its ETag (create-once for a new window), and to
+   * this instance's reserve. Another instance counting first, or the row gone, means read and claim
+   * again; a write storage did not answer may have been applied, so it is read again too (claims lost
+   * that way make this instance refuse early, never late).
+   */
+  private async writeClaim(counter: Counter): Promise<boolean> {
+    for (let attempt = 1; ; attempt += 1) {
+      if (counter.committed === 'unknown') {
+        const read = await this.repository.read(counter.id);
+        counter.committed = read ? { count: read.value, etag: read.etag } : 'absent';
+      }
+      const known = counter.committed;
+      const count = counter.committedCount();
+      if (count >= counter.limit) return false;
+      const grant = Math.min(counter.block(), counter.limit - count);
+      try {
+        const etag =
+          typeof known === 'object'
+            ? await this.repository.replace(counter.id, count + grant, counter.windowEnd, known.etag)
+            : await this.repository.create(counter.id, count + grant, counter.windowEnd);
+        counter.committed = { count: count + grant, etag };
+        counter.reserve += grant;
+        return true;
+      } catch (error) {
+        counter.committed = 'unknown';
+        if (!isConditionFailure(error) || attempt >= MAX_CLAIM_ATTEMPTS) throw error;
+      }
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { AuditActivity, AuditEvent } from '../domain/audit.js';
 import { isServiceError } from '../domain/errors.js';
 import { MAX_BATCH_SIZE, PartitionBatcher } from './partition-batcher.js';
 import { FIRST_NON_AUDIT_ROW_KEY } from './rate-limit-repository.js';
-import { checkedContinuationToken, storageCall } from './storage-errors.js';
+import { checkedContinuationToken, isConditionFailure, storageCall } from './storage-errors.js';
 import { TABLE_NAMES, type TableStore } from './table-store.js';
 
 /**
@@ -85,10 +85,6 @@ interface PendingInsert {
 const MAX_EVENTS_PER_BATCH = Math.floor(MAX_BATCH_SIZE / 3);
 /** An event without staged writes whose batch failed on another event's conflict goes again (bounded). */
 const MAX_INNOCENT_RETRIES = 10;
-
-function isConditionFailure(error: unknown): boolean {
-  return isServiceError(error, 'Conflict') || isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Request_ResourceNotFound');
-}
 
 /** Table storage names the failed action of a transaction at the start of its message: `"2:The update condition…"`. */
 function failedActionIndex(error: unknown): number | undefined {

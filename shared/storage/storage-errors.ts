@@ -1,5 +1,5 @@
 import { isWellFormedText } from '../domain/text.js';
-import { ServiceError } from '../domain/errors.js';
+import { isServiceError, ServiceError } from '../domain/errors.js';
 
 interface RestErrorLike {
   name?: string;
@@ -53,6 +53,14 @@ export function translateStorageError(error: unknown): never {
     throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.', { retryAfterSeconds: 5, cause: error });
   }
   throw error;
+}
+
+/**
+ * A conditional write that did not hold, after translation: the row was created by someone else
+ * (Conflict), changed since its ETag (PreconditionFailed) or deleted (Request_ResourceNotFound).
+ */
+export function isConditionFailure(error: unknown): boolean {
+  return isServiceError(error, 'Conflict') || isServiceError(error, 'PreconditionFailed') || isServiceError(error, 'Request_ResourceNotFound');
 }
 
 /** Runs a storage call and translates its errors. */

@@ -151,6 +151,29 @@ describe('rate limits across two service instances on one Azurite', () => {
   });
 });
 
+describe('the per-tenant counter every instance shares', () => {
+  it('fails at most one audit transaction per instance: after a conflict its blocks are claimed with writes of their own', async () => {
+    // 1000 per tenant: blocks of 10. Each instance's block claims change the row's ETag under the other.
+    const a = instance({ perUser: 10, perTenant: 1000 });
+    const b = instance({ perUser: 10, perTenant: 1000 });
+    const tid = await warmTenant(a.services);
+    setServices(b.services);
+    const users = Array.from({ length: 120 }, () => randomUUID());
+    const jwes = await Promise.all(users.map((oid) => protectedFor(a.services, tid, oid)));
+    const before = [a.counter.snapshot(), b.counter.snapshot()];
+    // One at a time, alternating: every decrypt's audit row and user counter go in one transaction.
+    for (const [index, oid] of users.entries()) expect(await outcome(index % 2 ? a.services : b.services, tid, oid, jwes[index]!)).toBe('decrypted');
+    const batches = [a.counter, b.counter].reduce((sum, counter, index) => sum + counter.snapshot().byKind.batch - before[index]!.byKind.batch, 0);
+    // A transaction that failed on the tenant counter's claim is sent again: at most once per instance.
+    expect(batches).toBeGreaterThanOrEqual(users.length);
+    expect(batches).toBeLessThanOrEqual(users.length + 2);
+    const tenantCount = [...(await counterRows(tid))].find(([rowKey]) => rowKey.startsWith(`${COUNTER_ROW_PREFIX}tenant_`))?.[1];
+    // Every admitted decrypt is in the shared count (blocks claimed ahead make it larger, never smaller).
+    expect(tenantCount).toBeGreaterThanOrEqual(users.length + 1);
+    expect(tenantCount).toBeLessThanOrEqual(users.length + 1 + 4 * 10);
+  });
+});
+
 describe('the rate limiter heals itself', () => {
   it('recreates a user counter row deleted under a live user: the next decrypt succeeds, never 404', async () => {
     const { services } = instance({ perUser: 3, perTenant: 1000 });
