@@ -1,13 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { AUDIT_ACTIVITIES } from '../../shared/contract/audit.js';
 import { CLOUD_HOSTS } from '../../shared/config.js';
+import { isGuid } from '../../shared/domain/tenant.js';
 import { GraphApiError } from '../client/errors.js';
 import { walkOnboarding } from '../client/onboarding.js';
 import type { AuditEvent, DeviceActionResult, ManagedDeviceSelection, OnboardingStatus, PinRecoveryPolicy, TenantSettingsPatch } from '../client/types.js';
 import { choiceOption, integerOption, stringOption, UsageError, type OptionDefs } from './args.js';
 import type { CommandDef } from './command.js';
 import { confirmTyped, YES_OPTION } from './confirm.js';
-import type { CommandContext } from './context.js';
+import type { AcquiredToken, CommandContext } from './context.js';
 import { EXIT } from './exit-codes.js';
 import { heading, table, wrapText } from './format.js';
 import { PIN_COMPLEXITY_OPTIONS, pinComplexityFromOptions } from './pin-complexity-options.js';
@@ -16,7 +17,7 @@ const TENANT_OPTION = {
   tenant: {
     type: 'string' as const,
     valueName: '<tid>',
-    description: "Tenant id (env PINRESET_TENANT; default: the enrolled tenant; with --token: the token's).",
+    description: "Tenant id (env PINRESET_TENANT): the admin's token's tenant, which the service acts on; another one is refused.",
   },
 };
 
@@ -36,10 +37,29 @@ function describeOnboarding(status: OnboardingStatus): string {
   ].join('\n');
 }
 
+const TOKEN_SOURCES: Record<AcquiredToken['source'], string> = {
+  option: 'the token passed with --token',
+  environment: 'the token in PINRESET_ADMIN_TOKEN',
+  signIn: "the signed-in user's token",
+};
+
+/**
+ * The admin's client, credential and tenant. The service acts on the token's tenant only (docs/api.md),
+ * so a tenant named with --tenant or PINRESET_TENANT that is not the token's is refused here, before
+ * anything is sent, instead of silently acting on another tenant than the one the admin wrote.
+ */
 async function admin(context: CommandContext) {
   const state = await context.tryLoadState();
   const token = await context.adminToken();
-  return { client: context.client(state), credential: token.credential, tenantId: token.claims.tid };
+  const tenantId = token.claims.tid;
+  const named = context.namedTenant();
+  if (named && isGuid(named.tenant) && named.tenant !== tenantId?.toLowerCase()) {
+    throw new UsageError(
+      `${named.namedBy} names tenant ${named.tenant}, but ${TOKEN_SOURCES[token.source]} is for tenant ${tenantId ?? '(none)'}: admin commands act on the tenant of the token. ` +
+        `Sign in to tenant ${named.tenant} (pinreset-agent login --tenant ${named.tenant}) or pass a token of it with --token, or leave ${named.namedBy} out.`,
+    );
+  }
+  return { client: context.client(state), credential: token.credential, tenantId };
 }
 
 function latestAction(device: ManagedDeviceSelection): DeviceActionResult | undefined {
@@ -82,6 +102,8 @@ const onboard = adminCommand('onboard', {
     const state = await context.tryLoadState();
     const tenant = context.tenantId(state);
     if (!tenant) throw new UsageError('Pass --tenant <tenant id or domain>.', 'admin onboard');
+    // Signed in (or given a token) first: the status read after the walk must be the named tenant's.
+    const { client, credential, tenantId } = await admin(context);
     const walk = await walkOnboarding({ baseUrl: context.serviceUrl(state), tenant, decisions: context.values.cancel === true ? ['cancel'] : [] });
     for (const step of walk.steps)
       context.say(
@@ -94,7 +116,6 @@ const onboard = adminCommand('onboard', {
         .map((line) => `  | ${line}`)
         .join('\n'),
     );
-    const { client, credential, tenantId } = await admin(context);
     const status = await client.onboardingStatus(credential, tenantId);
     context.emit({ tenantId, state: status.state, consentPages: walk.consentPages, finalStatus: walk.finalStatus, onboarding: status, page: walk.finalText });
     context.say('');

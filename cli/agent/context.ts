@@ -153,6 +153,14 @@ export class CommandContext {
     return { credential: bearerCredential(token), claims: claimsOf(token), source: option ? 'option' : 'environment' };
   }
 
+  /** The tenant the user named (--tenant, else PINRESET_TENANT), and where it was named; not the enrolled one. */
+  namedTenant(): { tenant: string; namedBy: '--tenant' | 'PINRESET_TENANT' } | undefined {
+    const option = stringOption(this.values, 'tenant');
+    if (option) return { tenant: option.toLowerCase(), namedBy: '--tenant' };
+    const variable = this.io.env.PINRESET_TENANT;
+    return variable ? { tenant: variable.toLowerCase(), namedBy: 'PINRESET_TENANT' } : undefined;
+  }
+
   /** --tenant, then PINRESET_TENANT, then the enrolled tenant. */
   tenantId(state?: AgentState): string | undefined {
     return (stringOption(this.values, 'tenant') || this.io.env.PINRESET_TENANT || state?.tenantId)?.toLowerCase();

@@ -202,6 +202,31 @@ describe('pinreset-agent errors say what to do next', () => {
     expect((await run(['login', '--tenant', 'contoso.com'], { PINRESET_URL: 'http://127.0.0.1:1' })).stderr).not.toMatch(/--tenant must be/);
   });
 
+  it("refuses an admin command whose --tenant (or PINRESET_TENANT) is not the token's tenant, before calling the service", async () => {
+    const other = randomTenantId();
+    const changes = async () =>
+      (JSON.parse((await run(['admin', 'audit', '--json'], admin)).stdout) as { activity: string }[]).filter(
+        (event) => event.activity === 'settingsUpdated' || event.activity === 'protectorKeyRotated',
+      ).length;
+    const changesBefore = await changes();
+    const named = await run(['admin', 'keys', 'rotate', '--tenant', other], admin);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain(`--tenant names tenant ${other}, but the token in PINRESET_ADMIN_TOKEN is for tenant ${tenant}`);
+    expect(named.stderr).toMatch(/admin commands act on the tenant of the token/);
+    const fromEnvironment = await run(['admin', 'settings', '--min-length', '9'], { ...admin, PINRESET_TENANT: other });
+    expect(fromEnvironment.code).toBe(1);
+    expect(fromEnvironment.stderr).toContain(`PINRESET_TENANT names tenant ${other}, but the token in PINRESET_ADMIN_TOKEN is for tenant ${tenant}`);
+    const onboard = await run(['admin', 'onboard', '--tenant', other], admin);
+    expect(onboard.code).toBe(1);
+    expect(onboard.stderr).toContain(`--tenant names tenant ${other}`);
+    // Nothing was sent: no key rotated, no setting changed, the other tenant never started onboarding.
+    expect(await changes()).toBe(changesBefore);
+    const otherAdmin = { PINRESET_ADMIN_TOKEN: await adminToken(other) };
+    expect(JSON.parse((await run(['admin', 'onboarding', 'status', '--json'], otherAdmin)).stdout)).toMatchObject({ state: 'notStarted' });
+    // The token's own tenant, in any case, is what --tenant is for.
+    expect((await run(['admin', 'keys', '--tenant', tenant.toUpperCase()], admin)).code).toBe(0);
+  });
+
   it('a 403 names the roles that are needed, from the service configuration', async () => {
     const result = await run(['admin', 'devices'], { PINRESET_ADMIN_TOKEN: await userToken({ tid: tenant }) });
     expect(result.code).toBe(2);
