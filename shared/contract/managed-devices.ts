@@ -53,6 +53,7 @@ export const resetPasscodeActionResultSchema = z
       .int()
       .min(0)
       .max(2_147_483_647)
+      .meta({ format: 'int32' })
       .describe("Int32, as Graph types it: the failure's numeric code (1001-1006 the InvalidPin* codes, 2001 PasscodeExpired, 1 any other name), 0 when none."),
     errorName: z.string().nullable().describe('The symbolic failure code, e.g. InvalidPinTooFewCharacters; null when none.'),
     errorDescription: z.string().nullable().describe('What the admin should change after a failure.'),

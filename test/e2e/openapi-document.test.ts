@@ -141,6 +141,16 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it("types resetPasscodeActionResult.errorCode as Graph's Int32 (integer, format int32), so generated clients read an int", async () => {
+    const { document } = await servedDocument();
+    expect(document.components.schemas.resetPasscodeActionResult.properties.errorCode).toMatchObject({
+      type: 'integer',
+      format: 'int32',
+      minimum: 0,
+      maximum: 2_147_483_647,
+    });
+  });
+
   it('declares HTML pages as text/html and the headers Idempotency-Key, If-Match, Reveal-Reason and the bearer and DeviceAssertion schemes', async () => {
     const { document } = await servedDocument();
     expect(Object.keys(document.paths['/onboarding/callback'].get.responses['200'].content)).toEqual(['text/html']);
