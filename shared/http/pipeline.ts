@@ -93,6 +93,11 @@ export interface Operation<TBody = undefined, R extends ResponseSpecs = Response
   /** The catch-all of unknown paths: 404 whatever the query or body says (they belong to no resource). */
   catchAll?: true;
   body?: { schema: z.ZodType<TBody>; format?: 'json' | 'form' };
+  /**
+   * A body the handler reads itself, unparsed by the pipeline (the development authority answers
+   * malformed forms with Entra's errors, not Graph's): described in OpenAPI only.
+   */
+  documentedBody?: { schema: z.ZodType; format: 'json' | 'form' };
   /** Route-specific plain query parameters, documented in OpenAPI. */
   queryParameters?: readonly { name: string; description: string; required?: boolean }[];
   responses: R;
