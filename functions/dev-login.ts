@@ -1,5 +1,11 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import { oauthDocumentSchema, oauthErrorSchema } from '../shared/contract/dev-authority.js';
+import {
+  devLoginFormSchema,
+  oauthDeviceCodeRequestSchema,
+  oauthDocumentSchema,
+  oauthErrorSchema,
+  oauthTokenRequestSchema,
+} from '../shared/contract/dev-authority.js';
 import { devJwksSchema } from '../shared/contract/health.js';
 import { getSimulation } from '../shared/dev/simulation.js';
 import { ServiceError } from '../shared/domain/errors.js';
@@ -26,13 +32,20 @@ async function toResponseInit(response: Response): Promise<HttpResponseInit> {
   return { status: response.status, headers: Object.fromEntries(response.headers.entries()), ...(body === '' ? {} : { body }) };
 }
 
-function authorityOperation(operationId: string, summary: string, responses: ResponseSpecs, queryParameters?: AnyOperation['queryParameters']): AnyOperation {
+function authorityOperation(
+  operationId: string,
+  summary: string,
+  responses: ResponseSpecs,
+  request: { queryParameters?: AnyOperation['queryParameters']; form?: AnyOperation['documentedBody'] } = {},
+): AnyOperation {
   return defineOperation({
     operationId,
     summary,
     tags: ['development'],
     auth: 'anonymous',
-    ...(queryParameters ? { queryParameters } : {}),
+    ...(request.queryParameters ? { queryParameters: request.queryParameters } : {}),
+    // The authority reads its forms itself and answers a bad one as Entra does: OpenAPI describes them.
+    ...(request.form ? { documentedBody: request.form } : {}),
     responses,
     async handle(context) {
       const path = new URL(context.request.url).pathname.replace(PREFIX, '');
@@ -71,23 +84,26 @@ export const devLoginAuthorize = authorityOperation(
   'devLogin_authorize',
   'Development authority: authorization endpoint (sign-in page, MFA step, consent; PKCE S256 required).',
   htmlPage,
-  [
-    { name: 'client_id', description: 'The application signing the user in.', required: true },
-    { name: 'response_type', description: 'code', required: true },
-    { name: 'redirect_uri', description: 'A redirect URI registered for the application (or loopback for the client app).', required: true },
-    { name: 'scope', description: 'Scopes, e.g. openid profile offline_access api://…/user_impersonation.', required: true },
-    { name: 'code_challenge', description: 'PKCE S256 challenge.', required: true },
-    { name: 'code_challenge_method', description: 'S256', required: true },
-    { name: 'state', description: 'Returned unchanged.' },
-    { name: 'nonce', description: 'Copied into the id token.' },
-    { name: 'claims', description: 'Claims request; asking amr mfa (or acrs) forces the MFA step.' },
-    { name: 'prompt', description: 'consent forces the consent page; none answers login_required.' },
-  ],
+  {
+    queryParameters: [
+      { name: 'client_id', description: 'The application signing the user in.', required: true },
+      { name: 'response_type', description: 'code', required: true },
+      { name: 'redirect_uri', description: 'A redirect URI registered for the application (or loopback for the client app).', required: true },
+      { name: 'scope', description: 'Scopes, e.g. openid profile offline_access api://…/user_impersonation.', required: true },
+      { name: 'code_challenge', description: 'PKCE S256 challenge.', required: true },
+      { name: 'code_challenge_method', description: 'S256', required: true },
+      { name: 'state', description: 'Returned unchanged.' },
+      { name: 'nonce', description: 'Copied into the id token.' },
+      { name: 'claims', description: 'Claims request; asking amr mfa (or acrs) forces the MFA step.' },
+      { name: 'prompt', description: 'consent forces the consent page; none answers login_required.' },
+    ],
+  },
 );
 export const devLoginAuthorizeForm = authorityOperation(
   'devLogin_authorize_submit',
   'Development authority: the sign-in, MFA and consent forms of an authorization request.',
   htmlPage,
+  { form: { schema: devLoginFormSchema, format: 'form' } },
 );
 export const devLoginToken = authorityOperation(
   'devLogin_token',
@@ -96,11 +112,13 @@ export const devLoginToken = authorityOperation(
     ...json,
     401: { description: 'invalid_client.', schema: oauthErrorSchema },
   },
+  { form: { schema: oauthTokenRequestSchema, format: 'form' } },
 );
 export const devLoginDeviceCode = authorityOperation(
   'devLogin_deviceCode',
   'Development authority: device authorization endpoint (user_code, device_code, verification_uri, expires_in, interval, message).',
   json,
+  { form: { schema: oauthDeviceCodeRequestSchema, format: 'form' } },
 );
 export const devLoginDeviceLogin = authorityOperation(
   'devLogin_deviceLogin',
@@ -111,6 +129,7 @@ export const devLoginDeviceLoginForm = authorityOperation(
   'devLogin_deviceLogin_submit',
   'Development authority: the code entry, sign-in, MFA and consent forms of a device code sign-in.',
   htmlPage,
+  { form: { schema: devLoginFormSchema, format: 'form' } },
 );
 
 export const devLoginRoutes: RouteDefinition[] = [

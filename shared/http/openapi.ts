@@ -233,12 +233,13 @@ function buildOperation(operation: AnyOperation, route: RouteDefinition, schemas
   for (const status of errorStatuses) {
     responses[String(status)] ??= { description: STATUS_TEXT[status] ?? 'Error.', headers: responseHeaders(errorHeaders(status)), content: errorContent };
   }
-  const requestBody = operation.body
+  const bodySpec = operation.body ?? operation.documentedBody;
+  const requestBody = bodySpec
     ? {
         required: true,
         content: {
-          [operation.body.format === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: {
-            schema: schemas.ref(operation.body.schema, `${operation.operationId}_request`),
+          [bodySpec.format === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: {
+            schema: schemas.ref(bodySpec.schema, `${operation.operationId}_request`),
           },
         },
       }

@@ -141,6 +141,24 @@ describe('GET /openapi.json', () => {
     }
   });
 
+  it("declares the form bodies the development authority's POST endpoints read, requiring none of their fields (the authority answers Entra's errors)", async () => {
+    const { document } = await servedDocument();
+    const formFields = (path: string) => {
+      const body = document.paths[path].post.requestBody as Json | undefined;
+      expect(body, `POST ${path} declares no request body`).toBeDefined();
+      const schemaRef = body?.content['application/x-www-form-urlencoded'].schema as Json;
+      const schema = (schemaRef.$ref ? resolve(document, schemaRef.$ref) : schemaRef) as Json;
+      expect(schema.required ?? [], `POST ${path}`).toEqual([]);
+      return Object.keys(schema.properties as Json);
+    };
+    expect(formFields('/dev/login/{tenant}/oauth2/v2.0/token')).toEqual(
+      expect.arrayContaining(['grant_type', 'client_id', 'code', 'code_verifier', 'redirect_uri', 'refresh_token', 'device_code', 'scope', 'claims']),
+    );
+    expect(formFields('/dev/login/{tenant}/oauth2/v2.0/devicecode')).toEqual(expect.arrayContaining(['client_id', 'scope', 'claims']));
+    expect(formFields('/dev/login/{tenant}/oauth2/v2.0/authorize')).toEqual(expect.arrayContaining(['step', 'interaction']));
+    expect(formFields('/dev/login/devicelogin')).toEqual(expect.arrayContaining(['step', 'otc']));
+  });
+
   it("types resetPasscodeActionResult.errorCode as Graph's Int32 (integer, format int32), so generated clients read an int", async () => {
     const { document } = await servedDocument();
     expect(document.components.schemas.resetPasscodeActionResult.properties.errorCode).toMatchObject({
