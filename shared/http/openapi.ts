@@ -236,7 +236,8 @@ function buildOperation(operation: AnyOperation, route: RouteDefinition, schemas
   const bodySpec = operation.body ?? operation.documentedBody;
   const requestBody = bodySpec
     ? {
-        required: true,
+        // A body the handler reads itself answers its own error when missing (Entra's, for the authority).
+        required: operation.body !== undefined,
         content: {
           [bodySpec.format === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: {
             schema: schemas.ref(bodySpec.schema, `${operation.operationId}_request`),
