@@ -196,13 +196,16 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     }
     const method = incoming.method ?? 'GET';
     const unrepresentable = UNREPRESENTABLE_METHODS.has(method.toUpperCase());
+    // A fetch Request cannot carry a GET or HEAD body: HttpRequest drops it with a warning on stderr per
+    // request. No route reads one, so it is dropped here, quietly.
+    const bodyless = unrepresentable || /^(GET|HEAD)$/i.test(method);
     const request = new HttpRequest({
       // Only to carry the ids and path into the error answer below; no handler sees it.
       method: unrepresentable ? 'GET' : method,
       url: (url ?? new URL(`${origin}/`)).toString(),
       headers: headersOf(incoming),
       params: match?.params ?? {},
-      ...(read.kind === 'ok' && read.body.length > 0 && !unrepresentable ? { body: { bytes: read.body } } : {}),
+      ...(read.kind === 'ok' && read.body.length > 0 && !bodyless ? { body: { bytes: read.body } } : {}),
     });
     const standalone = (error: ServiceError) => standaloneErrorResponse(error, request, invocation);
     let result: HttpResponseInit;

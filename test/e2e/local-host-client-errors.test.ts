@@ -148,6 +148,22 @@ describe('the local host before the route table', () => {
     }
   });
 
+  it('serves a GET that carries a body (which no route reads) without a warning per request on stderr', async () => {
+    const warnings: unknown[][] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args);
+    try {
+      const socket = await open();
+      const answer = readAll(socket);
+      socket.end('GET /openapi.json HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody');
+      expect((await answer).split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toEqual([]);
+    expect(functionLog).toEqual([]);
+  });
+
   it('still serves a normal request on the same host', async () => {
     const response = await fetch(`${host.url}/openapi.json`);
     expect(response.status).toBe(200);
