@@ -120,7 +120,7 @@ function tokenSetOf(response: oidc.TokenEndpointResponse & oidc.TokenEndpointRes
 function signInErrorOf(error: unknown, context: string): SignInError {
   if (error instanceof SignInError) return error;
   if (error instanceof oidc.ResponseBodyError) {
-    const description = error.error_description ? `: ${error.error_description.split('\n')[0]}` : '';
+    const description = error.error_description ? `: ${error.error_description.split(/\r?\n/)[0]}` : '';
     return new SignInError(`${context}: ${error.error}${description}`, error.error, { cause: error });
   }
   if (error instanceof oidc.AuthorizationResponseError) {

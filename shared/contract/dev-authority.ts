@@ -11,6 +11,7 @@ export const oauthErrorSchema = z
     timestamp: z.string(),
     trace_id: z.string(),
     correlation_id: z.string(),
+    error_uri: z.string().optional().describe("Microsoft's page that explains the AADSTS code."),
     suberror: z.string().optional(),
     claims: z.string().optional(),
   })

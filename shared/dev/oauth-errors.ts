@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 
 /**
  * OAuth 2.0 error responses as Microsoft Entra ID's v2.0 endpoints send them: `error`,
- * `error_description` starting with the AADSTS number, `error_codes`, `timestamp`, `trace_id`,
- * `correlation_id` (and `suberror`/`claims` where Entra adds them).
+ * `error_description` starting with the AADSTS number (trace id, correlation id and timestamp on
+ * lines of their own, after CRLF), `error_codes`, `timestamp`, `trace_id`, `correlation_id`,
+ * `error_uri` (Microsoft's page for the code; and `suberror`/`claims` where Entra adds them).
  */
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -38,6 +39,9 @@ export function statusOfOAuthError(error: OAuthError): number {
   return error.error === 'invalid_client' ? 401 : 400;
 }
 
+/** Where Entra's error_uri points for every AADSTS code (a public page that explains it). */
+const ERROR_PAGE = 'https://login.microsoftonline.com/error';
+
 export function oauthErrorBody(error: OAuthError, correlationId: string = randomUUID(), now = new Date()): Record<string, unknown> {
   const timestamp = now
     .toISOString()
@@ -46,11 +50,12 @@ export function oauthErrorBody(error: OAuthError, correlationId: string = random
   const traceId = randomUUID();
   return {
     error: error.error,
-    error_description: `AADSTS${error.aadsts}: ${error.description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+    error_description: `AADSTS${error.aadsts}: ${error.description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
     error_codes: [error.aadsts],
     timestamp,
     trace_id: traceId,
     correlation_id: correlationId,
+    error_uri: `${ERROR_PAGE}?code=${error.aadsts}`,
     ...(error.suberror ? { suberror: error.suberror } : {}),
     ...(error.claims ? { claims: error.claims } : {}),
   };

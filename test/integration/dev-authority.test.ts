@@ -97,6 +97,11 @@ describe('development authority: discovery and keys', () => {
     expect(body).toMatchObject({ error: 'invalid_tenant', error_codes: [90002] });
     expect(body.error_description).toMatch(/^AADSTS90002: /);
     for (const field of ['timestamp', 'trace_id', 'correlation_id']) expect(typeof body[field]).toBe('string');
+    // As Entra writes them: the description's trace lines after CRLF, and the page that explains the code.
+    expect(body.error_description).toBe(
+      `AADSTS90002: Tenant 'nobody.example' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.\r\nTrace ID: ${body.trace_id}\r\nCorrelation ID: ${body.correlation_id}\r\nTimestamp: ${body.timestamp}`,
+    );
+    expect(body.error_uri).toBe('https://login.microsoftonline.com/error?code=90002');
   });
 
   it('the service resolves a tenant through it, and GET /signin-configuration names it', async () => {
