@@ -75,9 +75,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     clientCertEnabled: false
+    // No ftpsState (nor alwaysOn, use32BitWorkerProcess, …): Flex Consumption has no FTP(S) and ARM
+    // rejects those site properties on a Flex app ("Flex Consumption plan deprecations" in the Azure
+    // Functions app settings reference). Publishing is closed by the basic-auth policies below.
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {

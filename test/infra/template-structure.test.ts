@@ -104,13 +104,49 @@ describe('Function App on Flex Consumption', () => {
     expect(propertyPath(site.body, 'properties.functionAppConfig.deployment.storage.authentication.storageAccountConnectionStringName')).toBeUndefined();
   });
 
-  it('serves HTTPS only with TLS 1.2 and no FTP or basic-auth publishing', () => {
+  it('serves HTTPS only with TLS 1.2 and no basic-auth publishing', () => {
     expect(valueAt(site, 'properties.httpsOnly')).toBe(true);
     expect(valueAt(site, 'properties.siteConfig.minTlsVersion')).toBe('1.2');
-    expect(valueAt(site, 'properties.siteConfig.ftpsState')).toBe('Disabled');
     const policies = deployedResources(infra, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
     expect(policies.map((policy) => evaluateString(property(policy.body, 'name'), scopeOf(policy))).sort()).toEqual(['ftp', 'scm']);
     for (const policy of policies) expect(valueAt(policy, 'properties.allow')).toBe(false);
+  });
+});
+
+/**
+ * Site properties Microsoft lists as deprecated for Flex Consumption ("Flex Consumption plan
+ * deprecations", Azure Functions app settings reference): the plan has no FTP(S), no 32-bit worker, no
+ * always-on and takes runtime and scale from functionAppConfig. ARM refuses some of them outright on a
+ * Flex site ("The following list of … site configuration properties (Site.SiteConfig.FtpsState, …) for
+ * Flex Consumption sites is invalid"), so the template sets none.
+ */
+const FLEX_REJECTED_SITE_PROPERTIES = [
+  'ftpsState',
+  'use32BitWorkerProcess',
+  'alwaysOn',
+  'netFrameworkVersion',
+  'javaVersion',
+  'powerShellVersion',
+  'linuxFxVersion',
+  'windowsFxVersion',
+  'functionAppScaleLimit',
+  'preWarmedInstanceCount',
+  'minimumElasticInstanceCount',
+  'functionsRuntimeScaleMonitoringEnabled',
+];
+
+describe('Flex Consumption site properties', () => {
+  const site = only('Microsoft.Web/sites');
+
+  it.each(FLEX_REJECTED_SITE_PROPERTIES)('does not set %s, which Flex Consumption rejects or ignores', (name) => {
+    expect(propertyPath(site.body, `properties.siteConfig.${name}`)).toBeUndefined();
+    expect(property(propertyPath(site.body, 'properties'), name)).toBeUndefined();
+  });
+
+  it('sets no site configuration through a separate Microsoft.Web/sites/config "web" resource either', () => {
+    const configs = deployedResources(infra, 'Microsoft.Web/sites/config');
+    const names = configs.map((config) => evaluateString(property(config.body, 'name'), scopeOf(config)));
+    expect(names).toEqual(['appsettings']);
   });
 });
 
