@@ -24,7 +24,7 @@ import { percentile, printTable, round, runLoad } from './load.js';
 import { freePort } from '../../shared/dev/azurite.js';
 import { TableStore } from '../../shared/storage/table-store.js';
 import { TableTransactionCounter } from '../../shared/storage/transaction-counter.js';
-import { devToken, startBenchHost, startBenchService, type BenchService } from './service-process.js';
+import { devToken, startBenchHost, startBenchService, startReadyProcess, type BenchService } from './service-process.js';
 
 const { HttpRequest, InvocationContext } = functions;
 const DECRYPT_PATH = '/v1.0/me/pinResetProtector/decrypt';
@@ -272,6 +272,45 @@ export async function firstDecrypt(): Promise<{ readyMs: number; firstDecryptMs:
   }
 }
 
+/** One HTTP run: the service (rate limits off or on), or the bare RSA-over-HTTP ceiling. */
+interface HttpFigures {
+  workers: number;
+  limits: 'off' | 'on' | 'ceiling';
+  result: Throughput & { users: number };
+}
+
+/**
+ * The ceiling of the HTTP figures (rsa-http-ceiling.ts): bare node:http on `workers` cluster workers
+ * doing one RSA-3072 OAEP decrypt per request, no Azurite, under the same load generator and load.
+ */
+async function httpCeiling(workers: number): Promise<Throughput> {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const bodies = Array.from({ length: 64 }, () =>
+    JSON.stringify({
+      wrapped: publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, randomBytes(32)).toString('base64url'),
+    }),
+  );
+  const port = await freePort();
+  const ceiling = await startReadyProcess('./rsa-http-ceiling.js', {
+    PORT: String(port),
+    BENCH_HOST_WORKERS: String(workers),
+    BENCH_RSA_PRIVATE_PEM: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  });
+  try {
+    const pool = cycle(bodies);
+    return await runLoad({
+      url: `${ceiling.url}/`,
+      method: 'POST',
+      concurrency: CONCURRENCY,
+      durationMs: 5_000,
+      warmupMs: 1_000,
+      next: () => ({ headers: { 'content-type': 'application/json' }, body: pool.next() }),
+    });
+  } finally {
+    await ceiling.stop();
+  }
+}
+
 async function httpThroughput(env: Record<string, string>, workers: number, userCount: number): Promise<Throughput & { users: number }> {
   const service = await startBenchService({ ...env, BENCH_HOST_WORKERS: String(workers) });
   try {
@@ -383,7 +422,7 @@ export interface DecryptFigures {
   rawCpuMsPerDecrypt: number;
   handlerOff: HandlerFigures;
   handlerOn: HandlerFigures;
-  http: { workers: number; limits: string; result: Throughput & { users: number } }[];
+  http: HttpFigures[];
   firstDecryptMs: number;
   readyMs: number;
 }
@@ -416,8 +455,10 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
   } finally {
     await storage.stop();
   }
-  const http: { workers: number; limits: string; result: Throughput & { users: number } }[] = [];
+  const http: HttpFigures[] = [];
   for (const workers of [1, 2]) {
+    raw.run(1_000);
+    http.push({ workers, limits: 'ceiling', result: { ...(await httpCeiling(workers)), users: 0 } });
     for (const [limits, env] of [
       ['off', LIMITS_OFF],
       ['on', LIMITS_ON],
@@ -461,19 +502,24 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
       row('handler: same, rate limits on (per user + per tenant, Table-backed)', on),
     ],
   );
-  const httpRow = (config: string, result: Throughput & { users: number }) => ({
-    config,
-    'decrypts/s': round(result.perSecond, 0),
-    'raw decrypts/s (baseline)': round(raw.perSecond, 0),
-    'ratio to raw': round(result.perSecond / raw.perSecond, 2),
-    'p50 ms': round(result.p50Ms, 2),
-    'p99 ms': round(result.p99Ms, 2),
-    'distinct users': result.users,
-    errors: result.errors,
-  });
+  const httpRow = ({ workers, limits, result }: HttpFigures) => {
+    const ceiling = http.find((entry) => entry.workers === workers && entry.limits === 'ceiling')!.result;
+    const setup = `${workers} worker${workers > 1 ? 's (cluster)' : ''}`;
+    return {
+      config: limits === 'ceiling' ? `${setup}: bare node:http + RSA only (ceiling)` : `${setup}: the service, rate limits ${limits}, audit on`,
+      'decrypts/s': round(result.perSecond, 0),
+      'raw decrypts/s (baseline)': round(raw.perSecond, 0),
+      'ratio to raw': round(result.perSecond / raw.perSecond, 2),
+      'ratio to ceiling': round(result.perSecond / ceiling.perSecond, 2),
+      'p50 ms': round(result.p50Ms, 2),
+      'p99 ms': round(result.p99Ms, 2),
+      'distinct users': limits === 'ceiling' ? '' : result.users,
+      errors: result.errors,
+    };
+  };
   printTable(
-    `Decrypt over the local host (service, Azurite and load generator: 3 processes on ${(await import('node:os')).cpus().length} cores), ${CONCURRENCY} keep-alive clients`,
-    [...http.map(({ workers, limits, result }) => httpRow(`${workers} worker${workers > 1 ? 's (cluster)' : ''}, rate limits ${limits}, audit on`, result))],
+    `Decrypt over HTTP (server processes, Azurite and load generator on ${(await import('node:os')).cpus().length} cores), ${CONCURRENCY} keep-alive clients; the ceiling does only the RSA per request`,
+    http.map(httpRow),
   );
   printTable('Cold start as a user meets it (one fresh service process; its Azurite already running)', [
     { case: 'spawn → listening', ms: round(cold.readyMs) },

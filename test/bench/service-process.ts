@@ -12,28 +12,25 @@ export interface BenchService extends BenchHost {
   connectionString: string;
 }
 
-/** The local host (bench-host.ts) in a process of its own, against the Azurite of `connectionString`. */
-export async function startBenchHost(connectionString: string, extraEnv: Record<string, string> = {}): Promise<BenchHost> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./bench-host.js', import.meta.url))], {
-    env: {
-      ...process.env,
-      PINRESET_DEV_MODE: 'true',
-      PORT: String(port),
-      PINRESET_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      TABLES_CONNECTION_STRING: connectionString,
-      ...extraEnv,
-    },
+/** A bench child process (`script`, beside this file) that prints `READY <url>` once it listens; SIGTERM stops it. */
+export async function startReadyProcess(script: string, env: Record<string, string>): Promise<BenchHost> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(script, import.meta.url))], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const ready = /READY (\S+)/.exec(output);
-      if (ready?.[1]) resolve(ready[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`bench host exited with ${code}`)));
+      if (ready?.[1]) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve(ready[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return {
     url,
@@ -44,6 +41,18 @@ export async function startBenchHost(connectionString: string, extraEnv: Record<
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** The local host (bench-host.ts) in a process of its own, against the Azurite of `connectionString`. */
+export async function startBenchHost(connectionString: string, extraEnv: Record<string, string> = {}): Promise<BenchHost> {
+  const port = await freePort();
+  return startReadyProcess('./bench-host.js', {
+    PINRESET_DEV_MODE: 'true',
+    PORT: String(port),
+    PINRESET_PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    TABLES_CONNECTION_STRING: connectionString,
+    ...extraEnv,
+  });
 }
 
 /** In-memory Azurite plus the local host in its own process (so load and service use separate cores). */
