@@ -42,15 +42,6 @@ param serviceAppIdUri string = ''
 @description('Also grant, in the home tenant, the consent each customer tenant grants at onboarding (Graph application permissions, the client app\'s access to the service). The deploying identity then needs Privileged Role Administrator or Global Administrator.')
 param grantHomeTenantConsent bool = false
 
-@description('Entra ID / Microsoft Graph cloud of the app registrations; empty means the cloud this deployment runs in.')
-@allowed([
-  ''
-  'public'
-  'usGovernment'
-  'china'
-])
-param cloud string = ''
-
 // --- Service behaviour ---
 
 @description('Directory role template ids (comma-separated) treated as PIN reset administrators.')
@@ -122,9 +113,12 @@ var functionAppName = '${abbrs.webSitesFunctions}pinreset-${resourceToken}'
 var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 
-// The Azure cloud this runs in decides the default Entra/Graph cloud; an explicit parameter wins.
+// The Azure cloud this deploys to is the Entra/Graph cloud of the service, with no override: the
+// Graph extension creates the app registrations in this cloud's Entra ID, and the managed identity's
+// tokens (the federated credential's issuer) come from it. Any other PINRESET_CLOUD would point the
+// service, and its token-exchange audience, at an Entra ID where its apps do not exist.
 var azureCloud = environment().name
-var entraCloud = !empty(cloud) ? cloud : (azureCloud == 'AzureUSGovernment' ? 'usGovernment' : (azureCloud == 'AzureChinaCloud' ? 'china' : 'public'))
+var entraCloud = azureCloud == 'AzureUSGovernment' ? 'usGovernment' : (azureCloud == 'AzureChinaCloud' ? 'china' : 'public')
 
 // The audience the managed identity asks for when it makes the service app's client assertion; the
 // code picks it by PINRESET_CLOUD (TOKEN_EXCHANGE_AUDIENCE in shared/identity/app-token-provider.ts).

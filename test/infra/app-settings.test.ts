@@ -10,10 +10,14 @@ import {
   loadInfra,
   missingAppSettings,
   parameter,
+  parameters,
+  possibleStrings,
   propertyKey,
   readInfraText,
   stringLiteral,
+  variableValue,
   type Infra,
+  type Node,
 } from './bicep-tree.js';
 import { secretFindings } from './template-checks.js';
 
@@ -152,14 +156,29 @@ describe('Function App settings against shared/config.ts', () => {
     }
   });
 
-  it('allows exactly the clouds config.ts knows for PINRESET_CLOUD', () => {
-    const allowed = parameter(fileOf(infra, 'main.bicep'), 'cloud')?.decorators.get('allowed');
-    const values = allowed
-      ? descendants(allowed, 'string')
-          .map(stringLiteral)
-          .filter((value) => value)
-      : [];
-    expect(values.sort()).toEqual(Object.keys(CLOUD_HOSTS).sort());
+  it('derives PINRESET_CLOUD from the Azure cloud it deploys to, one value per cloud config.ts knows', () => {
+    const bound = appSettings(infra).get('PINRESET_CLOUD');
+    expect(bound).toBeDefined();
+    expect(possibleStrings(bound!.node, bound!.scope)?.sort()).toEqual(Object.keys(CLOUD_HOSTS).sort());
+  });
+
+  it('lets no parameter set PINRESET_CLOUD: registrations, identity and federated credential all live in the cloud deployed to', () => {
+    // The Graph extension writes the registrations into the deploying cloud's Entra ID and the managed
+    // identity's tokens come from that cloud's issuer; a PINRESET_CLOUD naming another cloud would send
+    // the service (and its token-exchange audience) to an Entra ID where its apps do not exist.
+    const main = fileOf(infra, 'main.bicep');
+    const names = new Set(parameters(main).map((declared) => declared.name));
+    const expression = dereference(appSettings(infra).get('PINRESET_CLOUD')!.node, { infra, file: main }).node;
+    const referenced = (node: Node, seen = new Set<string>()): string[] =>
+      descendants(node, 'identifier').flatMap((identifier) => {
+        const name = identifier.text;
+        if (seen.has(name)) return [];
+        seen.add(name);
+        const value = variableValue(main, name);
+        return value ? [name, ...referenced(value, seen)] : [name];
+      });
+    expect(referenced(expression).filter((name) => names.has(name))).toEqual([]);
+    expect(variableValue(main, 'azureCloud')?.text).toBe('environment().name');
   });
 });
 
