@@ -78,13 +78,31 @@ describe('azd wiring', () => {
     expect(azureYaml).toMatch(/^ {2}path: infra$/m);
   });
 
-  it('builds locally when .funcignore ships dist/ without the TypeScript sources a remote build needs', () => {
-    const funcignore = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8')
-      .split('\n')
-      .map((line) => line.trim());
-    const remoteBuild = /^ {4}remoteBuild: (true|false)$/m.exec(azureYaml)?.[1];
-    const sourcesShipped = !funcignore.includes('*.ts') && !funcignore.includes('tsconfig.json');
-    expect(remoteBuild).toBe(sourcesShipped ? 'true' : 'false');
+  /**
+   * azd zips the project root for the Function App and leaves out what .funcignore matches (gitignore
+   * syntax; azd's matcher lets the last matching pattern win). An allowlist ships exactly what runs,
+   * whatever else lies in a working copy (.env files, test results, logs, local state, docs, sources).
+   */
+  const FUNCIGNORE_ALLOWLIST = ['*', '!dist/**', '!node_modules/**', '!host.json', '!package.json'];
+  const funcignorePatterns = readFileSync(join(REPO_ROOT, '.funcignore'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+
+  it('.funcignore ships only the compiled app, its dependencies, host.json and package.json', () => {
+    expect(funcignorePatterns).toEqual(FUNCIGNORE_ALLOWLIST);
+    const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string };
+    expect(packageJson.main, 'the Functions host loads package.json main, which must be shipped').toMatch(/^dist\//);
+  });
+
+  it('builds locally (remoteBuild: false): .funcignore ships node_modules and no TypeScript sources', () => {
+    // azd refuses 'remoteBuild: false' when .funcignore excludes node_modules, and a remote build
+    // would need the sources and tsconfig.json that the allowlist leaves out.
+    expect(/^ {4}remoteBuild: (true|false)$/m.exec(azureYaml)?.[1]).toBe('false');
+    expect(funcignorePatterns).toContain('!node_modules/**');
+    expect(funcignorePatterns.filter((pattern) => pattern.startsWith('!')).some((pattern) => /\.ts\b|tsconfig|functions|shared/.test(pattern))).toBe(
+      false,
+    );
   });
 
   it('tags the Function App with the azd service name azure.yaml uses', () => {
