@@ -105,6 +105,30 @@ describe('azd wiring', () => {
     );
   });
 
+  it('packages from a staging folder, so azd can still run npm run build after the prepackage hook', () => {
+    // azd's Node package step runs `npm run build` itself, after the prepackage hook (azure-dev:
+    // serviceManager.Package wraps nodeProject.Package, which runs the build script, in the package
+    // event's hooks). A hook that prunes the project's devDependencies makes that build fail
+    // (tsc/vite not found); the hook stages production dependencies in the service's dist instead.
+    const dist = /^ {4}dist: (\S+)$/m.exec(azureYaml)?.[1];
+    expect(dist).toBe('dist/azd-package');
+    expect(azureYaml).toMatch(/^ {6}prepackage:\n {8}shell: sh\n {8}run: sh infra\/hooks\/prepackage\.sh$/m);
+    expect(azureYaml).not.toMatch(/npm prune|postpackage/);
+
+    const hook = readFileSync(join(INFRA_DIR, 'hooks', 'prepackage.sh'), 'utf8');
+    const commands = hook.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+    expect(commands).toContain('set -eu');
+    expect(commands).toContain(`stage=${dist}`);
+    expect(commands).toContain('npm run build');
+    expect(commands).toContain('cp host.json package.json package-lock.json .funcignore "$stage/"');
+    // Production dependencies are installed in the stage only; the project's node_modules is untouched.
+    const npmCommands = commands.filter((line) => /\bnpm\b/.test(line));
+    expect(npmCommands).toEqual(['npm run build', '(cd "$stage" && npm install --omit=dev --ignore-scripts --no-audit --no-fund --prefer-offline)']);
+    // The stage is build output: git-ignored, and never copied into itself.
+    expect(readFileSync(join(REPO_ROOT, '.gitignore'), 'utf8').split('\n')).toContain('dist/');
+    expect(commands).toContain('  [ "$entry" = "$stage" ] && continue');
+  });
+
   it('tags the Function App with the azd service name azure.yaml uses', () => {
     const api = fileOf(infra, 'app/api.bicep');
     const serviceName = parameters(api).find((param) => param.name === 'serviceName');
