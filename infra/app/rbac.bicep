@@ -12,7 +12,6 @@ param principalId string
 // Built-in role definition ids (the same in every Azure cloud).
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424'
@@ -35,23 +34,15 @@ resource kek 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
   name: kekName
 }
 
-// Functions host storage (blob leases and the deployment package) — the host needs owner on blobs.
+// Functions host storage (blob leases, timer schedules, the deployment package) — the host needs owner
+// on blobs. No queue role: HTTP and timer triggers use no queues ("Connecting to host storage with an
+// identity": Storage Blob Data Owner is the host's own need; queue roles only come with triggers that
+// use queues).
 resource storageBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, principalId, roles.storageBlobDataOwner)
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// Functions host storage (queues used by the host for its own coordination).
-resource storageQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage.id, principalId, roles.storageQueueDataContributor)
-  scope: storage
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

@@ -32,11 +32,11 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 
 // What the Functions host itself needs. No AzureWebJobsStorage connection string and no
 // FUNCTIONS_WORKER_RUNTIME: Flex Consumption takes the runtime from functionAppConfig and rejects it.
+// Blob (leases, timer schedules) and table (diagnostic events) endpoints only: no trigger uses queues.
 var hostSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
   AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'

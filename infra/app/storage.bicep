@@ -1,5 +1,5 @@
 // Storage account used for three things, all reached by the managed identity (shared keys are off):
-//   - the Functions host's own storage (AzureWebJobsStorage__*: blob leases, queues, timers);
+//   - the Functions host's own storage (AzureWebJobsStorage__*: blob leases and timer schedules);
 //   - the Flex Consumption deployment package container;
 //   - the service's tables (TABLES_ENDPOINT).
 

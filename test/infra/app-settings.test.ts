@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLOUD_HOSTS, SETTINGS, type SettingDefinition } from '../../shared/config.js';
 import {
+  REPO_ROOT,
   appSettings,
   dereference,
   descendants,
@@ -118,9 +121,17 @@ describe('Function App settings against shared/config.ts', () => {
   it('reaches the Functions host storage with the managed identity, not a connection string', () => {
     expect(settingValue('AzureWebJobsStorage__credential')).toBe('managedidentity');
     expect(settingExpression('AzureWebJobsStorage__clientId')).toBe('identity.outputs.clientId');
-    for (const service of ['blob', 'queue', 'table']) {
+    for (const service of ['blob', 'table']) {
       expect(settingExpression(`AzureWebJobsStorage__${service}ServiceUri`)).toBe(`storage.properties.primaryEndpoints.${service}`);
     }
+    // HTTP and timer triggers need no queues (timers keep their schedule and lease in blobs), so the
+    // host gets no queue endpoint (nor a queue role). Any other trigger would need both back.
+    expect(appSettings(infra, 'possible').has('AzureWebJobsStorage__queueServiceUri')).toBe(false);
+    const functionsDir = join(REPO_ROOT, 'functions');
+    const registrations = readdirSync(functionsDir)
+      .filter((name) => name.endsWith('.ts'))
+      .flatMap((name) => [...readFileSync(join(functionsDir, name), 'utf8').matchAll(/\bapp\.([A-Za-z]+)\(/g)].map((match) => match[1]));
+    expect([...new Set(registrations)].sort()).toEqual(['http', 'setup', 'timer']);
   });
 
   it('sends telemetry with the managed identity (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)', () => {

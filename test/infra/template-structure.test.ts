@@ -205,13 +205,12 @@ describe('Role assignments for the managed identity', () => {
 
   const expected = [
     { role: 'Storage Blob Data Owner', id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', scope: 'Microsoft.Storage/storageAccounts' },
-    { role: 'Storage Queue Data Contributor', id: '974c5e8b-45b9-4653-ba55-5f855dd0fb88', scope: 'Microsoft.Storage/storageAccounts' },
     { role: 'Storage Table Data Contributor', id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', scope: 'Microsoft.Storage/storageAccounts' },
     { role: 'Monitoring Metrics Publisher', id: '3913510d-42f4-4e42-8a64-420c390055eb', scope: 'Microsoft.Insights/components' },
     { role: 'Key Vault Crypto User', id: '12338af0-0e69-4776-bea7-57ae8d297424', scope: 'Microsoft.KeyVault/vaults/keys' },
   ];
 
-  it('grants exactly the five roles the app needs, and nothing else', () => {
+  it('grants exactly the four roles the app needs, and nothing else (no queue role: HTTP and timer triggers use no queues)', () => {
     expect(assignments.map(roleGuid).sort()).toEqual(expected.map((entry) => entry.id).sort());
   });
 
