@@ -36,7 +36,7 @@ param resourceGroupName string = ''
 
 // --- The two app registrations (app/registrations.bicep; infra/README.md) ---
 
-@description('App ID URI of the service app registration, e.g. api://pinreset.contoso.com on a verified domain; empty means api://<tenant id>/<service app unique name>.')
+@description('App ID URI of the service app registration on a verified domain, in a format Entra accepts for it, e.g. api://contoso.com/pinreset or https://pinreset.contoso.com; empty means api://<tenant id>/<service app unique name>.')
 param serviceAppIdUri string = ''
 
 @description('Also grant, in the home tenant, the consent each customer tenant grants at onboarding (Graph application permissions, the client app\'s access to the service). The deploying identity then needs Privileged Role Administrator or Global Administrator.')
