@@ -62,7 +62,7 @@ param decryptLimitPerTenant int = 1000
 @minValue(1)
 param decryptLimitWindowSeconds int = 3600
 
-@description('Public origin when a custom domain fronts the app (no trailing slash); empty means https://<function app default host name>.')
+@description('Public origin when a custom domain fronts the app (a trailing slash is dropped); empty means https://<function app default host name>.')
 param publicBaseUrl string = ''
 
 @description('Further app settings (optional ones such as PINRESET_MFA_AUTH_CONTEXT_ID). They cannot override the settings this template sets.')

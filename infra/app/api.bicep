@@ -127,7 +127,10 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   }
 }
 
-var serviceUrl = !empty(publicBaseUrl) ? publicBaseUrl : 'https://${functionApp.properties.defaultHostName}'
+// One trailing slash forgiven: every redirect URI is `${serviceUrl}/…`, and the code strips trailing
+// slashes from PINRESET_PUBLIC_BASE_URL, so `https://pinreset.contoso.com/` must not become `…//…`.
+var publicBaseOrigin = endsWith(publicBaseUrl, '/') ? substring(publicBaseUrl, 0, length(publicBaseUrl) - 1) : publicBaseUrl
+var serviceUrl = !empty(publicBaseOrigin) ? publicBaseOrigin : 'https://${functionApp.properties.defaultHostName}'
 
 output name string = functionApp.name
 output resourceId string = functionApp.id

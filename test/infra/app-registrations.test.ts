@@ -129,7 +129,7 @@ describe('App registrations as code (Microsoft Graph Bicep extension)', () => {
     const serviceUrl = main.root.descendantsOfType('member_expression').find((node) => node.text === 'api.outputs.serviceUrl');
     const origin = moduleOutput(serviceUrl!, { infra, file: main });
     expect(origin && dereference(origin.node, origin.scope).node.text).toBe(
-      "!empty(publicBaseUrl) ? publicBaseUrl : 'https://${functionApp.properties.defaultHostName}'",
+      "!empty(publicBaseOrigin) ? publicBaseOrigin : 'https://${functionApp.properties.defaultHostName}'",
     );
     const baseUrl = appSettings(infra).get('PINRESET_PUBLIC_BASE_URL')!;
     expect(dereference(baseUrl.node, baseUrl.scope).node.text).toBe('api.outputs.serviceUrl');

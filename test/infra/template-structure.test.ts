@@ -19,6 +19,7 @@ import {
   type Node,
   type ResourceDeclaration,
   type Scope,
+  variableValue,
 } from './bicep-tree.js';
 
 const infra = loadInfra();
@@ -102,6 +103,17 @@ describe('Function App on Flex Consumption', () => {
     expect(valueAt(site, 'properties.functionAppConfig.deployment.storage.authentication.type')).toBe('UserAssignedIdentity');
     expect(propertyPath(site.body, 'properties.functionAppConfig.deployment.storage.authentication.userAssignedIdentityResourceId')?.text).toBe('identityId');
     expect(propertyPath(site.body, 'properties.functionAppConfig.deployment.storage.authentication.storageAccountConnectionStringName')).toBeUndefined();
+  });
+
+  it('serves its URL without a trailing slash, even when the custom-domain parameter has one', () => {
+    // Every redirect URI is `${serviceUrl}/…` and the code strips trailing slashes from
+    // PINRESET_PUBLIC_BASE_URL: a `…//onboarding/signin` redirect URI would never match (AADSTS50011).
+    const api = site.file;
+    const serviceUrl = variableValue(api, 'serviceUrl');
+    expect(serviceUrl?.text).toBe("!empty(publicBaseOrigin) ? publicBaseOrigin : 'https://${functionApp.properties.defaultHostName}'");
+    expect(variableValue(api, 'publicBaseOrigin')?.text).toBe(
+      "endsWith(publicBaseUrl, '/') ? substring(publicBaseUrl, 0, length(publicBaseUrl) - 1) : publicBaseUrl",
+    );
   });
 
   it('serves HTTPS only with TLS 1.2 and no basic-auth publishing', () => {
