@@ -71,6 +71,15 @@ describe('azd wiring', () => {
     expect(outputs(main).filter((output) => output.secure)).toEqual([]);
   });
 
+  it('echoes in postprovision only values main.bicep outputs (azd puts outputs in the hook environment)', () => {
+    const posix = [...azureYaml.matchAll(/\$([A-Z][A-Z0-9_]+)/g)].map((match) => match[1]!);
+    const windows = [...azureYaml.matchAll(/\$env:([A-Z][A-Z0-9_]+)/g)].map((match) => match[1]!);
+    expect(new Set(windows)).toEqual(new Set(posix));
+    const outputNames = outputs(main).map((output) => output.name);
+    for (const name of new Set(posix)) expect(outputNames, `${name} is an output of main.bicep`).toContain(name);
+    expect([...new Set(posix)].sort()).toEqual(['AZURE_TENANT_ID', 'CLIENT_APP_ID', 'SERVICE_API_URI', 'SERVICE_APP_ID', 'SERVICE_APP_ID_URI']);
+  });
+
   it('azure.yaml deploys this project as the api service on Azure Functions with the Bicep in infra/', () => {
     expect(azureYaml).toMatch(/^services:\n {2}api:\n/m);
     expect(azureYaml).toMatch(/^ {4}host: function$/m);
