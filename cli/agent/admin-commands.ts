@@ -51,15 +51,18 @@ const TOKEN_SOURCES: Record<AcquiredToken['source'], string> = {
 async function admin(context: CommandContext) {
   const state = await context.tryLoadState();
   const token = await context.adminToken();
+  refuseOtherTenant(context, token);
+  return { client: context.client(state), credential: token.credential, tenantId: token.claims.tid };
+}
+
+function refuseOtherTenant(context: CommandContext, token: AcquiredToken): void {
   const tenantId = token.claims.tid;
   const named = context.namedTenant();
-  if (named && isGuid(named.tenant) && named.tenant !== tenantId?.toLowerCase()) {
-    throw new UsageError(
-      `${named.namedBy} names tenant ${named.tenant}, but ${TOKEN_SOURCES[token.source]} is for tenant ${tenantId ?? '(none)'}: admin commands act on the tenant of the token. ` +
-        `Sign in to tenant ${named.tenant} (pinreset-agent login --tenant ${named.tenant}) or pass a token of it with --token, or leave ${named.namedBy} out.`,
-    );
-  }
-  return { client: context.client(state), credential: token.credential, tenantId };
+  if (!named || !isGuid(named.tenant) || named.tenant === tenantId?.toLowerCase()) return;
+  throw new UsageError(
+    `${named.namedBy} names tenant ${named.tenant}, but ${TOKEN_SOURCES[token.source]} is for tenant ${tenantId ?? '(none)'}: admin commands act on the tenant of the token. ` +
+      `Sign in to tenant ${named.tenant} (pinreset-agent login --tenant ${named.tenant}) or pass a token of it with --token, or leave ${named.namedBy} out.`,
+  );
 }
 
 function latestAction(device: ManagedDeviceSelection): DeviceActionResult | undefined {
@@ -102,8 +105,10 @@ const onboard = adminCommand('onboard', {
     const state = await context.tryLoadState();
     const tenant = context.tenantId(state);
     if (!tenant) throw new UsageError('Pass --tenant <tenant id or domain>.', 'admin onboard');
-    // Signed in (or given a token) first: the status read after the walk must be the named tenant's.
-    const { client, credential, tenantId } = await admin(context);
+    // A token of another tenant is refused before the walk (the status read after it would not be the
+    // named tenant's); without a token yet the walk still runs, and reading the status asks to sign in.
+    const early = await context.adminToken().catch(() => undefined);
+    if (early) refuseOtherTenant(context, early);
     const walk = await walkOnboarding({ baseUrl: context.serviceUrl(state), tenant, decisions: context.values.cancel === true ? ['cancel'] : [] });
     for (const step of walk.steps)
       context.say(
@@ -116,6 +121,7 @@ const onboard = adminCommand('onboard', {
         .map((line) => `  | ${line}`)
         .join('\n'),
     );
+    const { client, credential, tenantId } = await admin(context);
     const status = await client.onboardingStatus(credential, tenantId);
     context.emit({ tenantId, state: status.state, consentPages: walk.consentPages, finalStatus: walk.finalStatus, onboarding: status, page: walk.finalText });
     context.say('');

@@ -227,6 +227,15 @@ describe('pinreset-agent errors say what to do next', () => {
     expect((await run(['admin', 'keys', '--tenant', tenant.toUpperCase()], admin)).code).toBe(0);
   });
 
+  it('admin onboard without a sign-in still walks the consent pages, then asks to sign in to read the status', async () => {
+    const fresh = randomTenantId();
+    const result = await run(['admin', 'onboard', '--tenant', fresh], {});
+    expect(result.code).toBe(7);
+    expect(result.stderr).toMatch(/not signed in/i);
+    const status = await run(['admin', 'onboarding', 'status', '--json'], { PINRESET_ADMIN_TOKEN: await adminToken(fresh) });
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'active' });
+  });
+
   it('a 403 names the roles that are needed, from the service configuration', async () => {
     const result = await run(['admin', 'devices'], { PINRESET_ADMIN_TOKEN: await userToken({ tid: tenant }) });
     expect(result.code).toBe(2);
