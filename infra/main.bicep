@@ -6,7 +6,7 @@
 //   ├─ Key Vault (RBAC, purge protection) ─ RSA key-encryption key for tenant protector keys
 //   ├─ Log Analytics + Application Insights (local auth off, identity-based ingestion)
 //   ├─ Flex Consumption plan (FC1) + Linux Function App, Node 22
-//   └─ role assignments for the identity (storage blob/table, metrics publisher, crypto user)
+//   └─ role assignments for the identity (storage blob/table, metrics publisher, KEK wrap/unwrap)
 //
 //   home tenant (Microsoft Graph Bicep extension, app/registrations.bicep)
 //   ├─ service app registration + service principal ─ the API; trusts the identity (federated credential)

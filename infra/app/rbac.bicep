@@ -14,7 +14,7 @@ var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424'
+  keyVaultCryptoServiceEncryptionUser: 'e147488a-f6f5-4113-8e2d-b22465e65bf6'
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -70,12 +70,15 @@ resource monitoringMetricsPublisher 'Microsoft.Authorization/roleAssignments@202
   }
 }
 
-// wrapKey/unwrapKey with the KEK, scoped to that one key rather than the whole vault.
-resource keyVaultCryptoUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(kek.id, principalId, roles.keyVaultCryptoUser)
+// wrapKey/unwrapKey with the KEK (and reading its public part, which the SDK's CryptographyClient
+// does first), scoped to that one key rather than the whole vault. Key Vault Crypto Service Encryption
+// User grants exactly keys/read, keys/wrap and keys/unwrap; Key Vault Crypto User would add
+// keys/update (disable the KEK, change its operations), backup, encrypt, decrypt, sign and verify.
+resource keyVaultCryptoServiceEncryptionUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(kek.id, principalId, roles.keyVaultCryptoServiceEncryptionUser)
   scope: kek
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCryptoUser)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCryptoServiceEncryptionUser)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

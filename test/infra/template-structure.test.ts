@@ -219,7 +219,9 @@ describe('Role assignments for the managed identity', () => {
     { role: 'Storage Blob Data Owner', id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b', scope: 'Microsoft.Storage/storageAccounts' },
     { role: 'Storage Table Data Contributor', id: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3', scope: 'Microsoft.Storage/storageAccounts' },
     { role: 'Monitoring Metrics Publisher', id: '3913510d-42f4-4e42-8a64-420c390055eb', scope: 'Microsoft.Insights/components' },
-    { role: 'Key Vault Crypto User', id: '12338af0-0e69-4776-bea7-57ae8d297424', scope: 'Microsoft.KeyVault/vaults/keys' },
+    // Read, wrap and unwrap only: not Key Vault Crypto User, whose keys/update/action would let the app
+    // disable the KEK or change its operations, and whose backup/encrypt/decrypt/sign it never uses.
+    { role: 'Key Vault Crypto Service Encryption User', id: 'e147488a-f6f5-4113-8e2d-b22465e65bf6', scope: 'Microsoft.KeyVault/vaults/keys' },
   ];
 
   it('grants exactly the four roles the app needs, and nothing else (no queue role: HTTP and timer triggers use no queues)', () => {
