@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import functions, { type HttpResponseInit, type LogLevel } from '@azure/functions';
 import { notFound, ServiceError } from '../domain/errors.js';
-import { createRouteHandler, MAX_BODY_BYTES, methodNotAllowed, standaloneErrorResponse, tooLargeError } from './pipeline.js';
+import { createRouteHandler, MAX_BODY_BYTES, standaloneErrorResponse, tooLargeError, unservedMethodError } from './pipeline.js';
 import { errorResponse, headerRecord } from './responses.js';
 import { RouteMatcher, type RouteDefinition, type RouteHandler } from './route-table.js';
 
@@ -15,11 +15,6 @@ const { HttpRequest, InvocationContext } = functions;
  * No route serves them: they are answered 405 (or 404) before a request object is made.
  */
 const UNREPRESENTABLE_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
-
-/** What a method no route serves gets: 405 with Allow on a resource; on the catch-all (`{*path}`), as on any unknown path, 404. */
-function unservedMethodError(definition: RouteDefinition | undefined): ServiceError {
-  return !definition || definition.route.startsWith('{*') ? notFound() : methodNotAllowed(definition);
-}
 
 /** Past this, the local host stops reading an oversized body and closes the connection. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;

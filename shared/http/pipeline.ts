@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { getConfig, type ServiceConfig } from '../config.js';
-import { ServiceError } from '../domain/errors.js';
+import { notFound, ServiceError } from '../domain/errors.js';
 import { requireAdministrator, requireOwnTenant, requireRecentMfa } from '../identity/authorization.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { Services } from '../wiring.js';
@@ -325,6 +325,11 @@ export function methodNotAllowed(definition: RouteDefinition): ServiceError {
   return new ServiceError('MethodNotAllowed', `The HTTP method is not supported on this resource. Allowed: ${allowed}.`, { headers: { Allow: allowed } });
 }
 
+/** What a method no route serves gets: 405 with Allow on a resource; on the catch-all (`{*path}`), as on any unknown path, 404. */
+export function unservedMethodError(definition: RouteDefinition | undefined): ServiceError {
+  return !definition || definition.route.startsWith('{*') ? notFound() : methodNotAllowed(definition);
+}
+
 /** The Functions handler of one route: dispatch by method through the pipeline. */
 export function createRouteHandler(definition: RouteDefinition): RouteHandler {
   return async (request, invocation) => {
@@ -335,7 +340,7 @@ export function createRouteHandler(definition: RouteDefinition): RouteHandler {
       if (definition.devOnly && !getConfig().devMode) throw new ServiceError('Request_ResourceNotFound', 'The requested resource was not found.');
       const method = request.method.toUpperCase();
       const operation = definition.methods[(method === 'HEAD' ? 'GET' : method) as HttpMethod];
-      if (!operation) throw methodNotAllowed(definition);
+      if (!operation) throw unservedMethodError(definition);
       response = await runOperation(operation, request, invocation, { ...request.params }, ids);
       if (method === 'HEAD') response = { ...response, body: undefined };
     } catch (error) {
