@@ -137,6 +137,18 @@ describe('the local host before the route table', () => {
     expectEnvelope(parse(await answer), 404, 'Request_ResourceNotFound');
   });
 
+  it('answers OPTIONS and other methods no route registers on a path no route serves with 404, as TRACE, not 405 with an Allow of methods that 404 too', async () => {
+    for (const method of ['OPTIONS', 'PROPFIND']) {
+      const response = await fetch(`${host.url}/nothing-here/at-all`, { method });
+      expect(response.status, method).toBe(404);
+      expect(response.headers.get('allow'), method).toBeNull();
+      expect(((await response.json()) as RawAnswer['body']).error.code).toBe('Request_ResourceNotFound');
+    }
+    const known = await fetch(`${host.url}/v1.0/organization`, { method: 'OPTIONS' });
+    expect(known.status).toBe(405);
+    expect(known.headers.get('allow')).toBe('GET, HEAD');
+  });
+
   it('answers a client that half-closes after its request, even when the answer waits on storage', async () => {
     for (const method of ['GET', 'HEAD']) {
       const socket = await open();
