@@ -109,9 +109,7 @@ describe('azd wiring', () => {
     // would need the sources and tsconfig.json that the allowlist leaves out.
     expect(/^ {4}remoteBuild: (true|false)$/m.exec(azureYaml)?.[1]).toBe('false');
     expect(funcignorePatterns).toContain('!node_modules/**');
-    expect(funcignorePatterns.filter((pattern) => pattern.startsWith('!')).some((pattern) => /\.ts\b|tsconfig|functions|shared/.test(pattern))).toBe(
-      false,
-    );
+    expect(funcignorePatterns.filter((pattern) => pattern.startsWith('!')).some((pattern) => /\.ts\b|tsconfig|functions|shared/.test(pattern))).toBe(false);
   });
 
   it('packages from a staging folder, so azd can still run npm run build after the prepackage hook', () => {
