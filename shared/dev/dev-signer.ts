@@ -48,8 +48,15 @@ export class DevSigner {
       const kid = await calculateJwkThumbprint(publicPart);
       return { pair: { privateKey, publicKey } as SigningKeyPair, publicJwk: { ...publicPart, use: 'sig', kid, alg: 'RS256' } };
     })();
-    await keys;
+    // Anything that asks for the key meanwhile (a JWKS request) waits for this one, not a fresh pair.
+    const previous = this.keyPair;
     this.keyPair = keys;
+    try {
+      await keys;
+    } catch (error) {
+      this.keyPair = previous;
+      throw error;
+    }
   }
 
   /** As Entra's common JWKS does, each key names the issuer it signs for (tenant as a template). */

@@ -14,7 +14,7 @@ import { startLocalHost } from '../../shared/http/local-host.js';
 const port = Number(process.env.PORT ?? 0);
 const workers = Number(process.env.BENCH_HOST_WORKERS ?? 1);
 
-if (process.env.BENCH_SIGNING_JWK) getSimulation().signer.usePrivateJwk(JSON.parse(process.env.BENCH_SIGNING_JWK) as JWK);
+if (process.env.BENCH_SIGNING_JWK) await getSimulation().signer.usePrivateJwk(JSON.parse(process.env.BENCH_SIGNING_JWK) as JWK);
 
 const host =
   workers > 1
@@ -23,7 +23,7 @@ const host =
         // Every worker signs and verifies development tokens with one key.
         init: () => getSimulation().signer.exportPrivateJwk(),
         startWorker: async (signingKey) => {
-          getSimulation().signer.usePrivateJwk(signingKey);
+          await getSimulation().signer.usePrivateJwk(signingKey);
           const worker = await startLocalHost({ routes: ROUTES, port });
           startMicrosoftSimulation();
           return worker;

@@ -259,8 +259,8 @@ export async function firstDecrypt(): Promise<{ readyMs: number; firstDecryptMs:
         headers: { authorization: `Bearer ${user!.token}`, 'content-type': 'application/json' },
         body: user!.body,
       });
-      await response.arrayBuffer();
-      if (response.status !== 200) throw new Error(`first decrypt: ${response.status}`);
+      const body = await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`first decrypt: ${response.status} ${new TextDecoder().decode(body)}`);
       return { readyMs, firstDecryptMs: performance.now() - started };
     } finally {
       await fresh.stop();

@@ -37,6 +37,25 @@ describe('the development signing key file of npm start', () => {
     expect(await kidOf(after)).toBe(await kidOf(before));
   });
 
+  it('serves the key being taken over to a JWKS request made before the takeover finished, never a fresh one', async () => {
+    const source = new DevSigner();
+    const privateJwk = await source.exportPrivateJwk();
+    const signer = new DevSigner();
+    const takeover = signer.usePrivateJwk(privateJwk);
+    // A service process that listens at once can be asked for its JWKS while the key is still importing.
+    const kidDuring = kidOf(signer);
+    await takeover;
+    expect(await kidDuring).toBe(await kidOf(source));
+    expect(await kidOf(signer)).toBe(await kidOf(source));
+  });
+
+  it('keeps its own key when the key to take over is refused', async () => {
+    const signer = new DevSigner();
+    const own = await kidOf(signer);
+    await expect(signer.usePrivateJwk({ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' })).rejects.toThrow();
+    expect(await kidOf(signer)).toBe(own);
+  });
+
   it('tightens a key file another program left readable by others back to 0600', async () => {
     if (process.platform === 'win32') return;
     const path = keyPath();
