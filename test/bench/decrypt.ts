@@ -172,8 +172,8 @@ interface HandlerFigures extends Throughput {
 }
 
 /** Handler slices of this length alternate with raw RSA slices of RAW_SLICE_MS. */
-const HANDLER_SLICE_MS = 500;
-const RAW_SLICE_MS = 200;
+const HANDLER_SLICE_MS = 1_000;
+const RAW_SLICE_MS = 250;
 
 /**
  * Direct invocation of the route handler (as the Functions host calls it), `CONCURRENCY` in flight,
