@@ -30,6 +30,18 @@ const MAX_CLAIM_ATTEMPTS = 10;
 type Committed = { count: number; etag: string } | 'absent' | 'unknown';
 
 /**
+ * What this instance learnt about one tenant's counters in one window. A counter it has not seen is
+ * created blind (no read first), which fails its whole audit transaction when another instance created
+ * it already (the user decrypted there). Once that happened, the tenant's users are counted elsewhere
+ * too: counters new to this instance are read before their first claim for the rest of the window.
+ */
+class PartitionWindow {
+  readFirst = false;
+
+  constructor(readonly windowStart: number) {}
+}
+
+/**
  * One shared counter as this instance sees it. Its claims are staged: stored with the attempts'
  * audit rows, in the same transaction (AuditRepository.insert), conditional on the row's ETag.
  */
@@ -59,7 +71,10 @@ class Counter implements StagedWrite {
     readonly windowStart: number,
     readonly windowEnd: Date,
     private readonly repository: RateLimitRepository,
-  ) {}
+    private readonly partition: PartitionWindow,
+  ) {
+    if (partition.readFirst) this.committed = 'unknown';
+  }
 
   committedCount(): number {
     return typeof this.committed === 'object' ? this.committed.count : 0;
@@ -85,6 +100,7 @@ class Counter implements StagedWrite {
       this.committed = { count: this.committedCount() + this.granted, etag };
       this.reserve += this.granted - uses;
     } else if (suspect) {
+      if (this.committed === 'absent') this.partition.readFirst = true;
       this.committed = 'unknown';
       if (this.block() > 1) this.contended = true;
     }
@@ -113,11 +129,14 @@ interface Admission {
  * early, never late). Once such a block claim conflicts with another instance's, that counter's blocks
 are claimed with writes of their own, ahead of need, for the rest of the window (`contended`): the
 counter every instance of a tenant shares then never fails the audit transactions of attempts batched
-with its claim. A counter known to be exhausted answers 429 without storage. A counter whose row
+with its claim. Likewise, once a counter this instance created blind turns out to exist (the user
+decrypted on another instance), counters new to this instance are read before their first claim for
+the rest of the window (PartitionWindow). A counter known to be exhausted answers 429 without storage. A counter whose row
  * disappeared is read as absent and created again.
  */
 export class RateLimiter {
   private readonly states = new Map<string, Counter>();
+  private readonly partitions = new Map<string, PartitionWindow>();
 
   constructor(
     private readonly repository: RateLimitRepository,
@@ -163,10 +182,20 @@ export class RateLimiter {
     let state = this.states.get(name);
     if (!state) {
       if (this.states.size >= MAX_LOCAL_STATES) this.sweep(windowStart);
-      state = new Counter(id, windowStart, windowEnd, this.repository);
+      state = new Counter(id, windowStart, windowEnd, this.repository, this.partitionOf(id.partition, windowStart));
       this.states.set(name, state);
     }
     return state;
+  }
+
+  private partitionOf(partition: string, windowStart: number): PartitionWindow {
+    let known = this.partitions.get(partition);
+    if (known?.windowStart !== windowStart) {
+      if (this.partitions.size >= MAX_LOCAL_STATES) this.partitions.clear();
+      known = new PartitionWindow(windowStart);
+      this.partitions.set(partition, known);
+    }
+    return known;
   }
 
   private sweep(windowStart: number): void {

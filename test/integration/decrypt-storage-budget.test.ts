@@ -174,6 +174,29 @@ describe('the per-tenant counter every instance shares', () => {
   });
 });
 
+describe('user counters another instance created', () => {
+  it('costs one failed transaction per instance and window, not one per user: after it, new counters are read first', async () => {
+    const a = instance({ perUser: 10, perTenant: 0 });
+    const b = instance({ perUser: 10, perTenant: 0 });
+    const tid = await warmTenant(a.services);
+    setServices(b.services);
+    const users = Array.from({ length: 12 }, () => randomUUID());
+    const jwes = await Promise.all(users.map((oid) => protectedFor(a.services, tid, oid)));
+    // Every user decrypts once on a; b has seen none of their counters (b's key state is cached already).
+    for (const [index, oid] of users.entries()) expect(await outcome(a.services, tid, oid, jwes[index]!)).toBe('decrypted');
+    const newcomer = randomUUID();
+    expect(await outcome(b.services, tid, newcomer, await protectedFor(b.services, tid, newcomer))).toBe('decrypted');
+    const { counts } = await b.counter.measure(async () => {
+      for (const [index, oid] of users.entries()) expect(await outcome(b.services, tid, oid, jwes[index]!)).toBe('decrypted');
+    });
+    // The first user's blind create fails its transaction once; every later user's counter is read first.
+    expect(counts.byKind.batch).toBe(users.length + 1);
+    expect(counts.byKind.read).toBe(users.length);
+    const rows = await counterRows(tid);
+    for (const oid of users) expect(userCounterOf(rows, oid)).toBe(2);
+  });
+});
+
 describe('the rate limiter heals itself', () => {
   it('recreates a user counter row deleted under a live user: the next decrypt succeeds, never 404', async () => {
     const { services } = instance({ perUser: 3, perTenant: 1000 });
