@@ -30,12 +30,14 @@ const MAX_CLAIM_ATTEMPTS = 10;
 type Committed = { count: number; etag: string } | 'absent' | 'unknown';
 
 /**
- * What this instance learnt about one tenant's counters in one window. A counter it has not seen is
- * created blind (no read first), which fails its whole audit transaction when another instance created
- * it already (the user decrypted there). Once that happened, the tenant's users are counted elsewhere
- * too: counters new to this instance are read before their first claim for the rest of the window.
+ * What this instance learnt about one scope of one tenant's counters (its users, say) in one window. A
+ * counter it has not seen is created blind (no read first), which fails its whole audit transaction
+ * when another instance created it already (the user decrypted there). Once that happened, that scope
+ * is counted elsewhere too: its counters new to this instance are read before their first claim for
+ * the rest of the window. (The tenant's own counter, which every instance shares, conflicts like that
+ * as a matter of course; it says nothing about the users.)
  */
-class PartitionWindow {
+class ScopeWindow {
   readFirst = false;
 
   constructor(readonly windowStart: number) {}
@@ -71,9 +73,9 @@ class Counter implements StagedWrite {
     readonly windowStart: number,
     readonly windowEnd: Date,
     private readonly repository: RateLimitRepository,
-    private readonly partition: PartitionWindow,
+    private readonly scope: ScopeWindow,
   ) {
-    if (partition.readFirst) this.committed = 'unknown';
+    if (scope.readFirst) this.committed = 'unknown';
   }
 
   committedCount(): number {
@@ -100,7 +102,7 @@ class Counter implements StagedWrite {
       this.committed = { count: this.committedCount() + this.granted, etag };
       this.reserve += this.granted - uses;
     } else if (suspect) {
-      if (this.committed === 'absent') this.partition.readFirst = true;
+      if (this.committed === 'absent') this.scope.readFirst = true;
       this.committed = 'unknown';
       if (this.block() > 1) this.contended = true;
     }
@@ -131,12 +133,12 @@ are claimed with writes of their own, ahead of need, for the rest of the window 
 counter every instance of a tenant shares then never fails the audit transactions of attempts batched
 with its claim. Likewise, once a counter this instance created blind turns out to exist (the user
 decrypted on another instance), counters new to this instance are read before their first claim for
-the rest of the window (PartitionWindow). A counter known to be exhausted answers 429 without storage. A counter whose row
+the rest of the window (ScopeWindow). A counter known to be exhausted answers 429 without storage. A counter whose row
  * disappeared is read as absent and created again.
  */
 export class RateLimiter {
   private readonly states = new Map<string, Counter>();
-  private readonly partitions = new Map<string, PartitionWindow>();
+  private readonly scopes = new Map<string, ScopeWindow>();
 
   constructor(
     private readonly repository: RateLimitRepository,
@@ -161,7 +163,7 @@ export class RateLimiter {
       for (const rule of rules) {
         if (rule.limit <= 0) continue;
         const id: CounterId = { partition: rule.tenantId, row: `${rule.scope}_${rule.subject}_${windowStart / 1000}` };
-        const counter = this.stateOf(id, windowStart, windowEnd);
+        const counter = this.stateOf(id, `${rule.tenantId}/${rule.scope}`, windowStart, windowEnd);
         counter.limit = rule.limit;
         const admission = await this.admit(counter);
         if (!admission) {
@@ -177,23 +179,23 @@ export class RateLimiter {
     return { allowed: true, claims: admitted.filter((admission) => admission.staged).map((admission) => admission.counter), release };
   }
 
-  private stateOf(id: CounterId, windowStart: number, windowEnd: Date): Counter {
+  private stateOf(id: CounterId, scope: string, windowStart: number, windowEnd: Date): Counter {
     const name = `${id.partition}/${id.row}`;
     let state = this.states.get(name);
     if (!state) {
       if (this.states.size >= MAX_LOCAL_STATES) this.sweep(windowStart);
-      state = new Counter(id, windowStart, windowEnd, this.repository, this.partitionOf(id.partition, windowStart));
+      state = new Counter(id, windowStart, windowEnd, this.repository, this.scopeOf(scope, windowStart));
       this.states.set(name, state);
     }
     return state;
   }
 
-  private partitionOf(partition: string, windowStart: number): PartitionWindow {
-    let known = this.partitions.get(partition);
+  private scopeOf(scope: string, windowStart: number): ScopeWindow {
+    let known = this.scopes.get(scope);
     if (known?.windowStart !== windowStart) {
-      if (this.partitions.size >= MAX_LOCAL_STATES) this.partitions.clear();
-      known = new PartitionWindow(windowStart);
-      this.partitions.set(partition, known);
+      if (this.scopes.size >= MAX_LOCAL_STATES) this.scopes.clear();
+      known = new ScopeWindow(windowStart);
+      this.scopes.set(scope, known);
     }
     return known;
   }

@@ -195,6 +195,24 @@ describe('user counters another instance created', () => {
     const rows = await counterRows(tid);
     for (const oid of users) expect(userCounterOf(rows, oid)).toBe(2);
   });
+
+  it("still creates new users' counters blind after the tenant counter every instance shares conflicted", async () => {
+    const a = instance({ perUser: 10, perTenant: 1000 });
+    const b = instance({ perUser: 10, perTenant: 1000 });
+    const tid = await warmTenant(a.services);
+    setServices(b.services);
+    // b's first claim of the tenant counter is a blind create of a row a made: it conflicts.
+    const first = randomUUID();
+    expect(await outcome(b.services, tid, first, await protectedFor(b.services, tid, first))).toBe('decrypted');
+    const users = Array.from({ length: 8 }, () => randomUUID());
+    const jwes = await Promise.all(users.map((oid) => protectedFor(b.services, tid, oid)));
+    const { counts } = await b.counter.measure(async () => {
+      for (const [index, oid] of users.entries()) expect(await outcome(b.services, tid, oid, jwes[index]!)).toBe('decrypted');
+    });
+    // New users: no read of their counters (the tenant's block, claimed ahead, may cost one read).
+    expect(counts.byKind.read).toBeLessThanOrEqual(1);
+    expect(counts.byKind.batch).toBe(users.length);
+  });
 });
 
 describe('the rate limiter heals itself', () => {
