@@ -72,7 +72,7 @@ ${model.users.map((user, index) => `<p><input type="radio" id="user-${index}" na
 </fieldset>`;
   const tenantField = model.tenantId
     ? `<p>Tenant: <code>${escapeHtml(model.tenantId)}</code></p>`
-    : '<p><label for="tenantId">Tenant id</label> <input id="tenantId" name="tenantId" placeholder="00000000-0000-4000-8000-000000000001"></p>';
+    : '<p><label for="tenantId">Tenant id</label> <input id="tenantId" name="tenantId" size="36" placeholder="00000000-0000-4000-8000-000000000001"></p>';
   const roles = DIRECTORY_ROLES.map(
     (role, index) =>
       `<p><input type="checkbox" id="role-${index}" name="directoryRoles" value="${escapeHtml(role.id)}"> <label for="role-${index}">${escapeHtml(role.name)}</label></p>`,
@@ -89,9 +89,9 @@ ${errorLine(model.error)}
 ${hidden('step', 'signin')}
 ${hidden('interaction', model.interactionId)}
 ${existing}
-<fieldset><legend>Or create a user of the simulated directory</legend>
+<fieldset><legend>${model.users.length === 0 ? 'Create' : 'Or create'} a user of the simulated directory</legend>
 <p><label for="displayName">Name</label> <input id="displayName" name="displayName" placeholder="Adele Vance"></p>
-<p><label for="userPrincipalName">User principal name</label> <input id="userPrincipalName" name="userPrincipalName" placeholder="adele@contoso.onmicrosoft.com"></p>
+<p><label for="userPrincipalName">User principal name</label> <input id="userPrincipalName" name="userPrincipalName" size="36" placeholder="adele@contoso.onmicrosoft.com"></p>
 ${tenantField}
 <fieldset><legend>Directory roles</legend>
 ${roles}
