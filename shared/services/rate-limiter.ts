@@ -78,6 +78,12 @@ class Counter implements StagedWrite {
     if (scope.readFirst) this.committed = 'unknown';
   }
 
+  /** What storage holds now ('absent' when the row is gone). */
+  async reread(): Promise<void> {
+    const read = await this.repository.read(this.id);
+    this.committed = read ? { count: read.value, etag: read.etag } : 'absent';
+  }
+
   committedCount(): number {
     return typeof this.committed === 'object' ? this.committed.count : 0;
   }
@@ -129,12 +135,12 @@ interface Admission {
  * Large limits (≥ 1000, per tenant) claim a block (1% of the limit, ≤ 50) with one attempt and spend
  * the rest locally: unused claims are lost at the end of the window (an instance may refuse slightly
  * early, never late). Once such a block claim conflicts with another instance's, that counter's blocks
-are claimed with writes of their own, ahead of need, for the rest of the window (`contended`): the
-counter every instance of a tenant shares then never fails the audit transactions of attempts batched
-with its claim. Likewise, once a counter this instance created blind turns out to exist (the user
-decrypted on another instance), counters new to this instance are read before their first claim for
-the rest of the window (ScopeWindow). A counter known to be exhausted answers 429 without storage. A counter whose row
- * disappeared is read as absent and created again.
+ * are claimed with writes of their own, ahead of need, for the rest of the window (`contended`): the
+ * counter every instance of a tenant shares then never fails the audit transactions of attempts
+ * batched with its claim. Likewise, once a user counter this instance created blind turns out to exist
+ * (the user decrypted on another instance), the tenant's user counters new to this instance are read
+ * before their first claim for the rest of the window (ScopeWindow). A counter known to be exhausted
+ * answers 429 without storage. A counter whose row disappeared is read as absent and created again.
  */
 export class RateLimiter {
   private readonly states = new Map<string, Counter>();
@@ -220,8 +226,7 @@ export class RateLimiter {
     if (counter.committed !== 'unknown') return Promise.resolve(decide());
     const result = counter.queue.then(async () => {
       if (counter.committed === 'unknown') {
-        const read = await this.repository.read(counter.id);
-        counter.committed = read ? { count: read.value, etag: read.etag } : 'absent';
+        await counter.reread();
       }
       return decide();
     });
@@ -257,8 +262,7 @@ export class RateLimiter {
   private async writeClaim(counter: Counter): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
       if (counter.committed === 'unknown') {
-        const read = await this.repository.read(counter.id);
-        counter.committed = read ? { count: read.value, etag: read.etag } : 'absent';
+        await counter.reread();
       }
       const known = counter.committed;
       const count = counter.committedCount();
