@@ -126,7 +126,8 @@ function headersOf(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-async function writeResponse(response: ServerResponse, result: HttpResponseInit): Promise<void> {
+/** Writes the answer; gives back the headers it sent. */
+async function writeResponse(response: ServerResponse, result: HttpResponseInit): Promise<Record<string, string>> {
   const headers = headerRecord(result.headers);
   let body: string | Buffer | undefined;
   if (typeof result.body === 'string') body = result.body;
@@ -140,6 +141,7 @@ async function writeResponse(response: ServerResponse, result: HttpResponseInit)
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
   response.writeHead(result.status ?? 200, headers);
   response.end(body);
+  return headers;
 }
 
 /**
@@ -212,10 +214,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     // The catch-all route (`{*path}`) is not a resource: there, as on any unknown path, 404.
     else if (unrepresentable) result = standalone(unservedMethodError(match.definition));
     else result = await handlerFor(match.definition)(request, invocation);
-    await writeResponse(outgoing, result);
+    const sent = await writeResponse(outgoing, result);
     options.observe?.({ method: incoming.method ?? 'GET', url: url?.toString() ?? '', route: match?.definition, response: result });
     options.accessLog?.(
-      `${incoming.method} ${url?.pathname ?? '(invalid URL)'} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${headerRecord(result.headers)['request-id'] ?? ''}`,
+      `${incoming.method} ${url?.pathname ?? '(invalid URL)'} ${result.status ?? 200} ${(performance.now() - started).toFixed(1)}ms ${sent['request-id'] ?? ''}`,
     );
   };
 
