@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeJsonFile } from './json-file.js';
 import type { DirectorySnapshot, SimulatedDirectory } from './simulated-directory.js';
 
 /**
@@ -13,9 +13,5 @@ export function persistDirectory(directory: SimulatedDirectory, path: string): v
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read the simulated directory ${path}: ${(error as Error).message}`);
   }
-  directory.onChange = () => {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(`${path}.tmp`, JSON.stringify(directory.snapshot()));
-    renameSync(`${path}.tmp`, path);
-  };
+  directory.onChange = () => writeJsonFile(path, directory.snapshot());
 }

@@ -1,10 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { DevAuthority, RefreshTokenSnapshot } from './authority.js';
-
-/** Owner read/write only: whoever reads the file learns who is signed in, and for how long. */
-const FILE_MODE = 0o600;
+import { writeJsonFile } from './json-file.js';
 
 const grantSchema = z.object({
   userId: z.string(),
@@ -34,14 +31,8 @@ export function persistRefreshTokens(authority: DevAuthority, path: string): voi
   const stored = snapshotSchema.safeParse(readJson(path));
   // No file yet, or one that is not ours: start with no refresh tokens (everyone signs in again).
   if (stored.success) authority.restoreRefreshTokens(stored.data);
-  authority.onRefreshTokensChange = () => {
-    mkdirSync(dirname(path), { recursive: true });
-    const temporary = `${path}.tmp`;
-    rmSync(temporary, { force: true }); // the mode below applies only to a file that open() creates
-    writeFileSync(temporary, JSON.stringify(authority.refreshTokenSnapshot()), { mode: FILE_MODE });
-    chmodSync(temporary, FILE_MODE);
-    renameSync(temporary, path);
-  };
+  // Owner-only: whoever reads the file learns who is signed in, and for how long.
+  authority.onRefreshTokensChange = () => writeJsonFile(path, authority.refreshTokenSnapshot(), { ownerOnly: true });
 }
 
 function readJson(path: string): unknown {

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import type { JWK } from 'jose';
 import type { DevSigner } from './dev-signer.js';
+import { writeJsonFile } from './json-file.js';
 
 /** Owner read/write only: the file holds a private key. */
 const KEY_FILE_MODE = 0o600;
@@ -35,7 +35,7 @@ export async function persistSigningKey(signer: DevSigner, path: string): Promis
     if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, KEY_FILE_MODE);
     return 'reused';
   }
-  writeKeyFile(path, await signer.exportPrivateJwk());
+  writeJsonFile(path, await signer.exportPrivateJwk(), { ownerOnly: true });
   return existed ? 'replaced' : 'created';
 }
 
@@ -45,13 +45,4 @@ function parseJwk(text: string): JWK {
   } catch {
     return {};
   }
-}
-
-function writeKeyFile(path: string, jwk: JWK): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp`;
-  rmSync(temporary, { force: true }); // the mode below applies only to a file that open() creates
-  writeFileSync(temporary, JSON.stringify(jwk), { mode: KEY_FILE_MODE });
-  chmodSync(temporary, KEY_FILE_MODE);
-  renameSync(temporary, path);
 }
