@@ -7,6 +7,7 @@
  * Run: `npm run bench` (via run.ts) or `node dist/test/bench/decrypt.js` after `npm run build`.
  */
 import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import functions from '@azure/functions';
 import { CompactEncrypt, importJWK } from 'jose';
@@ -20,10 +21,12 @@ import { RouteMatcher } from '../../shared/http/route-table.js';
 import { decryptProtectedSecret, parseProtectedSecret } from '../../shared/keys/jwe-decryptor.js';
 import type { PublicRsaJwk } from '../../shared/keys/tenant-key-generator.js';
 import { Services, setServices } from '../../shared/wiring.js';
-import { percentile, printTable, round, runLoad } from './load.js';
+import { type LoadOptions, percentile, printTable, round, runLoad } from './load.js';
+import { meterCpu } from './process-cpu.js';
 import { freePort } from '../../shared/dev/azurite.js';
 import { TableStore } from '../../shared/storage/table-store.js';
 import { TableTransactionCounter } from '../../shared/storage/transaction-counter.js';
+import { stackFloor, type FloorFigures } from './stack-floor.js';
 import { devToken, startBenchHost, startBenchService, startReadyProcess, type BenchService } from './service-process.js';
 
 const { HttpRequest, InvocationContext } = functions;
@@ -278,18 +281,46 @@ export async function firstDecrypt(): Promise<{ readyMs: number; firstDecryptMs:
  */
 const HTTP_RUN = { warmupMs: 3_000, durationMs: 5_000 };
 
+/** CPU ms per answered request of each process during the measured part (undefined without /proc). */
+interface CpuSplit {
+  /** The server's processes: the host and its cluster workers. */
+  server: number | undefined;
+  azurite: number | undefined;
+  /** This process. */
+  loadGenerator: number | undefined;
+}
+
+interface HttpThroughput extends Throughput {
+  cpu: CpuSplit;
+}
+
 /** One HTTP run: the service (rate limits off or on), or the bare RSA-over-HTTP ceiling. */
 interface HttpFigures {
   workers: number;
   limits: 'off' | 'on' | 'ceiling';
-  result: Throughput & { users: number };
+  result: HttpThroughput & { users: number };
+}
+
+/** runLoad, with the CPU of the server's processes, Azurite's and this process's metered over the measured part. */
+async function meteredLoad(processes: { server: number; azurite?: number }, options: LoadOptions): Promise<HttpThroughput> {
+  let meter: ReturnType<typeof meterCpu<'server' | 'azurite'>> | undefined;
+  let used: Partial<Record<'server' | 'azurite' | 'self', number | undefined>> = {};
+  const result = await runLoad({
+    ...options,
+    onMeasuring: (phase) => {
+      if (phase === 'start') meter = meterCpu({ server: processes.server, azurite: processes.azurite });
+      else used = meter?.stop() ?? {};
+    },
+  });
+  const perRequest = (ms: number | undefined) => (ms === undefined || result.requests === 0 ? undefined : ms / result.requests);
+  return { ...result, cpu: { server: perRequest(used.server), azurite: perRequest(used.azurite), loadGenerator: perRequest(used.self) } };
 }
 
 /**
  * The ceiling of the HTTP figures (rsa-http-ceiling.ts): bare node:http on `workers` cluster workers
  * doing one RSA-3072 OAEP decrypt per request, no Azurite, under the same load generator and load.
  */
-async function httpCeiling(workers: number): Promise<Throughput> {
+async function httpCeiling(workers: number): Promise<HttpThroughput> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
   const bodies = Array.from({ length: 64 }, () =>
     JSON.stringify({
@@ -304,35 +335,41 @@ async function httpCeiling(workers: number): Promise<Throughput> {
   });
   try {
     const pool = cycle(bodies);
-    return await runLoad({
-      url: `${ceiling.url}/`,
-      method: 'POST',
-      concurrency: CONCURRENCY,
-      ...HTTP_RUN,
-      next: () => ({ headers: { 'content-type': 'application/json' }, body: pool.next() }),
-    });
+    return await meteredLoad(
+      { server: ceiling.pid },
+      {
+        url: `${ceiling.url}/`,
+        method: 'POST',
+        concurrency: CONCURRENCY,
+        ...HTTP_RUN,
+        next: () => ({ headers: { 'content-type': 'application/json' }, body: pool.next() }),
+      },
+    );
   } finally {
     await ceiling.stop();
   }
 }
 
-async function httpThroughput(env: Record<string, string>, workers: number, userCount: number): Promise<Throughput & { users: number }> {
+async function httpThroughput(env: Record<string, string>, workers: number, userCount: number): Promise<HttpThroughput & { users: number }> {
   const service = await startBenchService({ ...env, BENCH_HOST_WORKERS: String(workers) });
   try {
     const services = new Services(loadConfig({ ...process.env, PINRESET_DEV_MODE: 'true', ...env, TABLES_CONNECTION_STRING: service.connectionString }));
     const tenant = await activeTenant(services);
     const users = await usersOf(tenant, userCount, (claims) => devToken(service.url, claims));
     const pool = cycle(users);
-    const result = await runLoad({
-      url: `${service.url}${DECRYPT_PATH}`,
-      method: 'POST',
-      concurrency: CONCURRENCY,
-      ...HTTP_RUN,
-      next: () => {
-        const user = pool.next();
-        return { headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }, body: user.body };
+    const result = await meteredLoad(
+      { server: service.pid, azurite: service.azuritePid },
+      {
+        url: `${service.url}${DECRYPT_PATH}`,
+        method: 'POST',
+        concurrency: CONCURRENCY,
+        ...HTTP_RUN,
+        next: () => {
+          const user = pool.next();
+          return { headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }, body: user.body };
+        },
       },
-    });
+    );
     return { ...result, users: Math.min(users.length, pool.used()) };
   } finally {
     await service.stop();
@@ -420,12 +457,23 @@ export async function inServiceEnvironment<T>(service: BenchService, run: () => 
 }
 
 const us = (value: number) => round(value, 0);
+const cpuFigure = (ms: number | undefined) => (ms === undefined ? '' : round(ms, 3));
+
+/** The rate at which the run's processes together would use every core: the most the machine allows at that CPU per decrypt. */
+function cpuBound(cpu: CpuSplit): number | '' {
+  const parts = [cpu.server, cpu.azurite ?? 0, cpu.loadGenerator];
+  if (parts.some((part) => part === undefined)) return '';
+  const total = (parts as number[]).reduce((sum, part) => sum + part, 0);
+  return round((os.cpus().length * 1000) / total, 0);
+}
 
 export interface DecryptFigures {
   rawRsaPerSec: number;
   rawCpuMsPerDecrypt: number;
   handlerOff: HandlerFigures;
   handlerOn: HandlerFigures;
+  /** The least any decrypt on this stack must spend (stack-floor.ts): the handler's ratio cannot pass its. */
+  floor: FloorFigures;
   http: HttpFigures[];
   firstDecryptMs: number;
   readyMs: number;
@@ -438,9 +486,10 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
   const storage = await startBenchService();
   let off: HandlerFigures;
   let on: HandlerFigures;
+  let floor: FloorFigures;
   let failures: Awaited<ReturnType<typeof failureTimings>>;
   try {
-    ({ off, on, failures } = await inServiceEnvironment(storage, async () => {
+    ({ off, on, floor, failures } = await inServiceEnvironment(storage, async () => {
       const counted = (env: Record<string, string>) => {
         const config = loadConfig({ ...process.env, ...env });
         const counter = new TableTransactionCounter();
@@ -452,9 +501,10 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
       const off = await handlerThroughput(limitsOff.services, limitsOff.counter, users, 4_000, raw);
       const limitsOn = counted(LIMITS_ON);
       const on = await handlerThroughput(limitsOn.services, limitsOn.counter, users, 4_000, raw);
+      const floor = await stackFloor(limitsOn.services, tenant.tid, users, on.tablePerDecrypt, 3_000, raw);
       const privateKey = await limitsOff.services.protectorKeys.decryptionKey(tenant.tid, tenant.jwk.kid);
       if (!privateKey.ok) throw new Error('no private key');
-      return { off, on, failures: await failureTimings(limitsOff.services, tenant, privateKey.privateKey) };
+      return { off, on, floor, failures: await failureTimings(limitsOff.services, tenant, privateKey.privateKey) };
     }));
   } finally {
     await storage.stop();
@@ -504,6 +554,16 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
       rawRow,
       row('handler: token + MFA + key state + key cache + audit, rate limits off', off),
       row('handler: same, rate limits on (per user + per tenant, Table-backed)', on),
+      {
+        ...rawRow,
+        path: `stack floor: only what no decrypt can skip, on the same libraries (${floor.decryptsPerTransaction} decrypts per transaction; stack-floor.ts)`,
+        'decrypts/s': '',
+        'ratio to raw': '',
+        'CPU ms/decrypt': round(floor.cpuMsPerDecrypt, 3),
+        'CPU ratio (raw/this)': round(floor.rawCpuMsPerDecrypt / floor.cpuMsPerDecrypt, 2),
+        'table tx/decrypt': round(1 / floor.decryptsPerTransaction, 3),
+        'p50 ms': '',
+      },
     ],
   );
   const httpRow = ({ workers, limits, result }: HttpFigures) => {
@@ -517,12 +577,16 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
       'ratio to ceiling': round(result.perSecond / ceiling.perSecond, 2),
       'p50 ms': round(result.p50Ms, 2),
       'p99 ms': round(result.p99Ms, 2),
+      'CPU ms/decrypt: server': cpuFigure(result.cpu.server),
+      Azurite: limits === 'ceiling' ? '' : cpuFigure(result.cpu.azurite),
+      'load generator': cpuFigure(result.cpu.loadGenerator),
+      'all cores allow /s': cpuBound(result.cpu),
       'distinct users': limits === 'ceiling' ? '' : result.users,
       errors: result.errors,
     };
   };
   printTable(
-    `Decrypt over HTTP (server processes, Azurite and load generator on ${(await import('node:os')).cpus().length} cores), ${CONCURRENCY} keep-alive clients; the ceiling does only the RSA per request`,
+    `Decrypt over HTTP (server processes, Azurite and load generator on ${os.cpus().length} cores), ${CONCURRENCY} keep-alive clients; the ceiling does only the RSA per request`,
     http.map(httpRow),
   );
   printTable('Cold start as a user meets it (one fresh service process; its Azurite already running)', [
@@ -547,6 +611,7 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
     rawCpuMsPerDecrypt: raw.cpuMsPerDecrypt,
     handlerOff: off,
     handlerOn: on,
+    floor,
     http,
     firstDecryptMs: cold.firstDecryptMs,
     readyMs: cold.readyMs,
@@ -589,12 +654,14 @@ export async function runHandlerCpuBench(rounds: number): Promise<void> {
       const raw = new RawRsa();
       for (let round_ = 0; round_ < rounds; round_ += 1) {
         const on = await profiled(() => handlerThroughput(services, counter, users, 3_000, raw));
+        const floor = await stackFloor(services, tenant.tid, users, on.tablePerDecrypt, 2_000, raw);
         rows.push({
           round: round_ + 1,
           'raw CPU ms/decrypt (interleaved)': round(on.rawCpuMsPerDecrypt, 3),
           'handler CPU ms/decrypt': round(on.cpuMsPerDecrypt, 3),
           'CPU ratio (raw/handler)': round(on.rawCpuMsPerDecrypt / on.cpuMsPerDecrypt, 3),
           'table tx/decrypt': round(on.tablePerDecrypt, 3),
+          'stack floor CPU ratio': round(floor.rawCpuMsPerDecrypt / floor.cpuMsPerDecrypt, 3),
           errors: on.errors,
         });
       }
@@ -605,7 +672,37 @@ export async function runHandlerCpuBench(rounds: number): Promise<void> {
   }
 }
 
+/**
+ * Only the HTTP run of `workers` workers with rate limits `limits`, with its CPU split:
+ * `node dist/test/bench/decrypt.js http [workers] [on|off]`. With BENCH_HOST_CPU_PROF=<dir> the
+ * service's processes write V8 CPU profiles there when they stop (node --cpu-prof).
+ */
+export async function runHttpBench(workers: number, limits: 'on' | 'off'): Promise<void> {
+  const profileDir = process.env.BENCH_HOST_CPU_PROF;
+  const env = {
+    ...(limits === 'on' ? LIMITS_ON : LIMITS_OFF),
+    ...(profileDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() } : {}),
+  };
+  const raw = new RawRsa();
+  raw.run(1_000);
+  const result = await httpThroughput(env, workers, 5_000);
+  printTable(`Decrypt over HTTP, ${workers} worker(s), rate limits ${limits}`, [
+    {
+      'decrypts/s': round(result.perSecond, 0),
+      'ratio to raw': round(result.perSecond / raw.perSecond, 2),
+      'p50 ms': round(result.p50Ms, 2),
+      'p99 ms': round(result.p99Ms, 2),
+      'CPU ms/decrypt: server': cpuFigure(result.cpu.server),
+      Azurite: cpuFigure(result.cpu.azurite),
+      'load generator': cpuFigure(result.cpu.loadGenerator),
+      'raw RSA CPU ms': round(raw.cpuMsPerDecrypt, 3),
+      errors: result.errors,
+    },
+  ]);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (process.argv[2] === 'handler') await runHandlerCpuBench(Number(process.argv[3] ?? 3));
+  else if (process.argv[2] === 'http') await runHttpBench(Number(process.argv[3] ?? 2), process.argv[4] === 'off' ? 'off' : 'on');
   else await runDecryptBench();
 }

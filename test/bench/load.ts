@@ -12,6 +12,8 @@ export interface LoadOptions {
   durationMs: number;
   warmupMs?: number;
   expectStatus?: number;
+  /** Called when the measured part begins and when it ends (after the warm-up; before the clients stop). */
+  onMeasuring?: (phase: 'start' | 'end') => void;
 }
 
 export interface LoadResult {
@@ -75,9 +77,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const clients = Array.from({ length: options.concurrency }, client);
   await new Promise((resolve) => setTimeout(resolve, options.warmupMs ?? 1_000));
   measuring = true;
+  options.onMeasuring?.('start');
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, options.durationMs));
   measuring = false;
+  options.onMeasuring?.('end');
   const elapsedMs = performance.now() - started;
   stopped = true;
   await Promise.all(clients);

@@ -4,12 +4,15 @@ import { freePort, startAzurite } from '../../shared/dev/azurite.js';
 
 export interface BenchHost {
   url: string;
+  /** The host's process (a cluster host's primary: its workers are its children). */
+  pid: number;
   stop(): Promise<void>;
 }
 
 export interface BenchService extends BenchHost {
   /** The service's Azurite, for setting up state from the bench process. */
   connectionString: string;
+  azuritePid: number;
 }
 
 /** A bench child process (`script`, beside this file) that prints `READY <url>` once it listens; SIGTERM stops it. */
@@ -34,6 +37,7 @@ export async function startReadyProcess(script: string, env: Record<string, stri
   });
   return {
     url,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -61,7 +65,9 @@ export async function startBenchService(extraEnv: Record<string, string> = {}): 
   const host = await startBenchHost(azurite.connectionString, extraEnv);
   return {
     url: host.url,
+    pid: host.pid,
     connectionString: azurite.connectionString,
+    azuritePid: azurite.pid,
     stop: async () => {
       await host.stop();
       await azurite.stop();
