@@ -1,7 +1,7 @@
 import { PIN_RESET_EVENT_PROPERTIES, pinResetEventCollectionSchema } from '../shared/contract/audit.js';
 import type { AuditActivity, AuditEvent } from '../shared/domain/audit.js';
 import { ServiceError } from '../shared/domain/errors.js';
-import { decodeSkiptoken, graphCollection, nextLinkAfter } from '../shared/http/graph-responses.js';
+import { continuationOf, graphCollection, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
 import { defineOperation, userOf } from '../shared/http/pipeline.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
@@ -33,7 +33,7 @@ export const listPinResetEvents = defineOperation({
   responses: { 200: { description: 'A page of audit events.', schema: pinResetEventCollectionSchema } },
   async handle(context) {
     const tenantId = userOf(context).tenantId;
-    const { filter, top, skiptoken } = context.query;
+    const { filter, top } = context.query;
     const since = single(
       filter.filter((clause) => clause.property === 'activityDateTime').map((clause) => clause.value),
       'activityDateTime',
@@ -46,7 +46,7 @@ export const listPinResetEvents = defineOperation({
       top: top ?? DEFAULT_AUDIT_PAGE_SIZE,
       since,
       activity: activity as AuditActivity | undefined,
-      continuationToken: decodeSkiptoken(skiptoken),
+      continuationToken: continuationOf(context),
     });
     const values = page.events.map(({ tenantId: _tenant, ...event }: AuditEvent) => event);
     return graphCollection(context, 'auditLogs/pinResetEvents', values, {

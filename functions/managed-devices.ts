@@ -6,7 +6,7 @@ import {
 } from '../shared/contract/managed-devices.js';
 import { cleanRevealReason, MAX_REVEAL_REASON_LENGTH, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
-import { decodeSkiptoken, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
+import { continuationOf, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
 import { defineOperation, userOf, type OperationContext } from '../shared/http/pipeline.js';
 import { noContent } from '../shared/http/responses.js';
@@ -62,14 +62,14 @@ export const listManagedDevices = defineOperation({
   odata: managedDeviceOData,
   responses: { 200: { description: 'A page of managed devices.', schema: managedDeviceCollectionSchema } },
   async handle(context) {
-    const { filter, top, skiptoken } = context.query;
+    const { filter, top } = context.query;
     const page = await context.services.devices.list(userOf(context).tenantId, {
       filter: filter.map((clause) => ({
         property: clause.property as DeviceFilterProperty,
         value: filterValue(clause.property as DeviceFilterProperty, clause.value),
       })),
       pageSize: top ?? DEFAULT_PAGE_SIZE,
-      continuationToken: decodeSkiptoken(skiptoken),
+      continuationToken: continuationOf(context),
     });
     // The latest action comes with the device row: no per-device query, no decrypt, no passcode.
     const withActions = selectsActionResults(context);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isWellFormedText } from '../domain/text.js';
 import type { Collection } from '../contract/graph.js';
 import { ServiceError } from '../domain/errors.js';
@@ -41,7 +42,7 @@ export function graphEntity<T extends object, Status extends number = 200>(
 }
 
 /** The request's own URL with `$skiptoken` replaced: the `@odata.nextLink` of a paged collection. */
-export function nextLinkFor(context: OperationContext<unknown>, skiptoken: string | undefined): string | undefined {
+function nextLinkFor(context: OperationContext<unknown>, skiptoken: string | undefined): string | undefined {
   if (!skiptoken) return undefined;
   const url = new URL(context.request.url);
   const next = new URL(`${context.config.publicBaseUrl}${url.pathname}`);
@@ -50,19 +51,32 @@ export function nextLinkFor(context: OperationContext<unknown>, skiptoken: strin
   return next.toString();
 }
 
-/** A storage continuation token as an opaque `$skiptoken` (base64url of JSON). */
-export function encodeSkiptoken(continuationToken: string): string {
-  return Buffer.from(JSON.stringify({ c: continuationToken })).toString('base64url');
+/**
+ * What a `$skiptoken` is valid for: the caller's tenant and the path of the collection that issued it
+ * (hashed, so the token stays short and opaque). A token presented anywhere else is refused: a storage
+ * continuation of another table or partition would otherwise start a page at an arbitrary row.
+ */
+function skiptokenScope(context: OperationContext<unknown>): string {
+  const tenantId = (context.user ?? context.device)?.tenantId ?? '';
+  const path = new URL(context.request.url).pathname.toLowerCase().replace(/\/+$/, '');
+  return createHash('sha256').update(`${tenantId}\n${path}`, 'utf8').digest('base64url').slice(0, 22);
+}
+
+/** A storage continuation token as an opaque `$skiptoken` (base64url of JSON), bound to its scope. */
+function encodeSkiptoken(continuationToken: string, scope: string): string {
+  return Buffer.from(JSON.stringify({ c: continuationToken, s: scope })).toString('base64url');
 }
 
 const MAX_CONTINUATION_CHARS = 2048;
 
 /**
- * The continuation token inside a `$skiptoken` this service issued; anything else is 400: not
- * base64url, not a JSON object with exactly the key `c`, or a `c` that is not a non-empty, bounded,
+ * The continuation token inside the request's `$skiptoken`, or undefined without one. Anything this
+ * collection did not issue to this tenant is 400: not base64url, not a JSON object with exactly the
+ * keys `c` and `s`, another scope (route or tenant), or a `c` that is not a non-empty, bounded,
  * well-formed string (a lone surrogate would make the storage SDK's encodeURIComponent throw).
  */
-export function decodeSkiptoken(skiptoken: string | undefined): string | undefined {
+export function continuationOf(context: OperationContext<unknown>): string | undefined {
+  const { skiptoken } = context.query;
   if (skiptoken === undefined) return undefined;
   if (/^[A-Za-z0-9_-]{1,4096}$/.test(skiptoken)) {
     const bytes = Buffer.from(skiptoken, 'base64url');
@@ -75,20 +89,29 @@ export function decodeSkiptoken(skiptoken: string | undefined): string | undefin
       } catch {
         decoded = undefined;
       }
-      if (isContinuation(decoded)) return decoded.c;
+      if (isContinuation(decoded) && decoded.s === skiptokenScope(context)) return decoded.c;
     }
   }
   throw new ServiceError('Request_BadRequest', 'Invalid $skiptoken value.');
 }
 
-function isContinuation(value: unknown): value is { c: string } {
+function isContinuation(value: unknown): value is { c: string; s: string } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value);
-  const c = (value as { c?: unknown }).c;
-  return keys.length === 1 && keys[0] === 'c' && typeof c === 'string' && c.length > 0 && c.length < MAX_CONTINUATION_CHARS && isWellFormedText(c);
+  const keys = Object.keys(value).sort();
+  const { c, s } = value as { c?: unknown; s?: unknown };
+  return (
+    keys.length === 2 &&
+    keys[0] === 'c' &&
+    keys[1] === 's' &&
+    typeof s === 'string' &&
+    typeof c === 'string' &&
+    c.length > 0 &&
+    c.length < MAX_CONTINUATION_CHARS &&
+    isWellFormedText(c)
+  );
 }
 
 /** `@odata.nextLink` for the page after this one, or undefined on the last page. */
 export function nextLinkAfter(context: OperationContext<unknown>, continuationToken: string | undefined): string | undefined {
-  return nextLinkFor(context, continuationToken ? encodeSkiptoken(continuationToken) : undefined);
+  return nextLinkFor(context, continuationToken ? encodeSkiptoken(continuationToken, skiptokenScope(context)) : undefined);
 }

@@ -72,3 +72,46 @@ describe('$skiptoken', () => {
     }
   }
 });
+
+describe('$skiptoken issued elsewhere', () => {
+  /** The `$skiptoken` of a page's `@odata.nextLink`. */
+  const skiptokenOf = (page: { json(): { '@odata.nextLink'?: string } }): string => {
+    const token = new URL(page.json()['@odata.nextLink'] ?? 'http://none/').searchParams.get('$skiptoken');
+    expect(token, 'the first page has a nextLink').toBeTruthy();
+    return token ?? '';
+  };
+
+  it('is 400 Request_BadRequest on another route or in another tenant, never a page that starts somewhere else', async () => {
+    const tid = await activateTenant();
+    const other = await activateTenant();
+    for (const tenant of [tid, tid, other, other]) {
+      const client = await DeviceClient.create();
+      const enrolled = await invoke('POST', '/v1.0/me/managedDevices', {
+        headers: bearer(await userToken({ tid: tenant, oid: randomUUID() })),
+        body: client.enrollment({}),
+      });
+      expect(enrolled.status).toBe(201);
+    }
+    const admin = bearer(await userToken({ tid, wids: [ROLE_TEMPLATE_IDS.globalAdministrator] }));
+    const otherAdmin = bearer(await userToken({ tid: other, wids: [ROLE_TEMPLATE_IDS.globalAdministrator] }));
+    const devices = '/v1.0/deviceManagement/managedDevices';
+    const audit = '/v1.0/auditLogs/pinResetEvents';
+    const devicesToken = skiptokenOf(await invoke('GET', `${devices}?$top=1`, { headers: admin }));
+    const auditToken = skiptokenOf(await invoke('GET', `${audit}?$top=1`, { headers: admin }));
+
+    // Where they were issued, they page on.
+    expect((await invoke('GET', `${devices}?$top=1&$skiptoken=${devicesToken}`, { headers: admin })).status).toBe(200);
+    expect((await invoke('GET', `${audit}?$top=1&$skiptoken=${auditToken}`, { headers: admin })).status).toBe(200);
+
+    for (const [what, path, headers] of [
+      ["the audit log's token on the device list", `${devices}?$top=1&$skiptoken=${auditToken}`, admin],
+      ["the device list's token on the audit log", `${audit}?$top=1&$skiptoken=${devicesToken}`, admin],
+      ["another tenant's device list token", `${devices}?$top=1&$skiptoken=${devicesToken}`, otherAdmin],
+      ["another tenant's audit token", `${audit}?$top=1&$skiptoken=${auditToken}`, otherAdmin],
+    ] as const) {
+      const response = await invoke('GET', path, { headers });
+      expect(response.status, what).toBe(400);
+      expect(response.json().error, what).toMatchObject({ code: 'Request_BadRequest', message: 'Invalid $skiptoken value.' });
+    }
+  });
+});
