@@ -44,7 +44,8 @@ export const listPinResetEvents = defineOperation({
     );
     const page = await context.services.audit.list(tenantId, {
       top: top ?? DEFAULT_AUDIT_PAGE_SIZE,
-      since,
+      // No event predates 1970: an earlier bound filters nothing out (and has no inverted-time row key).
+      since: since !== undefined && Date.parse(since) < 0 ? undefined : since,
       activity: activity as AuditActivity | undefined,
       continuationToken: continuationOf(context),
     });

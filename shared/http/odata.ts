@@ -71,6 +71,19 @@ function parseTop(raw: string): number {
 const CLAUSE = /^\s*([A-Za-z][A-Za-z0-9_]*)\s+([A-Za-z]+)\s+('(?:[^']|'')*'|[0-9][0-9T:.\-+Z]*)\s*$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+/**
+ * An ISO-8601 date-time that names a real instant: `Date.parse` alone rolls a day the month does not
+ * have (2025-02-30) over into the next month instead of refusing it.
+ */
+function isCalendarDateTime(value: string): boolean {
+  const match = ISO_DATE_TIME.exec(value);
+  if (!match || Number.isNaN(Date.parse(value))) return false;
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const calendar = new Date(0);
+  calendar.setUTCFullYear(year, month - 1, day);
+  return calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day;
+}
+
 /** Splits on ` and ` outside string literals (a doubled '' inside a literal toggles twice). */
 function splitConjunction(raw: string): string[] {
   const parts: string[] = [];
@@ -123,7 +136,7 @@ function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
       value = literal;
     }
     if (definition.type === 'dateTime') {
-      if (!ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
+      if (!isCalendarDateTime(value)) {
         throw odataError(`Invalid date-time '${value}' for property '${property}': expected ISO-8601, e.g. 2024-01-31T00:00:00Z.`);
       }
       value = new Date(value).toISOString();

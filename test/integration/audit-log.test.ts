@@ -87,6 +87,30 @@ describe('GET /v1.0/auditLogs/pinResetEvents', () => {
     expect(both.json().value.map((event: { resultReason: string }) => event.resultReason)).toEqual(['event 3']);
   });
 
+  it('counts every event as at or after a date before 1970, the earliest a date-time literal can name', async () => {
+    const tid = randomTenantId();
+    await seed(tid, 3);
+    for (const since of ['1969-12-31T23:59:59Z', '1900-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '0000-01-01T00:00:00Z']) {
+      const response = await get(tid, `/v1.0/auditLogs/pinResetEvents?$filter=activityDateTime ge ${since}`);
+      expect(response.status, since).toBe(200);
+      expect(
+        response.json().value.map((event: { resultReason: string }) => event.resultReason),
+        since,
+      ).toEqual(['event 2', 'event 1', 'event 0']);
+    }
+  });
+
+  it('refuses a date the calendar does not have, instead of rolling it over into the next month', async () => {
+    const tid = randomTenantId();
+    for (const since of ['2025-02-29T00:00:00Z', '2025-04-31', '2024-02-30T10:00:00+02:00']) {
+      const response = await get(tid, `/v1.0/auditLogs/pinResetEvents?$filter=${encodeURIComponent(`activityDateTime ge ${since}`)}`);
+      expect(response.status, since).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'Request_BadRequest', message: expect.stringContaining(`Invalid date-time '${since}'`) });
+    }
+    // Leap days exist in leap years.
+    expect((await get(tid, '/v1.0/auditLogs/pinResetEvents?$filter=activityDateTime ge 2024-02-29T00:00:00Z')).status).toBe(200);
+  });
+
   it("never shows another tenant's events", async () => {
     const tid = randomTenantId();
     const other = randomTenantId();
