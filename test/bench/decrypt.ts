@@ -501,7 +501,7 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
       const off = await handlerThroughput(limitsOff.services, limitsOff.counter, users, 4_000, raw);
       const limitsOn = counted(LIMITS_ON);
       const on = await handlerThroughput(limitsOn.services, limitsOn.counter, users, 4_000, raw);
-      const floor = await stackFloor(limitsOn.services, tenant.tid, users, on.tablePerDecrypt, 3_000, raw);
+      const floor = await stackFloor(limitsOn.services, tenant.tid, users, on.tablePerDecrypt, CONCURRENCY, 3_000, raw);
       const privateKey = await limitsOff.services.protectorKeys.decryptionKey(tenant.tid, tenant.jwk.kid);
       if (!privateKey.ok) throw new Error('no private key');
       return { off, on, floor, failures: await failureTimings(limitsOff.services, tenant, privateKey.privateKey) };
@@ -654,7 +654,7 @@ export async function runHandlerCpuBench(rounds: number): Promise<void> {
       const raw = new RawRsa();
       for (let round_ = 0; round_ < rounds; round_ += 1) {
         const on = await profiled(() => handlerThroughput(services, counter, users, 3_000, raw));
-        const floor = await stackFloor(services, tenant.tid, users, on.tablePerDecrypt, 2_000, raw);
+        const floor = await stackFloor(services, tenant.tid, users, on.tablePerDecrypt, CONCURRENCY, 2_000, raw);
         rows.push({
           round: round_ + 1,
           'raw CPU ms/decrypt (interleaved)': round(on.rawCpuMsPerDecrypt, 3),
