@@ -172,10 +172,31 @@ export function tooLargeError(): ServiceError {
   return new ServiceError('RequestEntityTooLarge', `The request body is larger than the ${MAX_BODY_BYTES / 1024} KiB limit.`);
 }
 
-async function readBody<TBody>(request: HttpRequest, spec: NonNullable<Operation<TBody>['body']>): Promise<TBody> {
+/** The request body as text; past the limit 413 (a chunked body has no Content-Length to check first). */
+async function bodyText(request: HttpRequest): Promise<string> {
   const text = await request.text();
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLargeError();
-  const contentType = (request.headers.get('content-type') ?? '').toLowerCase();
+  return text;
+}
+
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\b/;
+
+function contentTypeOf(request: HttpRequest): string {
+  return (request.headers.get('content-type') ?? '').toLowerCase();
+}
+
+function parseJson(text: string, contentType: string): unknown {
+  if (contentType && !JSON_MEDIA_TYPE.test(contentType)) {
+    throw new ServiceError('UnsupportedMediaType', 'The request body must be application/json.');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ServiceError('BadRequest', 'The request body is not valid JSON.');
+  }
+}
+
+function parseBody<TBody>(text: string, contentType: string, spec: NonNullable<Operation<TBody>['body']>): TBody {
   let raw: unknown;
   if (spec.format === 'form') {
     if (!contentType.startsWith('application/x-www-form-urlencoded')) {
@@ -184,14 +205,7 @@ async function readBody<TBody>(request: HttpRequest, spec: NonNullable<Operation
     raw = Object.fromEntries(new URLSearchParams(text));
   } else {
     if (text.trim() === '') throw new ServiceError('BadRequest', 'A JSON request body is required.');
-    if (contentType && !/^application\/([a-z0-9.+-]+\+)?json\b/.test(contentType)) {
-      throw new ServiceError('UnsupportedMediaType', 'The request body must be application/json.');
-    }
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new ServiceError('BadRequest', 'The request body is not valid JSON.');
-    }
+    raw = parseJson(text, contentType);
   }
   const parsed = spec.schema.safeParse(raw);
   if (!parsed.success) {
@@ -204,6 +218,43 @@ async function readBody<TBody>(request: HttpRequest, spec: NonNullable<Operation
     throw new ServiceError('BadRequest', message);
   }
   return parsed.data;
+}
+
+/**
+ * An operation without a request body (an action such as resetPasscode, a DELETE) accepts none or an
+ * empty JSON object; anything else is refused as Graph refuses parameters an action does not have:
+ * 415 for another media type, 400 for malformed JSON or any property. Never silently ignored.
+ */
+function refuseBody(text: string, contentType: string): undefined {
+  if (text.trim() === '') return undefined;
+  const raw = parseJson(text, contentType);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ServiceError('BadRequest', 'This operation takes no request body: send none, or {}.');
+  }
+  const [property] = Object.keys(raw);
+  if (property !== undefined) throw new ServiceError('BadRequest', `Unknown property '${property}' in the request body: this operation takes no parameters.`);
+  return undefined;
+}
+
+/** Whether the pipeline reads the body: declared bodies, and any body sent to an operation that takes none. */
+export function readsBody(operation: AnyOperation, method: string): boolean {
+  if (operation.body) return true;
+  return !operation.documentedBody && !operation.catchAll && !/^(GET|HEAD)$/i.test(method);
+}
+
+/**
+ * The request as an `Idempotency-Key` fingerprints it: method, path and body. A JSON body counts by its
+ * content (whitespace aside), and for an operation that takes no body, `{}` is the same as none.
+ */
+function fingerprintOf(operation: AnyOperation, request: HttpRequest, text: string): string {
+  let body = text.trim();
+  try {
+    body = JSON.stringify(JSON.parse(body));
+  } catch {
+    // Not JSON: the text as sent (refused later, after the key is checked).
+  }
+  if (!operation.body && body === '{}') body = '';
+  return `${request.method.toUpperCase()} ${new URL(request.url).pathname.toLowerCase()}\n${body}`;
 }
 
 async function authenticate(
@@ -280,38 +331,53 @@ export async function runOperation(
     !operation.catchAll && (operation.odata || [...request.query.keys()].some((key) => key.startsWith('$')))
       ? parseODataQuery(request.query, operation.odata)
       : EMPTY_ODATA_QUERY;
-  const body = operation.body ? await readBody(request, operation.body) : undefined;
-  const context: OperationContext<unknown> = { request, invocation, ids, services, config: services.config, params, query, body, user, device };
+  const text = readsBody(operation, request.method) ? await bodyText(request) : '';
+  const contentType = contentTypeOf(request);
+  const bodyOf = () => (operation.body ? parseBody(text, contentType, operation.body) : refuseBody(text, contentType));
+  const context = (body: unknown): OperationContext<unknown> => ({
+    request,
+    invocation,
+    ids,
+    services,
+    config: services.config,
+    params,
+    query,
+    body,
+    user,
+    device,
+  });
+  const key = operation.idempotent && user ? parseIdempotencyKey(request.headers.get('idempotency-key')) : undefined;
+  if (operation.idempotent && user && key !== undefined) {
+    // The key is checked before the body, so a reused key with a different body is 422 whatever that body is.
+    if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, user.tenantId, services.config.publicBaseUrl);
+    return runIdempotentOperation(operation.idempotent, key, fingerprintOf(operation, request, text), services, user, async () =>
+      operation.handle(context(bodyOf())),
+    );
+  }
+  const body = bodyOf();
   if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, (user ?? device)?.tenantId ?? '', services.config.publicBaseUrl);
-  if (operation.idempotent && user) return runIdempotentOperation(operation, operation.idempotent, context, user);
-  return operation.handle(context);
+  return operation.handle(context(body));
 }
 
 /**
  * `Idempotency-Key` (operations that declare `idempotent`): the first request with a key runs, the same
  * key and request again answers the stored status and body (`Idempotent-Replayed: true`), the same key
- * with another request is 422. Keys are scoped to the caller and the operation.
+ * with another request (path or body) is 422. Keys are scoped to the caller and the operation.
  */
 async function runIdempotentOperation(
-  operation: AnyOperation,
   spec: IdempotencySpec,
-  context: OperationContext<unknown>,
+  key: string,
+  fingerprint: string,
+  services: Services,
   user: UserPrincipal,
+  execute: () => Promise<HttpResponseInit>,
 ): Promise<HttpResponseInit> {
-  const key = parseIdempotencyKey(context.request.headers.get('idempotency-key'));
-  if (key === undefined) return operation.handle(context);
-  const { pathname } = new URL(context.request.url);
   const outcome = await runIdempotently(
-    context.services.idempotencyKeys,
-    context.services.clock,
-    {
-      tenantId: user.tenantId,
-      scope: `${user.objectId}|${spec.scope}`,
-      key,
-      fingerprint: `${context.request.method.toUpperCase()} ${pathname.toLowerCase()}\n${JSON.stringify(context.body ?? null)}`,
-    },
+    services.idempotencyKeys,
+    services.clock,
+    { tenantId: user.tenantId, scope: `${user.objectId}|${spec.scope}`, key, fingerprint },
     async (): Promise<IdempotentOutcome> => {
-      const response: HttpResponseInit = await operation.handle(context);
+      const response = await execute();
       return { status: response.status ?? 200, body: typeof response.body === 'string' ? response.body : undefined };
     },
   );
