@@ -3,7 +3,7 @@ import type { OpenApiDocument } from '../contract/health.js';
 import { graphErrorSchema } from '../contract/graph.js';
 import { serviceVersion } from '../version.js';
 import { exampleOf, type JsonSchema } from './openapi-examples.js';
-import { MAX_BODY_BYTES, type AnyOperation, type AuthRequirement, type ResponseSpec, type ResponseSpecs } from './pipeline.js';
+import { MAX_BODY_BYTES, readsBody, type AnyOperation, type AuthRequirement, type ResponseSpec, type ResponseSpecs } from './pipeline.js';
 import type { RouteDefinition } from './route-table.js';
 
 /**
@@ -45,7 +45,7 @@ export function errorStatusesOf(operation: AnyOperation, route: RouteDefinition)
   if (auth !== 'anonymous') statuses.add(401);
   if (auth === 'admin' || auth === 'passcodeAdmin' || isDeviceAuth(auth) || operation.requires === 'activeTenant') statuses.add(403);
   if (operation.tenantParam !== undefined || /\{\w+(:guid)?\}/.test(route.route) || route.devOnly) statuses.add(404);
-  if (operation.body) statuses.add(415);
+  if (Object.entries(route.methods).some(([method, candidate]) => candidate === operation && readsBody(operation, method))) statuses.add(415);
   if (operation.idempotent) {
     statuses.add(409);
     statuses.add(422);

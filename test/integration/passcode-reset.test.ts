@@ -184,10 +184,56 @@ describe('Idempotency-Key on resetPasscode', () => {
     expect((await reset(tid, client.deviceId!, key)).status).toBe(204);
   });
 
+  it('answers 422 when the same key comes with a different body, and replays it for the same request (no body, or an empty object)', async () => {
+    const tid = await activateTenant();
+    const { client } = await enrolledDevice(tid);
+    const headers = { ...(await helpdeskHeaders(tid)), 'Idempotency-Key': 'reset-44' };
+    const path = `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`;
+    const json = { 'Content-Type': 'application/json' };
+    expect((await invoke('POST', path, { headers })).status).toBe(204);
+    for (const body of ['{"reason":"lost"}', '{"reason":', '[]']) {
+      const reused = await invoke('POST', path, { headers: { ...headers, ...json }, body });
+      expect(reused.status, body).toBe(422);
+      expect(reused.json().error.code, body).toBe('UnprocessableEntity');
+    }
+    for (const body of [undefined, '{}', ' { } ']) {
+      const replayed = await invoke('POST', path, { headers: { ...headers, ...json }, ...(body === undefined ? {} : { body }) });
+      expect(replayed.status, body).toBe(204);
+      expect(replayed.headers.get('idempotent-replayed'), body).toBe('true');
+    }
+    expect((await actionRows(tid)).filter((row) => row.kind === 'action')).toHaveLength(1);
+  });
+
   it('refuses a malformed key with 400', async () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
     expect((await reset(tid, client.deviceId!, { 'Idempotency-Key': 'x'.repeat(256) })).status).toBe(400);
+  });
+});
+
+describe('actions that take no request body', () => {
+  it('refuse malformed JSON (400), another media type (415) and any parameter (400), change nothing, and accept no body or {}', async () => {
+    const tid = await activateTenant();
+    const { client } = await enrolledDevice(tid);
+    const headers = await helpdeskHeaders(tid);
+    const path = `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`;
+    for (const [contentType, body, status, message] of [
+      ['application/json', '{"reason":', 400, 'The request body is not valid JSON.'],
+      ['application/json', '{"reason":"lost"}', 400, "Unknown property 'reason' in the request body: this operation takes no parameters."],
+      ['application/json', '[1]', 400, 'This operation takes no request body: send none, or {}.'],
+      ['text/plain', 'reset please', 415, 'The request body must be application/json.'],
+    ] as const) {
+      const response = await invoke('POST', path, { headers: { ...headers, 'Content-Type': contentType }, body });
+      expect(response.status, body).toBe(status);
+      expect(response.json().error.message, body).toBe(message);
+    }
+    expect((await actionRows(tid)).filter((row) => row.kind === 'action')).toHaveLength(0);
+    expect((await invoke('POST', path, { headers: { ...headers, 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(204);
+    const rotate = await invoke('POST', `/v1.0/organization/${tid}/pinResetProtectorKeys/rotate`, {
+      headers: { ...bearer(await adminToken(tid)), 'Content-Type': 'application/json' },
+      body: '{"kty":"RSA"}',
+    });
+    expect(rotate.status).toBe(400);
   });
 });
 
