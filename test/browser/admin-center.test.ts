@@ -217,13 +217,21 @@ describe('the admin center in Chromium', () => {
   it('changes settings: refuses what the API refuses, saves with If-Match, and explains a 412', async () => {
     await page.locator('nav a', { hasText: 'Settings' }).click();
     await eventually(() => page.locator('#pin-min').count()).toBe(1);
+    const maximumField = await page.locator('#pin-max').boundingBox();
     await page.fill('#pin-min', '3');
     await page.fill('#web-sign-in', 'https://signin.contoso.com/path');
     await button('Save settings').click();
-    expect(await page.locator('#error-pinComplexity-pinMinimumLength').textContent()).toContain('pinMinimumLength');
+    // In the page's words, not the API's property path; under the row, so the field beside it stays put.
+    expect(await page.locator('#error-pinComplexity-pinMinimumLength').textContent()).toBe('Minimum length must be at least 4.');
+    expect(await page.locator('#pin-max').boundingBox()).toEqual(maximumField);
     expect(await page.locator('#error-webSignInAllowedUrls').textContent()).toContain('host name');
     expect(await page.locator('#pin-min').getAttribute('aria-invalid')).toBe('true');
     await checkPage('settings-invalid');
+    await page.fill('#pin-min', '20');
+    await page.fill('#pin-max', '10');
+    await button('Save settings').click();
+    expect(await page.locator('#error-pinComplexity-pinMinimumLength').textContent()).toBe('Minimum length (20) must not be greater than Maximum length (10).');
+    await page.fill('#pin-max', '127');
 
     await page.fill('#pin-min', '8');
     await page.fill('#web-sign-in', 'signin.contoso.com');

@@ -1,4 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit';
+import type { z } from 'zod';
 import { GraphError } from '../api.js';
 import { tenantSettingsPatchSchema } from '../../../shared/contract/settings.js';
 import { validatePinComplexity } from '../../../shared/domain/pin-policy.js';
@@ -17,6 +18,31 @@ const CLOUDS = [
   ['usGovernment', 'Azure US Government'],
   ['china', 'Microsoft Azure operated by 21Vianet (China)'],
 ] as const;
+
+/** What each field is called on this page: messages name the field the admin sees, not the API property. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  pinMinimumLength: 'Minimum length',
+  pinMaximumLength: 'Maximum length',
+  ...Object.fromEntries(USAGE_FIELDS),
+  webSignInAllowedUrls: 'Allowed sign-in host names',
+  cloud: 'Cloud',
+  protectorKeyRotationDays: 'Protector key rotation period',
+};
+
+/** An API message in the page's words: `pinMinimumLength (10) …` becomes `Minimum length (10) …`. */
+function inPageWords(message: string): string {
+  return message.replace(/\b[a-zA-Z]+\b/g, (word) => FIELD_LABELS[word] ?? word);
+}
+
+/** A zod issue of the settings contract as a sentence about the field, e.g. `Minimum length must be at least 4.` */
+function issueMessage(issue: z.core.$ZodIssue, field: string, value: unknown): string {
+  const label = FIELD_LABELS[field.split('.').at(-1) ?? field] ?? field;
+  if (field === 'webSignInAllowedUrls' && typeof value === 'string') return `'${value}' ${issue.message}.`;
+  if (issue.code === 'too_small') return `${label} must be at least ${String(issue.minimum)}.`;
+  if (issue.code === 'too_big') return `${label} must be at most ${String(issue.maximum)}.`;
+  if (issue.code === 'invalid_type' && (typeof value === 'number' || value === undefined)) return `${label} must be a whole number.`;
+  return `${label}: ${issue.message}.`;
+}
 
 interface Draft {
   pinComplexity: PinComplexity;
@@ -103,9 +129,9 @@ export class SettingsPage extends PortalElement {
     for (const issue of parsed.success ? [] : parsed.error.issues) {
       const field = issue.path.filter((part) => typeof part === 'string').join('.');
       const value = issue.path.reduce<unknown>((node, part) => (node as Record<PropertyKey, unknown> | undefined)?.[part as PropertyKey], body);
-      problems[field] ??= field === 'webSignInAllowedUrls' && typeof value === 'string' ? `'${value}' ${issue.message}.` : `${field} ${issue.message}.`;
+      problems[field] ??= issueMessage(issue, field, value);
     }
-    for (const violation of validatePinComplexity(draft.pinComplexity)) problems[violation.field] ??= violation.message;
+    for (const violation of validatePinComplexity(draft.pinComplexity)) problems[violation.field] ??= inPageWords(violation.message);
     return { problems, body };
   }
 
@@ -136,6 +162,7 @@ export class SettingsPage extends PortalElement {
     this.draft = { ...this.draft, pinComplexity: { ...this.draft.pinComplexity, [field]: value } };
   }
 
+  /** A field's message, placed under the row of fields (not inside the field), so that it never widens the field and pushes its neighbours aside. */
   private problem(field: string): TemplateResult | typeof nothing {
     const message = this.problems[field];
     return message ? html`<div class="field-error" id="error-${field.replace(/\./g, '-')}">${message}</div>` : nothing;
@@ -177,28 +204,27 @@ export class SettingsPage extends PortalElement {
             <input id="pin-min" type="number" inputmode="numeric" min="4" max="127" .value=${String(pin.pinMinimumLength)}
               aria-invalid=${this.invalid('pinComplexity.pinMinimumLength')} aria-describedby=${this.describedBy('pinComplexity.pinMinimumLength', 'pin-help')}
               @input=${(event: Event) => this.setComplexity('pinMinimumLength', Number((event.target as HTMLInputElement).value))}>
-            ${this.problem('pinComplexity.pinMinimumLength')}
           </div>
           <div class="field">
             <label for="pin-max">Maximum length</label>
             <input id="pin-max" type="number" inputmode="numeric" min="4" max="127" .value=${String(pin.pinMaximumLength)}
               aria-invalid=${this.invalid('pinComplexity.pinMaximumLength')} aria-describedby=${this.describedBy('pinComplexity.pinMaximumLength')}
               @input=${(event: Event) => this.setComplexity('pinMaximumLength', Number((event.target as HTMLInputElement).value))}>
-            ${this.problem('pinComplexity.pinMaximumLength')}
           </div>
         </div>
+        ${this.problem('pinComplexity.pinMinimumLength')} ${this.problem('pinComplexity.pinMaximumLength')}
         <div class="field-row">
           ${USAGE_FIELDS.map(
             ([field, label]) => html`<div class="field">
             <label for="usage-${field}">${label}</label>
-            <select id="usage-${field}" aria-invalid=${this.invalid(`pinComplexity.${field}`)}
+            <select id="usage-${field}" aria-invalid=${this.invalid(`pinComplexity.${field}`)} aria-describedby=${this.describedBy(`pinComplexity.${field}`)}
               @change=${(event: Event) => this.setComplexity(field, (event.target as HTMLSelectElement).value as CharacterUsage)}>
               ${USAGES.map((usage) => html`<option value=${usage} ?selected=${pin[field] === usage}>${usage}</option>`)}
             </select>
-            ${this.problem(`pinComplexity.${field}`)}
           </div>`,
           )}
         </div>
+        ${USAGE_FIELDS.map(([field]) => this.problem(`pinComplexity.${field}`))}
         ${this.problem('pinComplexity')}
         <details class="explain">
           <summary>A device reported <code>InvalidPinTooFewCharacters</code>?</summary>
@@ -240,9 +266,9 @@ export class SettingsPage extends PortalElement {
               @input=${(event: Event) => {
                 this.draft = { ...draft, protectorKeyRotationDays: (event.target as HTMLInputElement).value };
               }}>
-            ${this.problem('protectorKeyRotationDays')}
           </div>
         </div>
+        ${this.problem('protectorKeyRotationDays')}
       </fieldset>
       <div class="actions">
         <fluent-button appearance="primary" ?disabled=${this.busy} @click=${(event: Event) => this.save(event)}>Save settings</fluent-button>
