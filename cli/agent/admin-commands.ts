@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { AUDIT_ACTIVITIES } from '../../shared/contract/audit.js';
 import { CLOUD_HOSTS } from '../../shared/config.js';
 import { isGuid } from '../../shared/domain/tenant.js';
+import { omaValueText } from '../../shared/services/client-policy.js';
 import { GraphApiError } from '../client/errors.js';
 import { walkOnboarding } from '../client/onboarding.js';
 import type { AuditEvent, DeviceActionResult, ManagedDeviceSelection, OnboardingStatus, PinRecoveryPolicy, TenantSettingsPatch } from '../client/types.js';
@@ -143,18 +144,10 @@ function groupPolicyOf(description: string): string {
   return (match?.[1] ?? description).trim().replace(GPO_ROOT, '');
 }
 
-/** PassportForWork's character-class integers: 0 allowed, 1 required, 2 disallowed. */
-const USAGE_NAMES: Readonly<Record<number, string>> = { 0: 'allowed', 1: 'required', 2: 'disallowed' };
-
-function settingValue(omaUri: string, value: unknown): string {
-  const isUsage = /\/PINComplexity\/(UppercaseLetters|LowercaseLetters|SpecialCharacters|Digits)$/.test(omaUri);
-  return isUsage && typeof value === 'number' && USAGE_NAMES[value] ? `${value} (${USAGE_NAMES[value]})` : String(value);
-}
-
 function describePolicy(body: PinRecoveryPolicy): string {
   const rows = body.omaSettings.map((setting) => [
     setting.omaUri.split('/').slice(-2).join('/'),
-    settingValue(setting.omaUri, setting.value),
+    omaValueText(setting.omaUri, setting.value),
     groupPolicyOf(setting.description),
   ]);
   return table(['Intune setting (OMA-URI)', 'value', `Group Policy (${GPO_ROOT.trim()})`], rows, { maxWidths: { 2: 80 } });

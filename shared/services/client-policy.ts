@@ -58,6 +58,16 @@ const USAGE_NODES: readonly { field: keyof PinComplexity; node: string; label: s
   { field: 'pinDigitsUsage', node: 'Digits', label: 'digits', gpo: 'Require digits' },
 ];
 
+/**
+ * An OMA setting's value as a person reads it: a character-class node's integer with its meaning
+ * (`2 (disallowed)`), anything else as it is. The admin center and `pinreset-agent admin policy` show it.
+ */
+export function omaValueText(omaUri: string, value: unknown): string {
+  const isUsageNode = USAGE_NODES.some(({ node }) => omaUri.endsWith(`/PINComplexity/${node}`));
+  const usage = Object.entries(CSP_USAGE_VALUES).find(([, number]) => number === value)?.[0];
+  return isUsageNode && usage ? `${String(value)} (${usage})` : String(value);
+}
+
 function gpoUsage(usage: CharacterUsage, gpo: string): string {
   if (usage === 'required') return `Group Policy: ${GPO_PIN_COMPLEXITY} > ${gpo} = Enabled.`;
   if (usage === 'disallowed') return `Group Policy: ${GPO_PIN_COMPLEXITY} > ${gpo} = Disabled.`;

@@ -205,6 +205,9 @@ describe('the admin center in Chromium', () => {
     await eventually(() => page.locator('#policy-title').count()).toBe(1);
     expect(await page.locator('pre').first().textContent()).toContain('DeviceManagementConfiguration.ReadWrite.All');
     expect(await page.locator('table').nth(1).textContent()).toContain('Use PIN Recovery');
+    // A character class's integer says what it means (the default tenant: digits required, letters disallowed).
+    expect(await page.locator('table').nth(1).textContent()).toContain('1 (required)');
+    expect(await page.locator('table').nth(1).textContent()).toContain('2 (disallowed)');
     const [download] = await Promise.all([page.waitForEvent('download'), button('Download pin-recovery-policy.json').click()]);
     const policy = JSON.parse(await readFile(await download.path(), 'utf8')) as { '@odata.type': string; omaSettings: { omaUri: string }[] };
     expect(policy['@odata.type']).toBe('#microsoft.graph.windows10CustomConfiguration');

@@ -1,5 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { portalUrl, serviceBaseUrl } from '../auth.js';
+import { omaValueText } from '../../../shared/services/client-policy.js';
 import type { OmaSetting, OnboardingApplication, OnboardingStatus, Organization, PinRecoveryPolicy, TenantSettings } from '../types.js';
 import { download, errorBanner, formatDate, loading, PortalElement, stateBadge, successBanner, type PageContext } from '../ui.js';
 
@@ -202,7 +203,7 @@ export class OverviewPage extends PortalElement {
             (setting) => html`<tr>
             <th scope="row" data-label="Setting"><span>${setting.displayName ?? ''}</span></th>
             <td class="break" data-label="OMA-URI"><span><code>${setting.omaUri}</code></span></td>
-            <td data-label="Value"><span><code>${String(setting.value)}</code></span></td>
+            <td data-label="Value"><span><code>${omaValueText(setting.omaUri, setting.value)}</code></span></td>
             <td data-label="Group Policy"><span>${groupPolicyOf(setting)}</span></td>
           </tr>`,
           )}</tbody>
