@@ -6,7 +6,7 @@ import { notFound, ServiceError } from '../domain/errors.js';
 import { requireAdministrator, requireOwnTenant, requireRecentMfa } from '../identity/authorization.js';
 import type { DevicePrincipal, UserPrincipal } from '../identity/principal.js';
 import type { Services } from '../wiring.js';
-import { EMPTY_ODATA_QUERY, parseODataQuery, type ODataQuery, type ODataSpec } from './odata.js';
+import { EMPTY_ODATA_QUERY, odataOptionOf, parseODataQuery, type ODataQuery, type ODataSpec } from './odata.js';
 import { empty, errorResponse, headerRecord, json, type HtmlPage, type RawBody, type Reply, type RequestIds } from './responses.js';
 import { requireActiveTenant } from '../services/active-tenant.js';
 import { parseIdempotencyKey, runIdempotently, type IdempotentOutcome } from '../services/idempotency.js';
@@ -143,9 +143,14 @@ function withStandardHeaders(response: HttpResponseInit, ids: RequestIds, pathna
   const headers = headerRecord(response.headers);
   headers['request-id'] = ids.requestId;
   headers['client-request-id'] = ids.clientRequestId;
-  if (/^\/v1\.0\//i.test(pathname)) headers['odata-version'] = '4.0';
+  if (isGraphPath(pathname)) headers['odata-version'] = '4.0';
   headers['cache-control'] ??= 'no-store';
   return { ...response, headers };
+}
+
+/** The Graph-shaped routes (`/v1.0/...`): OData-Version on every answer, OData options with or without `$`. */
+function isGraphPath(pathname: string): boolean {
+  return /^\/v1\.0\//i.test(pathname);
 }
 
 function pathnameOf(request: HttpRequest): string {
@@ -327,9 +332,10 @@ export async function runOperation(
   const services = await loadServices();
   const { user, device } = await authenticate(operation, request, services);
   authorize(operation, user, device, params, services);
+  const prefixOptional = isGraphPath(pathnameOf(request));
   const query =
-    !operation.catchAll && (operation.odata || [...request.query.keys()].some((key) => key.startsWith('$')))
-      ? parseODataQuery(request.query, operation.odata)
+    !operation.catchAll && (operation.odata || [...request.query.keys()].some((key) => odataOptionOf(key, prefixOptional)))
+      ? parseODataQuery(request.query, operation.odata, { prefixOptional })
       : EMPTY_ODATA_QUERY;
   const text = readsBody(operation, request.method) ? await bodyText(request) : '';
   const contentType = contentTypeOf(request);
