@@ -132,6 +132,8 @@ export function renderApiReference(routes: readonly RouteDefinition[]): string {
     '`{"error":{"code","message","innerError":{"date","request-id","client-request-id"}}}` (see',
     '[`graphError`](#grapherror)). The machine-readable description is served at `GET /openapi.json`.',
     "Examples use `https://pinreset.example.com` as the service's base URL.",
+    'On `/v1.0/` routes an OData system query option may also be written without its `$`, as Graph allows',
+    '(`select=id` is `$select=id`); an option a route does not support is a 400, never ignored.',
     '',
     '## Routes',
     '',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isWellFormedText } from '../domain/text.js';
 import type { Collection } from '../contract/graph.js';
 import { ServiceError } from '../domain/errors.js';
-import { contextFragment, project } from './odata.js';
+import { contextFragment, odataOptionOf, project } from './odata.js';
 import type { OperationContext } from './pipeline.js';
 import { json, type Reply } from './responses.js';
 
@@ -46,7 +46,7 @@ function nextLinkFor(context: OperationContext<unknown>, skiptoken: string | und
   if (!skiptoken) return undefined;
   const url = new URL(context.request.url);
   const next = new URL(`${context.config.publicBaseUrl}${url.pathname}`);
-  for (const [name, value] of url.searchParams) if (name.toLowerCase() !== '$skiptoken') next.searchParams.append(name, value);
+  for (const [name, value] of url.searchParams) if (odataOptionOf(name, true) !== '$skiptoken') next.searchParams.append(name, value);
   next.searchParams.set('$skiptoken', skiptoken);
   return next.toString();
 }

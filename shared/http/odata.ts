@@ -147,16 +147,49 @@ function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
   });
 }
 
+/** The OData system query options (OData 4.01 URL conventions §5.1), with their `$`. */
+const SYSTEM_QUERY_OPTIONS = new Set([
+  '$apply',
+  '$compute',
+  '$count',
+  '$deltatoken',
+  '$expand',
+  '$filter',
+  '$format',
+  '$id',
+  '$index',
+  '$levels',
+  '$orderby',
+  '$schemaversion',
+  '$search',
+  '$select',
+  '$skip',
+  '$skiptoken',
+  '$top',
+]);
+
 /**
- * Parses the `$`-options of a query string against what the route supports. Unsupported or
+ * The OData option a query parameter names (lower case, with `$`), or undefined for a plain parameter.
+ * Where the prefix is optional (Graph routes: Graph's beta and part of v1.0 accept `select` for
+ * `$select`), a system option's name without `$` is that option, so it is honoured or refused, never
+ * ignored; anywhere else a plain name is the route's own parameter.
+ */
+export function odataOptionOf(rawName: string, prefixOptional: boolean): string | undefined {
+  const name = rawName.toLowerCase();
+  if (name.startsWith('$')) return name;
+  return prefixOptional && SYSTEM_QUERY_OPTIONS.has(`$${name}`) ? `$${name}` : undefined;
+}
+
+/**
+ * Parses the OData options of a query string against what the route supports. Unsupported or
  * repeated options are 400 `Request_BadRequest`, never ignored. Plain parameters are left to the route.
  */
-export function parseODataQuery(query: URLSearchParams, spec: ODataSpec | undefined): ODataQuery {
+export function parseODataQuery(query: URLSearchParams, spec: ODataSpec | undefined, options: { prefixOptional?: boolean } = {}): ODataQuery {
   const seen = new Set<string>();
   const result: { select?: string[]; top?: number; filter: FilterClause[]; skiptoken?: string } = { filter: [] };
   for (const [rawName, value] of query) {
-    if (!rawName.startsWith('$')) continue;
-    const name = rawName.toLowerCase();
+    const name = odataOptionOf(rawName, options.prefixOptional ?? false);
+    if (name === undefined) continue;
     if (seen.has(name)) throw odataError(`Query option '${rawName}' was specified more than once.`);
     seen.add(name);
     if (name === '$select' && spec?.selectable) result.select = parseSelect(value, spec);

@@ -115,3 +115,25 @@ describe('$skiptoken issued elsewhere', () => {
     }
   });
 });
+
+describe('OData options without the $ prefix on Graph routes', () => {
+  it('are the options themselves (Graph makes the prefix optional), so an unknown property or a bad $top is 400, never ignored', async () => {
+    const tid = await activateTenant();
+    const admin = bearer(await userToken({ tid, wids: [ROLE_TEMPLATE_IDS.globalAdministrator] }));
+    const selected = await invoke('GET', '/v1.0/organization?select=id', { headers: admin });
+    expect(selected.status).toBe(200);
+    expect(selected.json()).toEqual({ '@odata.context': `${getConfig().publicBaseUrl}/v1.0/$metadata#organization(id)`, value: [{ id: tid }] });
+    for (const path of [
+      '/v1.0/organization?select=foo',
+      '/v1.0/deviceManagement/managedDevices?top=0',
+      '/v1.0/auditLogs/pinResetEvents?orderby=activityDateTime',
+      `/v1.0/organization/${tid}/pinResetSettings?select=cloud`,
+    ]) {
+      const response = await invoke('GET', path, { headers: admin });
+      expect(response.status, path).toBe(400);
+      expect(response.json().error.code, path).toBe('Request_BadRequest');
+    }
+    // Other plain parameters are not OData options: Graph ignores them, and so does the service.
+    expect((await invoke('GET', '/v1.0/organization?foo=bar', { headers: admin })).status).toBe(200);
+  });
+});

@@ -89,6 +89,22 @@ describe('OData query parsing', () => {
     expect(parse('tenant=contoso.com')).toEqual({ select: undefined, top: undefined, filter: [], skiptoken: undefined });
   });
 
+  it('reads a system option without the $ prefix as the option itself where the prefix is optional (Graph routes), never ignoring it', () => {
+    const graph = (query: string) => parseODataQuery(new URLSearchParams(query), spec, { prefixOptional: true });
+    expect(graph("select=id&TOP=5&filter=activity eq 'x'")).toMatchObject({
+      select: ['id'],
+      top: 5,
+      filter: [{ property: 'activity', operator: 'eq', value: 'x' }],
+    });
+    expect(() => graph('select=foo')).toThrow("Could not find a property named 'foo' on type 'microsoft.graph.pinResetEvent'.");
+    expect(() => graph('top=0')).toThrow(/Invalid \$top value/);
+    expect(() => graph('orderby=id')).toThrow("Query option 'orderby' is not supported on this resource.");
+    expect(() => graph('select=id&$select=id')).toThrow(/more than once/);
+    expect(graph('tenant=contoso.com&foo=1')).toEqual({ select: undefined, top: undefined, filter: [], skiptoken: undefined });
+    // Elsewhere (the onboarding and development routes) a plain name is the route's own parameter.
+    expect(parse('select=foo')).toEqual({ select: undefined, top: undefined, filter: [], skiptoken: undefined });
+  });
+
   it('projects selected properties in the order asked, with null for absent ones', () => {
     expect(project({ id: '1', activity: 'a', extra: true }, ['activity', 'id'])).toEqual({ activity: 'a', id: '1' });
     expect(Object.keys(project({ id: '1', activity: 'a' }, ['activity', 'id']))).toEqual(['activity', 'id']);
