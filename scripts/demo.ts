@@ -329,7 +329,7 @@ async function story(url: string): Promise<number> {
     await t.agent(['admin', 'settings', '--min-length', '10', ...adminState]);
     await t.agent(['admin', 'reset-passcode', deviceId, ...adminState]);
     await t.agent(['poll']);
-    const done = await adminDevice(t, deviceId, adminState);
+    const done = await adminDevice(t, deviceId, adminState, 'Demo: Riley asked for the new passcode');
     const doneAction = [...(done.deviceActionResults ?? [])].find((action) => action.actionState === 'done');
     check(doneAction?.passcode && doneAction.passcode.length >= 10, 'the admin does not see the done action with a 10-character passcode');
     t.ok(`done; the admin sees the ${doneAction.passcode.length}-character passcode (shown for 7 days)`);
@@ -354,9 +354,11 @@ async function story(url: string): Promise<number> {
   }
 }
 
-async function adminDevice(t: Transcript, deviceId: string, adminState: string[]): Promise<ManagedDevice> {
-  await t.agent(['admin', 'devices', deviceId, ...adminState]);
-  const run = await t.agent(['admin', 'devices', deviceId, '--json', ...adminState], EXIT.ok, { silent: true });
+/** The admin's view of the device; with a reason it reveals the passcodes (an audited reveal), without one it shows none. */
+async function adminDevice(t: Transcript, deviceId: string, adminState: string[], revealReason?: string): Promise<ManagedDevice> {
+  const reveal = revealReason ? ['--reason', revealReason] : [];
+  await t.agent(['admin', 'devices', deviceId, ...reveal, ...adminState]);
+  const run = await t.agent(['admin', 'devices', deviceId, '--json', ...reveal, ...adminState], EXIT.ok, { silent: true });
   const device = JSON.parse(run.stdout) as ManagedDevice;
   device.deviceActionResults?.sort((a, b) => (b.startDateTime ?? '').localeCompare(a.startDateTime ?? ''));
   return device;

@@ -273,6 +273,25 @@ const keys = adminCommand('keys', {
   },
 });
 
+/** The properties describeDevice shows, without deviceActionResults: read that way, the device read is no reveal. */
+const DEVICE_FACTS = [
+  'id',
+  'deviceName',
+  'azureADDeviceId',
+  'joinType',
+  'managedDeviceOwnerType',
+  'userPrincipalName',
+  'canReset',
+  'enrolledDateTime',
+  'lastSyncDateTime',
+] as const;
+
+/** A device with its action history but no passcode: the device read selects no actions, and the action list never carries a passcode. */
+async function deviceWithoutPasscodes({ client, credential }: Awaited<ReturnType<typeof admin>>, deviceId: string): Promise<ManagedDeviceSelection> {
+  const device = await client.managedDevice(credential, deviceId, { select: DEVICE_FACTS });
+  return { ...device, deviceActionResults: await client.deviceActionResults(credential, deviceId) };
+}
+
 const devices = adminCommand('devices', {
   args: '[deviceId]',
   maxPositionals: 1,
@@ -283,17 +302,24 @@ const devices = adminCommand('devices', {
     reason: {
       type: 'string',
       valueName: '<text>',
-      description: 'With a deviceId: why you read it. A pending passcode is shown, and the reveal is audited with this reason (Reveal-Reason).',
+      description:
+        "With a deviceId: reveal the device's passcodes (those of the last 7 days) and say why. Each one shown is audited as passcodeRevealed with this reason, and the device's user sees it. Without --reason no passcode is read.",
     },
   },
   async run(context) {
     const [deviceId] = context.positionals;
-    const { client, credential } = await admin(context);
+    const session = await admin(context);
+    const { client, credential } = session;
     if (deviceId) {
       const reason = stringOption(context.values, 'reason');
-      const device = await client.managedDevice(credential, deviceId, reason ? { revealReason: reason } : {});
+      const device = reason ? await client.managedDevice(credential, deviceId, { revealReason: reason }) : await deviceWithoutPasscodes(session, deviceId);
       context.emit(device);
       context.say(describeDevice(device));
+      const hidden = !reason && device.deviceActionResults?.some((action) => action.actionState !== 'failed' && action.actionState !== 'canceled');
+      if (hidden)
+        context.say(
+          `\nPasscodes are not shown. To reveal them (audited, and the device's user sees it): pinreset-agent admin devices ${deviceId} --reason "<why>"`,
+        );
       return EXIT.ok;
     }
     const top = integerOption(context.values, 'top', { min: 1, max: 999 });

@@ -45,6 +45,14 @@ async function run(argv: string[], env: NodeJS.ProcessEnv = {}, answer?: string)
   return { code, stdout: out.join('\n'), stderr: err.join('\n'), questions };
 }
 
+/** How many times the audit log says a passcode of this device was revealed. */
+async function revealsOf(deviceId: string): Promise<number> {
+  const audit = JSON.parse((await run(['admin', 'audit', '--activity', 'passcodeRevealed', '--top', '999', '--json'], admin)).stdout) as {
+    targetResources: { id: string }[];
+  }[];
+  return audit.filter((event) => event.targetResources.some((target) => target.id === deviceId)).length;
+}
+
 let tenant: string;
 let admin: NodeJS.ProcessEnv;
 
@@ -286,6 +294,29 @@ describe('pinreset-agent errors say what to do next', () => {
     expect(reasons).toHaveLength(2);
     expect(reasons.join('|')).toContain('Passcode reset requested with pinreset-agent admin reset-passcode');
     expect(reasons.join('|')).toContain('Ticket 4711 – Zoë at the desk second line');
+  });
+
+  it('admin devices <id> without --reason shows the history but no passcode, reads none (no passcodeRevealed), and says how to reveal', async () => {
+    const { client } = await enrolledDevice(tenant);
+    const id = client.deviceId ?? '';
+    const reset = JSON.parse((await run(['admin', 'reset-passcode', id, '--json'], admin)).stdout) as { action: { id: string; passcode: string } };
+    const revealsBefore = await revealsOf(id);
+    const view = await run(['admin', 'devices', id], admin);
+    expect(view.code).toBe(0);
+    expect(view.stdout).toContain(`newPasscode ${reset.action.id}: pending`);
+    expect(view.stdout).not.toContain(reset.action.passcode);
+    expect(view.stdout).toContain(`To reveal them (audited, and the device's user sees it): pinreset-agent admin devices ${id} --reason "<why>"`);
+    const json = JSON.parse((await run(['admin', 'devices', id, '--json'], admin)).stdout) as {
+      deviceName: string;
+      deviceActionResults: { passcode: unknown }[];
+    };
+    expect(json.deviceName).toBeTruthy();
+    expect(json.deviceActionResults.map((action) => action.passcode)).toEqual([null]);
+    expect(await revealsOf(id)).toBe(revealsBefore);
+    const revealed = await run(['admin', 'devices', id, '--reason', 'Ticket 12'], admin);
+    expect(revealed.stdout).toContain(`passcode         : ${reset.action.passcode}`);
+    expect(revealed.stdout).not.toContain('Passcodes are not shown');
+    expect(await revealsOf(id)).toBe(revealsBefore + 1);
   });
 
   it('"not onboarded" comes with the full onboarding URL and the CLI command', async () => {
