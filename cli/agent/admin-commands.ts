@@ -407,11 +407,10 @@ const cancel = adminCommand('cancel', {
   },
 });
 
+/** Who did it, as the admin center shows it: a user's UPN (else its name, else its object id), a device's or app's name or id. */
 function initiator(event: AuditEvent): string {
-  const by = event.initiatedBy;
-  if ('device' in by) return `device ${by.device.id}`;
-  if ('user' in by) return `user ${by.user.id}`;
-  return 'app' in by ? `app ${by.app.id}` : '-';
+  const [kind, who] = Object.entries(event.initiatedBy)[0] ?? [];
+  return kind && who ? `${kind} ${who.userPrincipalName ?? who.displayName ?? who.id}` : '-';
 }
 
 const audit = adminCommand('audit', {

@@ -319,6 +319,14 @@ describe('pinreset-agent errors say what to do next', () => {
     expect(await revealsOf(id)).toBe(revealsBefore + 1);
   });
 
+  it('admin audit names who did it by user principal name, as the admin center does', async () => {
+    const upn = `helpdesk@${tenant.slice(0, 8)}.example`;
+    const named = { PINRESET_ADMIN_TOKEN: await adminToken(tenant, { upn }) };
+    expect((await run(['admin', 'settings', '--rotation-days', '364'], named)).code).toBe(0);
+    const table = await run(['admin', 'audit', '--activity', 'settingsUpdated', '--top', '1'], admin);
+    expect(table.stdout).toMatch(new RegExp(`settingsUpdated\\s+success\\s+Changed: protectorKeyRotationDays\\s+user ${upn.replace(/\./g, '\\.')}$`, 'm'));
+  });
+
   it('"not onboarded" comes with the full onboarding URL and the CLI command', async () => {
     const fresh = randomTenantId();
     const result = await run(['admin', 'keys', '--tenant', fresh], { PINRESET_ADMIN_TOKEN: await adminToken(fresh) });
