@@ -34,7 +34,7 @@ export const GLOBAL_OPTIONS: OptionDefs = {
   token: {
     type: 'string',
     valueName: '<jwt>',
-    description: 'Access token to use instead of the development token endpoint (env PINRESET_TOKEN; admin commands: PINRESET_ADMIN_TOKEN).',
+    description: 'Access token to use instead of the signed-in one, for scripts (env PINRESET_TOKEN; admin commands: PINRESET_ADMIN_TOKEN).',
   },
   json: { type: 'boolean', description: 'Machine-readable JSON on stdout.' },
   help: { type: 'boolean', short: 'h', description: 'Show help for this command.' },

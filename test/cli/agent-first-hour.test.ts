@@ -335,6 +335,15 @@ describe('pinreset-agent errors say what to do next', () => {
     expect(result.stderr).toContain(`pinreset-agent admin onboard --tenant ${fresh}`);
   });
 
+  it('top-level help: -v, --version lines up with the other global options, and --token is not about a development endpoint', async () => {
+    const help = (await run(['--help'])).stdout;
+    const url = help.split('\n').find((line) => line.includes('--url <url>'));
+    const version = help.split('\n').find((line) => line.includes('-v, --version'));
+    expect(version?.indexOf('Print the version')).toBe(url?.indexOf('Service base URL'));
+    expect(help).not.toContain('development token endpoint');
+    expect(help).toContain('PINRESET_CLOUD');
+  });
+
   it('a refused connection asks whether the service is running and points at PINRESET_URL', async () => {
     const result = await run(['admin', 'devices'], { ...admin, PINRESET_URL: 'http://127.0.0.1:1' });
     expect(result.code).toBe(2);
