@@ -151,7 +151,8 @@ function tenantOf(argv: readonly string[], io: AgentIo): string | undefined {
 /** What to do next, for the service errors a user can act on. */
 function nextStep(error: GraphApiError, target: { serviceUrl: string; tenant: string | undefined }): string | undefined {
   if (/not onboarded/i.test(error.message)) {
-    const tenant = target.tenant ?? '<tenant id>';
+    // The service names the tenant of the token in its onboarding link; a --tenant the user gave wins.
+    const tenant = target.tenant ?? /[?&]tenant=([0-9a-f-]{36})\b/i.exec(error.message)?.[1] ?? '<tenant id>';
     return `Onboard the tenant first: ${PROGRAM} admin onboard --tenant ${tenant}  (or, as an admin in a browser: ${target.serviceUrl}/onboarding/start?tenant=${tenant})`;
   }
   if (error.status === 401 && error.code === 'InvalidAuthenticationToken') {

@@ -335,6 +335,17 @@ describe('pinreset-agent errors say what to do next', () => {
     expect(result.stderr).toContain(`pinreset-agent admin onboard --tenant ${fresh}`);
   });
 
+  it('"not onboarded" names the tenant of the token in both next steps when no --tenant was given (enroll as a user)', async () => {
+    const fresh = randomTenantId();
+    const state = path.join(await mkdtemp(path.join(tmpdir(), 'agent-state-')), 'state.json');
+    const result = await run(['enroll'], { PINRESET_TOKEN: await userToken({ tid: fresh }), PINRESET_AGENT_STATE: state });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `Onboard the tenant first: pinreset-agent admin onboard --tenant ${fresh}  (or, as an admin in a browser: ${host.url}/onboarding/start?tenant=${fresh})`,
+    );
+    expect(result.stderr).not.toContain('<tenant id>');
+  });
+
   it('top-level help: -v, --version lines up with the other global options, and --token is not about a development endpoint', async () => {
     const help = (await run(['--help'])).stdout;
     const url = help.split('\n').find((line) => line.includes('--url <url>'));
