@@ -77,6 +77,26 @@ function readBody(request: IncomingMessage): Promise<BodyRead> {
   });
 }
 
+/** Sockets answered 413 from the request head while their body still drains: a timeout gets no second answer. */
+const answeredFromHead = new WeakSet<Socket>();
+
+/**
+ * Reads and drops the body of a request already refused from its head; past DRAIN_LIMIT_BYTES the
+ * connection is closed. Once the body has ended the connection serves the next request as usual.
+ */
+function drainOversized(request: IncomingMessage): BodyRead {
+  const { socket } = request;
+  answeredFromHead.add(socket);
+  let size = 0;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > DRAIN_LIMIT_BYTES) socket.destroy();
+  });
+  request.on('end', () => answeredFromHead.delete(socket));
+  request.on('error', () => socket.destroy());
+  return { kind: 'tooLarge' };
+}
+
 /**
  * The Graph envelope for a request Node refused before it became a request (head too large, too
  * slow, not HTTP), written straight to the socket: there is no IncomingMessage to answer.
@@ -182,7 +202,11 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
       functionName: match?.definition.name ?? 'localHost',
       logHandler: (level, ...args) => options.functionLog?.(level, args.map(String).join(' ')),
     });
-    const read = await readBody(incoming);
+    // A body declared over the limit is refused from the head, before any of it is read: the client
+    // learns it at once (one whose body is shorter than declared would otherwise wait for the request
+    // timeout). The rest of the body is read and dropped, so the answer is not lost to a reset.
+    const declaredTooLarge = Number(incoming.headers['content-length']) > MAX_BODY_BYTES;
+    const read: BodyRead = declaredTooLarge ? drainOversized(incoming) : await readBody(incoming);
     if (read.kind === 'aborted') {
       // Not a server error: nothing to answer and nothing to log but the access line.
       options.accessLog?.(
@@ -209,7 +233,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     if (!url) result = standalone(new ServiceError('BadRequest', 'The request target is not a valid URL.'));
     else if (read.kind === 'tooLarge') {
       result = standalone(tooLargeError());
-      outgoing.setHeader('Connection', 'close');
+      if (!declaredTooLarge) outgoing.setHeader('Connection', 'close');
     } else if (!match) result = standalone(notFound());
     // The catch-all route (`{*path}`) is not a resource: there, as on any unknown path, 404.
     else if (unrepresentable) result = standalone(unservedMethodError(match.definition));
@@ -260,7 +284,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const answer = clientErrorAnswer(error);
     const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    if (!answer || !socket.writable || response?.headersSent) {
+    if (!answer || !socket.writable || response?.headersSent || answeredFromHead.has(socket)) {
       socket.destroy();
       return;
     }
