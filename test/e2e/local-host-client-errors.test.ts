@@ -96,6 +96,28 @@ describe('the local host before the route table', () => {
     expect(functionLog.filter((entry) => entry.level === 'error')).toEqual([]);
   });
 
+  it('answers 413 from the head when Content-Length declares more than 64 KiB, without waiting for a body that never comes', async () => {
+    const socket = await open();
+    const answer = readAll(socket);
+    socket.write('POST /v1.0/me/managedDevices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"deviceName":');
+    const raw = await answer;
+    const parsed = parse(raw);
+    expectEnvelope(parsed, 413, 'RequestEntityTooLarge');
+    // One answer only: the request timeout that ends the connection adds no second (408) response.
+    expect(raw.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+  });
+
+  it('still answers 413 to a client that sends the whole declared oversized body, and keeps its connection usable', async () => {
+    const socket = await open();
+    const answer = readAll(socket);
+    const body = `{"deviceName":"${'a'.repeat(70 * 1024)}"}`;
+    socket.write(`POST /v1.0/me/managedDevices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const raw = await answer;
+    expectEnvelope(parse(raw.slice(0, raw.indexOf('HTTP/1.1 ', 1))), 413, 'RequestEntityTooLarge');
+    expect(raw.slice(raw.indexOf('HTTP/1.1 ', 1))).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('does not log a client that aborts mid-body as a server error (no stack trace), only an access line', async () => {
     const before = accessLog.length;
     const socket = await open();
