@@ -61,6 +61,17 @@ export interface SignInPageModel {
   users: readonly SimulatedUser[];
   mfaRequired: boolean;
   error?: string;
+  /** What the person typed and ticked before an error, shown again so that nothing has to be retyped. */
+  entered?: URLSearchParams;
+}
+
+function enteredValue(entered: URLSearchParams | undefined, name: string): string {
+  const value = entered?.get(name);
+  return value ? ` value="${escapeHtml(value.slice(0, 256))}"` : '';
+}
+
+function checkedIf(entered: URLSearchParams | undefined, name: string, value: string): string {
+  return entered?.getAll(name).includes(value) ? ' checked' : '';
 }
 
 export function signInPage(model: SignInPageModel): string {
@@ -68,18 +79,18 @@ export function signInPage(model: SignInPageModel): string {
     model.users.length === 0
       ? '<p>No user exists here yet: create one below.</p>'
       : `<fieldset><legend>Pick an account</legend>
-${model.users.map((user, index) => `<p><input type="radio" id="user-${index}" name="user" value="${escapeHtml(user.id)}" data-upn="${escapeHtml(user.userPrincipalName)}"> <label for="user-${index}">${escapeHtml(userLabel(user))}</label></p>`).join('\n')}
+${model.users.map((user, index) => `<p><input type="radio" id="user-${index}" name="user" value="${escapeHtml(user.id)}" data-upn="${escapeHtml(user.userPrincipalName)}"${checkedIf(model.entered, 'user', user.id)}> <label for="user-${index}">${escapeHtml(userLabel(user))}</label></p>`).join('\n')}
 </fieldset>`;
   const tenantField = model.tenantId
     ? `<p>Tenant: <code>${escapeHtml(model.tenantId)}</code></p>`
-    : '<p><label for="tenantId">Tenant id</label> <input id="tenantId" name="tenantId" size="36" placeholder="00000000-0000-4000-8000-000000000001"></p>';
+    : `<p><label for="tenantId">Tenant id</label> <input id="tenantId" name="tenantId" size="36" placeholder="00000000-0000-4000-8000-000000000001"${enteredValue(model.entered, 'tenantId')}></p>`;
   const roles = DIRECTORY_ROLES.map(
     (role, index) =>
-      `<p><input type="checkbox" id="role-${index}" name="directoryRoles" value="${escapeHtml(role.id)}"> <label for="role-${index}">${escapeHtml(role.name)}</label></p>`,
+      `<p><input type="checkbox" id="role-${index}" name="directoryRoles" value="${escapeHtml(role.id)}"${checkedIf(model.entered, 'directoryRoles', role.id)}> <label for="role-${index}">${escapeHtml(role.name)}</label></p>`,
   ).join('\n');
   const mfa = model.mfaRequired
     ? '<p>This application requires multi-factor authentication: you will be asked to approve a sign-in request next.</p>'
-    : '<p><input type="checkbox" id="mfa" name="mfa" value="on"> <label for="mfa">Also complete multi-factor authentication now</label></p>';
+    : `<p><input type="checkbox" id="mfa" name="mfa" value="on"${checkedIf(model.entered, 'mfa', 'on')}> <label for="mfa">Also complete multi-factor authentication now</label></p>`;
   return page(
     'Sign in',
     `<h1>Sign in</h1>
@@ -90,12 +101,12 @@ ${hidden('step', 'signin')}
 ${hidden('interaction', model.interactionId)}
 ${existing}
 <fieldset><legend>${model.users.length === 0 ? 'Create' : 'Or create'} a user of the simulated directory</legend>
-<p><label for="displayName">Name</label> <input id="displayName" name="displayName" placeholder="Adele Vance"></p>
-<p><label for="userPrincipalName">User principal name</label> <input id="userPrincipalName" name="userPrincipalName" size="36" placeholder="adele@contoso.onmicrosoft.com"></p>
+<p><label for="displayName">Name</label> <input id="displayName" name="displayName" placeholder="Adele Vance"${enteredValue(model.entered, 'displayName')}></p>
+<p><label for="userPrincipalName">User principal name</label> <input id="userPrincipalName" name="userPrincipalName" size="36" placeholder="adele@contoso.onmicrosoft.com"${enteredValue(model.entered, 'userPrincipalName')}></p>
 ${tenantField}
 <fieldset><legend>Directory roles</legend>
 ${roles}
-<p><input type="checkbox" id="appRole" name="appRoles" value="${ADMINISTRATOR_APP_ROLE}"> <label for="appRole">${ADMINISTRATOR_APP_ROLE} (app role of the PIN reset service)</label></p>
+<p><input type="checkbox" id="appRole" name="appRoles" value="${ADMINISTRATOR_APP_ROLE}"${checkedIf(model.entered, 'appRoles', ADMINISTRATOR_APP_ROLE)}> <label for="appRole">${ADMINISTRATOR_APP_ROLE} (app role of the PIN reset service)</label></p>
 </fieldset>
 </fieldset>
 ${mfa}

@@ -480,7 +480,7 @@ export class DevAuthority {
     return html(403, authorityErrorPage('Request refused', 'This form can only be submitted from the development sign-in pages themselves.'));
   }
 
-  private renderStep(interaction: Interaction, action: string, error?: string): Response {
+  private renderStep(interaction: Interaction, action: string, error?: string, entered?: URLSearchParams): Response {
     const client = clientById(this.settings, interaction.clientId);
     const appName = client?.displayName ?? interaction.clientId;
     const user = interaction.userId ? this.simulation.directory.user(interaction.userId) : undefined;
@@ -496,6 +496,7 @@ export class DevAuthority {
         users: this.simulation.directory.listUsers(interaction.fixedTenantId),
         mfaRequired: interaction.demand.mfa,
         error,
+        ...(entered ? { entered } : {}),
       }),
     );
   }
@@ -558,9 +559,9 @@ export class DevAuthority {
       let user: SimulatedUser | undefined;
       if (upn !== '') {
         if (!/^[^\s@<>"]{1,64}@[A-Za-z0-9.-]{1,190}$/.test(upn))
-          return this.renderStep(interaction, action, 'A user principal name looks like name@contoso.onmicrosoft.com.');
+          return this.renderStep(interaction, action, 'A user principal name looks like name@contoso.onmicrosoft.com.', form);
         const tenantId = (interaction.fixedTenantId ?? form.get('tenantId') ?? '').trim().toLowerCase();
-        if (!isGuid(tenantId)) return this.renderStep(interaction, action, "Give the new user's tenant id (a GUID).");
+        if (!isGuid(tenantId)) return this.renderStep(interaction, action, "Give the new user's tenant id (a GUID).", form);
         user = directory.saveUser({
           tenantId,
           displayName: (form.get('displayName') ?? '').slice(0, 128),
@@ -571,7 +572,7 @@ export class DevAuthority {
       } else {
         user = directory.user(form.get('user') ?? '');
         if (user && interaction.fixedTenantId && user.tenantId !== interaction.fixedTenantId) user = undefined;
-        if (!user) return this.renderStep(interaction, action, 'Pick an account or create a user.');
+        if (!user) return this.renderStep(interaction, action, 'Pick an account or create a user.', form);
       }
       interaction.userId = user.id;
       interaction.wantsMfa = form.get('mfa') === 'on';

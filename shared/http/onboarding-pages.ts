@@ -9,6 +9,8 @@ const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;line-height:1.5}' +
   'table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}' +
   '.ok{color:#0a6b2d}.problem{color:#a4262c}code{background:#f3f3f3;padding:0 .2rem;overflow-wrap:anywhere}' +
+  // A fieldset is as wide as its longest word by default: a long user principal name pushed it past the page.
+  'fieldset{min-width:0}label{overflow-wrap:anywhere}' +
   // A phone (390 px) cannot hold four columns of GUIDs: each row becomes a card of labelled lines.
   '@media (max-width:40rem){body{margin:1rem auto}table,tbody,tr,td{display:block}thead{display:none}' +
   'tr{border:1px solid #ccc;margin:0 0 .8rem}td{border:0;padding:.2rem .6rem}' +
