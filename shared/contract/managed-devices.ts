@@ -142,10 +142,11 @@ export const actionResultReportSchema = z
     errorCode: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/)
+      .nullable()
       .optional()
-      .describe(`With failed: the device's reason, e.g. ${PIN_FAILURE_CODES.join(', ')}.`),
+      .describe(`With failed: the device's reason, e.g. ${PIN_FAILURE_CODES.join(', ')}. With done: absent or null.`),
   })
-  .refine((result) => (result.actionState === 'done' ? result.errorCode === undefined : result.errorCode !== undefined), {
+  .refine((result) => (result.actionState === 'done' ? result.errorCode == null : result.errorCode != null), {
     message: 'errorCode is required with failed and not allowed with done',
     path: ['errorCode'],
   })

@@ -38,7 +38,8 @@ export interface PasscodeResetDependencies {
 
 export interface DeviceResult {
   actionState: 'done' | 'failed';
-  errorCode?: string | undefined;
+  /** With failed, the device's reason; absent or null with done. */
+  errorCode?: string | null | undefined;
 }
 
 const MAX_ETAG_RETRIES = 5;

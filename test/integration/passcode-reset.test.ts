@@ -238,6 +238,18 @@ describe('actions that take no request body', () => {
 });
 
 describe('the device side and the action lifecycle', () => {
+  it('takes an errorCode of null with done as none (agents that serialize every field send it), and still refuses null with failed', async () => {
+    const tid = await activateTenant();
+    const { client } = await enrolledDevice(tid);
+    expect((await reset(tid, client.deviceId!)).status).toBe(204);
+    const [action] = await fetchPending(client);
+    const refused = await report(client, action!.id, { actionState: 'failed', errorCode: null });
+    expect(refused.status).toBe(400);
+    expect(refused.json().error.message).toContain("'errorCode'");
+    expect((await report(client, action!.id, { actionState: 'done', errorCode: null })).status).toBe(204);
+    expect((await adminDevice(tid, client.deviceId!)).deviceActionResults[0]).toMatchObject({ actionState: 'done', errorCode: 0, errorName: null });
+  });
+
   it('moves pending to active on fetch, audits the delivery once, and re-delivers the active action until the device reports', async () => {
     const tid = await activateTenant();
     const { client } = await enrolledDevice(tid);
