@@ -115,6 +115,10 @@ export interface DevicePublicJwk {
 
 export const enrollmentRequestSchema = z
   .strictObject({
+    '@odata.type': z
+      .literal('#microsoft.graph.managedDevice')
+      .optional()
+      .describe("Graph's type annotation, as Graph clients send it; optional, and only this type."),
     deviceName: safeText(256),
     azureADDeviceId: z.guid(),
     joinType: z.enum(JOIN_TYPES),

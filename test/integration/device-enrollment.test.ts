@@ -17,6 +17,18 @@ async function enrol(tid: string, body: object, oid = randomUUID()) {
 }
 
 describe('POST /v1.0/me/managedDevices', () => {
+  it("takes Graph's @odata.type annotation of a managedDevice in the body (Graph clients send it), and refuses another type", async () => {
+    const tid = await activateTenant();
+    const client = await DeviceClient.create();
+    const annotated = await enrol(tid, { '@odata.type': '#microsoft.graph.managedDevice', ...client.enrollment({ deviceName: 'DESKTOP-ODATA' }) });
+    expect(annotated.status).toBe(201);
+    expect(annotated.json()).toMatchObject({ deviceName: 'DESKTOP-ODATA' });
+    const other = await DeviceClient.create();
+    const mistyped = await enrol(tid, { '@odata.type': '#microsoft.graph.user', ...other.enrollment() });
+    expect(mistyped.status).toBe(400);
+    expect(mistyped.json().error.message).toContain("'@odata.type'");
+  });
+
   it('enrols a joined device as a company-owned managedDevice with a new id distinct from azureADDeviceId', async () => {
     const tid = await activateTenant();
     const client = await DeviceClient.create();
