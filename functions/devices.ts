@@ -75,7 +75,8 @@ export const getPendingActions = defineOperation({
   },
   async handle(context) {
     const device = requireOwnDevice(context);
-    const value = await context.services.passcodeReset.pendingActions(device, context.ids.requestId);
+    // HEAD is safe: GET's status and headers, without delivering (and moving to active) any action.
+    const value = context.request.method === 'HEAD' ? [] : await context.services.passcodeReset.pendingActions(device, context.ids.requestId);
     return graphCollection(context, `devices('${device.deviceId}')/pendingActions`, value, { headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' } });
   },
 });

@@ -99,7 +99,8 @@ export const getManagedDevice = defineOperation({
   },
   async handle(context) {
     const device = await deviceOfTenant(context);
-    if (!selectsActionResults(context)) return graphEntity(context, SET, managedDeviceView(device));
+    // HEAD is safe: it answers GET's status and headers, but reveals (and audits) no passcode.
+    if (!selectsActionResults(context) || context.request.method === 'HEAD') return graphEntity(context, SET, managedDeviceView(device));
     const reason = cleanRevealReason(headerText(context.request.headers.get(REVEAL_REASON_HEADER)));
     const results = await context.services.passcodeReset.revealActionResults(device, userOf(context), reason, context.ids.requestId);
     const response = graphEntity(context, SET, managedDeviceView(device, results));

@@ -184,3 +184,25 @@ describe('cleanRevealReason', () => {
     expect(Array.from(cleanRevealReason('é'.repeat(500))!)).toHaveLength(MAX_REVEAL_REASON_LENGTH);
   });
 });
+
+describe('HEAD, which must be safe', () => {
+  it('reveals nothing and delivers nothing: no passcodeRevealed, no passcodeResetDelivered, the action stays pending', async () => {
+    const tid = await activateTenant();
+    const { client } = await enrolledDevice(tid);
+    expect(
+      (await invoke('POST', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/resetPasscode`, { headers: await helpdeskHeaders(tid) })).status,
+    ).toBe(204);
+    const device = await invoke('HEAD', `/v1.0/deviceManagement/managedDevices/${client.deviceId}`, { headers: await helpdeskHeaders(tid) });
+    expect(device.status).toBe(200);
+    expect(device.headers.get('cache-control')).toBe('no-store');
+    const pending = await invoke('HEAD', `/v1.0/devices/${client.deviceId}/pendingActions`, { headers: await deviceHeaders(client) });
+    expect(pending.status).toBe(200);
+    expect(pending.headers.get('cache-control')).toBe('no-store');
+    expect(await revealAudit(tid)).toEqual([]);
+    expect((await getServices().audit.list(tid, { top: 100, activity: 'passcodeResetDelivered' })).events).toEqual([]);
+    const actions = await invoke('GET', `/v1.0/deviceManagement/managedDevices/${client.deviceId}/deviceActionResults`, {
+      headers: await helpdeskHeaders(tid),
+    });
+    expect(actions.json().value.map((action: { actionState: string }) => action.actionState)).toEqual(['pending']);
+  });
+});
