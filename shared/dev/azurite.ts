@@ -32,8 +32,23 @@ export class AzuritePortInUseError extends Error {
   }
 }
 
-/** Holds the pid of the Azurite that uses a data folder, so a leftover of a crashed run can be stopped. */
+/**
+ * Holds the pid of the Azurite that uses a data folder and the pid of the process that started it, so a
+ * leftover of a crashed run can be stopped, and an Azurite still in use is never taken away.
+ */
 export const AZURITE_PID_FILE = 'azurite.pid';
+
+/** The data folder's Azurite belongs to a process that is still running (another npm start in the same folder). */
+export class AzuriteFolderInUseError extends Error {
+  constructor(
+    readonly location: string,
+    readonly starterPid: number,
+    readonly azuritePid: number,
+  ) {
+    super(`${location} is in use by the Azurite (pid ${azuritePid}) of process ${starterPid}, which is still running.`);
+    this.name = 'AzuriteFolderInUseError';
+  }
+}
 
 /**
  * Loaded into the Azurite process before its main module (`--import`). When the IPC channel to the
@@ -60,13 +75,15 @@ function isAlive(pid: number): boolean {
 /**
  * A previous run that crashed before this process watched its parent (or one killed together with
  * it mid-way) may have left Azurite running on the data folder. Stops it when the pid file names a
- * live process that is Azurite on that folder; returns its pid. Nothing on Windows (no `ps`).
+ * live process that is Azurite on that folder; returns its pid. Nothing on Windows (no `ps`). An
+ * Azurite whose starter is still running and still its parent is no leftover: AzuriteFolderInUseError.
  */
 export async function stopLeftoverAzurite(location: string): Promise<number | undefined> {
   const pidFile = path.join(location, AZURITE_PID_FILE);
   let pid: number;
+  let starter: number;
   try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
+    [pid = Number.NaN, starter = Number.NaN] = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number);
   } catch {
     return undefined;
   }
@@ -74,13 +91,16 @@ export async function stopLeftoverAzurite(location: string): Promise<number | un
     rmSync(pidFile, { force: true });
     return undefined;
   }
+  let parent = Number.NaN;
   let command = '';
   try {
-    command = execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    const [, ppid = '', rest = ''] = /^\s*(\d+)\s+(.*)$/s.exec(execFileSync('ps', ['-o', 'ppid=,command=', '-p', String(pid)], { encoding: 'utf8' })) ?? [];
+    [parent, command] = [Number(ppid), rest];
   } catch {
     return undefined;
   }
   if (!command.includes('azurite') || !command.includes(path.resolve(location))) return undefined;
+  if (Number.isInteger(starter) && parent === starter && isAlive(starter)) throw new AzuriteFolderInUseError(location, starter, pid);
   process.kill(pid, 'SIGINT');
   for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
@@ -147,7 +167,7 @@ export async function startAzurite(options: { port?: number; location?: string }
   });
   if (location && child.pid) {
     mkdirSync(location, { recursive: true });
-    writeFileSync(path.join(location, AZURITE_PID_FILE), `${child.pid}\n`);
+    writeFileSync(path.join(location, AZURITE_PID_FILE), `${child.pid} ${process.pid}\n`);
   }
   child.stdout?.resume();
   child.stderr?.resume();

@@ -271,7 +271,8 @@ describe("npm start (the README's local run)", () => {
     const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
     const [port, azuritePort] = [await freePort(), await freePort()];
     const first = await start(cwd, port, azuritePort);
-    const azuritePid = Number(readFileSync(join(cwd, '.azurite', 'azurite.pid'), 'utf8'));
+    // The pid file holds Azurite's pid, then the pid of the npm start that runs it.
+    const azuritePid = Number(readFileSync(join(cwd, '.azurite', 'azurite.pid'), 'utf8').split(/\s+/)[0]);
     expect(azuritePid).toBeGreaterThan(0);
     await new Promise<void>((resolve) => {
       first.child.once('exit', () => resolve());

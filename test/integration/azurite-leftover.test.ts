@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AZURITE_PID_FILE, freePort, startAzurite, stopLeftoverAzurite } from '../../shared/dev/azurite.js';
+import { AZURITE_PID_FILE, azuriteConnectionString, AzuriteFolderInUseError, freePort, startAzurite, stopLeftoverAzurite } from '../../shared/dev/azurite.js';
 
 const require = createRequire(import.meta.url);
 const AZURITE_MAIN = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/table/main.js');
@@ -51,5 +51,25 @@ describe('stopping the Azurite that npm start runs', () => {
     expect(existsSync(path.join(location, AZURITE_PID_FILE))).toBe(true);
     expect(await azurite.stop()).toEqual({ forced: false });
     expect(existsSync(path.join(location, AZURITE_PID_FILE))).toBe(false);
+  }, 30_000);
+});
+
+describe('a second npm start on the same data folder', () => {
+  it("is refused while the first one runs, and leaves the first one's Azurite serving", async () => {
+    const location = mkdtempSync(path.join(tmpdir(), 'azurite-in-use-'));
+    const first = await startAzurite({ location });
+    try {
+      const second = startAzurite({ location, port: await freePort() });
+      await expect(second).rejects.toBeInstanceOf(AzuriteFolderInUseError);
+      await expect(second).rejects.toMatchObject({ starterPid: process.pid, azuritePid: first.pid });
+      expect(alive(first.pid)).toBe(true);
+      // Still serving: the Table service answers on the first one's port.
+      const response = await fetch(`${azuriteConnectionString(first.port).match(/TableEndpoint=([^;]+)/)?.[1]}Tables`, {
+        headers: { Accept: 'application/json' },
+      });
+      expect(response.status).toBeLessThan(500);
+    } finally {
+      await first.stop();
+    }
   }, 30_000);
 });
