@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ROUTES } from '../functions/routes.js';
 import { TIMERS } from '../functions/timers.js';
 import { getConfig } from '../shared/config.js';
-import { AzuritePortInUseError, startAzurite } from '../shared/dev/azurite.js';
+import { AzuriteFolderInUseError, AzuritePortInUseError, startAzurite } from '../shared/dev/azurite.js';
 import { persistDirectory } from '../shared/dev/directory-file.js';
 import { persistRefreshTokens } from '../shared/dev/refresh-token-file.js';
 import { persistSigningKey } from '../shared/dev/signing-key-file.js';
@@ -80,6 +80,14 @@ async function main(): Promise<void> {
 
   await checkPortFree(port, '127.0.0.1');
   const azurite = await startAzurite({ port: azuritePort, location: DATA_DIRECTORY }).catch((error: unknown) => {
+    if (error instanceof AzuriteFolderInUseError) {
+      throw new StartError(
+        [
+          `Another npm start (pid ${error.starterPid}) is running in this folder and uses ${DATA_DIRECTORY}/ (its Azurite is pid ${error.azuritePid}).`,
+          'Two cannot share the data folder: use the one that runs (its terminal shows its URL), or stop it with Ctrl+C first.',
+        ].join('\n'),
+      );
+    }
     throw error instanceof AzuritePortInUseError
       ? portInUse(azuritePort, "Azurite's Table service", 'AZURITE_TABLE_PORT', ' — often by the Azurite that VS Code or Docker runs')
       : error;

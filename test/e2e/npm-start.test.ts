@@ -311,4 +311,20 @@ describe("npm start (the README's local run)", () => {
       azuriteTaken.close();
     }
   }, 60_000);
+
+  it('a second npm start in the same folder (another PORT) is refused, naming the first, and the first keeps its storage', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'pinreset-start-'));
+    const first = await start(cwd, await freePort(), await freePort());
+    try {
+      const result = await failedStart(cwd, await freePort(), await freePort());
+      expect(result.code).toBe(1);
+      expect(result.output).toMatch(/Another npm start \(pid \d+\) is running in this folder and uses \.azurite\/ \(its Azurite is pid \d+\)/);
+      expect(result.output).toContain('use the one that runs (its terminal shows its URL), or stop it with Ctrl+C first');
+      expect(result.output).not.toMatch(/\n\s+at /);
+      // It took nothing away from the first: its health still reaches storage.
+      expect(await (await fetch(`${first.url}/health`)).json()).toMatchObject({ status: 'ok', storage: 'ok' });
+    } finally {
+      expect(await stop(first)).toBe(0);
+    }
+  }, 90_000);
 });
