@@ -156,11 +156,11 @@ In another terminal, in this folder:
   npx pinreset-agent admin onboard --tenant ${EXAMPLE_TENANT}
   npx pinreset-agent --help                 # every device and admin command
 
-  Admin center    : ${base}/portal/
+  Admin center     : ${base}/portal/
   Onboard (browser): ${base}/onboarding/start?tenant=${EXAMPLE_TENANT}
-  API description : ${base}/openapi.json      health: ${base}/health
-  Data            : ${data}/ (Azurite on 127.0.0.1:${input.azuritePort}); to start afresh, stop and delete that folder
-  Timers          : ${TIMERS.map((timer) => `${timer.name} (${timer.schedule})`).join(', ')}
+  API description  : ${base}/openapi.json      health: ${base}/health
+  Data             : ${data}/ (Azurite on 127.0.0.1:${input.azuritePort}); to start afresh, stop and delete that folder
+  Timers           : ${TIMERS.map((timer) => `${timer.name} (${timer.schedule})`).join(', ')}
 
 Press Ctrl+C to stop (Azurite saves its data and stops with it).`;
 }

@@ -246,8 +246,15 @@ describe("npm start (the README's local run)", () => {
       expect(banner).toMatch(/^ {2}npm run demo /m);
       expect(banner).toMatch(/^ {2}npx pinreset-agent login /m);
       expect(banner).toMatch(/no npm link needed/);
-      expect(banner).toContain(`Admin center    : ${started.url}/portal/`);
-      expect(banner).toContain(`Data            : ${join(cwd, '.azurite')}/`);
+      expect(banner).toContain(`Admin center     : ${started.url}/portal/`);
+      expect(banner).toContain(`Data             : ${join(cwd, '.azurite')}/`);
+      // Every label's colon in one column.
+      const colons = banner
+        .split('\n')
+        .filter((line) => /^ {2}[A-Z][A-Za-z ()]+:/.test(line))
+        .map((line) => line.indexOf(':'));
+      expect(colons.length).toBeGreaterThanOrEqual(5);
+      expect(new Set(colons).size).toBe(1);
       expect(banner).toMatch(/to start afresh, stop and delete that folder/);
       expect(banner).toMatch(/Press Ctrl\+C to stop/);
     } finally {
