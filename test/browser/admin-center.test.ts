@@ -321,6 +321,24 @@ describe('the admin center in Chromium', () => {
     expect(page.url()).toContain('activity=passcodeRevealed');
   });
 
+  it("shows a reset the device's stricter PIN policy refused, with the settings link that fixes it", async () => {
+    await page.goto(portal(`devices/${managedDeviceId}`));
+    await eventually(() => page.locator('h1').textContent()).toBe('CONTOSO-LT-7');
+    await button('Reset passcode…').click();
+    await button('Reset passcode').click();
+    await eventually(() => page.locator('[data-testid="action-state"]').first().textContent()).toContain('pending');
+    // This device requires lowercase letters; the tenant disallows them, so the passcode has none.
+    const poll = await agent(['poll', '--lowercase', 'required']);
+    expect(poll.code, poll.stdout + poll.stderr).toBe(6);
+    await eventually(() => page.locator('[data-testid="action-state"]').first().textContent(), { timeout: 15_000 }).toContain('failed');
+    const failure = page.locator('.failure').first();
+    expect(await failure.textContent()).toContain('InvalidPinMissingRequiredCharacters');
+    expect(await failure.textContent()).toContain('Open the settings to require the character class the device requires, then reset again.');
+    await checkPage('device-reset-failed');
+    await failure.locator('a', { hasText: 'Open the settings' }).click();
+    await eventually(() => page.url()).toBe(portal('settings'));
+  });
+
   it('rotates the key, then retires the old one behind a typed confirmation that shows its device count', async () => {
     await page.locator('nav a', { hasText: 'Keys' }).click();
     await eventually(() => page.locator('table.keys tbody tr').count()).toBe(1);

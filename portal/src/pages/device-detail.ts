@@ -13,6 +13,15 @@ const POLL_MS = 2_000;
 
 type ActionView = DeviceActionResult;
 
+/** A device's PIN policy refused the passcode: what to change on the settings page (the description names the API fields). */
+const SETTINGS_FIXES: Readonly<Record<string, string>> = {
+  InvalidPinTooFewCharacters: 'to raise the minimum length',
+  InvalidPinTooManyCharacters: 'to lower the maximum length',
+  InvalidPinMissingRequiredCharacters: 'to require the character class the device requires',
+  InvalidPinDisallowedCharacters: 'to disallow the character class the device disallows',
+  InvalidPinUnknownCharacters: 'to disallow special characters',
+};
+
 export class DeviceDetailPage extends PortalElement {
   static override properties = {
     ...PortalElement.properties,
@@ -213,7 +222,7 @@ export class DeviceDetailPage extends PortalElement {
         action.actionState === 'failed'
           ? html`<div class="failure" role="note"><strong>${errorName ?? 'Failed'}${action.errorCode !== 0 ? ` (error ${action.errorCode})` : ''}</strong>:
             ${action.errorDescription ?? 'The device could not apply the passcode.'}
-            ${errorName === 'InvalidPinTooFewCharacters' ? html` <a href="${portalUrl()}settings">Open the settings</a> to raise the minimum length, then reset again.` : nothing}</div>`
+            ${errorName && SETTINGS_FIXES[errorName] ? html` <a href="${portalUrl()}settings">Open the settings</a> ${SETTINGS_FIXES[errorName]}, then reset again.` : nothing}</div>`
           : nothing
       }
       ${open || action.actionState === 'done' ? this.passcode(action, revealed) : nothing}
