@@ -29,11 +29,19 @@ export type AuditActivity = (typeof AUDIT_ACTIVITIES)[number];
 export const AUDIT_RESULTS = ['success', 'failure'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
-export type AuditInitiator = { user: { id: string; userPrincipalName?: string } } | { device: { id: string } } | { app: { id: string; displayName: string } };
+export type AuditInitiator =
+  | { user: { id: string; userPrincipalName?: string } }
+  | { device: { id: string; displayName?: string } }
+  | { app: { id: string; displayName: string } };
 
 /** The audit initiator for a signed-in user (or admin). */
 export function userInitiator(user: { objectId: string; userPrincipalName: string | undefined }): AuditInitiator {
   return { user: { id: user.objectId, ...(user.userPrincipalName ? { userPrincipalName: user.userPrincipalName } : {}) } };
+}
+
+/** The audit initiator for a device (device-signed calls), named as enrolled so that the audit log shows which one. */
+export function deviceInitiator(device: { deviceId: string; deviceName?: string | undefined }): AuditInitiator {
+  return { device: { id: device.deviceId, ...(device.deviceName ? { displayName: device.deviceName } : {}) } };
 }
 
 export interface AuditTarget {

@@ -89,6 +89,6 @@ export class DeviceAssertionVerifier implements DeviceAuthenticator {
 
     const claimed = await this.options.jtis.claim(deviceId, jti, new Date((exp + ASSERTION_CLOCK_SKEW_SECONDS) * 1000));
     if (!claimed) throw this.reject();
-    return { tenantId: device.tenantId, deviceId, userId: device.userId };
+    return { tenantId: device.tenantId, deviceId, userId: device.userId, deviceName: device.deviceName };
   }
 }

@@ -22,6 +22,8 @@ export interface DevicePrincipal {
   tenantId: string;
   deviceId: string;
   userId: string;
+  /** The device's name as enrolled (read with its key anyway), so audit events name it. */
+  deviceName?: string;
 }
 
 /** Verifies `Authorization: DeviceAssertion <JWT>` (shared/identity/device-assertion-verifier.ts). */

@@ -1,4 +1,4 @@
-import { userInitiator } from '../domain/audit.js';
+import { deviceInitiator, userInitiator } from '../domain/audit.js';
 import { createPublicKey, randomUUID } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import type { AuditLog } from './audit-log.js';
@@ -161,7 +161,7 @@ export class DeviceEnrollmentService {
       resultReason:
         `canReset=${status.canReset}; ngcSet=${status.ngcSet}; pinRecoveryEnabled=${status.pinRecoveryEnabled}` +
         (saved.value.protectorKeyId ? `; protectorKeyId=${saved.value.protectorKeyId}` : ''),
-      initiatedBy: { device: { id: caller.deviceId } },
+      initiatedBy: deviceInitiator({ deviceId: caller.deviceId, deviceName: saved.value.deviceName }),
       targetResources: [{ id: caller.deviceId, type: 'managedDevice', displayName: saved.value.deviceName }],
       correlationId,
     });

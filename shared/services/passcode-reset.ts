@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SERVICE_INITIATOR, type AuditActivity, type AuditInitiator, userInitiator } from '../domain/audit.js';
+import { deviceInitiator, SERVICE_INITIATOR, type AuditActivity, type AuditInitiator, userInitiator } from '../domain/audit.js';
 import {
   canTransition,
   isFinalState,
@@ -62,8 +62,6 @@ export function failureDescription(errorCode: string, action: DeviceActionRecord
   return isPinFailureCode(errorCode) ? describePinFailure(errorCode, action.policy) : unknownFailureDescription(errorCode);
 }
 
-const deviceInitiator = (device: DevicePrincipal): AuditInitiator => ({ device: { id: device.deviceId } });
-
 /**
  * Intune-style passcode reset: an admin requests it, the device fetches the passcode (pending →
  * active) and reports done or failed, the admin sees the result (and the passcode for 7 days).
@@ -103,7 +101,7 @@ export class PasscodeResetService {
       passcodeRevealCount: 0,
     };
     await this.createOpen(action, correlationId);
-    await this.audit('passcodeResetRequested', action, device, userInitiator(admin), correlationId);
+    await this.audit('passcodeResetRequested', action, device.deviceName, userInitiator(admin), correlationId);
     return action;
   }
 
@@ -134,7 +132,7 @@ export class PasscodeResetService {
       const delivered = await this.transition(caller.tenantId, caller.deviceId, action.id, (current) =>
         current.actionState === 'pending' ? { next: { ...current, actionState: 'active' } } : { keep: true },
       );
-      if (delivered.changed) await this.audit('passcodeResetDelivered', delivered.action, undefined, deviceInitiator(caller), correlationId);
+      if (delivered.changed) await this.audit('passcodeResetDelivered', delivered.action, caller.deviceName, deviceInitiator(caller), correlationId);
       action = delivered.action;
     }
     if (action.actionState !== 'active' || action.sealedPasscode === null) return [];
@@ -155,7 +153,13 @@ export class PasscodeResetService {
       };
     });
     if (changed)
-      await this.audit(result.actionState === 'done' ? 'passcodeResetDone' : 'passcodeResetFailed', action, undefined, deviceInitiator(caller), correlationId);
+      await this.audit(
+        result.actionState === 'done' ? 'passcodeResetDone' : 'passcodeResetFailed',
+        action,
+        caller.deviceName,
+        deviceInitiator(caller),
+        correlationId,
+      );
   }
 
   /** Admin: cancels a pending or active action (409 on a final one); the passcode is erased. */
@@ -182,7 +186,7 @@ export class PasscodeResetService {
       if (!canTransition(current.actionState, 'canceled')) throw conflict(`The action is already ${current.actionState} and cannot be canceled.`);
       return { next: { ...current, actionState: 'canceled', sealedPasscode: null }, close: true };
     });
-    if (changed) await this.audit('passcodeResetCanceled', action, device, admin ? userInitiator(admin) : SERVICE_INITIATOR, correlationId);
+    if (changed) await this.audit('passcodeResetCanceled', action, device.deviceName, admin ? userInitiator(admin) : SERVICE_INITIATOR, correlationId);
   }
 
   /**
@@ -323,7 +327,7 @@ export class PasscodeResetService {
   private async audit(
     activity: AuditActivity,
     action: DeviceActionRecord,
-    device: ManagedDeviceRecord | undefined,
+    deviceName: string | undefined,
     initiatedBy: AuditInitiator,
     correlationId: string,
   ): Promise<void> {
@@ -335,7 +339,7 @@ export class PasscodeResetService {
       resultReason: failure ? action.errorName : activity === 'passcodeResetExpired' ? 'The passcode was erased 7 days after its generation.' : null,
       initiatedBy,
       targetResources: [
-        { id: action.deviceId, type: 'managedDevice', ...(device ? { displayName: device.deviceName } : {}) },
+        { id: action.deviceId, type: 'managedDevice', ...(deviceName ? { displayName: deviceName } : {}) },
         { id: action.id, type: 'deviceAction', displayName: action.actionName },
       ],
       correlationId,

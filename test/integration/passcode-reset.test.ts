@@ -250,9 +250,9 @@ describe('the device side and the action lifecycle', () => {
     expect((await adminDevice(tid, client.deviceId!)).deviceActionResults[0]).toMatchObject({ actionState: 'done', errorCode: 0, errorName: null });
   });
 
-  it('moves pending to active on fetch, audits the delivery once, and re-delivers the active action until the device reports', async () => {
+  it('moves pending to active on fetch, audits the delivery once (naming the device), and re-delivers the active action until the device reports', async () => {
     const tid = await activateTenant();
-    const { client } = await enrolledDevice(tid);
+    const { client } = await enrolledDevice(tid, { deviceName: 'FRONTDESK-PC' });
     await reset(tid, client.deviceId!);
     const [first] = await fetchPending(client);
     expect((await adminDevice(tid, client.deviceId!)).deviceActionResults[0].actionState).toBe('active');
@@ -260,7 +260,20 @@ describe('the device side and the action lifecycle', () => {
     expect(again).toEqual(first);
     const delivered = await getServices().audit.list(tid, { top: 50, activity: 'passcodeResetDelivered' });
     expect(delivered.events).toHaveLength(1);
-    expect(delivered.events[0]!.initiatedBy).toEqual({ device: { id: client.deviceId } });
+    // The audit log names the device as enrolled, not only by its id (the admin center and the CLI show the name).
+    expect(delivered.events[0]!.initiatedBy).toEqual({ device: { id: client.deviceId, displayName: 'FRONTDESK-PC' } });
+    expect(delivered.events[0]!.targetResources[0]).toEqual({ id: client.deviceId, type: 'managedDevice', displayName: 'FRONTDESK-PC' });
+    expect((await report(client, first!.id, { actionState: 'done' })).status).toBe(204);
+    const done = await getServices().audit.list(tid, { top: 50, activity: 'passcodeResetDone' });
+    expect(done.events[0]!.initiatedBy).toEqual({ device: { id: client.deviceId, displayName: 'FRONTDESK-PC' } });
+    expect(done.events[0]!.targetResources[0]?.displayName).toBe('FRONTDESK-PC');
+    const reported = await invoke('POST', `/v1.0/devices/${client.deviceId}/status`, {
+      headers: await deviceHeaders(client),
+      body: { canReset: 'DestructiveAndNonDestructive', ngcSet: true, pinRecoveryEnabled: true },
+    });
+    expect(reported.status).toBe(204);
+    const status = await getServices().audit.list(tid, { top: 50, activity: 'deviceStatusReported' });
+    expect(status.events.map((event) => event.initiatedBy)).toEqual([{ device: { id: client.deviceId, displayName: 'FRONTDESK-PC' } }]);
   });
 
   it('records done, keeps the passcode visible to the admin, and answers 409 to a second result', async () => {
