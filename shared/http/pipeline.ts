@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip, inflate, inflateRaw } from 'node:zlib';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import { getConfig, type ServiceConfig } from '../config.js';
@@ -177,11 +179,49 @@ export function tooLargeError(): ServiceError {
   return new ServiceError('RequestEntityTooLarge', `The request body is larger than the ${MAX_BODY_BYTES / 1024} KiB limit.`);
 }
 
-/** The request body as text; past the limit 413 (a chunked body has no Content-Length to check first). */
+type Decoder = (input: Buffer, options: { maxOutputLength: number }) => Promise<Buffer>;
+
+/** Inflates `deflate` as RFC 9110 defines it (zlib format), and the raw deflate some clients send. */
+const inflateEither: Decoder = (input, options) =>
+  promisify(inflate)(input, options).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ERR_BUFFER_TOO_LARGE' ? Promise.reject(error) : promisify(inflateRaw)(input, options),
+  );
+
+/** The content codings a request body may have (as Graph accepts compressed request bodies). */
+const DECODERS: ReadonlyMap<string, Decoder> = new Map([
+  ['gzip', promisify(gunzip)],
+  ['x-gzip', promisify(gunzip)],
+  ['deflate', inflateEither],
+  ['br', promisify(brotliDecompress)],
+]);
+
+/**
+ * The request body as text; past the limit 413 (a chunked body has no Content-Length to check first).
+ * A gzip, deflate or br body is decoded, and 413 too once it inflates past the limit; any other
+ * Content-Encoding is 415, never read as if it were plain.
+ */
 async function bodyText(request: HttpRequest): Promise<string> {
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLargeError();
-  return text;
+  const coding = (request.headers.get('content-encoding') ?? '').trim().toLowerCase();
+  if (coding === '' || coding === 'identity') {
+    const text = await request.text();
+    if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLargeError();
+    return text;
+  }
+  const decode = DECODERS.get(coding);
+  if (!decode) {
+    throw new ServiceError('UnsupportedMediaType', `Content-Encoding '${coding}' is not supported: send the body uncompressed, or as gzip, deflate or br.`);
+  }
+  const encoded = Buffer.from(await request.arrayBuffer());
+  if (encoded.length > MAX_BODY_BYTES) throw tooLargeError();
+  if (encoded.length === 0) return '';
+  let decoded: Buffer;
+  try {
+    decoded = await decode(encoded, { maxOutputLength: MAX_BODY_BYTES });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLargeError();
+    throw new ServiceError('BadRequest', `The request body is not valid ${coding} data.`);
+  }
+  return decoded.toString('utf8');
 }
 
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.+-]+\+)?json\b/;
