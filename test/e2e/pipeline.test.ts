@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { request as httpRequest } from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { GraphErrorEnvelope, TokenResponse } from '../../cli/client/types.js';
 import { getConfig } from '../../shared/config.js';
@@ -133,6 +134,40 @@ describe('the request pipeline over HTTP', () => {
       415,
       'UnsupportedMediaType',
     );
+  });
+
+  it('reads a gzip, deflate or br compressed JSON body (Content-Encoding, as Graph accepts), as if it had been sent plain', async () => {
+    const body = JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000c1', oid: '00000000-0000-4000-8000-000000000001' });
+    for (const [coding, compressed] of [
+      ['gzip', gzipSync(body)],
+      ['deflate', deflateSync(body)],
+      ['br', brotliCompressSync(body)],
+      ['GZIP', gzipSync(body)],
+    ] as const) {
+      const response = await host.request('/dev/token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': coding },
+        body: new Uint8Array(compressed),
+      });
+      expect(response.status, coding).toBe(200);
+      expect((await jsonOf<TokenResponse>(response)).token_type, coding).toBe('Bearer');
+    }
+  });
+
+  it('refuses an unknown Content-Encoding with 415, a corrupt compressed body with 400, and one that inflates past 64 KiB with 413', async () => {
+    const post = (coding: string, body: Uint8Array | string) =>
+      host.request('/dev/token', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': coding }, body });
+    const plain = JSON.stringify({ tid: '00000000-0000-4000-8000-0000000000c1', oid: '00000000-0000-4000-8000-000000000001' });
+    const unknown = await expectEnvelope(await post('compress', plain), 415, 'UnsupportedMediaType');
+    expect(unknown.error.message).toContain("'compress'");
+    await expectEnvelope(await post('gzip, br', plain), 415, 'UnsupportedMediaType');
+    const corrupt = await expectEnvelope(await post('gzip', plain), 400, 'BadRequest');
+    expect(corrupt.error.message).toContain('gzip');
+    const bomb = new Uint8Array(gzipSync(JSON.stringify({ tid: 'x', padding: 'a'.repeat(1024 * 1024) })));
+    expect(bomb.byteLength).toBeLessThan(64 * 1024);
+    await expectEnvelope(await post('gzip', bomb), 413, 'RequestEntityTooLarge');
+    await expectEnvelope(await post('deflate', new Uint8Array(deflateSync('a'.repeat(1024 * 1024)))), 413, 'RequestEntityTooLarge');
+    await expectEnvelope(await post('__proto__', plain), 415, 'UnsupportedMediaType');
   });
 
   it('names the invalid field of a body that fails its schema', async () => {
