@@ -349,6 +349,15 @@ function authorize(
   }
 }
 
+/** The OData options of the request (a request without a query string costs nothing here). */
+function odataQueryOf(operation: AnyOperation, request: HttpRequest): ODataQuery {
+  const names = [...request.query.keys()];
+  if (!operation.odata && names.length === 0) return EMPTY_ODATA_QUERY;
+  const prefixOptional = isGraphPath(pathnameOf(request));
+  if (!operation.odata && !names.some((name) => odataOptionOf(name, prefixOptional))) return EMPTY_ODATA_QUERY;
+  return parseODataQuery(request.query, operation.odata, { prefixOptional });
+}
+
 /**
  * The composition root is loaded on the first request, not when function modules are imported: the
  * storage SDK and jose stay off the cold-start path of the Functions host.
@@ -372,11 +381,7 @@ export async function runOperation(
   const services = await loadServices();
   const { user, device } = await authenticate(operation, request, services);
   authorize(operation, user, device, params, services);
-  const prefixOptional = isGraphPath(pathnameOf(request));
-  const query =
-    !operation.catchAll && (operation.odata || [...request.query.keys()].some((key) => odataOptionOf(key, prefixOptional)))
-      ? parseODataQuery(request.query, operation.odata, { prefixOptional })
-      : EMPTY_ODATA_QUERY;
+  const query = operation.catchAll ? EMPTY_ODATA_QUERY : odataQueryOf(operation, request);
   const text = readsBody(operation, request.method) ? await bodyText(request) : '';
   const contentType = contentTypeOf(request);
   const bodyOf = () => (operation.body ? parseBody(text, contentType, operation.body) : refuseBody(text, contentType));
