@@ -1,4 +1,5 @@
 import { html, nothing, type TemplateResult } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import { Api, GraphError } from './api.js';
 import { currentRoute, portalUrl, serviceBaseUrl, Session, SignInError, type SignedInUser } from './auth.js';
 import type { Organization, Collection } from './types.js';
@@ -30,9 +31,17 @@ const TITLES: Readonly<Record<string, string>> = { '': 'Overview', settings: 'Se
 
 /** The shell: sign-in, the header with who is signed in, navigation, and the page for the route. */
 export class PortalApp extends PortalElement {
-  static override properties = { ...PortalElement.properties, state: { state: true }, route: { state: true }, organization: { state: true } };
+  static override properties = {
+    ...PortalElement.properties,
+    state: { state: true },
+    route: { state: true },
+    visit: { state: true },
+    organization: { state: true },
+  };
   declare state: ShellState;
   declare route: string;
+  /** Bumped by a link to the page already shown: that page is made afresh (its data read again), as a reload would. */
+  declare visit: number;
   declare organization: Organization | undefined;
   private readonly session = new Session();
   private readonly api = new Api(this.session, serviceBaseUrl());
@@ -41,6 +50,7 @@ export class PortalApp extends PortalElement {
     super();
     this.state = { kind: 'starting' };
     this.route = currentRoute();
+    this.visit = 0;
     this.organization = undefined;
   }
 
@@ -73,7 +83,10 @@ export class PortalApp extends PortalElement {
   };
 
   navigate(route: string): void {
-    if (route === this.route) return;
+    if (route === this.route) {
+      this.visit += 1;
+      return;
+    }
     window.history.pushState(null, '', `${portalUrl()}${route}`);
     this.route = route;
     window.scrollTo(0, 0);
@@ -209,7 +222,7 @@ export class PortalApp extends PortalElement {
           </div>
         </section>`;
       case 'ready':
-        return this.page();
+        return html`${keyed(this.visit, this.page())}`;
     }
   }
 

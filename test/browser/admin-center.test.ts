@@ -263,10 +263,14 @@ describe('the admin center in Chromium', () => {
   });
 
   it('shows the device the agent enrolled, resets its passcode and follows it live until the agent completes it', async () => {
+    // Before any enrolment: the empty list says what makes a device appear (the agent, not the client policy).
+    await page.locator('nav a', { hasText: 'Devices' }).click();
+    await eventually(() => page.locator('.empty h2').textContent()).toBe('No devices yet');
     await agentLogin({ displayName: 'Diego Siciliani', userPrincipalName: `diego@${tenantId.slice(0, 8)}.example`, tenantId, roles: [] });
     const enroll = await agent(['enroll', '--device-name', 'CONTOSO-LT-7', '--json']);
     expect(enroll.code, enroll.stderr).toBe(0);
     managedDeviceId = (JSON.parse(await readFile(deviceEnv.PINRESET_AGENT_STATE ?? '', 'utf8')) as { device: { id: string } }).device.id;
+    // Still on the (empty) Devices page: clicking Devices again, as a person would, reads the list afresh.
     await page.locator('nav a', { hasText: 'Devices' }).click();
     await eventually(() => page.locator('table.devices a', { hasText: 'CONTOSO-LT-7' }).count()).toBe(1);
     await checkPage('devices');
