@@ -266,6 +266,8 @@ describe('the admin center in Chromium', () => {
     // Before any enrolment: the empty list says what makes a device appear (the agent, not the client policy).
     await page.locator('nav a', { hasText: 'Devices' }).click();
     await eventually(() => page.locator('.empty h2').textContent()).toBe('No devices yet');
+    expect(await page.locator('.empty p').textContent()).toContain('pinreset-agent enroll, with PINRESET_URL set to');
+    expect(await page.locator('.empty p').textContent()).toContain('The client policy does not do that');
     await agentLogin({ displayName: 'Diego Siciliani', userPrincipalName: `diego@${tenantId.slice(0, 8)}.example`, tenantId, roles: [] });
     const enroll = await agent(['enroll', '--device-name', 'CONTOSO-LT-7', '--json']);
     expect(enroll.code, enroll.stderr).toBe(0);

@@ -109,7 +109,7 @@ export class DevicesPage extends PortalElement {
         <p>${
           filtered
             ? 'No enrolled device has that name, Entra device ID or join type. Search needs the exact device name.'
-            : 'Devices appear here once the PIN reset agent enrols them (pinreset-agent enroll) after the client policy is deployed.'
+            : "Devices appear here once the PIN reset agent on each device enrols it (pinreset-agent enroll, with PINRESET_URL set to this service's address). The client policy does not do that: it sets Windows' PIN settings only."
         }</p>
       </section>`;
     }
