@@ -138,7 +138,9 @@ export function buildClientPolicy(tenantId: string, settings: TenantSettings, te
   return {
     '@odata.type': '#microsoft.graph.windows10CustomConfiguration',
     displayName: `Windows Hello for Business PIN recovery – ${name}`,
-    description: `PIN recovery with the self-hosted PIN reset service for tenant ${tenantId}. Assign to devices (device scope). ${gpo}`,
+    description:
+      `Turns on Windows Hello for Business PIN recovery (Windows' own, with Microsoft's PIN reset service) and sets the PIN complexity for tenant ${tenantId}. ` +
+      `It does not point devices or agents at the self-hosted PIN reset service. Assign to devices (device scope). ${gpo}`,
     omaSettings,
   };
 }

@@ -51,6 +51,9 @@ describe('GET /v1.0/organization/{tid}/pinRecoveryPolicy', () => {
     expect(body.displayName).toContain(tid);
     expect(body.description.length).toBeLessThanOrEqual(1000);
     expect(body.description).toContain('Windows Hello for Business > Use PIN Recovery');
+    // What the profile does, as the README says: Windows' own PIN recovery; it points nothing at this service.
+    expect(body.description).toContain("Turns on Windows Hello for Business PIN recovery (Windows' own, with Microsoft's PIN reset service)");
+    expect(body.description).toContain('It does not point devices or agents at the self-hosted PIN reset service.');
     for (const entry of body.omaSettings) expectGraphOmaSetting(entry);
 
     const base = `./Device/Vendor/MSFT/PassportForWork/${tid}/Policies`;
