@@ -1,5 +1,6 @@
 import { decryptRequestSchema, decryptResultSchema, MAX_PROTECTED_SECRET_CHARS } from '../shared/contract/protector-keys.js';
 import { defineOperation, userOf } from '../shared/http/pipeline.js';
+import { statusOf } from '../shared/http/error-catalogue.js';
 import { json } from '../shared/http/responses.js';
 import type { RouteDefinition } from '../shared/http/route-table.js';
 
@@ -21,6 +22,14 @@ function decryptOperation(operationId: string, summary: string) {
       401: { description: 'No token, or MfaRequired with an insufficient_claims challenge.' },
       429: { description: 'Rate limit per user or per tenant (Retry-After).' },
       503: { description: 'Storage, the KEK or the audit log is unavailable (fails closed).' },
+    },
+    async onRefused({ user, error, services, ids }) {
+      // Every attempt is audited: a refusal for missing MFA or a body that is not {protectedSecret} too.
+      // Not a body over the limit: with a Content-Length that is refused before the token is read.
+      if (error.code === 'MfaRequired') await services.protectorDecrypt.recordRefused(user, ids.requestId, 'mfaRequired');
+      else if (error.code !== 'RequestEntityTooLarge' && statusOf(error.code) < 500) {
+        await services.protectorDecrypt.recordRefused(user, ids.requestId, 'invalidRequest');
+      }
     },
     async handle(context) {
       const { protectedSecret } = context.body;

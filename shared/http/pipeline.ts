@@ -105,7 +105,21 @@ export interface Operation<TBody = undefined, R extends ResponseSpecs = Response
   responses: R;
   /** An example response body for the main success status (OpenAPI and docs). */
   example?: unknown;
+  /**
+   * Called when a caller with a valid user token is refused before the handler runs (MFA, role,
+   * query or body): an operation that audits every attempt records it here. If it throws, that error
+   * is the answer instead (an attempt that cannot be audited fails closed).
+   */
+  onRefused?(refusal: Refusal): Promise<void>;
   handle(context: OperationContext<TBody>): Promise<RepliesOf<NoInfer<R>>>;
+}
+
+export interface Refusal {
+  user: UserPrincipal;
+  /** What the request is answered with. */
+  error: ServiceError;
+  services: Services;
+  ids: RequestIds;
 }
 
 export interface RequestHeaderSpec {
@@ -380,6 +394,25 @@ export async function runOperation(
   if (contentLength > MAX_BODY_BYTES) throw tooLargeError();
   const services = await loadServices();
   const { user, device } = await authenticate(operation, request, services);
+  let handling = false;
+  try {
+    return await admitAndHandle(operation, request, { invocation, params, ids, services, user, device }, () => {
+      handling = true;
+    });
+  } catch (error) {
+    if (!handling && user && operation.onRefused && error instanceof ServiceError) await operation.onRefused({ user, error, services, ids });
+    throw error;
+  }
+}
+
+/** Authorization, OData, body and idempotency, then the handler (`handing` is called right before it). */
+async function admitAndHandle(
+  operation: AnyOperation,
+  request: HttpRequest,
+  caller: Omit<OperationContext<unknown>, 'request' | 'config' | 'query' | 'body'>,
+  handing: () => void,
+): Promise<HttpResponseInit> {
+  const { invocation, params, ids, services, user, device } = caller;
   authorize(operation, user, device, params, services);
   const query = operation.catchAll ? EMPTY_ODATA_QUERY : odataQueryOf(operation, request);
   const text = readsBody(operation, request.method) ? await bodyText(request) : '';
@@ -401,12 +434,15 @@ export async function runOperation(
   if (operation.idempotent && user && key !== undefined) {
     // The key is checked before the body, so a reused key with a different body is 422 whatever that body is.
     if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, user.tenantId, services.config.publicBaseUrl);
-    return runIdempotentOperation(operation.idempotent, key, fingerprintOf(operation, request, text), services, user, async () =>
-      operation.handle(context(bodyOf())),
-    );
+    return runIdempotentOperation(operation.idempotent, key, fingerprintOf(operation, request, text), services, user, async () => {
+      const body = bodyOf();
+      handing();
+      return operation.handle(context(body));
+    });
   }
   const body = bodyOf();
   if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, (user ?? device)?.tenantId ?? '', services.config.publicBaseUrl);
+  handing();
   return operation.handle(context(body));
 }
 

@@ -19,7 +19,11 @@ export type DecryptFailureReason =
   | 'unknownKey'
   | 'retiredKey'
   | 'decryptFailed'
-  | 'rateLimited';
+  | 'rateLimited'
+  /** Refused before any decrypt code ran (the pipeline): the token had no recent MFA. */
+  | 'mfaRequired'
+  /** Refused before any decrypt code ran (the pipeline): no usable request body. */
+  | 'invalidRequest';
 
 export interface DecryptedProtector {
   /** Base64 of the 32-byte protector. */
@@ -113,6 +117,15 @@ export class ProtectorDecryptService {
       if (outcome.kid !== undefined) void this.deps.keyUsage?.recordDecrypt(caller, outcome.kid);
       return outcome.result!;
     }
+  }
+
+  /**
+   * An attempt the pipeline refused before the decrypt (no recent MFA, no usable body) is audited too,
+   * as a failure; it is not counted against the rate limits (a client that steps up to MFA retries at
+   * once). A password-only token trying to decrypt is a signal an admin should see.
+   */
+  recordRefused(caller: UserPrincipal, correlationId: string, reason: 'mfaRequired' | 'invalidRequest'): Promise<void> {
+    return this.record(caller, correlationId, 'failure', reason, undefined, []);
   }
 
   private admit(caller: UserPrincipal): Promise<RateLimitDecision> {

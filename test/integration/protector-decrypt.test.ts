@@ -173,6 +173,25 @@ describe('POST /v1.0/me/pinResetProtector/decrypt', () => {
     expect(response.status).toBe(400);
     expect(response.json().error.code).toBe('BadRequest');
     expect(response.json().error.message).toContain('protectedSecret');
+    expect(await decryptAudit(tid)).toEqual([
+      expect.objectContaining({ result: 'failure', resultReason: 'invalidRequest', correlationId: response.headers.get('request-id') }),
+    ]);
+  });
+
+  it('audits a decrypt whose body is not JSON as a failed attempt, and nothing for a caller without a valid token', async () => {
+    const { tid, oid } = await activeUser();
+    const token = await userToken({ tid, oid, amr: ['mfa'] });
+    const response = await invoke('POST', '/v1.0/me/pinResetProtector/decrypt', {
+      headers: { ...bearer(token), 'content-type': 'application/json' },
+      body: '{"protectedSecret":',
+    });
+    expect(response.status).toBe(400);
+    expect(await decryptAudit(tid)).toEqual([
+      expect.objectContaining({ result: 'failure', resultReason: 'invalidRequest', initiatedBy: { user: expect.objectContaining({ id: oid }) } }),
+    ]);
+    const anonymous = await invoke('POST', '/v1.0/me/pinResetProtector/decrypt', { body: { protectedSecret: 'x' } });
+    expect(anonymous.status).toBe(401);
+    expect(await decryptAudit(tid)).toHaveLength(1);
   });
 });
 
@@ -185,7 +204,33 @@ describe('MFA for decrypt', () => {
     expect(response.json().error.code).toBe('MfaRequired');
     const challenge = /error="insufficient_claims", claims="([^"]+)"/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
     expect(JSON.parse(Buffer.from(challenge ?? '', 'base64').toString())).toEqual({ access_token: { amr: { essential: true, values: ['mfa', 'ngcmfa'] } } });
-    expect(await decryptAudit(tid)).toEqual([]);
+    // Still an attempt: audited as a failure, with no key named (nothing was parsed).
+    expect(await decryptAudit(tid)).toEqual([
+      expect.objectContaining({
+        result: 'failure',
+        resultReason: 'mfaRequired',
+        initiatedBy: { user: expect.objectContaining({ id: oid }) },
+        targetResources: [],
+        correlationId: response.headers.get('request-id'),
+      }),
+    ]);
+  });
+
+  it('answers 503 instead of 401 when the refused attempt cannot be audited (fails closed, as every decrypt attempt)', async () => {
+    const { tid, oid, jwk } = await activeUser();
+    const { jwe } = await protect(jwk, { tid, oid });
+    const base = getServices();
+    const brokenAudit = {
+      record: async () => {
+        throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.');
+      },
+      list: base.audit.list.bind(base.audit),
+    };
+    setServices(new Services(base.config, { audit: brokenAudit, tables: base.tables }));
+    const response = await decrypt(jwe, { tid, oid, token: await userToken({ tid, oid, amr: ['pwd'] }) });
+    expect(response.status).toBe(503);
+    expect(response.json().error.code).toBe('ServiceUnavailable');
+    expect(response.headers.get('retry-after')).toBe('5');
   });
 
   it('answers 401 MfaRequired when the MFA is older than PINRESET_MFA_MAX_AGE_SECONDS', async () => {
