@@ -1,5 +1,5 @@
 import { PIN_RESET_EVENT_PROPERTIES, pinResetEventCollectionSchema } from '../shared/contract/audit.js';
-import type { AuditActivity, AuditEvent } from '../shared/domain/audit.js';
+import { AUDIT_ACTIVITIES, type AuditActivity, type AuditEvent } from '../shared/domain/audit.js';
 import { ServiceError } from '../shared/domain/errors.js';
 import { continuationOf, graphCollection, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
@@ -15,7 +15,7 @@ const auditOData: ODataSpec = {
   skiptoken: true,
   filterable: {
     activityDateTime: { operators: ['ge'], type: 'dateTime' },
-    activity: { operators: ['eq'], type: 'string' },
+    activity: { operators: ['eq'], type: 'string', values: AUDIT_ACTIVITIES },
   },
 };
 

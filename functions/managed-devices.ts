@@ -4,7 +4,7 @@ import {
   managedDeviceSelectedEntitySchema,
   resetPasscodeActionResultCollectionSchema,
 } from '../shared/contract/managed-devices.js';
-import { cleanRevealReason, MAX_REVEAL_REASON_LENGTH, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
+import { cleanRevealReason, JOIN_TYPES, MAX_REVEAL_REASON_LENGTH, type DeviceFilterProperty, type ManagedDeviceRecord } from '../shared/domain/device.js';
 import { notFound } from '../shared/domain/errors.js';
 import { continuationOf, graphCollection, graphEntity, nextLinkAfter } from '../shared/http/graph-responses.js';
 import type { ODataSpec } from '../shared/http/odata.js';
@@ -22,7 +22,9 @@ const managedDeviceOData: ODataSpec = {
   selectable: MANAGED_DEVICE_PROPERTIES,
   top: true,
   skiptoken: true,
-  filterable: Object.fromEntries(FILTERABLE.map((property) => [property, { operators: ['eq'], type: 'string' }])),
+  filterable: Object.fromEntries(
+    FILTERABLE.map((property) => [property, { operators: ['eq'], type: 'string', ...(property === 'joinType' ? { values: JOIN_TYPES } : {}) }]),
+  ),
 };
 
 const managedDeviceEntityOData: ODataSpec = { entityType: managedDeviceOData.entityType, selectable: MANAGED_DEVICE_PROPERTIES };

@@ -1,6 +1,13 @@
 import { ServiceError } from '../domain/errors.js';
 
 /** What OData query options a route accepts. Anything not declared here is refused with 400. */
+export interface FilterableProperty {
+  operators: readonly FilterOperator[];
+  type: 'string' | 'dateTime';
+  /** An enumeration: any other value is 400, as Graph answers for an enum member that does not exist. */
+  values?: readonly string[];
+}
+
 export interface ODataSpec {
   /** Type name used in Graph's messages, e.g. `Microsoft.DirectoryServices.Organization`. */
   entityType: string;
@@ -9,7 +16,7 @@ export interface ODataSpec {
   /** Enables `$top` (1..999). */
   top?: boolean;
   /** Properties `$filter` may name, with the operators each supports. */
-  filterable?: Readonly<Record<string, { operators: readonly FilterOperator[]; type: 'string' | 'dateTime' }>>;
+  filterable?: Readonly<Record<string, FilterableProperty>>;
   /** Enables `$skiptoken` (issued in `@odata.nextLink`). */
   skiptoken?: boolean;
 }
@@ -142,6 +149,8 @@ function parseFilter(raw: string, spec: ODataSpec): FilterClause[] {
       value = new Date(value).toISOString();
     } else if (!literal.startsWith("'")) {
       throw odataError(`Property '${property}' is a string: quote the value, e.g. ${property} eq 'value'.`);
+    } else if (definition.values && !definition.values.includes(value)) {
+      throw odataError(`The value '${value}' is not a valid ${property}. Valid values: ${definition.values.join(', ')}.`);
     }
     return { property, operator, value };
   });

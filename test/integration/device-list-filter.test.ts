@@ -5,6 +5,7 @@ import { activateTenant } from '../support/active-tenant.js';
 import { enrolledDevice, helpdeskHeaders } from '../support/devices.js';
 import { invoke } from '../support/invoke.js';
 import { useSimulatedMicrosoft } from '../support/microsoft.js';
+import { adminToken, bearer } from '../support/tokens.js';
 
 useSimulatedMicrosoft();
 beforeEach(() => setServices(new Services(getConfig())));
@@ -33,6 +34,23 @@ describe('the managed device list filter', () => {
     });
     expect(viaRoute.status).toBe(200);
     expect(viaRoute.json().value.map((device: { deviceName: string }) => device.deviceName)).toEqual(["O'Brien's PC' or RowKey ne '"]);
+  });
+
+  it('refuses a joinType or an audit activity that does not exist with 400, as Graph refuses an unknown enum member', async () => {
+    const tid = await activateTenant();
+    await enrolledDevice(tid, { deviceName: 'LAPTOP-A', joinType: 'azureADJoined' });
+    const headers = await helpdeskHeaders(tid);
+    const bogus = await invoke('GET', "/v1.0/deviceManagement/managedDevices?$filter=joinType eq 'bogus'", { headers });
+    expect(bogus.status).toBe(400);
+    expect(bogus.json().error).toMatchObject({ code: 'Request_BadRequest', message: expect.stringContaining('azureADRegistered') });
+    const known = await invoke('GET', "/v1.0/deviceManagement/managedDevices?$filter=joinType eq 'azureADJoined'", { headers });
+    expect(known.json().value.map((device: { deviceName: string }) => device.deviceName)).toEqual(['LAPTOP-A']);
+
+    const admin = bearer(await adminToken(tid));
+    const audit = await invoke('GET', "/v1.0/auditLogs/pinResetEvents?$filter=activity eq 'unknownActivity'", { headers: admin });
+    expect(audit.status).toBe(400);
+    expect(audit.json().error).toMatchObject({ code: 'Request_BadRequest', message: expect.stringContaining('protectorDecrypt') });
+    expect((await invoke('GET', "/v1.0/auditLogs/pinResetEvents?$filter=activity eq 'deviceEnrolled'", { headers: admin })).status).toBe(200);
   });
 
   it('combines several clauses with and, each on its own property', async () => {
