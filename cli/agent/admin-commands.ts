@@ -104,11 +104,17 @@ const onboard = adminCommand('onboard', {
   },
   async run(context) {
     const state = await context.tryLoadState();
-    const tenant = context.tenantId(state);
-    if (!tenant) throw new UsageError('Pass --tenant <tenant id or domain>.', 'admin onboard');
     // A token of another tenant is refused before the walk (the status read after it would not be the
     // named tenant's); without a token yet the walk still runs, and reading the status asks to sign in.
     const early = await context.adminToken().catch(() => undefined);
+    // Without --tenant: the enrolled device's tenant, else the tenant the admin signed in to.
+    const tenant = context.tenantId(state) ?? early?.claims.tid?.toLowerCase();
+    if (!tenant) {
+      throw new UsageError(
+        'Which tenant? Pass --tenant <tenant id or domain> (in development mode any GUID is a tenant, e.g. --tenant 00000000-0000-4000-8000-000000000001), or sign in first (pinreset-agent login) to onboard the tenant you signed in to.',
+        'admin onboard',
+      );
+    }
     if (early) refuseOtherTenant(context, early);
     const walk = await walkOnboarding({ baseUrl: context.serviceUrl(state), tenant, decisions: context.values.cancel === true ? ['cancel'] : [] });
     for (const step of walk.steps)

@@ -244,6 +244,20 @@ describe('pinreset-agent errors say what to do next', () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'active' });
   });
 
+  it('admin onboard without --tenant onboards the tenant the admin signed in to; with neither it says how to name one', async () => {
+    const fresh = randomTenantId();
+    const env = { PINRESET_ADMIN_TOKEN: await adminToken(fresh) };
+    const result = await run(['admin', 'onboard'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`/onboarding/start?tenant=${fresh}`);
+    expect(result.stdout).toMatch(/^Onboarding state: active$/m);
+
+    const neither = await run(['admin', 'onboard'], {});
+    expect(neither.code).toBe(1);
+    expect(neither.stderr).toContain('Which tenant? Pass --tenant <tenant id or domain>');
+    expect(neither.stderr).toContain('or sign in first (pinreset-agent login) to onboard the tenant you signed in to.');
+  });
+
   it('a 403 names the roles that are needed, from the service configuration', async () => {
     const result = await run(['admin', 'devices'], { PINRESET_ADMIN_TOKEN: await userToken({ tid: tenant }) });
     expect(result.code).toBe(2);
