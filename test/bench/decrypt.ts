@@ -292,6 +292,8 @@ interface CpuSplit {
 
 interface HttpThroughput extends Throughput {
   cpu: CpuSplit;
+  /** Table transactions the service's processes made per answered decrypt (service runs only). */
+  tablePerDecrypt: number | undefined;
 }
 
 /** One HTTP run: the service (rate limits off or on), or the bare RSA-over-HTTP ceiling. */
@@ -301,19 +303,30 @@ interface HttpFigures {
   result: HttpThroughput & { users: number };
 }
 
-/** runLoad, with the CPU of the server's processes, Azurite's and this process's metered over the measured part. */
-async function meteredLoad(processes: { server: number; azurite?: number }, options: LoadOptions): Promise<HttpThroughput> {
+/**
+ * runLoad, with the CPU of the server's processes, Azurite's and this process's metered over the
+ * measured part, and (`tableTransactions`) the service's Table transactions per answer over it.
+ */
+async function meteredLoad(
+  processes: { server: number; azurite?: number; tableTransactions?: () => Promise<number> },
+  options: LoadOptions,
+): Promise<HttpThroughput> {
   let meter: ReturnType<typeof meterCpu<'server' | 'azurite'>> | undefined;
   let used: Partial<Record<'server' | 'azurite' | 'self', number | undefined>> = {};
+  const transactions: Partial<Record<'start' | 'end', { count: Promise<number>; answered: number }>> = {};
   const result = await runLoad({
     ...options,
-    onMeasuring: (phase) => {
+    onMeasuring: (phase, answered) => {
       if (phase === 'start') meter = meterCpu({ server: processes.server, azurite: processes.azurite });
       else used = meter?.stop() ?? {};
+      // Asked now (the signal goes out before the first await), read once the run is over.
+      if (processes.tableTransactions) transactions[phase] = { count: processes.tableTransactions(), answered };
     },
   });
   const perRequest = (ms: number | undefined) => (ms === undefined || result.requests === 0 ? undefined : ms / result.requests);
-  return { ...result, cpu: { server: perRequest(used.server), azurite: perRequest(used.azurite), loadGenerator: perRequest(used.self) } };
+  const { start, end } = transactions;
+  const tablePerDecrypt = start && end ? ((await end.count) - (await start.count)) / (end.answered - start.answered) : undefined;
+  return { ...result, cpu: { server: perRequest(used.server), azurite: perRequest(used.azurite), loadGenerator: perRequest(used.self) }, tablePerDecrypt };
 }
 
 /**
@@ -351,14 +364,14 @@ async function httpCeiling(workers: number): Promise<HttpThroughput> {
 }
 
 async function httpThroughput(env: Record<string, string>, workers: number, userCount: number): Promise<HttpThroughput & { users: number }> {
-  const service = await startBenchService({ ...env, BENCH_HOST_WORKERS: String(workers) });
+  const service = await startBenchService({ ...env, BENCH_HOST_WORKERS: String(workers), BENCH_COUNT_TABLE_TX: '1' });
   try {
     const services = new Services(loadConfig({ ...process.env, PINRESET_DEV_MODE: 'true', ...env, TABLES_CONNECTION_STRING: service.connectionString }));
     const tenant = await activeTenant(services);
     const users = await usersOf(tenant, userCount, (claims) => devToken(service.url, claims));
     const pool = cycle(users);
     const result = await meteredLoad(
-      { server: service.pid, azurite: service.azuritePid },
+      { server: service.pid, azurite: service.azuritePid, tableTransactions: service.tableTransactions },
       {
         url: `${service.url}${DECRYPT_PATH}`,
         method: 'POST',
@@ -581,6 +594,7 @@ export async function runDecryptBench(): Promise<DecryptFigures> {
       Azurite: limits === 'ceiling' ? '' : cpuFigure(result.cpu.azurite),
       'load generator': cpuFigure(result.cpu.loadGenerator),
       'all cores allow /s': cpuBound(result.cpu),
+      'table tx/decrypt': result.tablePerDecrypt === undefined ? '' : round(result.tablePerDecrypt, 3),
       'distinct users': limits === 'ceiling' ? '' : result.users,
       errors: result.errors,
     };
@@ -695,6 +709,7 @@ export async function runHttpBench(workers: number, limits: 'on' | 'off'): Promi
       'CPU ms/decrypt: server': cpuFigure(result.cpu.server),
       Azurite: cpuFigure(result.cpu.azurite),
       'load generator': cpuFigure(result.cpu.loadGenerator),
+      'table tx/decrypt': result.tablePerDecrypt === undefined ? '' : round(result.tablePerDecrypt, 3),
       'raw RSA CPU ms': round(raw.cpuMsPerDecrypt, 3),
       errors: result.errors,
     },

@@ -12,8 +12,11 @@ export interface LoadOptions {
   durationMs: number;
   warmupMs?: number;
   expectStatus?: number;
-  /** Called when the measured part begins and when it ends (after the warm-up; before the clients stop). */
-  onMeasuring?: (phase: 'start' | 'end') => void;
+  /**
+   * Called when the measured part begins and when it ends (after the warm-up; before the clients
+   * stop), with the number of expected answers so far, measured or not.
+   */
+  onMeasuring?: (phase: 'start' | 'end', answered: number) => void;
 }
 
 export interface LoadResult {
@@ -36,6 +39,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const target = new URL(options.url);
   const latencies: number[] = [];
   let errors = 0;
+  let answered = 0;
   let measuring = false;
   let stopped = false;
 
@@ -56,6 +60,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         (response) => {
           response.resume();
           response.on('end', () => {
+            if (response.statusCode === (options.expectStatus ?? 200)) answered += 1;
             if (measuring) {
               if (response.statusCode === (options.expectStatus ?? 200)) latencies.push(performance.now() - started);
               else errors += 1;
@@ -77,11 +82,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const clients = Array.from({ length: options.concurrency }, client);
   await new Promise((resolve) => setTimeout(resolve, options.warmupMs ?? 1_000));
   measuring = true;
-  options.onMeasuring?.('start');
+  options.onMeasuring?.('start', answered);
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, options.durationMs));
   measuring = false;
-  options.onMeasuring?.('end');
+  options.onMeasuring?.('end', answered);
   const elapsedMs = performance.now() - started;
   stopped = true;
   await Promise.all(clients);

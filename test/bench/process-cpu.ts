@@ -30,23 +30,41 @@ function statOf(pid: string): ProcStat | undefined {
   }
 }
 
-/** User + system CPU (ms) of `rootPid` and every live descendant; undefined where there is no /proc. */
-export function treeCpuMs(rootPid: number): number | undefined {
-  if (process.platform !== 'linux') return undefined;
+function procStats(): Map<number, ProcStat> {
   const stats = new Map<number, ProcStat>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = statOf(entry);
     if (stat) stats.set(Number(entry), stat);
   }
-  if (!stats.has(rootPid)) return undefined;
-  let ticks = 0;
+  return stats;
+}
+
+/** `rootPid` and every live descendant; empty where there is no /proc or no such process. */
+function treeOf(rootPid: number, stats: Map<number, ProcStat>): number[] {
+  if (!stats.has(rootPid)) return [];
+  const tree: number[] = [];
   const pending = [rootPid];
   while (pending.length > 0) {
     const pid = pending.pop()!;
-    ticks += stats.get(pid)?.cpuTicks ?? 0;
+    tree.push(pid);
     for (const [child, stat] of stats) if (stat.ppid === pid) pending.push(child);
   }
+  return tree;
+}
+
+/** The pids of `rootPid`'s process tree (Linux; elsewhere just `rootPid`). */
+export function treePids(rootPid: number): number[] {
+  return process.platform === 'linux' ? treeOf(rootPid, procStats()) : [rootPid];
+}
+
+/** User + system CPU (ms) of `rootPid` and every live descendant; undefined where there is no /proc. */
+export function treeCpuMs(rootPid: number): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  const stats = procStats();
+  const tree = treeOf(rootPid, stats);
+  if (tree.length === 0) return undefined;
+  const ticks = tree.reduce((sum, pid) => sum + (stats.get(pid)?.cpuTicks ?? 0), 0);
   return (ticks / clockTicks()) * 1000;
 }
 

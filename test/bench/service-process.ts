@@ -1,11 +1,17 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort, startAzurite } from '../../shared/dev/azurite.js';
+import { treePids } from './process-cpu.js';
 
 export interface BenchHost {
   url: string;
   /** The host's process (a cluster host's primary: its workers are its children). */
   pid: number;
+  /**
+   * The Table transactions the host's processes made so far (a bench host started with
+   * BENCH_COUNT_TABLE_TX=1 only: any other process would die of the SIGUSR2 it sends).
+   */
+  tableTransactions(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -21,23 +27,37 @@ export async function startReadyProcess(script: string, env: Record<string, stri
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const counts = new Map<number, number>();
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
-    const onData = (chunk: Buffer) => {
+    let ready = false;
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      const ready = /READY (\S+)/.exec(output);
-      if (ready?.[1]) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        resolve(ready[1]);
+      const lines = output.split('\n');
+      output = lines.pop() ?? '';
+      for (const line of lines) {
+        const started = /^READY (\S+)/.exec(line);
+        const count = /^TABLE_TX (\d+) (\d+)$/.exec(line);
+        if (started?.[1] && !ready) {
+          ready = true;
+          resolve(started[1]);
+        } else if (count) counts.set(Number(count[1]), Number(count[2]));
       }
-    };
-    child.stdout.on('data', onData);
+    });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
+  const tableTransactions = async () => {
+    counts.clear();
+    const pids = treePids(child.pid ?? 0);
+    for (const pid of pids) process.kill(pid, 'SIGUSR2');
+    for (let waited = 0; counts.size < pids.length && waited < 2_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (counts.size < pids.length) throw new Error(`table transaction counts: ${counts.size} of ${pids.length} processes answered`);
+    return [...counts.values()].reduce((sum, count) => sum + count, 0);
+  };
   return {
     url,
     pid: child.pid ?? 0,
+    tableTransactions,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -66,6 +86,7 @@ export async function startBenchService(extraEnv: Record<string, string> = {}): 
   return {
     url: host.url,
     pid: host.pid,
+    tableTransactions: host.tableTransactions,
     connectionString: azurite.connectionString,
     azuritePid: azurite.pid,
     stop: async () => {
