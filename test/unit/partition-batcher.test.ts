@@ -6,6 +6,8 @@ interface Row {
   rowKey: string;
 }
 const row = (partitionKey: string, index: number): Row => ({ partitionKey, rowKey: String(index) });
+/** One event-loop turn: a lone insert has been sent after it. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 function recorder(options: { fail?: (batch: Row[]) => boolean; delayMs?: number } = {}) {
   const batches: Row[][] = [];
@@ -21,11 +23,26 @@ describe('partition batcher', () => {
   it('sends a lone insert at once, and inserts made while a batch is in flight together in the next', async () => {
     const { batches, batcher } = recorder();
     const first = batcher.insert(row('t', 0));
-    await Promise.resolve();
+    await nextTurn();
     expect(batches).toEqual([[row('t', 0)]]);
     const later = Array.from({ length: 5 }, (_, index) => batcher.insert(row('t', index + 1)));
     await Promise.all([first, ...later]);
     expect(batches.map((batch) => batch.length)).toEqual([1, 5]);
+  });
+
+  it('puts inserts made by separate callbacks of one event-loop turn in one batch', async () => {
+    const { batches, batcher } = recorder();
+    const inserts = await new Promise<Promise<void>[]>((resolve) => {
+      const made: Promise<void>[] = [];
+      // Two timers due together run in one timers phase, with the microtasks drained between them.
+      setTimeout(() => made.push(batcher.insert(row('t', 0))));
+      setTimeout(() => {
+        made.push(batcher.insert(row('t', 1)));
+        resolve(made);
+      });
+    });
+    await Promise.all(inserts);
+    expect(batches.map((batch) => batch.length)).toEqual([2]);
   });
 
   it('never puts two partitions in one batch, and never more than 100 rows in one', async () => {
@@ -39,7 +56,7 @@ describe('partition batcher', () => {
   it('fails exactly the inserts of a failed batch, and the next batch still goes', async () => {
     const { batcher } = recorder({ fail: (batch) => batch.some((entity) => entity.rowKey === '1') });
     const first = batcher.insert(row('t', 0));
-    await Promise.resolve();
+    await nextTurn();
     const failing = [batcher.insert(row('t', 1)), batcher.insert(row('t', 2))];
     const results = await Promise.allSettled([first, ...failing]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
@@ -68,7 +85,7 @@ describe('partition batcher', () => {
 
     batches.length = 0;
     const first = batcher.insert({ partitionKey: 't', rowKey: 'down' });
-    await Promise.resolve();
+    await nextTurn();
     const waiting = [batcher.insert(row('t', 100)), batcher.insert(row('t', 101))];
     const results = await Promise.allSettled([first, ...waiting]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
