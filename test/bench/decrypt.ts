@@ -6,7 +6,7 @@
  * by its own user of one active tenant (until the pool of users wraps around).
  * Run: `npm run bench` (via run.ts) or `node dist/test/bench/decrypt.js` after `npm run build`.
  */
-import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { constants, generateKeyPairSync, publicEncrypt, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import functions from '@azure/functions';
@@ -26,6 +26,7 @@ import { meterCpu } from './process-cpu.js';
 import { freePort } from '../../shared/dev/azurite.js';
 import { TableStore } from '../../shared/storage/table-store.js';
 import { TableTransactionCounter } from '../../shared/storage/transaction-counter.js';
+import { interleavedWithRaw, RawRsa } from './raw-rsa.js';
 import { stackFloor, type FloorFigures } from './stack-floor.js';
 import { devToken, startBenchHost, startBenchService, startReadyProcess, type BenchService } from './service-process.js';
 
@@ -47,53 +48,6 @@ interface Tenant {
   tid: string;
   jwk: PublicRsaJwk;
 }
-
-/**
- * Raw RSA-3072 OAEP-SHA256 privateDecrypt in this process: the baseline every decrypt figure is set
- * beside. It is measured in slices interleaved with what it is compared with (`run(ms)` between the
- * handler's slices and before each HTTP run), so that the host's drift (other tenants of the VM, CPU
- * frequency) weighs on both alike; the figures are the sums over every slice of the run.
- */
-export class RawRsa {
-  private readonly privateKey: KeyObject;
-  private readonly wrapped: Buffer[];
-  private readonly options = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' };
-  private count = 0;
-  private cpuMsTotal = 0;
-  private elapsedMs = 0;
-
-  constructor() {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
-    this.privateKey = privateKey;
-    this.wrapped = Array.from({ length: 64 }, () => publicEncrypt({ key: publicKey, ...this.options }, randomBytes(32)));
-  }
-
-  /** Decrypts for `durationMs` on this thread; returns this slice's figures and adds them to the totals. */
-  run(durationMs: number): { count: number; cpuMs: number } {
-    let count = 0;
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    while (performance.now() - started < durationMs) {
-      privateDecrypt({ key: this.privateKey, ...this.options }, this.wrapped[count % this.wrapped.length]!);
-      count += 1;
-    }
-    const slice = { count, cpuMs: cpuMs(process.cpuUsage(cpu)) };
-    this.count += count;
-    this.cpuMsTotal += slice.cpuMs;
-    this.elapsedMs += performance.now() - started;
-    return slice;
-  }
-
-  get perSecond(): number {
-    return (this.count / this.elapsedMs) * 1000;
-  }
-
-  get cpuMsPerDecrypt(): number {
-    return this.cpuMsTotal / this.count;
-  }
-}
-
-const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
 export async function activeTenant(services: Services): Promise<Tenant> {
   const tid = randomUUID();
@@ -174,9 +128,8 @@ interface HandlerFigures extends Throughput {
   tablePerDecrypt: number;
 }
 
-/** Handler slices of this length alternate with raw RSA slices of RAW_SLICE_MS. */
+/** Handler slices of this length alternate with raw RSA slices (interleavedWithRaw). */
 const HANDLER_SLICE_MS = 1_000;
-const RAW_SLICE_MS = 250;
 
 /**
  * Direct invocation of the route handler (as the Functions host calls it), `CONCURRENCY` in flight,
@@ -196,17 +149,8 @@ export async function handlerThroughput(
   for (let warm = 0; warm < 50; warm += 1) await invoke(pool.next());
   const latencies: number[] = [];
   let errors = 0;
-  let handlerCpuMs = 0;
-  let handlerElapsedMs = 0;
-  let rawCount = 0;
-  let rawCpuMs = 0;
   const tables = counter.snapshot().total;
-  while (handlerElapsedMs < durationMs) {
-    const rawSlice = raw.run(RAW_SLICE_MS);
-    rawCount += rawSlice.count;
-    rawCpuMs += rawSlice.cpuMs;
-    const cpu = process.cpuUsage();
-    const started = performance.now();
+  const run = await interleavedWithRaw(raw, durationMs, async (started) => {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (performance.now() - started < HANDLER_SLICE_MS) {
@@ -216,20 +160,18 @@ export async function handlerThroughput(
         }
       }),
     );
-    handlerCpuMs += cpuMs(process.cpuUsage(cpu));
-    handlerElapsedMs += performance.now() - started;
-  }
+  });
   const tablePerDecrypt = (counter.snapshot().total - tables) / latencies.length;
   const decrypts = latencies.length;
   latencies.sort((a, b) => a - b);
   return {
-    perSecond: (decrypts / handlerElapsedMs) * 1000,
+    perSecond: (decrypts / run.elapsedMs) * 1000,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     errors,
     requests: pool.used(),
-    cpuMsPerDecrypt: handlerCpuMs / decrypts,
-    rawCpuMsPerDecrypt: rawCpuMs / rawCount,
+    cpuMsPerDecrypt: run.cpuMs / decrypts,
+    rawCpuMsPerDecrypt: run.rawCpuMsPerDecrypt,
     tablePerDecrypt,
   };
 }

@@ -12,7 +12,8 @@ import { loadConfig } from '../../shared/config.js';
 import { TableStore } from '../../shared/storage/table-store.js';
 import { TableTransactionCounter } from '../../shared/storage/transaction-counter.js';
 import { Services } from '../../shared/wiring.js';
-import { activeTenant, handlerThroughput, inServiceEnvironment, LIMITS_ON, RawRsa, usersOf } from './decrypt.js';
+import { activeTenant, handlerThroughput, inServiceEnvironment, LIMITS_ON, usersOf } from './decrypt.js';
+import { RawRsa } from './raw-rsa.js';
 import { startBenchService } from './service-process.js';
 
 const storage = await startBenchService();

@@ -23,7 +23,7 @@ import { getSimulation } from '../../shared/dev/simulation.js';
 import { decryptProtectedSecret, parseProtectedSecret } from '../../shared/keys/jwe-decryptor.js';
 import { TABLE_NAMES } from '../../shared/storage/table-store.js';
 import type { Services } from '../../shared/wiring.js';
-import type { RawRsa } from './decrypt.js';
+import { interleavedWithRaw, type RawRsa } from './raw-rsa.js';
 
 const { HttpRequest } = functions;
 
@@ -42,7 +42,6 @@ interface FloorUser {
 }
 
 const FLOOR_SLICE_MS = 1_000;
-const RAW_SLICE_MS = 250;
 
 export async function stackFloor(
   services: Services,
@@ -110,17 +109,8 @@ export async function stackFloor(
   const batches = Math.max(1, Math.round(inFlight / decryptsPerTransaction));
 
   for (let warm = 0; warm < 10; warm += 1) await batch();
-  let floorCpuMs = 0;
-  let floorElapsedMs = 0;
   let decrypts = 0;
-  let rawCount = 0;
-  let rawCpuMs = 0;
-  while (floorElapsedMs < durationMs) {
-    const rawSlice = raw.run(RAW_SLICE_MS);
-    rawCount += rawSlice.count;
-    rawCpuMs += rawSlice.cpuMs;
-    const cpu = process.cpuUsage();
-    const started = performance.now();
+  const run = await interleavedWithRaw(raw, durationMs, async (started) => {
     await Promise.all(
       Array.from({ length: batches }, async () => {
         while (performance.now() - started < FLOOR_SLICE_MS) {
@@ -130,9 +120,6 @@ export async function stackFloor(
         }
       }),
     );
-    const used = process.cpuUsage(cpu);
-    floorCpuMs += (used.user + used.system) / 1000;
-    floorElapsedMs += performance.now() - started;
-  }
-  return { cpuMsPerDecrypt: floorCpuMs / decrypts, rawCpuMsPerDecrypt: rawCpuMs / rawCount, decrypts, decryptsPerTransaction };
+  });
+  return { cpuMsPerDecrypt: run.cpuMs / decrypts, rawCpuMsPerDecrypt: run.rawCpuMsPerDecrypt, decrypts, decryptsPerTransaction };
 }

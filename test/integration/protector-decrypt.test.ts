@@ -25,6 +25,18 @@ function comparable(response: InvokeResult) {
   return { status: response.status, body, headers };
 }
 
+/** From now on the audit log cannot be written (storage answers writes with 503); reads still work. */
+function breakAuditWrites(): void {
+  const base = getServices();
+  const brokenAudit = {
+    record: async () => {
+      throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.');
+    },
+    list: base.audit.list.bind(base.audit),
+  };
+  setServices(new Services(base.config, { audit: brokenAudit, tables: base.tables }));
+}
+
 async function activeUser() {
   const tid = await activateTenant();
   const oid = randomUUID();
@@ -219,14 +231,7 @@ describe('MFA for decrypt', () => {
   it('answers 503 instead of 401 when the refused attempt cannot be audited (fails closed, as every decrypt attempt)', async () => {
     const { tid, oid, jwk } = await activeUser();
     const { jwe } = await protect(jwk, { tid, oid });
-    const base = getServices();
-    const brokenAudit = {
-      record: async () => {
-        throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.');
-      },
-      list: base.audit.list.bind(base.audit),
-    };
-    setServices(new Services(base.config, { audit: brokenAudit, tables: base.tables }));
+    breakAuditWrites();
     const response = await decrypt(jwe, { tid, oid, token: await userToken({ tid, oid, amr: ['pwd'] }) });
     expect(response.status).toBe(503);
     expect(response.json().error.code).toBe('ServiceUnavailable');
@@ -284,14 +289,7 @@ describe('decrypt audit and failure policy', () => {
   it('fails closed with 503 and no secret when the audit record cannot be written', async () => {
     const { tid, oid, jwk } = await activeUser();
     const { jwe, secret } = await protect(jwk, { tid, oid });
-    const base = getServices();
-    const brokenAudit = {
-      record: async () => {
-        throw new ServiceError('ServiceUnavailable', 'Storage is temporarily unavailable. Retry later.');
-      },
-      list: base.audit.list.bind(base.audit),
-    };
-    setServices(new Services(base.config, { audit: brokenAudit, tables: base.tables }));
+    breakAuditWrites();
     const response = await decrypt(jwe, { tid, oid });
     expect(response.status).toBe(503);
     expect(response.json().error.code).toBe('ServiceUnavailable');
