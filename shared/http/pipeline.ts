@@ -394,23 +394,24 @@ export async function runOperation(
   if (contentLength > MAX_BODY_BYTES) throw tooLargeError();
   const services = await loadServices();
   const { user, device } = await authenticate(operation, request, services);
-  let handling = false;
+  // Errors before the handler starts are refusals (onRefused); the handler's own are not.
+  let handlerStarted = false;
   try {
     return await admitAndHandle(operation, request, { invocation, params, ids, services, user, device }, () => {
-      handling = true;
+      handlerStarted = true;
     });
   } catch (error) {
-    if (!handling && user && operation.onRefused && error instanceof ServiceError) await operation.onRefused({ user, error, services, ids });
+    if (!handlerStarted && user && operation.onRefused && error instanceof ServiceError) await operation.onRefused({ user, error, services, ids });
     throw error;
   }
 }
 
-/** Authorization, OData, body and idempotency, then the handler (`handing` is called right before it). */
+/** Authorization, OData, body and idempotency, then the handler (`startingHandler` is called right before it). */
 async function admitAndHandle(
   operation: AnyOperation,
   request: HttpRequest,
   caller: Omit<OperationContext<unknown>, 'request' | 'config' | 'query' | 'body'>,
-  handing: () => void,
+  startingHandler: () => void,
 ): Promise<HttpResponseInit> {
   const { invocation, params, ids, services, user, device } = caller;
   authorize(operation, user, device, params, services);
@@ -436,13 +437,13 @@ async function admitAndHandle(
     if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, user.tenantId, services.config.publicBaseUrl);
     return runIdempotentOperation(operation.idempotent, key, fingerprintOf(operation, request, text), services, user, async () => {
       const body = bodyOf();
-      handing();
+      startingHandler();
       return operation.handle(context(body));
     });
   }
   const body = bodyOf();
   if (operation.requires === 'activeTenant') await requireActiveTenant(services.tenants, (user ?? device)?.tenantId ?? '', services.config.publicBaseUrl);
-  handing();
+  startingHandler();
   return operation.handle(context(body));
 }
 
